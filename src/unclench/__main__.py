@@ -1,0 +1,3 @@
+from unclench.cli import main
+
+main()

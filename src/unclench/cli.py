@@ -1,0 +1,50 @@
+"""The `unclench` command: a Typer root that mounts each domain's commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.models_registry import DOMAINS, domain_module
+
+err_console = Console(stderr=True)
+
+
+class FriendlyGroup(TyperGroup):
+    """Turns input errors from any command into a clear message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserInputError as exc:
+            err_console.print("[bold red]That input was not accepted; nothing was changed.[/]")
+            for problem in exc.problems:
+                err_console.print(f"  • {problem}")
+            raise click.exceptions.Exit(2) from None
+        except NotFoundError as exc:
+            err_console.print(f"[bold red]{exc}[/]")
+            raise click.exceptions.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=FriendlyGroup,
+    help="unclench — see the pattern of your muscle tension, learn to let go, and see what changes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+for _domain in ("core", *DOMAINS):
+    _module = domain_module(_domain, "cli")
+    _register = getattr(_module, "register", None)
+    if _register is not None:
+        _register(app)
+
+
+def main() -> None:
+    app()

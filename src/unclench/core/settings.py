@@ -1,0 +1,57 @@
+"""Runtime settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    timezone: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def artefact_dir(self, kind: str) -> Path:
+        """Folder for large binary artefacts (audio, EMG raw data), created on demand."""
+        path = self.data_dir / kind
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def _local_timezone_name() -> str:
+    explicit = os.environ.get("UNCLENCH_TIMEZONE") or os.environ.get("TZ")
+    if explicit:
+        return explicit
+    try:
+        link = Path("/etc/localtime").resolve()
+        parts = link.parts
+        if "zoneinfo" in parts:
+            return "/".join(parts[parts.index("zoneinfo") + 1 :])
+    except OSError:
+        pass
+    return "UTC"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("UNCLENCH_DATA_DIR") or user_data_dir("unclench", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("UNCLENCH_DATABASE_URL") or f"sqlite:///{data_dir / 'unclench.db'}"
+    if url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return Settings(data_dir=data_dir, database_url=url, timezone=_local_timezone_name())
+
+
+def reset_settings_cache() -> None:
+    """Forget cached settings (tests switch databases and data dirs)."""
+    get_settings.cache_clear()

@@ -1,0 +1,53 @@
+"""The one Jinja2 environment for server-rendered pages; each domain keeps its templates beside its views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from unclench.core.models_registry import DOMAINS
+from unclench.core.settings import get_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def local_time(value: datetime | None, fmt: str = "%a %d %b, %H:%M", tz: str | None = None) -> str:
+    """Show a stored UTC time in the person's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz or get_settings().timezone)).strftime(fmt)
+
+
+def duration_words(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min" + (f" {secs} s" if secs else "")
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+@lru_cache(maxsize=1)
+def templates() -> Jinja2Templates:
+    search = [str(PACKAGE_DIR / "web" / "templates")]
+    search += [str(PACKAGE_DIR / d / "templates") for d in DOMAINS if (PACKAGE_DIR / d / "templates").is_dir()]
+    engine = Jinja2Templates(directory=search[0])
+    engine.env.loader = ChoiceLoader([FileSystemLoader(path) for path in search])
+    engine.env.filters["local_time"] = local_time
+    engine.env.filters["duration"] = duration_words
+    return engine
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    return templates().TemplateResponse(request, name, context or {}, status_code=status_code)

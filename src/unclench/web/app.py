@@ -1,0 +1,56 @@
+"""The FastAPI app factory: mounts each domain's router, static assets and error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from unclench import __version__
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.models_registry import DOMAINS, domain_module
+from unclench.core.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="unclench",
+        version=__version__,
+        description="Local-first diary, safety screen, relaxation sessions and EMG biofeedback for muscles that won't let go.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        swagger_ui_parameters={"syntaxHighlight": False},
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for domain in DOMAINS:
+        views = domain_module(domain, "views")
+        router = getattr(views, "router", None)
+        if router is not None:
+            app.include_router(router)
+
+    @app.exception_handler(UserInputError)
+    async def user_input_error(request: Request, exc: UserInputError) -> Response:
+        detail = [
+            {
+                "loc": ["body", p.field] if p.row is None else ["body", p.row, p.field],
+                "msg": p.message,
+                "type": "value_error",
+            }
+            for p in exc.problems
+        ]
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return render(request, "error.html", {"problems": exc.problems, "status": 422}, status_code=422)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return render(request, "error.html", {"message": str(exc), "status": 404}, status_code=404)
+
+    return app
