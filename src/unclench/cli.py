@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -18,17 +17,17 @@ err_console = Console(stderr=True)
 class FriendlyGroup(TyperGroup):
     """Turns input errors from any command into a clear message and exit code 2, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UserInputError as exc:
             err_console.print("[bold red]That input was not accepted; nothing was changed.[/]")
             for problem in exc.problems:
                 err_console.print(f"  • {problem}")
-            raise click.exceptions.Exit(2) from None
+            raise typer.Exit(2) from None
         except NotFoundError as exc:
             err_console.print(f"[bold red]{exc}[/]")
-            raise click.exceptions.Exit(2) from None
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(
