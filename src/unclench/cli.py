@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 
 from unclench.core.errors import NotFoundError, UserInputError
@@ -17,7 +18,7 @@ err_console = Console(stderr=True)
 class FriendlyGroup(TyperGroup):
     """Turns input errors from any command into a clear message and exit code 2, never a traceback."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except UserInputError as exc:
