@@ -1,0 +1,282 @@
+"""Diary services: plain functions over a database session. Web and CLI call these."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unclench.core.db import utcnow
+from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
+from unclench.core.settings import get_settings
+from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode, EpisodeRegion
+from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
+
+# ---------------------------------------------------------------- episodes
+
+
+def _apply_episode(episode: Episode, data: EpisodeIn) -> None:
+    episode.started_at = data.started_at
+    episode.timezone = data.timezone or get_settings().timezone
+    episode.duration_s = data.duration_s
+    episode.ongoing = data.ongoing
+    episode.kind = data.kind
+    episode.intensity = data.intensity
+    episode.pain = data.pain
+    episode.helped = data.helped.strip()
+    episode.notes = data.notes.strip()
+    episode.regions = [
+        EpisodeRegion(region_id=item.region, side=item.side or "centre", position=position)
+        for position, item in enumerate(data.regions)
+    ]
+
+
+def create_episode(db: Session, data: EpisodeIn) -> Episode:
+    """Log a new episode."""
+    episode = Episode()
+    _apply_episode(episode, data)
+    db.add(episode)
+    db.flush()
+    return episode
+
+
+def get_episode(db: Session, episode_id: str, *, include_deleted: bool = False) -> Episode:
+    episode = db.get(Episode, episode_id)
+    if episode is None or (episode.deleted_at is not None and not include_deleted):
+        raise NotFoundError(f"No episode with id {episode_id} in the diary.")
+    return episode
+
+
+def update_episode(db: Session, episode_id: str, data: EpisodeIn) -> Episode:
+    episode = get_episode(db, episode_id)
+    # Replace the regions in two steps so the unique (episode, region, side) rows never collide.
+    episode.regions = []
+    db.flush()
+    _apply_episode(episode, data)
+    db.flush()
+    return episode
+
+
+def close_episode(db: Session, episode_id: str, ended_at: datetime | None = None) -> Episode:
+    """Mark a still-going episode as over, which fixes its duration."""
+    episode = get_episode(db, episode_id)
+    if not episode.ongoing:
+        raise UserInputError.single("ongoing", "this episode is already over")
+    if ended_at is None:
+        end = utcnow()
+    elif ended_at.tzinfo is None:
+        end = ended_at.replace(tzinfo=ZoneInfo(episode.timezone)).astimezone(UTC)
+    else:
+        end = ended_at.astimezone(UTC)
+    if end < episode.started_at:
+        raise UserInputError.single("ended_at", "the end is before the start")
+    if end > utcnow() + timedelta(minutes=10):
+        raise UserInputError.single("ended_at", "the end is in the future")
+    episode.ongoing = False
+    episode.duration_s = int((end - episode.started_at).total_seconds())
+    db.flush()
+    return episode
+
+
+def delete_episode(db: Session, episode_id: str) -> Episode:
+    """Move an episode to the bin; `restore_episode` undoes this."""
+    episode = get_episode(db, episode_id)
+    episode.deleted_at = utcnow()
+    db.flush()
+    return episode
+
+
+def restore_episode(db: Session, episode_id: str) -> Episode:
+    episode = get_episode(db, episode_id, include_deleted=True)
+    episode.deleted_at = None
+    db.flush()
+    return episode
+
+
+def list_episodes(
+    db: Session,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    region: str | None = None,
+    kind: str | None = None,
+    include_deleted: bool = False,
+    limit: int | None = None,
+) -> list[Episode]:
+    """Episodes, newest first, optionally within [start, end) and filtered by region and kind."""
+    query = select(Episode).order_by(Episode.started_at.desc())
+    if not include_deleted:
+        query = query.where(Episode.deleted_at.is_(None))
+    if start is not None:
+        query = query.where(Episode.started_at >= start)
+    if end is not None:
+        query = query.where(Episode.started_at < end)
+    if kind:
+        query = query.where(Episode.kind == kind)
+    if region:
+        query = query.where(Episode.regions.any(EpisodeRegion.region_id == region))
+    if limit:
+        query = query.limit(limit)
+    return list(db.scalars(query))
+
+
+def recent_choices(db: Session, *, limit: int = 6) -> list[tuple[str, str, str]]:
+    """The person's most recently used (region, side, kind) combinations, newest first, no repeats."""
+    seen: list[tuple[str, str, str]] = []
+    for episode in list_episodes(db, limit=60):
+        for item in episode.regions:
+            key = (item.region_id, item.side, episode.kind)
+            if key not in seen:
+                seen.append(key)
+        if len(seen) >= limit:
+            break
+    return seen[:limit]
+
+
+def region_side_counts(
+    db: Session, *, start: datetime | None = None, end: datetime | None = None
+) -> Counter[tuple[str, str]]:
+    """How many episodes touched each (region, side) in the period; drives the heat map."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for episode in list_episodes(db, start=start, end=end):
+        for item in episode.regions:
+            counts[(item.region_id, item.side)] += 1
+    return counts
+
+
+def local_day(moment: datetime, tz_name: str | None = None) -> date:
+    return moment.astimezone(ZoneInfo(tz_name or get_settings().timezone)).date()
+
+
+def day_bounds(first: date, last: date, tz_name: str | None = None) -> tuple[datetime, datetime]:
+    """UTC instants covering local days first..last inclusive."""
+    tz = ZoneInfo(tz_name or get_settings().timezone)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def episodes_per_day(
+    db: Session, first: date, last: date, *, region: str | None = None, kind: str | None = None
+) -> Counter[date]:
+    start, end = day_bounds(first, last)
+    return Counter(local_day(e.started_at) for e in list_episodes(db, start=start, end=end, region=region, kind=kind))
+
+
+# ---------------------------------------------------------------- custom factors
+
+
+def list_factors(db: Session, *, include_archived: bool = False) -> list[CustomFactor]:
+    query = select(CustomFactor).order_by(CustomFactor.name)
+    if not include_archived:
+        query = query.where(CustomFactor.archived.is_(False))
+    return list(db.scalars(query))
+
+
+def create_factor(db: Session, data: FactorIn) -> CustomFactor:
+    existing = db.scalar(select(CustomFactor).where(CustomFactor.name == data.name))
+    if existing is not None:
+        raise UserInputError.single("name", f"you already track a factor called '{data.name}'")
+    factor = CustomFactor(name=data.name, kind=data.kind, unit=data.unit.strip())
+    db.add(factor)
+    db.flush()
+    return factor
+
+
+def archive_factor(db: Session, factor_id: str) -> CustomFactor:
+    """Stop asking about a factor; its past values stay."""
+    factor = db.get(CustomFactor, factor_id)
+    if factor is None:
+        raise NotFoundError(f"No custom factor with id {factor_id}.")
+    factor.archived = True
+    db.flush()
+    return factor
+
+
+def check_factor_value(factor: CustomFactor, value: float) -> str | None:
+    """Why a value does not fit a factor's kind, or None if it does."""
+    if factor.kind == "yesno" and value not in (0, 1):
+        return "is a yes/no factor: use 1 for yes or 0 for no"
+    if factor.kind == "scale" and not (0 <= value <= 10):
+        return "is a 0–10 scale: use a number from 0 to 10"
+    return None
+
+
+# ---------------------------------------------------------------- check-ins
+
+CHECKIN_FIELDS = (
+    "stress",
+    "stress_source",
+    "sleep_hours",
+    "sleep_quality",
+    "caffeine_drinks",
+    "alcohol_units",
+    "exercise_minutes",
+    "exercise_type",
+    "sitting_hours",
+    "fluids_litres",
+    "medications",
+    "mood",
+    "notes",
+)
+
+
+def get_checkin(db: Session, day: date) -> CheckIn | None:
+    return db.scalar(select(CheckIn).where(CheckIn.day == day))
+
+
+def upsert_checkin(db: Session, data: CheckInIn) -> CheckIn:
+    """Create or replace the check-in for a day, custom factor values included."""
+    factors = {factor.name: factor for factor in list_factors(db, include_archived=True)}
+    problems = []
+    for name, value in data.factors.items():
+        factor = factors.get(name)
+        if factor is None:
+            problems.append(
+                FieldProblem(
+                    f"factors.{name}", "is not one of your factors; add it under Check-in → Your factors first"
+                )
+            )
+        elif (reason := check_factor_value(factor, value)) is not None:
+            problems.append(FieldProblem(f"factors.{name}", reason))
+    if problems:
+        raise UserInputError(problems)
+    checkin = get_checkin(db, data.day)
+    if checkin is None:
+        checkin = CheckIn(day=data.day)
+        db.add(checkin)
+    for field in CHECKIN_FIELDS:
+        setattr(checkin, field, getattr(data, field))
+    checkin.factor_values = [
+        CustomFactorValue(factor_id=factors[name].id, value=value) for name, value in data.factors.items()
+    ]
+    db.flush()
+    return checkin
+
+
+def list_checkins(db: Session, *, start: date | None = None, end: date | None = None) -> list[CheckIn]:
+    """Check-ins ordered by day, optionally for days in [start, end]."""
+    query = select(CheckIn).order_by(CheckIn.day)
+    if start is not None:
+        query = query.where(CheckIn.day >= start)
+    if end is not None:
+        query = query.where(CheckIn.day <= end)
+    return list(db.scalars(query))
+
+
+def checkin_out(checkin: CheckIn) -> CheckInOut:
+    out = CheckInOut.model_validate(checkin)
+    out.factors = {value.factor.name: value.value for value in checkin.factor_values}
+    return out
+
+
+def known_medications(db: Session) -> list[str]:
+    """Every medicine name the person has written in a check-in, most recent spelling first."""
+    names: dict[str, str] = {}
+    for checkin in reversed(list_checkins(db)):
+        for name in checkin.medications:
+            names.setdefault(name.lower(), name)
+    return list(names.values())
