@@ -113,3 +113,9 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def request_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, committed if the handler succeeds."""
+    with session_scope() as session:
+        yield session

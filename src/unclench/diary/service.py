@@ -18,7 +18,8 @@ from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
 # ---------------------------------------------------------------- episodes
 
 
-def _apply_episode(episode: Episode, data: EpisodeIn) -> None:
+def fill_episode(episode: Episode, data: EpisodeIn) -> None:
+    """Copy validated input onto an episode (new or existing)."""
     episode.started_at = data.started_at
     episode.timezone = data.timezone or get_settings().timezone
     episode.duration_s = data.duration_s
@@ -37,7 +38,7 @@ def _apply_episode(episode: Episode, data: EpisodeIn) -> None:
 def create_episode(db: Session, data: EpisodeIn) -> Episode:
     """Log a new episode."""
     episode = Episode()
-    _apply_episode(episode, data)
+    fill_episode(episode, data)
     db.add(episode)
     db.flush()
     return episode
@@ -55,7 +56,7 @@ def update_episode(db: Session, episode_id: str, data: EpisodeIn) -> Episode:
     # Replace the regions in two steps so the unique (episode, region, side) rows never collide.
     episode.regions = []
     db.flush()
-    _apply_episode(episode, data)
+    fill_episode(episode, data)
     db.flush()
     return episode
 

@@ -1,0 +1,327 @@
+"""Diary CSV export and import: three files, lossless round trip, all-or-nothing import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unclench.core.db import new_id
+from unclench.core.errors import FieldProblem, UserInputError
+from unclench.core.validation import problems_from
+from unclench.diary import service
+from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode
+from unclench.diary.schemas import CheckInIn, EpisodeIn, FactorIn
+
+EPISODES_FILE = "episodes.csv"
+CHECKINS_FILE = "checkins.csv"
+FACTORS_FILE = "custom_factors.csv"
+
+EPISODE_COLUMNS = [
+    "id",
+    "started_at",
+    "timezone",
+    "duration_s",
+    "ongoing",
+    "kind",
+    "intensity",
+    "pain",
+    "regions",
+    "helped",
+    "notes",
+    "created_at",
+]
+FACTOR_COLUMNS = ["id", "name", "kind", "unit", "archived"]
+CHECKIN_COLUMNS = ["day", *service.CHECKIN_FIELDS]
+CUSTOM_PREFIX = "custom:"
+LIST_SEPARATOR = "; "
+
+
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@dataclass
+class ExportSummary:
+    episodes: int
+    checkins: int
+    factors: int
+    folder: Path
+
+
+def export_diary(db: Session, folder: Path) -> ExportSummary:
+    """Write episodes.csv, checkins.csv and custom_factors.csv into `folder` (UTF-8, ordered, stable)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    factors = service.list_factors(db, include_archived=True)
+    _write(
+        folder / FACTORS_FILE,
+        FACTOR_COLUMNS,
+        [[f.id, f.name, f.kind, f.unit, "yes" if f.archived else "no"] for f in sorted(factors, key=lambda f: f.name)],
+    )
+    episodes = sorted(service.list_episodes(db), key=lambda e: (e.started_at, e.id))
+    _write(
+        folder / EPISODES_FILE,
+        EPISODE_COLUMNS,
+        [
+            [
+                e.id,
+                _iso_utc(e.started_at),
+                e.timezone,
+                _number(e.duration_s),
+                "yes" if e.ongoing else "no",
+                e.kind,
+                str(e.intensity),
+                str(e.pain),
+                LIST_SEPARATOR.join(f"{r.region_id}:{r.side}" for r in e.regions),
+                e.helped,
+                e.notes,
+                _iso_utc(e.created_at),
+            ]
+            for e in episodes
+        ],
+    )
+    factor_names = sorted(f.name for f in factors)
+    checkins = service.list_checkins(db)
+    rows = []
+    for checkin in checkins:
+        values = {v.factor.name: v.value for v in checkin.factor_values}
+        row = [checkin.day.isoformat()]
+        for field in service.CHECKIN_FIELDS:
+            value = getattr(checkin, field)
+            if field == "medications":
+                row.append(LIST_SEPARATOR.join(value))
+            elif isinstance(value, str):
+                row.append(value)
+            else:
+                row.append(_number(value))
+        row += [_number(values.get(name)) for name in factor_names]
+        rows.append(row)
+    _write(folder / CHECKINS_FILE, CHECKIN_COLUMNS + [CUSTOM_PREFIX + n for n in factor_names], rows)
+    return ExportSummary(episodes=len(episodes), checkins=len(checkins), factors=len(factors), folder=folder)
+
+
+def _read_csv(path: Path, required: list[str], problems: list[FieldProblem]) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts; wrong encoding or missing columns become problems."""
+    label = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(FieldProblem(label, "is not UTF-8 text; save it again as 'CSV UTF-8' and retry"))
+        return []
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.append(
+            FieldProblem(
+                label, f"is missing the column(s) {', '.join(missing)}; expected at least {', '.join(required)}"
+            )
+        )
+        return []
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if None in row:
+            problems.append(FieldProblem(label, "has more values than columns", row=number))
+            continue
+        rows.append({k: (v or "") for k, v in row.items()})
+    return rows
+
+
+def _valid_id(value: str) -> bool:
+    return len(value) <= 32 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in value)
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False, "true": True, "false": False, "1": True, "0": False}.get(value.strip().lower())
+
+
+def _problems(exc: ValidationError | UserInputError, file: str, row: int) -> list[FieldProblem]:
+    found = exc.problems if isinstance(exc, UserInputError) else problems_from(exc, row=row)
+    return [FieldProblem(f"{file}: {p.field}", p.message, row=row) for p in found]
+
+
+@dataclass
+class ImportSummary:
+    episodes: int
+    checkins: int
+    factors: int
+
+
+def import_diary(db: Session, folder: Path) -> ImportSummary:
+    """Import a folder written by export_diary. Any bad row: nothing is written, and every bad row is reported."""
+    problems: list[FieldProblem] = []
+    if not folder.is_dir():
+        raise UserInputError.single("folder", f"{folder} is not a folder; give the folder that holds {EPISODES_FILE}")
+    paths = {name: folder / name for name in (EPISODES_FILE, CHECKINS_FILE, FACTORS_FILE)}
+    if not paths[EPISODES_FILE].exists() and not paths[CHECKINS_FILE].exists():
+        raise UserInputError.single("folder", f"{folder} holds neither {EPISODES_FILE} nor {CHECKINS_FILE}")
+
+    factors_by_name: dict[str, CustomFactor] = {f.name: f for f in service.list_factors(db, include_archived=True)}
+    new_factors: list[CustomFactor] = []
+    if paths[FACTORS_FILE].exists():
+        for number, row in enumerate(_read_csv(paths[FACTORS_FILE], FACTOR_COLUMNS, problems), start=2):
+            try:
+                factor_in = FactorIn.model_validate({"name": row["name"], "kind": row["kind"], "unit": row["unit"]})
+            except ValidationError as exc:
+                problems += _problems(exc, FACTORS_FILE, number)
+                continue
+            archived = _yes_no(row["archived"])
+            if archived is None:
+                problems.append(FieldProblem(f"{FACTORS_FILE}: archived", "must be yes or no", row=number))
+                continue
+            if factor_in.name in factors_by_name:
+                continue  # the person already tracks it; values will attach to the existing factor
+            new_factor = CustomFactor(
+                id=row["id"] or new_id(),
+                name=factor_in.name,
+                kind=factor_in.kind,
+                unit=factor_in.unit,
+                archived=archived,
+            )
+            factors_by_name[factor_in.name] = new_factor
+            new_factors.append(new_factor)
+
+    episodes: list[Episode] = []
+    if paths[EPISODES_FILE].exists():
+        existing_ids = set(db.scalars(select(Episode.id)))
+        for number, row in enumerate(_read_csv(paths[EPISODES_FILE], EPISODE_COLUMNS[:9], problems), start=2):
+            ongoing = _yes_no(row["ongoing"] or "no")
+            regions = [
+                {"region": part.strip().partition(":")[0], "side": part.strip().partition(":")[2]}
+                for part in row["regions"].split(";")
+                if part.strip()
+            ]
+            episode_raw = {
+                "started_at": row["started_at"],
+                "timezone": row["timezone"] or None,
+                "duration_s": row["duration_s"] or None,
+                "ongoing": ongoing if ongoing is not None else row["ongoing"],
+                "kind": row["kind"],
+                "intensity": row["intensity"],
+                "pain": row["pain"] or 0,
+                "regions": regions,
+                "helped": row.get("helped", ""),
+                "notes": row.get("notes", ""),
+            }
+            try:
+                episode_in = EpisodeIn.model_validate(episode_raw)
+            except ValidationError as exc:
+                problems += _problems(exc, EPISODES_FILE, number)
+                continue
+            if not _valid_id(row["id"]):
+                problems.append(
+                    FieldProblem(
+                        f"{EPISODES_FILE}: id", "must be empty or up to 32 letters, digits, '-' or '_'", row=number
+                    )
+                )
+                continue
+            if row["id"] and row["id"] in existing_ids:
+                problems.append(
+                    FieldProblem(
+                        f"{EPISODES_FILE}: id",
+                        "this episode is already in the diary (was this file imported before?)",
+                        row=number,
+                    )
+                )
+                continue
+            episode = Episode(id=row["id"] or new_id())
+            service.fill_episode(episode, episode_in)
+            if row.get("created_at"):
+                try:
+                    episode.created_at = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+                except ValueError:
+                    problems.append(
+                        FieldProblem(
+                            f"{EPISODES_FILE}: created_at", "must be a time like 2026-03-01T08:30:00Z", row=number
+                        )
+                    )
+            existing_ids.add(episode.id)
+            episodes.append(episode)
+
+    checkins: list[tuple[CheckInIn, dict[str, float]]] = []
+    if paths[CHECKINS_FILE].exists():
+        existing_days = set(db.scalars(select(CheckIn.day)))
+        seen_days: set[date] = set()
+        for number, row in enumerate(_read_csv(paths[CHECKINS_FILE], ["day"], problems), start=2):
+            raw: dict[str, Any] = {"day": row["day"]}
+            for field in service.CHECKIN_FIELDS:
+                value = row.get(field, "")
+                if field == "medications":
+                    raw[field] = [m for m in value.split(";") if m.strip()]
+                elif field in ("exercise_type", "notes"):
+                    raw[field] = value
+                elif value.strip():
+                    raw[field] = value.strip()
+            custom: dict[str, float] = {}
+            for column, value in row.items():
+                if column.startswith(CUSTOM_PREFIX) and value.strip():
+                    name = column[len(CUSTOM_PREFIX) :]
+                    known = factors_by_name.get(name)
+                    try:
+                        number_value = float(value)
+                    except ValueError:
+                        problems.append(FieldProblem(f"{CHECKINS_FILE}: {column}", "must be a number", row=number))
+                        continue
+                    if known is None:
+                        problems.append(
+                            FieldProblem(
+                                f"{CHECKINS_FILE}: {column}",
+                                f"'{name}' is not in {FACTORS_FILE} nor among your factors",
+                                row=number,
+                            )
+                        )
+                    elif (reason := service.check_factor_value(known, number_value)) is not None:
+                        problems.append(FieldProblem(f"{CHECKINS_FILE}: {column}", reason, row=number))
+                    else:
+                        custom[name] = number_value
+            try:
+                data_checkin = CheckInIn.model_validate(raw)
+            except ValidationError as exc:
+                problems += _problems(exc, CHECKINS_FILE, number)
+                continue
+            if data_checkin.day in existing_days or data_checkin.day in seen_days:
+                problems.append(
+                    FieldProblem(
+                        f"{CHECKINS_FILE}: day", f"there is already a check-in for {data_checkin.day}", row=number
+                    )
+                )
+                continue
+            seen_days.add(data_checkin.day)
+            checkins.append((data_checkin, custom))
+
+    if problems:
+        raise UserInputError(problems)
+
+    db.add_all(new_factors)
+    db.add_all(episodes)
+    db.flush()
+    for data_checkin, custom in checkins:
+        checkin = CheckIn(day=data_checkin.day)
+        for field in service.CHECKIN_FIELDS:
+            setattr(checkin, field, getattr(data_checkin, field))
+        checkin.factor_values = [
+            CustomFactorValue(factor_id=factors_by_name[name].id, value=value) for name, value in custom.items()
+        ]
+        db.add(checkin)
+    db.flush()
+    return ImportSummary(episodes=len(episodes), checkins=len(checkins), factors=len(new_factors))

@@ -1,0 +1,406 @@
+"""Diary pages (today, log/edit an episode, timeline, calendar, check-in) and the diary API."""
+
+from __future__ import annotations
+
+import calendar as calendar_lib
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
+from unclench.core.db import request_session
+from unclench.core.errors import UserInputError
+from unclench.core.models_registry import domain_module
+from unclench.core.settings import get_settings
+from unclench.core.templating import render
+from unclench.core.validation import parse_input
+from unclench.diary import service
+from unclench.diary.api import router as api_router
+from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn
+
+pages = APIRouter(include_in_schema=False)
+
+HEAT_PERIODS = {"7": "last 7 days", "30": "last 30 days", "90": "last 3 months", "365": "last year"}
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+def _errors_by_field(exc: UserInputError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for problem in exc.problems:
+        key = problem.field.split(".")[0] if problem.field.startswith("regions") else problem.field
+        errors.setdefault(key, problem.message)
+    return errors
+
+
+def _body_map(db: Session, days: int, selected: tuple[str, str] | None = None) -> Any:
+    """The body map with heat from the last `days` days, if the body-map component is available."""
+    render_map = getattr(domain_module("body", "bodymap"), "render_body_map", None)
+    if render_map is None:
+        return ""
+    side_counts = service.region_side_counts(db, start=datetime.now(UTC) - timedelta(days=days))
+    period = HEAT_PERIODS.get(str(days), f"last {days} days")
+    return render_map(side_counts=side_counts, selected=selected, period_label=period)
+
+
+def _safety_notices(db: Session) -> list[dict[str, Any]]:
+    screening = domain_module("screening", "service")
+    notices = getattr(screening, "safety_notices", None)
+    return list(notices(db)) if notices else []
+
+
+def _kinds_recent_first(recent: list[tuple[str, str, str]]) -> list[str]:
+    ordered = [kind for _, _, kind in recent]
+    return list(dict.fromkeys([*ordered, *KIND_LABELS]))
+
+
+def _form_context(db: Session) -> dict[str, Any]:
+    recent = service.recent_choices(db)
+    return {
+        "regions": all_regions(),
+        "groups": load_taxonomy().groups,
+        "kinds": KIND_LABELS,
+        "kind_order": _kinds_recent_first(recent),
+        "recent": [(get_region(r), s, k) for r, s, k in recent],
+        "timezone": get_settings().timezone,
+    }
+
+
+@pages.get("/")
+def home(request: Request, days: int = 30, db: Session = Depends(request_session)) -> Response:
+    today = _today()
+    start, end = service.day_bounds(today, today)
+    context = _form_context(db)
+    context.update(
+        body_map=_body_map(db, days),
+        days=days,
+        heat_periods=HEAT_PERIODS,
+        today_episodes=service.list_episodes(db, start=start, end=end),
+        ongoing=[e for e in service.list_episodes(db, limit=200) if e.ongoing],
+        checkin=service.get_checkin(db, today),
+        notices=_safety_notices(db),
+        now_local=datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M"),
+    )
+    return render(request, "diary/home.html", context)
+
+
+def _episode_data_from_form(form: dict[str, Any], regions: list[str]) -> dict[str, Any]:
+    """Turn form fields into EpisodeIn input. Regions come as 'region:side' values."""
+    duration_min = (form.get("duration_min") or "").strip()
+    duration_s: Any = None
+    if duration_min:
+        try:
+            duration_s = round(float(duration_min) * 60)
+        except ValueError:
+            duration_s = duration_min  # let validation explain
+    return {
+        "started_at": form.get("started_at") or datetime.now(UTC),
+        "ongoing": form.get("ongoing") == "on",
+        "duration_s": duration_s,
+        "kind": form.get("kind") or "",
+        "intensity": form.get("intensity") or "",
+        "pain": form.get("pain") or 0,
+        "helped": form.get("helped") or "",
+        "notes": form.get("notes") or "",
+        "regions": [{"region": r.partition(":")[0], "side": r.partition(":")[2]} for r in regions if r],
+    }
+
+
+def _episode_form(
+    request: Request,
+    db: Session,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    episode_id: str | None,
+    status: int = 200,
+) -> Response:
+    context = _form_context(db)
+    context.update(values=values, errors=errors, episode_id=episode_id)
+    return render(request, "diary/episode_form.html", context, status_code=status)
+
+
+@pages.get("/episodes/new")
+def new_episode(
+    request: Request, region: str = "", side: str = "", kind: str = "", db: Session = Depends(request_session)
+) -> Response:
+    selected = [f"{region}:{side}"] if region else []
+    values = {
+        "regions": selected,
+        "kind": kind,
+        "intensity": 5,
+        "pain": 0,
+        "started_at": datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    return _episode_form(request, db, values=values, errors={}, episode_id=None)
+
+
+async def _save_episode(request: Request, db: Session, episode_id: str | None) -> Response:
+    form = await request.form()
+    fields = {key: str(value) for key, value in form.items()}
+    regions = [str(v) for v in form.getlist("regions")]
+    try:
+        data = parse_input(EpisodeIn, _episode_data_from_form(fields, regions))
+        episode = service.update_episode(db, episode_id, data) if episode_id else service.create_episode(db, data)
+    except UserInputError as exc:
+        db.rollback()
+        values = {**fields, "regions": regions, "ongoing": fields.get("ongoing") == "on"}
+        return _episode_form(
+            request, db, values=values, errors=_errors_by_field(exc), episode_id=episode_id, status=422
+        )
+    target = fields.get("next") or "/timeline"
+    if not target.startswith("/"):
+        target = "/timeline"
+    return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved={episode.id}", status_code=303)
+
+
+@pages.post("/episodes/new")
+async def create_episode(request: Request, db: Session = Depends(request_session)) -> Response:
+    return await _save_episode(request, db, None)
+
+
+@pages.get("/episodes/{episode_id}/edit")
+def edit_episode(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+    episode = service.get_episode(db, episode_id)
+    values = {
+        "started_at": episode.started_at.astimezone(ZoneInfo(episode.timezone)).strftime("%Y-%m-%dT%H:%M"),
+        "duration_min": "" if episode.duration_s is None else f"{episode.duration_s / 60:g}",
+        "ongoing": episode.ongoing,
+        "kind": episode.kind,
+        "intensity": episode.intensity,
+        "pain": episode.pain,
+        "helped": episode.helped,
+        "notes": episode.notes,
+        "regions": [f"{r.region_id}:{r.side}" for r in episode.regions],
+    }
+    return _episode_form(request, db, values=values, errors={}, episode_id=episode_id)
+
+
+@pages.post("/episodes/{episode_id}/edit")
+async def update_episode(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+    service.get_episode(db, episode_id)
+    return await _save_episode(request, db, episode_id)
+
+
+@pages.post("/episodes/{episode_id}/delete")
+def delete_episode(episode_id: str, db: Session = Depends(request_session)) -> Response:
+    service.delete_episode(db, episode_id)
+    return RedirectResponse(f"/timeline?deleted={episode_id}", status_code=303)
+
+
+@pages.post("/episodes/{episode_id}/restore")
+def restore_episode(episode_id: str, db: Session = Depends(request_session)) -> Response:
+    service.restore_episode(db, episode_id)
+    return RedirectResponse(f"/timeline?saved={episode_id}", status_code=303)
+
+
+@pages.post("/episodes/{episode_id}/close")
+def close_episode(episode_id: str, db: Session = Depends(request_session)) -> Response:
+    service.close_episode(db, episode_id)
+    return RedirectResponse("/", status_code=303)
+
+
+def _filters(region: str, kind: str) -> tuple[str | None, str | None]:
+    if region:
+        get_region(region)
+    if kind and kind not in KIND_LABELS:
+        raise UserInputError.single("kind", f"'{kind}' is not a kind of episode; use one of {', '.join(KIND_LABELS)}")
+    return region or None, kind or None
+
+
+@pages.get("/timeline")
+def timeline(
+    request: Request,
+    region: str = "",
+    kind: str = "",
+    days: int = 30,
+    saved: str = "",
+    deleted: str = "",
+    db: Session = Depends(request_session),
+) -> Response:
+    region_id, kind_id = _filters(region, kind)
+    days = max(1, min(days, 3650))
+    first = _today() - timedelta(days=days - 1)
+    start, end = service.day_bounds(first, _today())
+    episodes = service.list_episodes(db, start=start, end=end, region=region_id, kind=kind_id)
+    checkins = {c.day: c for c in service.list_checkins(db, start=first, end=_today())}
+    by_day: dict[date, list[Any]] = {}
+    for episode in episodes:
+        by_day.setdefault(service.local_day(episode.started_at), []).append(episode)
+    days_shown = sorted(set(by_day) | set(checkins), reverse=True)
+    context = {
+        "days_shown": days_shown,
+        "by_day": by_day,
+        "checkins": checkins,
+        "region": region,
+        "kind": kind,
+        "days": days,
+        "regions": all_regions(),
+        "kinds": KIND_LABELS,
+        "region_labels": {r.id: r for r in all_regions()},
+        "stress_sources": STRESS_SOURCE_LABELS,
+        "saved": saved,
+        "deleted": deleted,
+        "total": len(episodes),
+    }
+    return render(request, "diary/timeline.html", context)
+
+
+@pages.get("/calendar")
+def calendar_page(
+    request: Request, month: str = "", region: str = "", kind: str = "", db: Session = Depends(request_session)
+) -> Response:
+    region_id, kind_id = _filters(region, kind)
+    today = _today()
+    try:
+        first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+    except ValueError:
+        raise UserInputError.single("month", "use a month like 2026-03") from None
+    last = first.replace(day=calendar_lib.monthrange(first.year, first.month)[1])
+    counts = service.episodes_per_day(db, first, last, region=region_id, kind=kind_id)
+    checkins = {c.day: c for c in service.list_checkins(db, start=first, end=last)}
+    weeks = calendar_lib.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    peak = max(counts.values(), default=0)
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = last + timedelta(days=1)
+    context = {
+        "weeks": weeks,
+        "first": first,
+        "counts": counts,
+        "checkins": checkins,
+        "peak": peak,
+        "today": today,
+        "prev_month": prev_month.strftime("%Y-%m"),
+        "next_month": next_month.strftime("%Y-%m") if next_month <= today else "",
+        "region": region,
+        "kind": kind,
+        "regions": all_regions(),
+        "kinds": KIND_LABELS,
+    }
+    return render(request, "diary/calendar.html", context)
+
+
+CHECKIN_NUMBER_FIELDS = (
+    "stress",
+    "sleep_hours",
+    "sleep_quality",
+    "caffeine_drinks",
+    "alcohol_units",
+    "exercise_minutes",
+    "sitting_hours",
+    "fluids_litres",
+    "mood",
+)
+
+
+def _checkin_page(
+    request: Request,
+    db: Session,
+    day: date,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    saved: bool = False,
+    status: int = 200,
+) -> Response:
+    context = {
+        "day": day,
+        "values": values,
+        "errors": errors,
+        "saved": saved,
+        "stress_sources": STRESS_SOURCE_LABELS,
+        "factors": service.list_factors(db),
+        "today": _today(),
+    }
+    return render(request, "diary/checkin.html", context, status_code=status)
+
+
+@pages.get("/checkin")
+def checkin_form(request: Request, day: str = "", saved: int = 0, db: Session = Depends(request_session)) -> Response:
+    try:
+        chosen = date.fromisoformat(day) if day else _today()
+    except ValueError:
+        raise UserInputError.single("day", "use a date like 2026-03-01") from None
+    existing = service.get_checkin(db, chosen)
+    values: dict[str, Any] = {}
+    if existing is not None:
+        out = service.checkin_out(existing)
+        values = out.model_dump()
+        values["medications"] = ", ".join(out.medications)
+        values["factors"] = {name: f"{v:g}" for name, v in out.factors.items()}
+    return _checkin_page(request, db, chosen, values, {}, saved=bool(saved))
+
+
+@pages.post("/checkin")
+async def save_checkin(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    fields = {key: str(value) for key, value in form.items()}
+    data: dict[str, Any] = {"day": fields.get("day", "")}
+    for name in CHECKIN_NUMBER_FIELDS:
+        if fields.get(name, "").strip():
+            data[name] = fields[name].strip()
+    if fields.get("stress_source"):
+        data["stress_source"] = fields["stress_source"]
+    data["exercise_type"] = fields.get("exercise_type", "")
+    data["notes"] = fields.get("notes", "")
+    data["medications"] = [m for m in fields.get("medications", "").split(",")]
+    factor_values: dict[str, Any] = {}
+    for factor in service.list_factors(db):
+        raw = fields.get(f"factor:{factor.id}", "").strip()
+        if factor.kind == "yesno":
+            raw = {"yes": "1", "no": "0"}.get(raw, raw)
+        if raw:
+            factor_values[factor.name] = raw
+    data["factors"] = factor_values
+    try:
+        checkin = service.upsert_checkin(db, parse_input(CheckInIn, data))
+    except UserInputError as exc:
+        db.rollback()
+        values = {**fields, "factors": {f.name: fields.get(f"factor:{f.id}", "") for f in service.list_factors(db)}}
+        try:
+            day = date.fromisoformat(fields.get("day", ""))
+        except ValueError:
+            day = _today()
+        return _checkin_page(request, db, day, values, _errors_by_field(exc), status=422)
+    return RedirectResponse(f"/checkin?day={checkin.day.isoformat()}&saved=1", status_code=303)
+
+
+@pages.post("/factors")
+async def add_factor(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    fields = {key: str(value) for key, value in form.items()}
+    try:
+        service.create_factor(
+            db,
+            parse_input(
+                FactorIn,
+                {"name": fields.get("name", ""), "kind": fields.get("kind", ""), "unit": fields.get("unit", "")},
+            ),
+        )
+    except UserInputError as exc:
+        db.rollback()
+        return _checkin_page(
+            request,
+            db,
+            _today(),
+            {"new_factor": fields},
+            {"factor_" + k: v for k, v in _errors_by_field(exc).items()},
+            status=422,
+        )
+    return RedirectResponse("/checkin", status_code=303)
+
+
+@pages.post("/factors/{factor_id}/archive")
+def archive_factor(factor_id: str, db: Session = Depends(request_session)) -> Response:
+    service.archive_factor(db, factor_id)
+    return RedirectResponse("/checkin", status_code=303)
+
+
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(pages)
