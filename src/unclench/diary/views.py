@@ -69,6 +69,7 @@ def _form_context(db: Session) -> dict[str, Any]:
         "kind_order": _kinds_recent_first(recent),
         "recent": [(get_region(r), s, k) for r, s, k in recent],
         "timezone": get_settings().timezone,
+        "region_labels": load_taxonomy().by_id(),
     }
 
 
@@ -243,7 +244,7 @@ def timeline(
         "days": days,
         "regions": all_regions(),
         "kinds": KIND_LABELS,
-        "region_labels": {r.id: r for r in all_regions()},
+        "region_labels": load_taxonomy().by_id(),
         "stress_sources": STRESS_SOURCE_LABELS,
         "saved": saved,
         "deleted": deleted,
