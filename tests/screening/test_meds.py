@@ -1,0 +1,75 @@
+"""Medication matching: brand names, case, doses and misspellings; unknown names get suggestions."""
+
+from __future__ import annotations
+
+import pytest
+
+from unclench.core.errors import UserInputError
+from unclench.screening.meds import match_medication, normalise_name
+
+
+@pytest.mark.parametrize(
+    ("typed", "entry_id", "exact"),
+    [
+        ("atorvastatin", "statins", True),
+        ("Atorvastatin 20mg tablets", "statins", True),
+        ("LIPITOR", "statins", True),
+        ("atorvastin", "statins", False),
+        ("Ventolin Evohaler", "beta2_agonists", True),
+        ("ventolen", "beta2_agonists", False),
+        ("sertaline 50 mg", "serotonergic", False),
+        ("Metoclopromide", "antiemetic_dopamine", False),
+        ("amlodipin", "calcium_channel_blockers", False),
+        ("Sudafed", "stimulants", True),
+        ("water tablets", "diuretics", True),
+        ("the pill", "oestrogens", True),
+        ("lisinoprill", "ace_inhibitors", False),
+        ("iron sucrose", "iron_sucrose", True),
+        ("Oxis", "beta2_agonists", True),
+    ],
+)
+def test_known_names_match(typed: str, entry_id: str, exact: bool) -> None:
+    result = match_medication(typed)
+    assert result.found
+    assert result.entry is not None and result.entry.id == entry_id
+    assert result.exact is exact
+    assert result.entry.effect in result.message
+
+
+def test_a_typo_is_shown_with_what_we_read_it_as() -> None:
+    result = match_medication("atorvastin")
+    assert "we read 'atorvastin' as atorvastatin" in result.message
+
+
+@pytest.mark.parametrize("typed", ["paracetamol", "xyzzy", "Oxys-like-nothing", "iron"])
+def test_unknown_names_say_not_found_check_the_spelling(typed: str) -> None:
+    result = match_medication(typed)
+    assert not result.found
+    assert "not found — check the spelling" in result.message
+
+
+def test_near_misses_below_the_acceptance_line_are_suggested() -> None:
+    result = match_medication("metoprolamide")  # not a drug; close to metoclopramide
+    if result.found:
+        assert result.entry is not None and result.entry.id == "antiemetic_dopamine"
+    else:
+        assert "metoclopramide" in result.suggestions
+    weak = match_medication("prednis")
+    assert not weak.found
+    assert {"prednisone", "prednisolone"} & set(weak.suggestions)
+    assert "Did you mean" in weak.message
+
+
+def test_short_names_are_never_guessed() -> None:
+    assert not match_medication("Oxi").found
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "20 mg", "x" * 121])
+def test_empty_or_dose_only_input_is_refused(typed: str) -> None:
+    with pytest.raises(UserInputError):
+        match_medication(typed)
+
+
+def test_normalise_strips_doses_and_forms() -> None:
+    assert normalise_name("Salbutamol 100 mcg inhaler, 2 puffs as needed") == "salbutamol"
+    assert normalise_name("Co-codamol") == "co codamol"

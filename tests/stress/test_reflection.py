@@ -1,0 +1,48 @@
+"""Reflection prompts: one set per body region, labelled as a tradition, never mentioning illness."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from unclench.body.taxonomy import region_ids
+from unclench.core.errors import UserInputError
+from unclench.stress.reflection import all_prompts, load_reflection_data, prompts_for_region
+
+ILLNESS_WORDS = re.compile(
+    r"cancer|tumou?r|disease|illness|tuberculosis|thyroid|heart|diagnos|predict|syndrome|sick|\bill\b|\bcure",
+    re.IGNORECASE,
+)
+
+
+def test_every_region_has_prompts_and_no_unknown_regions() -> None:
+    data = load_reflection_data()["regions"]
+    assert set(data) == set(region_ids())
+
+
+def test_prompts_are_labelled_as_a_tradition_with_sources() -> None:
+    data = load_reflection_data()
+    assert data["label"] == "A tradition, not medical fact"
+    assert "no evidence" in data["disclaimer"]
+    assert all(s["url"].startswith("https://") for s in data["sources"])
+
+
+def test_no_prompt_mentions_an_illness() -> None:
+    for prompt in all_prompts().values():
+        assert not ILLNESS_WORDS.search(prompt.text), prompt.text
+        assert prompt.text.endswith("?")
+
+
+def test_prompt_ids_are_unique() -> None:
+    data = load_reflection_data()
+    ids = [p["id"] for p in data["general"]] + [p["id"] for items in data["regions"].values() for p in items]
+    assert len(ids) == len(set(ids))
+
+
+def test_region_prompts_come_first_then_general() -> None:
+    prompts = prompts_for_region("jaw")
+    assert prompts[0].region_id == "jaw"
+    assert prompts[-1].region_id is None
+    with pytest.raises(UserInputError):
+        prompts_for_region("tail")
