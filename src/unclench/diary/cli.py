@@ -15,6 +15,7 @@ from unclench.body.taxonomy import load_taxonomy
 from unclench.core.db import get_engine, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.migrate import upgrade_database
+from unclench.core.models_registry import DOMAINS, domain_module
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
 from unclench.diary import csvio, demo, service
@@ -289,6 +290,11 @@ def demo_command(
     _ready()
     with session_scope() as db:
         summary = demo.create_demo_person(db, days=days, seed=seed)
+        # Other domains add their part of the sample person (sessions listened to, an EMG recording…).
+        for domain in DOMAINS:
+            extend = getattr(domain_module(domain, "demo"), "extend_demo", None)
+            if domain != "diary" and extend is not None:
+                extend(db, seed=seed, first_day=summary.first_day, last_day=summary.last_day)
     console.print(
         f"[green]Demo person created:[/] {summary.checkins} check-ins and {summary.episodes} episodes "
         f"from {summary.first_day} to {summary.last_day}. Start the app with `unclench serve`."
