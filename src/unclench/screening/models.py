@@ -1,0 +1,56 @@
+"""Screening tables: triage results, the person's medicines, the doctor's all clear, red flags on diary episodes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+
+
+class TriageResult(Base):
+    """One completed triage: which questions were answered yes, and the outcome level at that time."""
+
+    __tablename__ = "triage_result"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    answers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Medication(Base):
+    """A medicine the person takes, as they typed it; matching against the knowledge base happens on read."""
+
+    __tablename__ = "medication"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PhysicalAllClear(Base):
+    """The person's record that a doctor has checked them (date, optional note)."""
+
+    __tablename__ = "physical_all_clear"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    checked_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EpisodeRedFlag(Base):
+    """A red-flag feature ticked on a diary episode (kept here, keyed by episode id, not in the diary tables)."""
+
+    __tablename__ = "episode_red_flag"
+    __table_args__ = (UniqueConstraint("episode_id", "feature_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    episode_id: Mapped[str] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
+    feature_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,270 @@
+"""Screening services: plain functions over a database session. Web, CLI and other domains call these.
+
+Public for other domains:
+- `safety_notices(db)` — banners/notes for the home page and layout.
+- `medication_matches(db)` — the person's medicines matched to known muscle effects (doctor's report).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from unclench.core.db import utcnow
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.settings import get_settings
+from unclench.screening.knowledge import load_medications, red_flag, source_dict
+from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
+from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
+from unclench.screening.triage import TriageOutcome, evaluate_triage, validate_features, validate_rule_ids
+
+NOTE_MAX = 2000
+
+# ---------------------------------------------------------------- triage
+
+
+def record_triage(
+    db: Session, yes: list[str], *, taken_at: datetime | None = None
+) -> tuple[TriageResult, TriageOutcome]:
+    """Evaluate and store a completed triage (the ids of questions answered yes)."""
+    outcome = evaluate_triage(yes)
+    # Keep every yes answer (self-care ones too, which a more serious outcome does not list).
+    result = TriageResult(
+        taken_at=taken_at or utcnow(),
+        answers=validate_rule_ids(yes),
+        level=outcome.level.id,
+        reasons=list(outcome.reasons),
+    )
+    db.add(result)
+    db.flush()
+    return result, outcome
+
+
+def latest_triage(db: Session) -> TriageResult | None:
+    return db.scalars(select(TriageResult).order_by(TriageResult.taken_at.desc()).limit(1)).first()
+
+
+def triage_history(db: Session, *, limit: int = 20) -> list[TriageResult]:
+    return list(db.scalars(select(TriageResult).order_by(TriageResult.taken_at.desc()).limit(limit)))
+
+
+def outcome_of(result: TriageResult) -> TriageOutcome:
+    """Re-evaluate a stored triage with the current rule book (for showing reasons and sources again)."""
+    return evaluate_triage(result.answers)
+
+
+# ---------------------------------------------------------------- medicines
+
+
+def list_medications(db: Session) -> list[Medication]:
+    return list(db.scalars(select(Medication).order_by(Medication.added_at, Medication.name)))
+
+
+def add_medication(
+    db: Session, name: str, *, note: str = "", keep_unknown: bool = False
+) -> tuple[Medication, MedicationMatch]:
+    """Add a medicine to the person's list. An unknown name is refused (with suggestions) unless keep_unknown."""
+    match = match_medication(name)
+    if len(note) > NOTE_MAX:
+        raise UserInputError.single("note", f"is too long ({NOTE_MAX} characters at most)")
+    if not match.found and not keep_unknown:
+        raise UserInputError.single("name", match.message + " If it is spelled right, tick 'keep it as typed'.")
+    key = normalise_name(name)
+    for existing in list_medications(db):
+        if normalise_name(existing.name) == key:
+            raise UserInputError.single("name", f"'{existing.name}' is already on your list")
+    medication = Medication(name=name.strip(), note=note.strip())
+    db.add(medication)
+    db.flush()
+    return medication, match
+
+
+def remove_medication(db: Session, medication_id: str) -> None:
+    medication = db.get(Medication, medication_id)
+    if medication is None:
+        raise NotFoundError(f"No medicine with id {medication_id} on your list.")
+    db.delete(medication)
+    db.flush()
+
+
+def _checkin_medications(db: Session) -> list[str]:
+    from unclench.diary.service import known_medications
+
+    return known_medications(db)
+
+
+def medication_matches(db: Session) -> list[dict[str, Any]]:
+    """The person's medicines (their list plus names written in check-ins), each matched to known muscle effects.
+
+    Each dict: typed, origin ('list' or 'check-in'), found, matched_name, matched_kind, exact, suggestions,
+    message, entry (id, class, effect, evidence, evidence_note, sources[{title,url}]) or None, and
+    advice ("talk to your prescriber…"). Found ones come first. Used by the doctor's report.
+    """
+    advice = load_medications().advice
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    names = [(m.name, "list") for m in list_medications(db)] + [(n, "check-in") for n in _checkin_medications(db)]
+    for name, origin in names:
+        key = normalise_name(name)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        try:
+            match = match_medication(name)
+        except UserInputError:
+            continue
+        item = match.as_dict()
+        item["origin"] = origin
+        item["advice"] = advice
+        out.append(item)
+    out.sort(key=lambda d: not d["found"])
+    return out
+
+
+# ---------------------------------------------------------------- physical all clear
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+def record_all_clear(db: Session, checked_on: date, note: str = "") -> PhysicalAllClear:
+    """Record that a doctor has checked the person (date of the visit, optional note)."""
+    if checked_on > _today():
+        raise UserInputError.single("checked_on", "the date is in the future; record the all clear after the visit")
+    if checked_on < _today() - timedelta(days=365 * 30):
+        raise UserInputError.single("checked_on", "that date is too far in the past")
+    if len(note) > NOTE_MAX:
+        raise UserInputError.single("note", f"is too long ({NOTE_MAX} characters at most)")
+    record = PhysicalAllClear(checked_on=checked_on, note=note.strip())
+    db.add(record)
+    db.flush()
+    return record
+
+
+def latest_all_clear(db: Session) -> PhysicalAllClear | None:
+    return db.scalars(
+        select(PhysicalAllClear).order_by(PhysicalAllClear.checked_on.desc(), PhysicalAllClear.recorded_at.desc())
+    ).first()
+
+
+# ---------------------------------------------------------------- red flags on diary episodes
+
+
+def set_episode_red_flags(db: Session, episode_id: str, features: list[str]) -> list[str]:
+    """Replace the red-flag features ticked on a diary episode. Returns the features now set."""
+    from unclench.diary.service import get_episode
+
+    chosen = validate_features(features)
+    get_episode(db, episode_id)  # NotFoundError for an unknown or deleted episode
+    existing = {
+        flag.feature_id: flag
+        for flag in db.scalars(select(EpisodeRedFlag).where(EpisodeRedFlag.episode_id == episode_id))
+    }
+    for feature_id, flag in existing.items():
+        if feature_id not in chosen:
+            db.delete(flag)
+    for feature_id in chosen:
+        if feature_id not in existing:
+            db.add(EpisodeRedFlag(episode_id=episode_id, feature_id=feature_id))
+    db.flush()
+    return chosen
+
+
+def episode_red_flags(db: Session, episode_id: str) -> list[str]:
+    return list(
+        db.scalars(
+            select(EpisodeRedFlag.feature_id).where(EpisodeRedFlag.episode_id == episode_id).order_by(EpisodeRedFlag.id)
+        )
+    )
+
+
+def pending_red_flags(db: Session) -> list[dict[str, Any]]:
+    """Red flags ticked on (not deleted) episodes since the last triage: they bring the triage back.
+
+    Each dict: episode_id, started_at, features [ids], labels [plain words].
+    """
+    from unclench.diary.models import Episode
+
+    last = latest_triage(db)
+    query = (
+        select(EpisodeRedFlag, Episode.started_at)
+        .join(Episode, Episode.id == EpisodeRedFlag.episode_id)
+        .where(Episode.deleted_at.is_(None))
+        .order_by(Episode.started_at.desc(), EpisodeRedFlag.id)
+    )
+    if last is not None:
+        query = query.where(EpisodeRedFlag.created_at > last.taken_at)
+    grouped: dict[str, dict[str, Any]] = {}
+    for flag, started_at in db.execute(query):
+        feature = red_flag(flag.feature_id)
+        item = grouped.setdefault(
+            flag.episode_id, {"episode_id": flag.episode_id, "started_at": started_at, "features": [], "labels": []}
+        )
+        item["features"].append(flag.feature_id)
+        item["labels"].append(feature.label if feature else flag.feature_id)
+    return list(grouped.values())
+
+
+def red_flag_count(db: Session) -> int:
+    return int(db.scalar(select(func.count()).select_from(EpisodeRedFlag)) or 0)
+
+
+# ---------------------------------------------------------------- notices for the home page / layout
+
+
+def safety_notices(db: Session) -> list[dict[str, Any]]:
+    """Notices for the home page and layout, most important first.
+
+    Each dict: level ('urgent' for a red flag awaiting the triage, 'calm' for gentle reminders), text,
+    href, link_text, and kind ('red_flag', 'no_triage', 'no_all_clear').
+    """
+    notices: list[dict[str, Any]] = []
+    pending = pending_red_flags(db)
+    if pending:
+        labels = list(dict.fromkeys(label.lower() for item in pending for label in item["labels"]))
+        entries = "a diary entry" if len(pending) == 1 else f"{len(pending)} diary entries"
+        notices.append(
+            {
+                "kind": "red_flag",
+                "level": "urgent",
+                "text": f"You noted a warning sign in {entries} ({', '.join(labels)}). "
+                "Please take the safety check again so you know whether to see a doctor.",
+                "href": "/safety/triage?from=diary",
+                "link_text": "Take the safety check",
+            }
+        )
+    if latest_triage(db) is None and not pending:
+        notices.append(
+            {
+                "kind": "no_triage",
+                "level": "calm",
+                "text": "Before anything else: a two-minute safety check tells you whether anything needs a doctor.",
+                "href": "/safety/triage",
+                "link_text": "Take the safety check",
+            }
+        )
+    if latest_all_clear(db) is None:
+        notices.append(
+            {
+                "kind": "no_all_clear",
+                "level": "calm",
+                "text": "Has a doctor checked you about these symptoms yet? Some physical causes are easy to test for. "
+                "Once a doctor has seen you, you can note the all clear here.",
+                "href": "/safety#all-clear",
+                "link_text": "Physical causes and the all clear",
+            }
+        )
+    return notices
+
+
+def sources_of(items: list[Any]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for item in items:
+        for source in item.sources:
+            seen.setdefault(source.id, source_dict(source))
+    return list(seen.values())

@@ -1,0 +1,53 @@
+"""Stress tables: questionnaire responses with history, the stressor inventory, reflection notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+
+
+class QuestionnaireResponse(Base):
+    """One completed questionnaire (PSS-10 or PHQ-4): the raw answers and the score as published."""
+
+    __tablename__ = "questionnaire_response"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    instrument: Mapped[str] = mapped_column(String(16), index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    answers: Mapped[list[int]] = mapped_column(JSON, default=list)
+    total: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(16), default="")
+    subscores: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class StressorRating(Base):
+    """How much one life stressor weighs (0-4) and how much leeway the person has over it (0-4)."""
+
+    __tablename__ = "stressor_rating"
+    __table_args__ = (
+        CheckConstraint("weight BETWEEN 0 AND 4", name="weight_range"),
+        CheckConstraint("leeway BETWEEN 0 AND 4", name="leeway_range"),
+    )
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    stressor_id: Mapped[str] = mapped_column(String(32), unique=True)
+    weight: Mapped[int] = mapped_column(Integer)
+    leeway: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ReflectionNote(Base):
+    """A private answer to a reflection prompt (the prompt's wording is kept with it)."""
+
+    __tablename__ = "reflection_note"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    region_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    prompt_id: Mapped[str] = mapped_column(String(48))
+    prompt_text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

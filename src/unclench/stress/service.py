@@ -1,0 +1,154 @@
+"""Stress services: questionnaires with history, the stressor inventory and plan, reflection notes.
+
+Public for other domains:
+- `pss_history(db)` — PSS-10 totals over time (insights, reports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unclench.core.db import utcnow
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.stress.inventory import Plan, Rating, make_plan, validate_ratings
+from unclench.stress.models import QuestionnaireResponse, ReflectionNote, StressorRating
+from unclench.stress.questionnaires import Score, load_instrument, score
+from unclench.stress.reflection import get_prompt
+
+NOTE_MAX = 5000
+
+# ---------------------------------------------------------------- questionnaires
+
+
+def record_questionnaire(
+    db: Session,
+    instrument: str,
+    answers: Sequence[int | str | None] | Mapping[int, int | str | None],
+    *,
+    taken_at: datetime | None = None,
+) -> tuple[QuestionnaireResponse, Score]:
+    """Score a completed questionnaire and store it; incomplete answers raise UserInputError and store nothing."""
+    result = score(instrument, answers)
+    when = taken_at or utcnow()
+    if when.tzinfo is None:
+        raise UserInputError.single("taken_at", "needs a time zone")
+    if when > utcnow() + timedelta(minutes=10):
+        raise UserInputError.single("taken_at", "is in the future")
+    response = QuestionnaireResponse(
+        instrument=instrument,
+        taken_at=when,
+        answers=list(result.answers),
+        total=result.total,
+        band=result.band or "",
+        subscores=dict(result.subscores),
+    )
+    db.add(response)
+    db.flush()
+    return response, result
+
+
+def questionnaire_history(db: Session, instrument: str) -> list[QuestionnaireResponse]:
+    """Every response to one instrument, oldest first."""
+    load_instrument(instrument)
+    return list(
+        db.scalars(
+            select(QuestionnaireResponse)
+            .where(QuestionnaireResponse.instrument == instrument)
+            .order_by(QuestionnaireResponse.taken_at)
+        )
+    )
+
+
+def rescore(response: QuestionnaireResponse) -> Score:
+    return score(response.instrument, response.answers)
+
+
+def delete_response(db: Session, response_id: str) -> None:
+    response = db.get(QuestionnaireResponse, response_id)
+    if response is None:
+        raise NotFoundError(f"No questionnaire answer with id {response_id}.")
+    db.delete(response)
+    db.flush()
+
+
+def pss_history(db: Session) -> list[dict[str, Any]]:
+    """PSS-10 totals over time, oldest first: [{taken_at (aware UTC), total (0-40), band, id}]."""
+    return [
+        {"id": r.id, "taken_at": r.taken_at, "total": r.total, "band": r.band}
+        for r in questionnaire_history(db, "pss10")
+    ]
+
+
+def pss_due(db: Session, *, now: datetime | None = None) -> bool:
+    """True when the PSS-10 has never been taken or was last taken a month or more ago."""
+    history = questionnaire_history(db, "pss10")
+    if not history:
+        return True
+    repeat = timedelta(days=int(load_instrument("pss10")["repeat_days"]))
+    return (now or utcnow()) - history[-1].taken_at >= repeat
+
+
+# ---------------------------------------------------------------- stressor inventory
+
+
+def current_ratings(db: Session) -> list[Rating]:
+    return [
+        Rating(r.stressor_id, r.weight, r.leeway)
+        for r in db.scalars(select(StressorRating).order_by(StressorRating.stressor_id))
+    ]
+
+
+def save_ratings(db: Session, raw: Mapping[str, Mapping[str, Any]]) -> Plan:
+    """Create or update ratings for the stressors given (others stay as they were); returns the new plan."""
+    ratings = validate_ratings(raw)
+    existing = {r.stressor_id: r for r in db.scalars(select(StressorRating))}
+    for rating in ratings:
+        row = existing.get(rating.stressor_id)
+        if row is None:
+            db.add(StressorRating(stressor_id=rating.stressor_id, weight=rating.weight, leeway=rating.leeway))
+        else:
+            row.weight, row.leeway = rating.weight, rating.leeway
+    db.flush()
+    return current_plan(db)
+
+
+def current_plan(db: Session) -> Plan:
+    return make_plan(current_ratings(db))
+
+
+# ---------------------------------------------------------------- reflection notes
+
+
+def add_reflection_note(db: Session, prompt_id: str, text: str) -> ReflectionNote:
+    prompt = get_prompt(prompt_id)
+    if prompt is None:
+        raise UserInputError.single("prompt_id", f"'{prompt_id}' is not a known reflection prompt")
+    body = text.strip()
+    if not body:
+        raise UserInputError.single("text", "write something first (or simply skip this prompt)")
+    if len(body) > NOTE_MAX:
+        raise UserInputError.single("text", f"is too long ({NOTE_MAX} characters at most)")
+    note = ReflectionNote(region_id=prompt.region_id, prompt_id=prompt.id, prompt_text=prompt.text, text=body)
+    db.add(note)
+    db.flush()
+    return note
+
+
+def list_reflection_notes(db: Session, *, region_id: str | None = None) -> list[ReflectionNote]:
+    query = select(ReflectionNote).order_by(ReflectionNote.created_at.desc())
+    if region_id is not None:
+        query = query.where(ReflectionNote.region_id == region_id)
+    return list(db.scalars(query))
+
+
+def delete_reflection_note(db: Session, note_id: str) -> None:
+    note = db.get(ReflectionNote, note_id)
+    if note is None:
+        raise NotFoundError(f"No reflection note with id {note_id}.")
+    db.delete(note)
+    db.flush()

@@ -1,0 +1,79 @@
+"""Stress services on real SQLite and PostgreSQL: questionnaire history, inventory plan, reflection notes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.stress import service
+from unclench.stress.models import QuestionnaireResponse, ReflectionNote
+
+
+def test_pss_history_is_oldest_first_and_due_monthly(db: Session) -> None:
+    assert service.pss_due(db)
+    now = datetime.now(UTC)
+    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=now - timedelta(days=40))
+    service.record_questionnaire(db, "pss10", [0, 0, 0, 4, 4, 0, 4, 4, 0, 0], taken_at=now - timedelta(days=5))
+    service.record_questionnaire(db, "phq4", [1, 1, 1, 1])
+    db.commit()
+    history = service.pss_history(db)
+    assert [h["total"] for h in history] == [20, 0]
+    assert history[0]["taken_at"].tzinfo is not None
+    assert [h["band"] for h in history] == ["moderate", "low"]
+    assert not service.pss_due(db)
+    assert service.pss_due(db, now=now + timedelta(days=26))
+
+
+def test_phq4_stores_subscores(db: Session) -> None:
+    _, result = service.record_questionnaire(db, "phq4", [2, 2, 0, 1])
+    db.commit()
+    db.expire_all()
+    stored = service.questionnaire_history(db, "phq4")[0]
+    assert stored.subscores == {"anxiety": 4, "low_mood": 1}
+    assert stored.total == 5 and stored.band == "mild"
+    assert result.positive["anxiety"] and service.rescore(stored).positive == result.positive
+
+
+def test_incomplete_questionnaire_writes_nothing(db: Session) -> None:
+    with pytest.raises(UserInputError) as info:
+        service.record_questionnaire(db, "pss10", [1, 2, 3])
+    assert "missing items 4, 5, 6, 7, 8, 9, 10" in str(info.value)
+    with pytest.raises(UserInputError):
+        service.record_questionnaire(db, "pss10", [1] * 10, taken_at=datetime.now(UTC) + timedelta(days=1))
+    db.commit()
+    assert db.query(QuestionnaireResponse).count() == 0
+
+
+def test_ratings_upsert_and_plan(db: Session) -> None:
+    plan = service.save_ratings(db, {"deadlines": {"weight": 4, "leeway": 3}, "money": {"weight": 3, "leeway": 0}})
+    assert [p.stressor.id for p in plan.remove] == ["deadlines"]
+    assert [p.stressor.id for p in plan.manage] == ["money"]
+    plan = service.save_ratings(db, {"deadlines": {"weight": 4, "leeway": 1}})
+    db.commit()
+    assert [p.stressor.id for p in plan.reduce] == ["deadlines"]
+    assert len(service.current_ratings(db)) == 2
+    with pytest.raises(UserInputError):
+        service.save_ratings(db, {"deadlines": {"weight": 9, "leeway": 1}})
+    db.rollback()
+    assert {r.stressor_id: r.weight for r in service.current_ratings(db)}["deadlines"] == 4
+
+
+def test_reflection_notes_keep_the_prompt(db: Session) -> None:
+    note = service.add_reflection_note(db, "jaw_unsaid", "  The meeting on Monday.  ")
+    service.add_reflection_note(db, "general_weight", "Work, mostly.")
+    db.commit()
+    assert note.region_id == "jaw" and note.text == "The meeting on Monday."
+    assert "holding back" in note.prompt_text
+    assert [n.id for n in service.list_reflection_notes(db, region_id="jaw")] == [note.id]
+    with pytest.raises(UserInputError):
+        service.add_reflection_note(db, "nope", "text")
+    with pytest.raises(UserInputError):
+        service.add_reflection_note(db, "jaw_unsaid", "   ")
+    service.delete_reflection_note(db, note.id)
+    db.commit()
+    with pytest.raises(NotFoundError):
+        service.delete_reflection_note(db, note.id)
+    assert db.query(ReflectionNote).count() == 1
