@@ -416,7 +416,7 @@ def _shifted(values: np.ndarray, lag: int, average_nights: int) -> np.ndarray:
     return series.shift(lag).to_numpy(dtype=float)
 
 
-def _choose_cut(factor: Factor, values: np.ndarray, min_days: int) -> Cut | None:
+def choose_cut(factor: Factor, values: np.ndarray, min_days: int) -> Cut | None:
     """The fixed cut if it leaves enough days each side, else a median split, else None (not enough)."""
     present = values[~np.isnan(values)]
     candidates: list[Cut] = []
@@ -444,7 +444,7 @@ def exposures_for(factor: Factor, values: np.ndarray, min_days: int = MIN_DAYS) 
             f"{factor.name.capitalize()}: every one of the {present.size} recorded days has the same value "
             f"({_value_words(float(distinct[0]))}{' ' + factor.unit if factor.unit else ''}), so there is nothing to compare."
         )
-    cut = _choose_cut(factor, values, min_days)
+    cut = choose_cut(factor, values, min_days)
     if cut is None:
         return f"{factor.name.capitalize()}: cannot be split into days with and without."
     return [Exposure(factor, label, lag, nights, cut) for label, lag, nights in _timings(factor)]

@@ -1,0 +1,21 @@
+"""Insights settings the person chooses (one row)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from unclench.core.db import Base, UTCDateTime, utcnow
+
+
+class InsightsPreference(Base):
+    """When the person's diary day starts (0–12 o'clock), so night cramps belong to one night."""
+
+    __tablename__ = "insights_preference"
+    __table_args__ = (CheckConstraint("day_starts_at BETWEEN 0 AND 12", name="day_starts_at_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day_starts_at: Mapped[int] = mapped_column(Integer, default=6)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

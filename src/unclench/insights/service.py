@@ -1,0 +1,344 @@
+"""Insights over the person's diary: reads the diary only through `unclench.diary.service`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from unclench.core.errors import UserInputError
+from unclench.core.models_registry import domain_module
+from unclench.core.settings import get_settings
+from unclench.diary import service as diary
+from unclench.diary.schemas import KIND_LABELS
+from unclench.insights.daytable import (
+    COUNT,
+    CheckInRecord,
+    EpisodeRecord,
+    build_day_table,
+    check_day_start,
+    diary_day,
+)
+from unclench.insights.models import InsightsPreference
+from unclench.insights.practice import (
+    PracticeWeeks,
+    TechniqueChange,
+    ToneTrend,
+    resting_tone_trend,
+    tension_change_by_technique,
+    weekly_practice_effect,
+)
+from unclench.insights.triggers import (
+    BUILTIN_FACTORS,
+    FDR_LEVEL,
+    MIN_DAYS,
+    Factor,
+    TriggerReport,
+    analyse_triggers,
+    choose_cut,
+    custom_factor,
+)
+
+BUILTIN_FIELDS = tuple(f.key for f in BUILTIN_FACTORS)
+CUSTOM_PREFIX = "custom:"
+KIND_NOUNS = {
+    "twitch": "twitches",
+    "tic": "tics",
+    "cramp": "cramps",
+    "spasm": "spasms",
+    "tension": "tension episodes",
+}
+DEFAULT_DAY_START = 6
+
+
+# ---------------------------------------------------------------- the person's day boundary
+
+
+def get_day_start(db: Session) -> int:
+    """The hour (0–12) the person's diary day starts; 6 (06:00) until they choose."""
+    preference = db.get(InsightsPreference, 1)
+    return preference.day_starts_at if preference is not None else DEFAULT_DAY_START
+
+
+def set_day_start(db: Session, hour: int) -> int:
+    check_day_start(hour)
+    preference = db.get(InsightsPreference, 1)
+    if preference is None:
+        preference = InsightsPreference(id=1, day_starts_at=hour)
+        db.add(preference)
+    preference.day_starts_at = hour
+    db.flush()
+    return hour
+
+
+# ---------------------------------------------------------------- loading
+
+
+@dataclass
+class DiaryData:
+    """The diary for one period as plain records, plus the factor definitions."""
+
+    first: date
+    last: date
+    day_starts_at: int
+    kind: str | None
+    episodes: list[EpisodeRecord]
+    checkins: list[CheckInRecord]
+    factors: list[Factor]
+    medications: dict[str, date] = field(default_factory=dict)
+    """Each medicine the person wrote down, with the first day it appears."""
+
+    @property
+    def noun(self) -> str:
+        return KIND_NOUNS.get(self.kind or "", "episodes")
+
+    def table(self) -> pd.DataFrame:
+        return build_day_table(
+            self.episodes,
+            self.checkins,
+            first=self.first,
+            last=self.last,
+            day_starts_at=self.day_starts_at,
+            kinds=[self.kind] if self.kind else None,
+        )
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+def parse_period(first: date | str | None, last: date | str | None) -> tuple[date | None, date | None]:
+    """Dates from text (YYYY-MM-DD) with a clear message, or None for 'the whole diary'."""
+
+    def _one(name: str, value: date | str | None) -> date | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise UserInputError.single(name, f"'{value}' is not a date like 2026-03-01") from None
+
+    start, end = _one("from", first), _one("to", last)
+    if start and end and end < start:
+        raise UserInputError.single("to", "the end of the period is before its start")
+    return start, end
+
+
+def load_diary(
+    db: Session,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    kind: str | None = None,
+    day_starts_at: int | None = None,
+) -> DiaryData:
+    """Episodes and check-ins for [first, last] (default: the whole diary up to today)."""
+    if kind and kind not in KIND_LABELS:
+        raise UserInputError.single("kind", f"'{kind}' is not one of: {', '.join(KIND_LABELS)}")
+    hour = get_day_start(db) if day_starts_at is None else check_day_start(day_starts_at)
+    end_day = last or today()
+    # Episodes may belong to a diary day up to `hour` hours into the next date, and time zones vary.
+    _, end_at = diary.day_bounds(end_day + timedelta(days=1), end_day + timedelta(days=1))
+    checkin_rows = diary.list_checkins(db, end=end_day)
+    if first is None:
+        rows = diary.list_episodes(db, end=end_at)
+        start_day = checkin_rows[0].day if checkin_rows else end_day
+        if rows:
+            start_day = min(start_day, diary_day(rows[-1].started_at, rows[-1].timezone, hour))
+        start_day = min(start_day, end_day)
+    else:
+        start_day = first
+        if end_day < start_day:
+            raise UserInputError.single("to", "the end of the period is before its start")
+        start_at, _ = diary.day_bounds(start_day - timedelta(days=1), start_day - timedelta(days=1))
+        rows = diary.list_episodes(db, start=start_at, end=end_at)
+    episodes = [
+        EpisodeRecord(
+            e.started_at,
+            e.timezone,
+            e.kind,
+            e.intensity,
+            e.duration_s,
+            tuple((r.region_id, r.side) for r in e.regions),
+        )
+        for e in rows
+    ]
+    custom = diary.list_factors(db, include_archived=True)
+    factors = [*BUILTIN_FACTORS]
+    factors += [custom_factor(CUSTOM_PREFIX + f.id, f.name, f.kind, f.unit) for f in custom]  # type: ignore[arg-type]
+    checkins: list[CheckInRecord] = []
+    medications: dict[str, date] = {}
+    for checkin in checkin_rows:
+        for name in checkin.medications:
+            medications.setdefault(name, checkin.day)
+        if not start_day <= checkin.day <= end_day:
+            continue
+        values: dict[str, float | None] = {name: getattr(checkin, name) for name in BUILTIN_FIELDS}
+        for value in checkin.factor_values:
+            values[CUSTOM_PREFIX + value.factor_id] = value.value
+        checkins.append(CheckInRecord(checkin.day, values))
+    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications)
+
+
+# ---------------------------------------------------------------- insights
+
+
+@dataclass
+class Practice:
+    weeks: PracticeWeeks | None
+    techniques: list[TechniqueChange]
+    tone: ToneTrend | None
+    notes: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "weeks": self.weeks.as_dict() if self.weeks else None,
+            "techniques": [t.as_dict() for t in self.techniques],
+            "tone": self.tone.as_dict() if self.tone else None,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class Insights:
+    data: DiaryData
+    table: pd.DataFrame
+    triggers: TriggerReport
+    practice: Practice
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.data.first.isoformat(),
+            "to": self.data.last.isoformat(),
+            "day_starts_at": self.data.day_starts_at,
+            "kind": self.data.kind,
+            "triggers": self.triggers.as_dict(),
+            "practice": self.practice.as_dict(),
+        }
+
+
+def _call_optional(domain: str, name: str, db: Session, **kwargs: Any) -> Any:
+    """Call `unclench.<domain>.service.<name>(db, **kwargs)` if that domain offers it, else None."""
+    function = getattr(domain_module(domain, "service"), name, None)
+    if function is None:
+        return None
+    return function(db, **kwargs)
+
+
+def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practice:
+    """Practice effect from the sessions' listening log and EMG summaries, where those domains offer them.
+
+    Expected (optional) providers: ``sessions.service.listening_log(db, start=, end=)`` returning items with
+    ``listened_at`` (datetime), ``technique`` (str), ``tension_before``/``tension_after`` (0–10 or None), and
+    ``emg.service.resting_tone_history(db)`` returning items with ``recorded_at`` and ``resting_uv``.
+    """
+    notes: list[str] = []
+    start_at, _ = diary.day_bounds(data.first, data.first)
+    _, end_at = diary.day_bounds(data.last, data.last)
+    log = _call_optional("sessions", "listening_log", db, start=start_at, end=end_at)
+    weeks = None
+    techniques: list[TechniqueChange] = []
+    if log is None:
+        notes.append("The listening log is not available yet, so practice cannot be compared.")
+    else:
+        listened = [diary_day(item.listened_at, get_settings().timezone, data.day_starts_at) for item in log]
+        intensity_sums = (table[COUNT] * table["mean_intensity"].fillna(0)).to_numpy()
+        weeks = weekly_practice_effect(
+            [d.date() for d in table.index],
+            table[COUNT].tolist(),
+            intensity_sums.tolist(),
+            listened,
+            noun=data.noun,
+        )
+        ratings = [
+            (item.technique, item.tension_before, item.tension_after)
+            for item in log
+            if item.tension_before is not None and item.tension_after is not None
+        ]
+        techniques = tension_change_by_technique(ratings)
+    history = _call_optional("emg", "resting_tone_history", db)
+    tone = None
+    if history is None:
+        notes.append("No EMG summaries are available, so there is no resting-tone trend.")
+    else:
+        tone = resting_tone_trend([h.recorded_at for h in history], [h.resting_uv for h in history])
+    return Practice(weeks, techniques, tone, notes)
+
+
+def compute_insights(
+    db: Session,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    kind: str | None = None,
+    day_starts_at: int | None = None,
+    min_days: int = MIN_DAYS,
+    fdr_level: float = FDR_LEVEL,
+) -> Insights:
+    """Trigger statistics and practice effect for the period (default: the whole diary)."""
+    data = load_diary(db, first=first, last=last, kind=kind, day_starts_at=day_starts_at)
+    table = data.table()
+    triggers = analyse_triggers(table, data.factors, min_days=min_days, fdr_level=fdr_level, noun=data.noun)
+    practice = practice_effect(db, data, table)
+    return Insights(data, table, triggers, practice)
+
+
+# ---------------------------------------------------------------- heat map and calendar by factor
+
+
+def factor_by_key(data: DiaryData, key: str) -> Factor:
+    for factor in data.factors:
+        if factor.key == key:
+            return factor
+    raise UserInputError.single("factor", f"'{key}' is not one of your factors")
+
+
+def exposure_days(insights: Insights, key: str) -> tuple[str, set[date]]:
+    """The phrase and the diary days on which a factor (same day / night before) was present."""
+    factor = factor_by_key(insights.data, key)
+    if key not in insights.table.columns:
+        return factor.cut.phrase, set()
+    values = insights.table[key].to_numpy(dtype=float)
+    cut = choose_cut(factor, values, MIN_DAYS) or factor.cut
+    exposed = cut.apply(values)
+    return cut.phrase, {day.date() for day, flag in zip(insights.table.index, exposed, strict=True) if flag == 1}
+
+
+def region_rates(insights: Insights, days: set[date] | None = None) -> list[dict[str, Any]]:
+    """Episodes per region per 100 days, on the given days and on the others (or on all days)."""
+    all_days = {d.date() for d in insights.table.index}
+    inside = days if days is not None else all_days
+    outside = all_days - inside
+    hour = insights.data.day_starts_at
+    wanted = insights.data.kind
+    counts_in: Counter[str] = Counter()
+    counts_out: Counter[str] = Counter()
+    for episode in insights.data.episodes:
+        if wanted and episode.kind != wanted:
+            continue
+        day = diary_day(episode.started_at, episode.timezone, hour)
+        if day not in all_days:
+            continue
+        target = counts_in if day in inside else counts_out
+        for region_id in {r for r, _ in episode.regions}:
+            target[region_id] += 1
+    rows: list[dict[str, Any]] = []
+    for region_id in sorted(set(counts_in) | set(counts_out)):
+        rows.append(
+            {
+                "region": region_id,
+                "with": counts_in[region_id] * 100 / len(inside) if inside else None,
+                "without": counts_out[region_id] * 100 / len(outside) if outside else None,
+                "count_with": counts_in[region_id],
+                "count_without": counts_out[region_id],
+            }
+        )
+    rows.sort(key=lambda r: -(r["with"] or 0))
+    return rows

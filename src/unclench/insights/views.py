@@ -1,0 +1,113 @@
+"""Insights page (/insights) and JSON API (/api/insights)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from unclench.core.db import request_session
+from unclench.core.models_registry import domain_module
+from unclench.core.templating import render
+from unclench.diary.schemas import KIND_LABELS
+from unclench.insights import service
+from unclench.insights.charts import calendar_svg, forest_plot_svg
+from unclench.insights.daytable import COUNT
+
+router = APIRouter()
+
+CALENDAR_DAYS = 182
+
+
+def _body_map(insights: service.Insights, days: set[Any] | None, label: str) -> Any:
+    render_map = getattr(domain_module("body", "bodymap"), "render_body_map", None)
+    if render_map is None:
+        return ""
+    from collections import Counter
+
+    from unclench.insights.daytable import diary_day
+
+    side_counts: Counter[tuple[str, str]] = Counter()
+    wanted = insights.data.kind
+    period = {d.date() for d in insights.table.index}
+    chosen = days if days is not None else period
+    for episode in insights.data.episodes:
+        if wanted and episode.kind != wanted:
+            continue
+        if diary_day(episode.started_at, episode.timezone, insights.data.day_starts_at) in chosen:
+            for region, side in episode.regions:
+                side_counts[(region, side)] += 1
+    return render_map(side_counts=side_counts, period_label=label, id_prefix="insights-map")
+
+
+def page_context(db: Session, *, first: str, last: str, kind: str, factor: str) -> dict[str, Any]:
+    start, end = service.parse_period(first, last)
+    insights = service.compute_insights(db, first=start, last=end, kind=kind or None)
+    report = insights.triggers
+    testable = [f for f in insights.data.factors if f.key in insights.table.columns]
+    marked: set[Any] = set()
+    mark_label = ""
+    if factor:
+        mark_label, marked = service.exposure_days(insights, factor)
+    counts = {d.date(): int(n) for d, n in insights.table[COUNT].items() if n}
+    cal_first = max(insights.data.first, insights.data.last.fromordinal(insights.data.last.toordinal() - CALENDAR_DAYS))
+    map_label = f"on days with {mark_label}" if factor else "in this period"
+    return {
+        "insights": insights,
+        "report": report,
+        "forest": forest_plot_svg(report.findings),
+        "calendar": calendar_svg(
+            counts, marked, first=cal_first, last=insights.data.last, mark_label=mark_label or "no factor chosen"
+        ),
+        "regions": service.region_rates(insights, marked if factor else None),
+        "body_map": _body_map(insights, marked if factor else None, map_label),
+        "body_assets": getattr(domain_module("body", "bodymap"), "body_map_assets", lambda: "")(),
+        "factors": testable,
+        "factor": factor,
+        "mark_label": mark_label,
+        "kinds": KIND_LABELS,
+        "kind": kind,
+        "first": first or insights.data.first.isoformat(),
+        "last": last or insights.data.last.isoformat(),
+        "day_starts_at": insights.data.day_starts_at,
+        "noun": insights.data.noun,
+    }
+
+
+@router.get("/insights", include_in_schema=False)
+def insights_page(
+    request: Request,
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    factor: str = "",
+    saved: int = 0,
+    db: Session = Depends(request_session),
+) -> Response:
+    context = page_context(db, first=first, last=last, kind=kind, factor=factor)
+    context["saved"] = saved
+    return render(request, "insights/index.html", context)
+
+
+@router.post("/insights/day-start", include_in_schema=False)
+def save_day_start(hour: int = Form(...), db: Session = Depends(request_session)) -> Response:
+    service.set_day_start(db, hour)
+    return RedirectResponse("/insights?saved=1", status_code=303)
+
+
+@router.get("/api/insights", tags=["insights"], summary="Which factors go with more episodes, and does practice help")
+def insights_api(
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    db: Session = Depends(request_session),
+) -> dict[str, Any]:
+    start, end = service.parse_period(first, last)
+    return service.compute_insights(db, first=start, last=end, kind=kind or None).as_dict()
+
+
+@router.put("/api/insights/day-start", tags=["insights"], summary="Set the hour (0–12) your diary day starts")
+def day_start_api(hour: int, db: Session = Depends(request_session)) -> dict[str, int]:
+    return {"day_starts_at": service.set_day_start(db, hour)}

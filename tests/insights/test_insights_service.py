@@ -1,0 +1,92 @@
+"""Insights over a real diary (SQLite and PostgreSQL): service, page, API and CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from unclench.cli import app
+from unclench.core.errors import UserInputError
+from unclench.insights import service
+
+runner = CliRunner()
+
+
+def test_planted_factor_is_found_through_the_diary_services(db: Session, seeded: date) -> None:
+    result = service.compute_insights(db)
+    assert result.data.first == seeded
+    assert result.triggers.days >= 90
+    top = result.triggers.findings[0]
+    assert top.factor_name == "late screen" and top.timing == "day before" and top.status == "clear"
+    assert top.estimate is not None and top.estimate > 1.8
+    assert top.sentence.startswith("On days after a day with “late screen” you logged")
+    # Sleep never varies in this diary: it says so instead of crashing.
+    assert any("same value (7 h)" in m.sentence for m in result.triggers.missing)
+    assert any("listening log" in n for n in result.practice.notes)
+    cramps = service.compute_insights(db, kind="cramp")
+    assert cramps.data.noun == "cramps" and cramps.triggers.episodes < result.triggers.episodes
+
+
+def test_day_start_setting_and_bad_input(db: Session, seeded: date) -> None:
+    assert service.get_day_start(db) == 6
+    service.set_day_start(db, 4)
+    assert service.get_day_start(db) == 4
+    with pytest.raises(UserInputError, match="between 0"):
+        service.set_day_start(db, 13)
+    with pytest.raises(UserInputError, match="not a date"):
+        service.parse_period("yesterday", None)
+    with pytest.raises(UserInputError, match="before its start"):
+        service.compute_insights(db, first=date(2026, 3, 1), last=date(2026, 2, 1))
+    with pytest.raises(UserInputError, match="kind"):
+        service.compute_insights(db, kind="sneeze")
+
+
+def test_a_period_with_no_data_gives_a_message(db: Session, seeded: date) -> None:
+    far = seeded - timedelta(days=400)
+    result = service.compute_insights(db, first=far, last=far + timedelta(days=30))
+    assert result.triggers.findings == []
+    assert any("No episodes were logged in these 31 days" in n for n in result.triggers.notes)
+
+
+def test_insights_page_and_api(client: TestClient, db: Session, seeded: date) -> None:
+    page = client.get("/insights")
+    assert page.status_code == 200
+    assert "What goes with your episodes" in page.text
+    assert '<svg class="forest"' in page.text and '<svg class="calendar"' in page.text
+    assert "late screen" in page.text and "cdn" not in page.text.lower()
+    factor_key = next(f.key for f in service.compute_insights(db).data.factors if f.name == "late screen")
+    filtered = client.get("/insights", params={"factor": factor_key, "kind": "cramp"})
+    assert filtered.status_code == 200 and "on days with “late screen”" in filtered.text
+    api = client.get("/api/insights")
+    assert api.status_code == 200
+    body = api.json()
+    assert body["triggers"]["findings"][0]["factor_name"] == "late screen"
+    assert body["day_starts_at"] == 6
+    bad = client.get("/api/insights", params={"first": "not-a-date"})
+    assert bad.status_code == 422 and "not a date" in bad.text
+    assert client.put("/api/insights/day-start", params={"hour": 5}).json() == {"day_starts_at": 5}
+    assert client.put("/api/insights/day-start", params={"hour": 20}).status_code == 422
+    saved = client.post("/insights/day-start", data={"hour": "3"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert 'value="3"' in client.get("/insights").text
+
+
+def test_insights_cli(app_env: Path, db: Session, seeded: date, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from unclench.insights import cli as insights_cli
+
+    monkeypatch.setattr(insights_cli, "console", Console(width=220))
+    result = runner.invoke(app, ["insights"])
+    assert result.exit_code == 0, result.output
+    assert "late screen" in result.output and "day before" in result.output
+    as_json = runner.invoke(app, ["insights", "--json", "--kind", "cramp"])
+    assert json.loads(as_json.output)["kind"] == "cramp"
+    bad = runner.invoke(app, ["insights", "--from", "soon"])
+    assert bad.exit_code == 2 and "not a date" in bad.output
