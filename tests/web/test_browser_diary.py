@@ -1,0 +1,40 @@
+"""End to end in real headless Chromium: log an episode from the body map and find it on the timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+def test_log_an_episode_from_the_body_map(page: Any, screenshot_dir: Path) -> None:
+    page.goto("/")
+    page.screenshot(path=str(screenshot_dir / "home-empty.png"), full_page=True)
+    calf = page.locator('.bodymap [data-region="calf"][data-side="left"]').first
+    calf.click()
+    assert "Calf" in page.locator("#quick-where").inner_text()
+    page.get_by_role("radio", name="Cramp").check(force=True)
+    page.locator("#quick-intensity").fill("7")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/?saved=*")
+    assert "Saved" in page.locator(".flash").inner_text()
+    # The new episode now shades the map and is offered as a recent choice.
+    assert page.locator('.recent-choice[data-region="calf"][data-side="left"][data-kind="cramp"]').count() == 1
+    page.screenshot(path=str(screenshot_dir / "home-after-log.png"), full_page=True)
+
+    page.goto("/timeline")
+    item = page.locator(".episode-item").first
+    assert "Cramp" in item.inner_text() and "Calf (left)" in item.inner_text() and "intensity 7/10" in item.inner_text()
+    page.screenshot(path=str(screenshot_dir / "timeline.png"), full_page=True)
+
+
+def test_body_map_works_from_the_keyboard(page: Any) -> None:
+    page.goto("/")
+    jaw = page.locator('.bodymap [data-region="jaw"][data-side="right"]').first
+    jaw.focus()
+    page.keyboard.press("Enter")
+    assert "Jaw" in page.locator("#quick-where").inner_text()
+    assert jaw.get_attribute("aria-label")
