@@ -121,10 +121,10 @@ def test_the_side_marks_follow_the_orientation() -> None:
 
 def test_shapes_stay_inside_the_view_box() -> None:
     view_box, shapes = bodymap.load_shapes()
-    _, _, width, height = (float(v) for v in view_box.split())
+    min_x, min_y, width, height = (float(v) for v in view_box.split())
     for shape in shapes:
         for x, y in points(shape.d):
-            assert 0 <= x <= width and 0 <= y <= height, (shape.region, shape.side)
+            assert min_x <= x <= min_x + width and min_y <= y <= min_y + height, (shape.region, shape.side)
 
 
 def test_shapes_are_keyboard_reachable_buttons_with_labels() -> None:

@@ -196,6 +196,7 @@ def render_body_map(
         )
         parts.append(f'<title id="{pid}-{view}-title">{VIEW_TITLES[view]}: choose where you feel it</title>')
         parts.append(_side_marks(view))
+        parts.append('<g class="bodymap-body">')
         for shape in shapes:
             if shape.view != view:
                 continue
@@ -211,7 +212,7 @@ def render_body_map(
                 f'data-label="{short}" data-count="{count if count is not None else ""}" tabindex="0" role="button" '
                 f'aria-pressed="{"true" if is_chosen else "false"}" aria-label="{label}"><title>{label}</title></path>'
             )
-        parts.append("</svg>")
+        parts.append("</g></svg>")
         parts.append(f"<figcaption>{'Front' if view == 'front' else 'Back'}</figcaption>")
         parts.append("</figure>")
     parts.append("</div>")

@@ -4,7 +4,7 @@ The figure is drawn here from a handful of smooth edge curves (head, neck, torso
 so every region is a tile that shares its borders with its neighbours and the tiles together
 make the whole silhouette. Nothing is copied from a third-party drawing.
 
-Coordinates: a 200 x 420 box, the body's midline at x = 100. Each lateral tile is drawn once
+Coordinates: the body's midline is at x = 100, the top of the head at y = 7, the soles near y = 440. Each lateral tile is drawn once
 on the viewer's right (x >= 100) and mirrored. In the FRONT view the viewer's right is the
 person's LEFT; in the BACK view the viewer's right is the person's RIGHT.
 
@@ -27,7 +27,7 @@ Point = tuple[float, float]
 Edge = Callable[[float], float]
 
 MID = 100.0
-WIDTH, HEIGHT = 200, 420
+VIEW_BOX = (22, 0, 156, 444)  # x, y, width, height: the figure spans x 29-171, y 7-440
 OUT = Path(__file__).resolve().parent.parent / "shapes.json"
 
 
@@ -93,28 +93,28 @@ ARM_IN = curve([(114, 139.2), (130, 141.2), (150, 144.5), (160, 146.4), (175, 15
 LEG_OUT = curve(
     [
         (226, 139.6),
-        (245, 140.2),
-        (265, 137.8),
-        (290, 134.0),
-        (306, 131.8),
-        (322, 131.4),
-        (338, 132.2),
-        (356, 129.4),
-        (372, 125.4),
-        (385, 123.8),
+        (248.8, 140.2),
+        (272.8, 137.8),
+        (302.8, 134.0),
+        (322, 131.8),
+        (341.2, 131.4),
+        (360.4, 132.2),
+        (382, 129.4),
+        (401.2, 125.4),
+        (417, 123.8),
     ]
 )
 LEG_IN = curve(
     [
         (239, 101.2),
-        (262, 103.8),
-        (290, 107.4),
-        (306, 109.4),
-        (322, 109.6),
-        (336, 108.4),
-        (356, 110.6),
-        (372, 113.4),
-        (385, 114.2),
+        (269.2, 103.8),
+        (302.8, 107.4),
+        (322, 109.4),
+        (341.2, 109.6),
+        (358, 108.4),
+        (382, 110.6),
+        (401.2, 113.4),
+        (417, 114.2),
     ]
 )
 
@@ -138,7 +138,7 @@ GROIN_CUT = [(139.6, 226.0), (128, 229.5), (115, 233.5), (104.5, 236.6), (101.2,
 GLUTEAL_FOLD = [(101.2, 239.0), (104, 243.5), (111, 247.2), (121, 248.6), (131, 246.4), (137.6, 241.5), (140.2, 236.0)]
 
 ELBOW, WRIST = 160.0, 229.0
-KNEE_TOP, KNEE_BOTTOM, ANKLE = 300.0, 324.0, 385.0
+KNEE_TOP, KNEE_BOTTOM, ANKLE = 318.0, 345.0, 417.0
 
 
 # --- Tiles -------------------------------------------------------------------------------------
@@ -198,9 +198,47 @@ def shoulder() -> list[Point]:
     return [*outline, *SHOULDER_INNER[:-1]]
 
 
-def upper_chest(x_inner: float, y_bottom: float) -> list[Point]:
+STERNUM_TOP, STERNUM_BOTTOM = 5.0, 7.0  # half-widths of the breastbone strip
+STERNUM_END = 132.0
+PEC_SIDE_Y = 125.0
+
+
+def pec_line() -> list[Point]:
+    """The lower border of the chest muscle, from the breastbone out to the side of the torso."""
+    return _smooth(
+        [
+            (MID + STERNUM_BOTTOM, STERNUM_END),
+            (114, 135),
+            (122, 135.2),
+            (129.5, 132.2),
+            (TORSO(PEC_SIDE_Y), PEC_SIDE_Y),
+        ],
+        closed=False,
+    )
+
+
+def upper_chest() -> list[Point]:
     inner = list(reversed(SHOULDER_INNER))  # neck -> armpit
-    return [(x_inner, NECK_BASE), *inner, *along(TORSO, 114.0, y_bottom)[1:], (x_inner, y_bottom)]
+    return [
+        (MID + STERNUM_TOP, NECK_BASE),
+        *inner,
+        *along(TORSO, 114.0, PEC_SIDE_Y)[1:],
+        *list(reversed(pec_line()))[1:],
+    ]
+
+
+def chest_centre() -> list[Point]:
+    return [
+        (MID - STERNUM_TOP, NECK_BASE),
+        (MID + STERNUM_TOP, NECK_BASE),
+        (MID + STERNUM_BOTTOM, STERNUM_END),
+        (MID - STERNUM_BOTTOM, STERNUM_END),
+    ]
+
+
+def stomach() -> list[Point]:
+    right = [*pec_line(), *along(TORSO, PEC_SIDE_Y, 168.0)[1:]]
+    return [*right, *reversed(mirror(right))]
 
 
 def torso_band(y0: float, y1: float) -> list[Point]:
@@ -238,17 +276,19 @@ def leg_band(y0: float, y1: float) -> list[Point]:
 
 
 def foot_front() -> list[Point]:
+    """The foot seen from the front: instep widening to the toes, turned a little outwards."""
     a_in, a_out = LEG_IN(ANKLE), LEG_OUT(ANKLE)
     pts = [
         (a_out, ANKLE),
-        (a_out + 1.4, ANKLE + 6),
-        (a_out + 2.6, ANKLE + 13),
-        (a_out + 1.2, ANKLE + 19.5),
-        (a_out - 4.0, ANKLE + 22.5),
-        (a_in + 2.0, ANKLE + 22.8),
-        (a_in - 2.4, ANKLE + 20.0),
-        (a_in - 2.6, ANKLE + 12),
-        (a_in - 0.8, ANKLE + 5),
+        (a_out + 1.6, ANKLE + 5),
+        (a_out + 3.4, ANKLE + 11),
+        (a_out + 4.2, ANKLE + 17),
+        (a_out + 2.6, ANKLE + 21.5),
+        (a_out - 2.5, ANKLE + 23.2),
+        (a_in + 3.0, ANKLE + 23.0),
+        (a_in - 1.6, ANKLE + 20.5),
+        (a_in - 2.4, ANKLE + 14),
+        (a_in - 1.0, ANKLE + 6),
         (a_in, ANKLE),
     ]
     return _smooth(pts, closed=True)
@@ -312,7 +352,7 @@ def pelvis_front() -> list[Point]:
 
 
 def thigh_front() -> list[Point]:
-    return [*GROIN_CUT, *along(LEG_IN, 239.0, KNEE_TOP)[1:], *along(LEG_OUT, KNEE_TOP, 226.0)[1:-1]]
+    return [*GROIN_CUT, *along(LEG_IN, 239.0, KNEE_TOP)[1:], *along(LEG_OUT, KNEE_TOP, 226.0)[:-1]]
 
 
 def pelvis_back() -> list[Point]:
@@ -327,7 +367,7 @@ def pelvis_back() -> list[Point]:
 
 def thigh_back() -> list[Point]:
     fold = GLUTEAL_FOLD
-    return [*fold, *along(LEG_OUT, 236.0, KNEE_TOP)[1:], *along(LEG_IN, KNEE_TOP, 239.0)[1:-1]]
+    return [*fold, *along(LEG_OUT, 236.0, KNEE_TOP)[1:], *along(LEG_IN, KNEE_TOP, 239.0)[:-1]]
 
 
 def back_head() -> tuple[list[Point], list[Point]]:
@@ -343,16 +383,17 @@ def back_head() -> tuple[list[Point], list[Point]]:
 
 
 def scapula() -> list[Point]:
+    """The shoulder blade: a rounded triangle, spine of the scapula along the top, tip pointing down."""
     pts = [
-        (112.0, 99.0),
-        (126, 97.5),
-        (134.5, 100.5),
-        (133.5, 112),
-        (128.5, 126),
-        (121.5, 139.5),
-        (117, 133),
-        (113.0, 118),
-        (111.0, 106),
+        (112.0, 103.5),
+        (124, 102.0),
+        (131.5, 104.0),
+        (132.5, 113),
+        (128.0, 126),
+        (121.5, 140.0),
+        (117, 134),
+        (113.0, 121),
+        (111.0, 110),
     ]
     return _smooth([*pts, pts[0]], closed=True)[:-1]
 
@@ -378,13 +419,9 @@ def front_tiles() -> list[Tile]:
         ("throat", "mid", throat()),
         ("neck_side", "half", neck_half(MID + 4.6)),
         ("shoulder", "half", shoulder()),
-        ("upper_chest", "half", upper_chest(MID + 7.0, 132.0)),
-        (
-            "chest_centre",
-            "mid",
-            [(MID - 7.0, NECK_BASE), (MID + 7.0, NECK_BASE), (MID + 7.0, 132.0), (MID - 7.0, 132.0)],
-        ),
-        ("stomach", "mid", full_band(132.0, 168.0)),
+        ("upper_chest", "half", upper_chest()),
+        ("chest_centre", "mid", chest_centre()),
+        ("stomach", "mid", stomach()),
         ("navel", "mid", full_band(168.0, 196.0)),
         ("pelvis", "half", pelvis_front()),
         ("upper_arm", "half", arms["upper_arm"]),
@@ -450,7 +487,7 @@ def build() -> dict[str, object]:
     return {
         "about": "Body-map outlines drawn by src/unclench/body/tools/draw_shapes.py (regenerate with it; do not edit by hand). "
         "Front view: the person's left is on the viewer's right. Back view: the person's left is on the viewer's left.",
-        "viewBox": f"0 0 {WIDTH} {HEIGHT}",
+        "viewBox": " ".join(str(v) for v in VIEW_BOX),
         "views": views,
     }
 
