@@ -189,10 +189,13 @@ def test_side_counts_shade_each_side_and_both_counts_for_both() -> None:
 
 def test_heat_levels_and_legend_ranges() -> None:
     assert heat_level(0, 10) == 0
-    assert heat_level(1, 1) == 4
+    assert heat_level(1, 1) == 1  # a few episodes stay light: the scale starts at 4
+    assert [heat_level(n, 3) for n in (1, 2, 3)] == [1, 2, 3]
+    assert heat_level(4, 4) == 4
     assert [heat_level(n, 8) for n in range(1, 9)] == [1, 1, 2, 2, 3, 3, 4, 4]
     assert heat_ranges(8) == [(1, 1, 2), (2, 3, 4), (3, 5, 6), (4, 7, 8)]
-    assert heat_ranges(2) == [(2, 1, 1), (4, 2, 2)]
+    assert heat_ranges(2) == [(1, 1, 1), (2, 2, 2)]
+    assert heat_ranges(0) == []
     # every count from 1 to the highest falls in exactly the range of its level
     for highest in range(1, 30):
         for n in range(1, highest + 1):

@@ -58,18 +58,24 @@ def body_map_assets() -> Markup:
 
 
 def heat_level(count: int, highest: int) -> int:
-    """0 when never logged, else 1-4 by the share of the highest count (the highest gets 4)."""
+    """0 when never logged, else 1-4 by the share of the highest count (the highest gets 4).
+
+    The scale never goes below 4 episodes, so a few episodes show light shades rather than the
+    darkest one: a single cramp is not painted as alarming as a month of them.
+    """
     if count <= 0 or highest <= 0:
         return 0
-    return max(1, min(HEAT_LEVELS, math.ceil(HEAT_LEVELS * count / highest)))
+    scale = max(highest, HEAT_LEVELS)
+    return max(1, min(HEAT_LEVELS, math.ceil(HEAT_LEVELS * count / scale)))
 
 
 def heat_ranges(highest: int) -> list[tuple[int, int, int]]:
-    """(level, lowest count, highest count) for each level that some count can reach."""
+    """(level, lowest count, highest count) for each level that the counts up to ``highest`` reach."""
+    scale = max(highest, HEAT_LEVELS)
     ranges = []
     for level in range(1, HEAT_LEVELS + 1):
-        lo = math.floor(highest * (level - 1) / HEAT_LEVELS) + 1
-        hi = math.floor(highest * level / HEAT_LEVELS)
+        lo = math.floor(scale * (level - 1) / HEAT_LEVELS) + 1
+        hi = min(math.floor(scale * level / HEAT_LEVELS), highest)
         if lo <= hi:
             ranges.append((level, lo, hi))
     return ranges
