@@ -167,3 +167,15 @@ def test_desktop_shows_both_views_and_no_toggle(map_page: Any) -> None:
     assert not map_page.locator(".bodymap-toggle").is_visible()
     assert map_page.locator(".bodymap-front").is_visible()
     assert map_page.locator(".bodymap-back").is_visible()
+
+
+def test_hint_line_names_the_shape_under_the_pointer_or_focus(map_page: Any) -> None:
+    map_page.goto(f"{ORIGIN}/with-listener")
+    hint = map_page.locator(".bodymap-hint")
+    assert hint.inner_text() == "Tap or click where you feel it."
+    map_page.hover('.bodymap-front .region[data-region="shoulder"][data-side="right"]')
+    assert hint.inner_text() == "Shoulder / upper trapezius (right) — logged 9 times in the last 30 days"
+    map_page.mouse.move(5, 5)
+    assert hint.inner_text() == "Tap or click where you feel it."
+    map_page.keyboard.press("Tab")
+    assert hint.inner_text() == "Scalp / head — not logged in the last 30 days"

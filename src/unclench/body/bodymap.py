@@ -27,6 +27,7 @@ VIEWS = ("front", "back")
 VIEW_TITLES = {"front": "Front of the body", "back": "Back of the body"}
 HEAT_LEVELS = 4  # heat-1 .. heat-4; heat-0 means never logged
 NEW_EPISODE_URL = "/episodes/new"
+HINT = "Tap or click where you feel it."
 SIDES = ("left", "right", "both", "centre")
 
 
@@ -216,12 +217,14 @@ def render_body_map(
             parts.append(
                 f'<path class="{css}" d="{shape.d}" data-region="{shape.region}" data-side="{shape.side}" '
                 f'data-label="{short}" data-count="{count if count is not None else ""}" tabindex="0" role="button" '
-                f'aria-pressed="{"true" if is_chosen else "false"}" aria-label="{label}"><title>{label}</title></path>'
+                f'aria-pressed="{"true" if is_chosen else "false"}" aria-label="{label}"></path>'
             )
         parts.append("</g></svg>")
         parts.append(f"<figcaption>{'Front' if view == 'front' else 'Back'}</figcaption>")
         parts.append("</figure>")
     parts.append("</div>")
+    # What the pointer or focus is on, for sighted users (screen readers hear each shape's own label).
+    parts.append(f'<p class="bodymap-hint" aria-hidden="true" data-idle="{HINT}">{HINT}</p>')
     if per_shape is not None:
         parts.append(_legend(highest, period))
     parts.append("</div>")

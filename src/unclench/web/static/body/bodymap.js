@@ -71,6 +71,27 @@
     select(shape);
   });
 
+  // The hint line under the figures names what the pointer or keyboard focus is on.
+  function hint(shape, on) {
+    var map = shape.closest(".bodymap");
+    var line = map && map.querySelector(".bodymap-hint");
+    if (!line) return;
+    line.textContent = on ? shape.getAttribute("aria-label") : line.getAttribute("data-idle");
+    line.classList.toggle("is-active", on);
+  }
+  ["pointerover", "focusin"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var shape = regionFrom(event.target);
+      if (shape) hint(shape, true);
+    });
+  });
+  ["pointerout", "focusout"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var shape = regionFrom(event.target);
+      if (shape) hint(shape, false);
+    });
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { init(document); });
   } else {
