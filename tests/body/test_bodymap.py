@@ -266,3 +266,11 @@ def test_shapes_file_matches_the_drawing_script() -> None:
 
     committed = json.loads(bodymap.SHAPES_FILE.read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(draw_shapes.build()))
+
+
+def test_face_lines_are_decoration_only() -> None:
+    root = parse(render_body_map())
+    groups = [g for g in root.iter(f"{SVG}g") if g.get("class") == "bodymap-decor"]
+    assert len(groups) == 1  # the front face only
+    assert groups[0].get("aria-hidden") == "true"
+    assert all(p.get("role") is None and p.get("tabindex") is None for p in groups[0].iter(f"{SVG}path"))

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -42,13 +43,24 @@ class Shape:
 @lru_cache(maxsize=1)
 def load_shapes() -> tuple[str, tuple[Shape, ...]]:
     """The viewBox and every shape, in drawing (and Tab) order."""
-    raw = json.loads(SHAPES_FILE.read_text(encoding="utf-8"))
+    raw = _raw_shapes()
     shapes = tuple(
         Shape(view=view, region=item["region"], side=item["side"], d=item["d"])
         for view in VIEWS
         for item in raw["views"][view]
     )
     return raw["viewBox"], shapes
+
+
+@lru_cache(maxsize=1)
+def _raw_shapes() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SHAPES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def decor_paths(view: str) -> list[str]:
+    """Non-interactive lines (nose, mouth) for a view."""
+    return list(_raw_shapes().get("decor", {}).get(view, []))
 
 
 def body_map_assets() -> Markup:
@@ -219,7 +231,11 @@ def render_body_map(
                 f'data-label="{short}" data-count="{count if count is not None else ""}" tabindex="0" role="button" '
                 f'aria-pressed="{"true" if is_chosen else "false"}" aria-label="{label}"></path>'
             )
-        parts.append("</g></svg>")
+        parts.append("</g>")
+        decor = "".join(f'<path d="{d}"/>' for d in decor_paths(view))
+        if decor:
+            parts.append(f'<g class="bodymap-decor" aria-hidden="true">{decor}</g>')
+        parts.append("</svg>")
         parts.append(f"<figcaption>{'Front' if view == 'front' else 'Back'}</figcaption>")
         parts.append("</figure>")
     parts.append("</div>")

@@ -472,6 +472,10 @@ def path_d(points: Sequence[Point]) -> str:
     return f"M{head[0]:.1f} {head[1]:.1f}" + "".join(f"L{x:.1f} {y:.1f}" for x, y in rest) + "Z"
 
 
+# Quiet lines for the nose and mouth: drawn over the face, not clickable, hidden from screen readers.
+FACE_LINES = ["M97.6 41.4Q100 42.9 102.4 41.4", "M96.3 48.6Q100 49.3 103.7 48.6"]
+
+
 def build() -> dict[str, object]:
     views: dict[str, list[dict[str, str]]] = {}
     for view, tiles, viewer_right_side in (("front", front_tiles(), "left"), ("back", back_tiles(), "right")):
@@ -489,6 +493,7 @@ def build() -> dict[str, object]:
         "Front view: the person's left is on the viewer's right. Back view: the person's left is on the viewer's left.",
         "viewBox": " ".join(str(v) for v in VIEW_BOX),
         "views": views,
+        "decor": {"front": FACE_LINES, "back": []},
     }
 
 
