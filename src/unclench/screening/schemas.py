@@ -1,0 +1,59 @@
+"""Pydantic shapes for the screening JSON API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SourceOut(BaseModel):
+    title: str
+    url: str
+
+
+class TriageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    yes: list[str] = Field(default_factory=list, description="Ids of the questions answered yes; all others are no.")
+
+
+class TriageOut(BaseModel):
+    id: str | None = None
+    taken_at: datetime | None = None
+    level: str
+    title: str
+    action: str
+    answers: list[str]
+    reasons: list[str]
+    sources: list[SourceOut]
+
+
+class MedicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=120)
+    note: str = Field(default="", max_length=2000)
+    keep_unknown: bool = Field(default=False, description="Keep a name that is not in the knowledge base.")
+
+
+class AllClearIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checked_on: date
+    note: str = Field(default="", max_length=2000)
+
+
+class AllClearOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    checked_on: date
+    note: str
+    recorded_at: datetime
+
+
+class RedFlagsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    features: list[str] = Field(default_factory=list)

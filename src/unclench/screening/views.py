@@ -1,0 +1,204 @@
+"""Safety pages under /safety (overview, triage, result, medicines, all clear, red flags on an episode) and the API."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from unclench.core.db import request_session
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.settings import get_settings
+from unclench.core.templating import render
+from unclench.screening import service
+from unclench.screening.api import router as api_router
+from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage
+from unclench.screening.meds import match_medication
+from unclench.screening.models import TriageResult
+from unclench.screening.triage import rules_for_features
+
+pages = APIRouter(include_in_schema=False)
+
+LEVEL_HEADINGS = {
+    "emergency": "Signs that need help now",
+    "urgent": "Signs that need a doctor today",
+    "soon": "Signs worth a doctor's appointment",
+    "routine": "Things to mention at a routine visit",
+    "self_care": "Everyday patterns",
+}
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+def _errors(exc: UserInputError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for problem in exc.problems:
+        out.setdefault(problem.field, problem.message)
+    return out
+
+
+def _overview(
+    request: Request,
+    db: Session,
+    *,
+    all_clear_values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    last = service.latest_triage(db)
+    context: dict[str, Any] = {
+        "notices": service.safety_notices(db),
+        "last": last,
+        "last_outcome": service.outcome_of(last) if last else None,
+        "pending": service.pending_red_flags(db),
+        "checklist": load_physical_causes(),
+        "all_clear": service.latest_all_clear(db),
+        "medications": service.medication_matches(db),
+        "values": all_clear_values or {},
+        "errors": errors or {},
+        "today": _today(),
+    }
+    return render(request, "screening/overview.html", context, status_code=status)
+
+
+@pages.get("/safety")
+def overview(request: Request, db: Session = Depends(request_session)) -> Response:
+    return _overview(request, db)
+
+
+@pages.get("/safety/triage")
+def triage_form(request: Request, db: Session = Depends(request_session)) -> Response:
+    pending = service.pending_red_flags(db)
+    features = [f for item in pending for f in item["features"]]
+    highlighted = set(rules_for_features(features))
+    return render(
+        request,
+        "screening/triage.html",
+        {
+            "groups": [(level, LEVEL_HEADINGS[level.id], rules) for level, rules in load_triage().rules_by_level()],
+            "highlighted": highlighted,
+            "pending": pending,
+            "notices": [n for n in service.safety_notices(db) if n["kind"] == "red_flag"],
+        },
+    )
+
+
+@pages.post("/safety/triage")
+async def triage_submit(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    yes = [str(v) for v in form.getlist("yes")]
+    result, _ = service.record_triage(db, yes)
+    return RedirectResponse(f"/safety/triage/{result.id}", status_code=303)
+
+
+@pages.get("/safety/triage/{result_id}")
+def triage_result(request: Request, result_id: str, db: Session = Depends(request_session)) -> Response:
+    result = db.get(TriageResult, result_id)
+    if result is None:
+        raise NotFoundError(f"No safety check result with id {result_id}.")
+    outcome = service.outcome_of(result)
+    return render(request, "screening/result.html", {"result": result, "outcome": outcome})
+
+
+@pages.post("/safety/all-clear")
+async def all_clear(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items()}
+    try:
+        try:
+            checked_on = date.fromisoformat(values.get("checked_on", "").strip())
+        except ValueError:
+            raise UserInputError.single("checked_on", "use a date like 2026-03-01") from None
+        service.record_all_clear(db, checked_on, values.get("note", ""))
+    except UserInputError as exc:
+        db.rollback()
+        return _overview(request, db, all_clear_values=values, errors=_errors(exc), status=422)
+    return RedirectResponse("/safety#all-clear", status_code=303)
+
+
+def _medicines_page(
+    request: Request,
+    db: Session,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    checked: Any = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "list": service.list_medications(db),
+        "matches": service.medication_matches(db),
+        "advice": load_medications().advice,
+        "book": load_medications(),
+        "values": values or {},
+        "errors": errors or {},
+        "checked": checked,
+    }
+    return render(request, "screening/medicines.html", context, status_code=status)
+
+
+@pages.get("/safety/medicines")
+def medicines(request: Request, check: str = "", db: Session = Depends(request_session)) -> Response:
+    checked = None
+    errors: dict[str, str] = {}
+    if check.strip():
+        try:
+            checked = match_medication(check)
+        except UserInputError as exc:
+            errors = {"check": exc.problems[0].message}
+    return _medicines_page(request, db, values={"check": check}, errors=errors, checked=checked)
+
+
+@pages.post("/safety/medicines")
+async def add_medicine(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items()}
+    try:
+        service.add_medication(
+            db, values.get("name", ""), note=values.get("note", ""), keep_unknown=values.get("keep_unknown") == "1"
+        )
+    except UserInputError as exc:
+        db.rollback()
+        suggestions: list[str] = []
+        with contextlib.suppress(UserInputError):
+            suggestions = list(match_medication(values.get("name", "")).suggestions)
+        values["suggestions"] = ",".join(suggestions)
+        return _medicines_page(request, db, values=values, errors=_errors(exc), status=422)
+    return RedirectResponse("/safety/medicines", status_code=303)
+
+
+@pages.post("/safety/medicines/{medication_id}/delete")
+def delete_medicine(medication_id: str, db: Session = Depends(request_session)) -> Response:
+    service.remove_medication(db, medication_id)
+    return RedirectResponse("/safety/medicines", status_code=303)
+
+
+@pages.get("/safety/episodes/{episode_id}/flags")
+def episode_flags(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+    from unclench.diary.service import get_episode
+
+    episode = get_episode(db, episode_id)
+    return render(
+        request,
+        "screening/episode_flags.html",
+        {"episode": episode, "features": load_red_flags(), "chosen": set(service.episode_red_flags(db, episode_id))},
+    )
+
+
+@pages.post("/safety/episodes/{episode_id}/flags")
+async def save_episode_flags(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    chosen = service.set_episode_red_flags(db, episode_id, [str(v) for v in form.getlist("feature")])
+    return RedirectResponse("/safety/triage?from=diary" if chosen else "/", status_code=303)
+
+
+router = APIRouter()
+router.include_router(pages)
+router.include_router(api_router)

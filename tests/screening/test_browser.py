@@ -1,0 +1,35 @@
+"""Browser: a red flag in the safety check gives a prominent emergency outcome (real Chromium)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.xdist_group("browser")
+def test_triage_with_a_red_flag_shows_the_emergency_prominently(page: Any, screenshot_dir: Path) -> None:
+    page.goto("/safety/triage")
+    page.get_by_label("Are your cramps brief").check()
+    page.get_by_label("muscle pain or weakness with dark", exact=False).check()
+    page.get_by_role("button", name="See what to do").click()
+    page.wait_for_url("**/safety/triage/*")
+    outcome = page.locator("#outcome")
+    if not outcome.count():
+        page.screenshot(path=str(screenshot_dir / "safety-triage-failed.png"), full_page=True)
+        raise AssertionError(page.url + "\n" + page.inner_text("body"))
+    assert outcome.get_attribute("role") == "alert"
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == "Emergency now"
+    assert "Call emergency services now" in outcome.inner_text()
+    # Prominent: the outcome sits at the top of the page, in red, larger than body text.
+    box = outcome.bounding_box()
+    assert box is not None and box["y"] < 250
+    colour = outcome.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert colour == "rgb(179, 38, 30)"
+    size = heading.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 30
+    assert "tea- or cola" not in page.content()  # the reason is shown, not the question
+    assert "rhabdomyolysis" in page.locator(".reasons").inner_text()
+    page.screenshot(path=str(screenshot_dir / "safety-triage-emergency.png"), full_page=True)

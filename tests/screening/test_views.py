@@ -1,0 +1,118 @@
+"""Safety pages and the /api/safety JSON API on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+
+def make_episode(client: TestClient) -> str:
+    response = client.post(
+        "/api/episodes",
+        json={
+            "started_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "kind": "cramp",
+            "intensity": 6,
+            "regions": [{"region": "calf", "side": "left"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def test_triage_page_to_result_shows_level_reasons_and_sources(client: TestClient) -> None:
+    page = client.get("/safety/triage")
+    assert page.status_code == 200
+    assert 'value="stroke_signs"' in page.text and "Signs that need help now" in page.text
+    result = client.post("/safety/triage", data={"yes": ["brief_cramps", "neuropathy"]})
+    assert result.status_code == 200
+    assert "See a doctor within days" in result.text
+    assert "neuropathy" in result.text
+    assert "https://www.nhsinform.scot/" in result.text
+    assert 'class="outcome outcome-soon"' in result.text
+
+
+def test_api_triage_and_latest(client: TestClient) -> None:
+    assert client.get("/api/safety/triage/latest").json() is None
+    taken = client.post("/api/safety/triage", json={"yes": ["meningitis_signs"]})
+    assert taken.status_code == 201
+    body = taken.json()
+    assert body["level"] == "emergency" and body["sources"][0]["url"] == "https://www.nhs.uk/conditions/meningitis/"
+    latest = client.get("/api/safety/triage/latest").json()
+    assert latest["id"] == body["id"] and latest["answers"] == ["meningitis_signs"]
+    bad = client.post("/api/safety/triage", json={"yes": ["bogus"]})
+    assert bad.status_code == 422 and "bogus" in bad.json()["detail"][0]["msg"]
+    questions = client.get("/api/safety/triage/questions").json()
+    assert questions[0]["level"] == "emergency" and len(questions) >= 25
+
+
+def test_red_flag_on_an_episode_shows_a_banner_until_the_triage_is_taken(client: TestClient) -> None:
+    client.post("/api/safety/triage", json={"yes": []})
+    client.post("/api/safety/all-clear", json={"checked_on": "2026-01-05", "note": "all normal"})
+    assert client.get("/api/safety/notices").json() == []
+    episode_id = make_episode(client)
+    form = client.get(f"/safety/episodes/{episode_id}/flags")
+    assert form.status_code == 200 and 'value="dark_urine"' in form.text
+    redirected = client.post(
+        f"/safety/episodes/{episode_id}/flags", data={"feature": ["weakness"]}, follow_redirects=False
+    )
+    assert redirected.status_code == 303 and redirected.headers["location"] == "/safety/triage?from=diary"
+    notices = client.get("/api/safety/notices").json()
+    assert [n["kind"] for n in notices] == ["red_flag"]
+    triage = client.get("/safety/triage?from=diary")
+    assert 'data-notice="red_flag"' in triage.text
+    assert 'class="question flagged" for="q-stroke_signs"' in triage.text
+    assert client.get("/safety").text.count('data-notice="red_flag"') == 1
+    client.post("/safety/triage", data={"yes": ["progressive_weakness"]})
+    assert client.get("/api/safety/notices").json() == []
+    flags = client.get(f"/api/safety/episodes/{episode_id}/red-flags").json()
+    assert flags["features"] == ["weakness"]
+
+
+def test_red_flag_api_validates(client: TestClient) -> None:
+    episode_id = make_episode(client)
+    bad = client.put(f"/api/safety/episodes/{episode_id}/red-flags", json={"features": ["glowing"]})
+    assert bad.status_code == 422
+    assert client.put("/api/safety/episodes/nope/red-flags", json={"features": ["weakness"]}).status_code == 404
+    ok = client.put(f"/api/safety/episodes/{episode_id}/red-flags", json={"features": ["swollen_calf"]})
+    assert ok.json()["features"] == ["swollen_calf"]
+    assert client.get("/api/safety/red-flag-features").json()[0]["sources"]
+
+
+def test_medicines_page_add_suggest_and_remove(client: TestClient) -> None:
+    refused = client.post("/safety/medicines", data={"name": "prednis"})
+    assert refused.status_code == 422
+    assert "not found — check the spelling" in refused.text and 'value="prednisone"' in refused.text
+    assert client.post("/safety/medicines", data={"name": "Lipitor", "note": "20 mg"}).status_code == 200
+    kept = client.post("/safety/medicines", data={"name": "paracetamol", "keep_unknown": "1"})
+    assert kept.status_code == 200
+    page = client.get("/safety/medicines")
+    assert "Statins (cholesterol-lowering)" in page.text and "https://www.nhs.uk/medicines/statins/" in page.text
+    assert "Do not stop or change a medicine on your own" in page.text
+    data = client.get("/api/safety/medications").json()
+    assert [m["typed"] for m in data["matches"]] == ["Lipitor", "paracetamol"]
+    med_id = next(m["id"] for m in data["list"] if m["name"] == "paracetamol")
+    assert client.delete(f"/api/safety/medications/{med_id}").status_code == 204
+    assert client.delete(f"/api/safety/medications/{med_id}").status_code == 404
+    check = client.get("/api/safety/medications/check", params={"name": "ventolen"}).json()
+    assert check["found"] and check["matched_name"] == "Ventolin" and not check["exact"]
+    quick = client.get("/safety/medicines", params={"check": "xyzzy"})
+    assert "not found — check the spelling" in quick.text
+
+
+def test_all_clear_form_and_overview(client: TestClient) -> None:
+    page = client.get("/safety")
+    assert "Physical causes worth asking a doctor about" in page.text
+    assert 'data-notice="no_all_clear"' in page.text
+    bad = client.post("/safety/all-clear", data={"checked_on": "not a date"})
+    assert bad.status_code == 422 and "use a date like" in bad.text
+    future = client.post("/api/safety/all-clear", json={"checked_on": "2999-01-01"})
+    assert future.status_code == 422
+    client.post("/safety/all-clear", data={"checked_on": "2026-02-03", "note": "bloods normal"})
+    page = client.get("/safety")
+    assert "Checked by a doctor on 03 February 2026" in page.text
+    assert 'data-notice="no_all_clear"' not in page.text
+    assert client.get("/api/safety/all-clear").json()["note"] == "bloods normal"
+    assert client.get("/api/safety/physical-causes").json()["items"][0]["sources"]
+    assert client.get("/safety/triage/nope").status_code == 404
