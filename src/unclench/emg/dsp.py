@@ -11,6 +11,7 @@ No database import here: this module is tested and benchmarked alone.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -301,43 +302,76 @@ def clip_levels(raw: FloatArray, clip_run: int = 3, clip_count: int = 5) -> tupl
     return levels[0], levels[1]
 
 
+@dataclass
+class BlockFeatures:
+    """Per-block numbers the quality flags are decided from (small: 10 values per second)."""
+
+    spread: FloatArray  # max − min of the raw block
+    clip_hit: BoolArray  # the block touches a saturation level
+    low_rms: FloatArray  # RMS of the 4–15 Hz band
+    ratio: FloatArray  # low_rms / RMS of the 20 Hz+ band
+
+    @classmethod
+    def concat(cls, parts: list[BlockFeatures]) -> BlockFeatures:
+        return cls(
+            *(np.concatenate([getattr(p, name) for p in parts]) for name in ("spread", "clip_hit", "low_rms", "ratio"))
+        )
+
+    def sliced(self, start: int, stop: int) -> BlockFeatures:
+        return BlockFeatures(
+            self.spread[start:stop], self.clip_hit[start:stop], self.low_rms[start:stop], self.ratio[start:stop]
+        )
+
+
+def block_features(
+    raw: FloatArray, fs: float, block_n: int, clip_at: tuple[float | None, float | None]
+) -> BlockFeatures:
+    """Quality features of each whole block of ``block_n`` samples of a raw channel."""
+    blocks = _block_view(raw, block_n)
+    spread = blocks.max(axis=1) - blocks.min(axis=1) if blocks.shape[0] else np.zeros(0)
+    clip_hit = np.zeros(blocks.shape[0], dtype=bool)
+    lo, hi = clip_at
+    # a hair of tolerance: an EDF's physical extreme comes back through a float scale factor
+    if lo is not None:
+        clip_hit |= (blocks <= lo + 1e-7 * abs(lo) + 1e-9).any(axis=1)
+    if hi is not None:
+        clip_hit |= (blocks >= hi - 1e-7 * abs(hi) - 1e-9).any(axis=1)
+    low_rms, ratio = motion_features(raw, fs, block_n)
+    return BlockFeatures(spread, clip_hit, low_rms, ratio)
+
+
+def flags_from_features(f: BlockFeatures, params: QualityParams | None = None) -> QualityFlags:
+    """Decide flat / clipped / motion blocks; the motion yardstick is the recording's median 4–15 Hz RMS."""
+    p = params or QualityParams()
+    flat = f.spread < p.flat_uv
+    if f.low_rms.size == 0:
+        empty = np.zeros(0, dtype=bool)
+        return QualityFlags(p.block_s, empty, empty, empty)
+    ref_rms = motion_reference_level(f.low_rms)
+    motion = (f.low_rms > p.motion_factor * ref_rms) & (f.ratio > p.motion_ratio) & ~flat
+    motion[1:] |= motion[:-1].copy()  # one block of margin after, …
+    motion[:-1] |= motion[1:].copy()  # … and (so) around each flagged run
+    return QualityFlags(p.block_s, flat, f.clip_hit.copy(), motion)
+
+
 def quality_flags(
     raw: npt.ArrayLike,
     fs: float,
     params: QualityParams | None = None,
     *,
     clip_at: tuple[float | None, float | None] | None = None,
-    motion_reference: float | None = None,
-    offset_blocks: int = 0,
 ) -> QualityFlags:
     """Flag flat-line, clipped and motion-artefact blocks of a raw (uncleaned) channel.
 
-    ``clip_at`` gives the saturation levels (detected from the data when None); ``motion_reference``
-    gives the median 4–15 Hz block RMS so that streamed chunks use whole-recording
-    references. ``offset_blocks`` is unused here but documents the block alignment of streamed calls.
+    ``clip_at`` gives the saturation levels (e.g. an EDF header's physical range); when None they are
+    detected from the data (see ``clip_levels``).
     """
-    del offset_blocks
     p = params or QualityParams()
     fs = check_fs(fs)
     arr = np.asarray(raw, dtype=np.float64)
     n = max(1, round(p.block_s * fs))
-    blocks = _block_view(arr, n)
-    if blocks.shape[0] == 0:
-        empty = np.zeros(0, dtype=bool)
-        return QualityFlags(p.block_s, empty, empty, empty)
-    spread = blocks.max(axis=1) - blocks.min(axis=1)
-    flat = spread < p.flat_uv
-    lo, hi = clip_at if clip_at is not None else clip_levels(arr, p.clip_run, p.clip_count)
-    clipped = np.zeros(blocks.shape[0], dtype=bool)
-    for level in (lo, hi):
-        if level is not None:
-            clipped |= (blocks == level).any(axis=1)
-    low_rms, ratio = motion_features(arr, fs, n)
-    ref_rms = motion_reference if motion_reference is not None else motion_reference_level(low_rms)
-    motion = (low_rms > p.motion_factor * ref_rms) & (ratio > p.motion_ratio) & ~flat
-    motion[1:] |= motion[:-1].copy()  # one block of margin after, …
-    motion[:-1] |= motion[1:].copy()  # … and (so) around each flagged run
-    return QualityFlags(p.block_s, flat, clipped, motion)
+    levels = clip_at if clip_at is not None else clip_levels(arr, p.clip_run, p.clip_count)
+    return flags_from_features(block_features(arr, fs, n, levels), p)
 
 
 def motion_features(raw: FloatArray, fs: float, n: int) -> tuple[FloatArray, FloatArray]:
@@ -393,7 +427,6 @@ def envelope(
     w = max(1, round(window_s * fs))
     h = hop_samples(fs, hop_s)
     values = arr * arr if kind == "rms" else np.abs(arr)
-    csum = np.concatenate([[0.0], np.cumsum(values)])
     centers = np.arange(0, arr.size, h)
     if centered:
         lo = centers - w // 2
@@ -404,8 +437,20 @@ def envelope(
     lo = np.clip(lo, 0, arr.size)
     hi = np.clip(hi, 0, arr.size)
     count = np.maximum(hi - lo, 1)
-    mean = (csum[hi] - csum[lo]) / count
-    mean = np.maximum(mean, 0.0)
+    # Running sums restart every ~10 s (at global sample indices, via ``start``) so rounding does
+    # not grow with the recording's length and streamed chunks do the same arithmetic as whole files.
+    seg = max(h, (round(10 * fs) // h) * h)
+    sums = np.empty(centers.size)
+    first = (-start) % seg  # local index of the first segment boundary
+    bounds = [0, *range(first if first else seg, arr.size, seg), arr.size]
+    for a, b in itertools.pairwise(bounds):
+        ka, kb = -(-a // h), -(-b // h)
+        if kb <= ka:
+            continue
+        s0, s1 = int(lo[ka:kb].min()), int(hi[ka:kb].max())
+        csum = np.concatenate([[0.0], np.cumsum(values[s0:s1])])
+        sums[ka:kb] = csum[hi[ka:kb] - s0] - csum[lo[ka:kb] - s0]
+    mean = np.maximum(sums / count, 0.0)
     return np.sqrt(mean) if kind == "rms" else mean
 
 
@@ -797,6 +842,7 @@ def analyze(
     calibration_s: tuple[float, float] | None = None,
     target_uv: float | None = None,
     quality: QualityParams | None = None,
+    clip_at: tuple[float | None, float | None] | None = None,
 ) -> ChannelAnalysis:
     """Offline analysis of one raw channel in µV: clean → flags → envelope → baseline → bursts → tone.
 
@@ -814,7 +860,7 @@ def analyze(
         raise UserInputError.single("signal", f"the signal is only {raw.size / fs:.2f} s long; at least 1 s is needed")
     spec = plan_clean(raw, fs, low_hz=low_hz, high_hz=high_hz, mains=mains, notch_mode=notch_mode)
     y = apply_clean(raw, spec)
-    flags = quality_flags(raw, fs, quality)
+    flags = quality_flags(raw, fs, quality, clip_at=clip_at)
     if flags.flat.all():
         raise UserInputError.single("signal", "the channel is a flat line (electrode off or disconnected)")
     env = envelope(y, fs, window_s=window_s, hop_s=hop_s)
