@@ -45,7 +45,7 @@ def _body_map(db: Session, days: int, selected: tuple[str, str] | None = None) -
     if render_map is None:
         return ""
     side_counts = service.region_side_counts(db, start=datetime.now(UTC) - timedelta(days=days))
-    period = HEAT_PERIODS.get(str(days), f"last {days} days")
+    period = "in the " + HEAT_PERIODS.get(str(days), f"last {days} days")
     return render_map(side_counts=side_counts, selected=selected, period_label=period)
 
 
