@@ -1,0 +1,201 @@
+"""Stress pages under /stress (overview with the PSS chart, questionnaires, results, inventory, reflection) and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from unclench.body.taxonomy import all_regions, get_region
+from unclench.core.db import request_session
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.templating import render
+from unclench.stress import service
+from unclench.stress.api import router as api_router
+from unclench.stress.chart import pss_chart_svg
+from unclench.stress.inventory import load_inventory_data, stressors
+from unclench.stress.models import QuestionnaireResponse
+from unclench.stress.questionnaires import load_instrument
+from unclench.stress.reflection import load_reflection_data, prompts_for_region
+
+pages = APIRouter(include_in_schema=False)
+
+SLUGS = {"pss": "pss10", "phq4": "phq4"}
+
+
+def _chart(db: Session) -> Markup:
+    norm = load_instrument("pss10")["norms"]["groups"][0]
+    points = [(item["taken_at"], item["total"]) for item in service.pss_history(db)]
+    return Markup(pss_chart_svg(points, norm_mean=float(norm["mean"]), norm_sd=float(norm["sd"])))
+
+
+@pages.get("/stress")
+def overview(request: Request, db: Session = Depends(request_session)) -> Response:
+    pss = service.questionnaire_history(db, "pss10")
+    phq = service.questionnaire_history(db, "phq4")
+    context: dict[str, Any] = {
+        "chart": _chart(db),
+        "pss": list(reversed(pss)),
+        "phq": list(reversed(phq)),
+        "latest_phq": service.rescore(phq[-1]) if phq else None,
+        "pss_due": service.pss_due(db),
+        "pss_data": load_instrument("pss10"),
+        "plan": service.current_plan(db),
+        "rated": bool(service.current_ratings(db)),
+    }
+    return render(request, "stress/overview.html", context)
+
+
+def _questionnaire_page(
+    request: Request,
+    slug: str,
+    *,
+    values: dict[int, str] | None = None,
+    errors: list[str] | None = None,
+    missing: set[int] | None = None,
+    status: int = 200,
+) -> Response:
+    instrument = SLUGS.get(slug)
+    if instrument is None:
+        raise NotFoundError(f"No questionnaire called {slug}.")
+    return render(
+        request,
+        "stress/questionnaire.html",
+        {
+            "slug": slug,
+            "data": load_instrument(instrument),
+            "values": values or {},
+            "errors": errors or [],
+            "missing": missing or set(),
+        },
+        status_code=status,
+    )
+
+
+@pages.get("/stress/results/{response_id}")
+def result(request: Request, response_id: str, db: Session = Depends(request_session)) -> Response:
+    response = db.get(QuestionnaireResponse, response_id)
+    if response is None:
+        raise NotFoundError(f"No questionnaire answer with id {response_id}.")
+    return render(
+        request,
+        "stress/result.html",
+        {"response": response, "score": service.rescore(response), "data": load_instrument(response.instrument)},
+    )
+
+
+def _inventory_page(
+    request: Request,
+    db: Session,
+    *,
+    values: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    saved: bool = False,
+) -> Response:
+    if values is None:
+        values = {
+            r.stressor_id: {"weight": str(r.weight), "leeway": str(r.leeway)} for r in service.current_ratings(db)
+        }
+    return render(
+        request,
+        "stress/inventory.html",
+        {
+            "stressors": stressors(),
+            "data": load_inventory_data(),
+            "values": values,
+            "errors": errors or {},
+            "plan": service.current_plan(db),
+            "saved": saved,
+        },
+        status_code=status,
+    )
+
+
+@pages.get("/stress/inventory")
+def inventory(request: Request, saved: int = 0, db: Session = Depends(request_session)) -> Response:
+    return _inventory_page(request, db, saved=bool(saved))
+
+
+@pages.post("/stress/inventory")
+async def inventory_submit(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    values: dict[str, dict[str, str]] = {}
+    for stressor in stressors():
+        weight = str(form.get(f"{stressor.id}.weight", "")).strip()
+        leeway = str(form.get(f"{stressor.id}.leeway", "")).strip()
+        if weight or leeway:
+            values[stressor.id] = {"weight": weight or "0", "leeway": leeway or ("0" if weight in ("", "0") else "")}
+    try:
+        service.save_ratings(db, values)
+    except UserInputError as exc:
+        db.rollback()
+        errors = {p.field: p.message for p in exc.problems}
+        return _inventory_page(request, db, values=values, errors=errors, status=422)
+    return RedirectResponse("/stress/inventory?saved=1#plan", status_code=303)
+
+
+@pages.get("/stress/reflect")
+def reflect(request: Request, region: str = "", db: Session = Depends(request_session)) -> Response:
+    chosen = get_region(region) if region else None
+    return render(
+        request,
+        "stress/reflect.html",
+        {
+            "regions": all_regions(),
+            "region": chosen,
+            "prompts": prompts_for_region(chosen.id) if chosen else [],
+            "data": load_reflection_data(),
+            "notes": service.list_reflection_notes(db),
+        },
+    )
+
+
+@pages.post("/stress/reflect")
+async def reflect_submit(request: Request, db: Session = Depends(request_session)) -> Response:
+    form = await request.form()
+    prompt_id = str(form.get("prompt_id", ""))
+    service.add_reflection_note(db, prompt_id, str(form.get("text", "")))
+    region = str(form.get("region", ""))
+    return RedirectResponse(
+        f"/stress/reflect?region={region}#notes" if region else "/stress/reflect#notes", status_code=303
+    )
+
+
+@pages.post("/stress/reflect/{note_id}/delete")
+def reflect_delete(note_id: str, db: Session = Depends(request_session)) -> Response:
+    service.delete_reflection_note(db, note_id)
+    return RedirectResponse("/stress/reflect#notes", status_code=303)
+
+
+# Registered last so /stress/inventory and /stress/reflect win over the questionnaire slug.
+@pages.get("/stress/{slug}")
+def questionnaire_form(request: Request, slug: str) -> Response:
+    return _questionnaire_page(request, slug)
+
+
+@pages.post("/stress/{slug}")
+async def questionnaire_submit(request: Request, slug: str, db: Session = Depends(request_session)) -> Response:
+    instrument = SLUGS.get(slug)
+    if instrument is None:
+        raise NotFoundError(f"No questionnaire called {slug}.")
+    form = await request.form()
+    numbers = [item["number"] for item in load_instrument(instrument)["items"]]
+    values = {n: str(form.get(f"item{n}", "")) for n in numbers}
+    try:
+        response, _ = service.record_questionnaire(db, instrument, {n: values[n] or None for n in numbers})
+    except UserInputError as exc:
+        db.rollback()
+        missing = {n for n in numbers if not values[n]}
+        return _questionnaire_page(
+            request, slug, values=values, errors=[str(p) for p in exc.problems], missing=missing, status=422
+        )
+    return RedirectResponse(f"/stress/results/{response.id}", status_code=303)
+
+
+router = APIRouter()
+router.include_router(pages)
+router.include_router(api_router)
