@@ -50,7 +50,7 @@ def forest_plot_svg(findings: Sequence[Finding], *, width: int = 640, row_height
         f'<text x="{plot_x0}" y="16" fill="{MUTED}">fewer episodes</text>',
         f'<text x="{plot_x1}" y="16" fill="{MUTED}" text-anchor="end">more episodes</text>',
     ]
-    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if lo <= t <= hi]
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 3, 4, 6, 10) if lo <= t <= hi]
     bottom = top + row_height * len(rows)
     for tick in ticks:
         tx = x(tick)
@@ -78,7 +78,8 @@ def forest_plot_svg(findings: Sequence[Finding], *, width: int = 640, row_height
             f'stroke-width="2"><title>{escape(label)}: {escape(tip)}</title></circle>'
         )
     parts.append(
-        f'<text x="{plot_x0}" y="{height - 4}" fill="{MUTED}">● clear after allowing for all comparisons   ○ may be chance</text>'
+        f'<text x="{width - 20}" y="{height - 4}" text-anchor="end" fill="{MUTED}">'
+        "● clear after allowing for all comparisons   ○ may be chance</text>"
     )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -98,11 +99,12 @@ def calendar_svg(
     weeks = (last - start).days // 7 + 1
     gap = 2
     left, top = 28, 16
-    width = left + weeks * (cell + gap) + 4
+    width = max(left + weeks * (cell + gap) + 4, 300)
     height = top + 7 * (cell + gap) + 22
     peak = max(counts.values(), default=0)
     parts = [
-        f'<svg class="calendar" viewBox="0 0 {width} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" '
+        f'<svg class="calendar" viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width:100%" '
+        f'role="img" xmlns="http://www.w3.org/2000/svg" '
         f'font-family="DejaVu Sans, sans-serif" font-size="10" aria-label="Episodes per day, dots mark {escape(mark_label)}">',
     ]
     for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"), (6, "Sun")):
@@ -131,9 +133,54 @@ def calendar_svg(
                 parts.append(f'<circle cx="{cx + cell / 2}" cy="{cy + cell / 2}" r="2.6" fill="{ACCENT}"/>')
         day += timedelta(days=1)
     legend_y = height - 6
-    parts.append(f'<circle cx="{left + 4}" cy="{legend_y - 4}" r="2.6" fill="{ACCENT}"/>')
-    parts.append(
-        f'<text x="{left + 12}" y="{legend_y}" fill="{MUTED}">{escape(mark_label)}; darker = more episodes</text>'
-    )
+    if mark_label:
+        parts.append(f'<circle cx="{left + 4}" cy="{legend_y - 4}" r="2.6" fill="{ACCENT}"/>')
+        parts.append(
+            f'<text x="{left + 12}" y="{legend_y}" fill="{MUTED}">{escape(mark_label)}; darker = more episodes</text>'
+        )
+    else:
+        parts.append(f'<text x="{left}" y="{legend_y}" fill="{MUTED}">Darker = more episodes that day</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def trend_svg(
+    values: Sequence[float | None], *, low: float, high: float, label: str, width: int = 620, height: int = 90
+) -> Markup:
+    """A small line chart of an evenly spaced series (gaps where None), on a fixed scale low–high."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return Markup("")
+    left, right, top, bottom = 30, 8, 8, 18
+    n = max(len(values) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        x = left + i / n * (width - left - right)
+        y = top + (1 - (v - low) / (high - low)) * (height - top - bottom)
+        return x, y
+
+    parts = [
+        f'<svg class="trend" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif" font-size="10">',
+        f"<title>{escape(label)}</title>",
+    ]
+    for tick in (low, (low + high) / 2, high):
+        _, ty = xy(0, tick)
+        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="{LINE}"/>')
+        parts.append(f'<text x="{left - 4}" y="{ty + 3:.1f}" text-anchor="end" fill="{MUTED}">{tick:g}</text>')
+    segments: list[list[tuple[float, float]]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append(xy(i, v))
+    for segment in segments:
+        if len(segment) >= 2:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
+        for x, y in segment:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{ACCENT}"/>')
+    parts.append(f'<text x="{left}" y="{height - 4}" fill="{MUTED}">{escape(label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -53,21 +53,23 @@ def insights(
         console.print(note, style="dim")
     shown = report.findings if show_all else report.clear
     if shown:
-        table = Table(title="Factors that go with your " + data.noun, show_lines=True)
+        table = Table(title="Factors that go with your " + data.noun)
         table.add_column("#", justify="right")
         table.add_column("Factor")
         table.add_column("When")
-        table.add_column("Effect", justify="right")
-        table.add_column("Likely range", justify="right")
+        table.add_column("Effect (likely range)", justify="right")
         table.add_column("q", justify="right")
-        table.add_column("In words", ratio=3)
+        table.add_column("Evidence")
         for i, f in enumerate(shown, 1):
             unit = "×" if f.outcome == "rate" else " pts"
-            estimate = f"{f.estimate:.2f}{unit}" if f.estimate is not None else "–"
-            span = f"{f.low:.2f}–{f.high:.2f}{unit}" if f.low is not None and f.high is not None else "–"
+            what = "rate" if f.outcome == "rate" else "intensity"
+            effect = f"{what} {f.estimate:.2f}{unit} ({f.low:.2f}–{f.high:.2f})" if f.estimate is not None else "–"
             style = "bold" if f.status == "clear" else "dim"
-            table.add_row(str(i), f.factor_name, f.timing, estimate, span, f"{f.q_value:.3f}", f.sentence, style=style)
+            evidence = "clear" if f.status == "clear" else "may be chance"
+            table.add_row(str(i), f.factor_name, f.timing, effect, f"{f.q_value:.3f}", evidence, style=style)
         console.print(table)
+        for i, f in enumerate(shown, 1):
+            console.print(f"{i}. {f.sentence}")
     elif report.findings:
         console.print(
             f"None of the {report.tests} comparisons is clear after allowing for how many were made. "

@@ -1,0 +1,60 @@
+"""`unclench report`: the doctor's report as PDF, or a FHIR R4 Bundle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from unclench.core.db import get_engine, session_scope
+from unclench.core.errors import UserInputError
+from unclench.core.migrate import upgrade_database
+from unclench.core.settings import get_settings
+from unclench.reports import fhir, service
+
+console = Console()
+
+
+def report(
+    first: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD); default: 90 days ago"),
+    last: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD); default: today"),
+    pdf: Path | None = typer.Option(None, "--pdf", help="Write the doctor's report (PDF) to this file"),
+    fhir_file: Path | None = typer.Option(None, "--fhir", help="Write a FHIR R4 Bundle (JSON) to this file"),
+    sections: str | None = typer.Option(
+        None, "--sections", help=f"Comma-separated sections; default all: {','.join(service.SECTIONS)}"
+    ),
+    kind: str | None = typer.Option(None, "--kind", "-k", help="Only twitch, tic, cramp, spasm or tension"),
+) -> None:
+    """Write the doctor's report (PDF, one to two pages) or a FHIR R4 Bundle for the chosen period.
+
+    Example: unclench report --from 2026-01-01 --to 2026-03-31 --pdf report.pdf
+    """
+    if (pdf is None) == (fhir_file is None):
+        raise UserInputError.single("--pdf/--fhir", "give exactly one of --pdf FILE or --fhir FILE")
+    target = pdf or fhir_file
+    assert target is not None
+    if not target.parent.exists():
+        raise UserInputError.single("--pdf" if pdf else "--fhir", f"the folder {target.parent} does not exist")
+    options = service.parse_options(first, last, sections, kind)
+    upgrade_database(get_settings().database_url)
+    get_engine()
+    with session_scope() as db:
+        if pdf is not None:
+            data = service.render_pdf(db, options)
+            pdf.write_bytes(data)
+            console.print(
+                f"Wrote the report for {options.first} – {options.last} to [bold]{pdf}[/] ({len(data) // 1024} KB)."
+            )
+        else:
+            bundle, missing = fhir.fhir_bundle(db, options)
+            assert fhir_file is not None
+            fhir_file.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
+            console.print(f"Wrote {len(bundle['entry'])} FHIR resources to [bold]{fhir_file}[/].")
+            for item in missing:
+                console.print(f"Not included: {item}", style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)

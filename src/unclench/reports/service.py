@@ -1,0 +1,316 @@
+"""The doctor's report: gathered from the diary, insights, screening and stress services; HTML, PDF, CSV.
+
+The same HTML template (``reports/doctor.html``) is the web preview and the PDF (WeasyPrint).
+Other domains are used only when they offer the function we need, so the report works without them.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import tempfile
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from unclench.body.taxonomy import get_region
+from unclench.core.errors import UserInputError
+from unclench.core.models_registry import domain_module
+from unclench.core.templating import templates
+from unclench.diary.schemas import KIND_LABELS
+from unclench.insights import service as insights_service
+from unclench.insights.charts import calendar_svg, forest_plot_svg, trend_svg
+from unclench.insights.daytable import COUNT, diary_day
+from unclench.insights.practice import linear_trend
+
+SECTIONS: dict[str, str] = {
+    "summary": "Summary numbers",
+    "where": "Where on the body",
+    "calendar": "Calendar",
+    "kinds": "Kinds and durations",
+    "medications": "Medicines",
+    "safety": "Safety screen",
+    "stress": "Stress",
+    "factors": "Factors with evidence",
+    "practice": "Practice and its effect",
+}
+MAX_DAYS = 3660
+CALENDAR_DAYS = 182
+SELF_REPORTED = "Self-reported by the patient in the unclench diary; not a diagnosis."
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    first: date
+    last: date
+    sections: tuple[str, ...] = tuple(SECTIONS)
+    kind: str | None = None
+
+    def checked(self) -> ReportOptions:
+        problems = []
+        if self.last < self.first:
+            raise UserInputError.single("to", "the end of the period is before its start")
+        if (self.last - self.first).days + 1 > MAX_DAYS:
+            raise UserInputError.single("from", "a report covers at most 10 years")
+        unknown = [s for s in self.sections if s not in SECTIONS]
+        if unknown:
+            problems.append(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+            raise UserInputError.single("sections", problems[0])
+        if not self.sections:
+            raise UserInputError.single("sections", "choose at least one section")
+        return self
+
+
+def parse_options(
+    first: str | date | None, last: str | date | None, sections: str | list[str] | None = None, kind: str | None = None
+) -> ReportOptions:
+    """Options from form/CLI text. Default period: the last 90 days; default sections: all."""
+    start, end = insights_service.parse_period(first, last)
+    end = end or insights_service.today()
+    start = start or end - timedelta(days=89)
+    if sections is None or sections == "" or sections == []:
+        chosen = tuple(SECTIONS)
+    elif isinstance(sections, str):
+        chosen = tuple(s.strip() for s in sections.split(",") if s.strip())
+    else:
+        chosen = tuple(sections)
+    return ReportOptions(start, end, chosen, kind or None).checked()
+
+
+@dataclass
+class Report:
+    options: ReportOptions
+    generated: datetime
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _optional(domain: str, name: str) -> Any:
+    return getattr(domain_module(domain, "service"), name, None)
+
+
+def _region_label(region_id: str) -> str:
+    try:
+        return get_region(region_id).label
+    except UserInputError:
+        return region_id
+
+
+def build_report(db: Session, options: ReportOptions) -> Report:
+    """Everything the report shows, for the chosen period and sections."""
+    options = options.checked()
+    insights = insights_service.compute_insights(db, first=options.first, last=options.last, kind=options.kind)
+    data = insights.data
+    table = insights.table
+    hour = data.day_starts_at
+    episodes = [
+        e
+        for e in data.episodes
+        if (not options.kind or e.kind == options.kind)
+        and data.first <= diary_day(e.started_at, e.timezone, hour) <= data.last
+    ]
+    days = len(table)
+    ctx: dict[str, Any] = {
+        "sections": options.sections,
+        "section_titles": SECTIONS,
+        "first": data.first,
+        "last": data.last,
+        "days": days,
+        "noun": data.noun,
+        "self_reported": SELF_REPORTED,
+        "not_connected": [],
+    }
+    counts = table[COUNT].to_numpy()
+    intensities = [e.intensity for e in episodes]
+    durations = [e.duration_s for e in episodes if e.duration_s is not None]
+    checkin_days = int(table.drop(columns=[COUNT, "mean_intensity"]).notna().any(axis=1).sum()) if days else 0
+    ctx["summary"] = {
+        "episodes": len(episodes),
+        "days_with": int((counts > 0).sum()),
+        "per_week": len(episodes) / days * 7 if days else 0.0,
+        "mean_intensity": statistics.fmean(intensities) if intensities else None,
+        "median_duration": round(statistics.median(durations)) if durations else None,
+        "checkin_days": checkin_days,
+    }
+    if "where" in options.sections:
+        region_counts: Counter[tuple[str, str]] = Counter()
+        for episode in episodes:
+            for region, side in episode.regions:
+                region_counts[(region, side)] += 1
+        total = sum(region_counts.values()) or 1
+        peak = max(region_counts.values(), default=1)
+        ctx["where"] = [
+            {
+                "label": _region_label(region),
+                "side": side,
+                "count": n,
+                "share": n / total,
+                "bar": n / peak,
+            }
+            for (region, side), n in region_counts.most_common(8)
+        ]
+    if "calendar" in options.sections:
+        day_counts = {d.date(): int(n) for d, n in table[COUNT].items() if n}
+        cal_first = max(data.first, data.last - timedelta(days=CALENDAR_DAYS))
+        ctx["calendar"] = calendar_svg(day_counts, set(), first=cal_first, last=data.last, mark_label="")
+        ctx["calendar_first"] = cal_first
+    if "kinds" in options.sections:
+        rows = []
+        for kind, label in KIND_LABELS.items():
+            items = [e for e in episodes if e.kind == kind]
+            if not items:
+                continue
+            kind_durations = [e.duration_s for e in items if e.duration_s is not None]
+            rows.append(
+                {
+                    "label": label,
+                    "count": len(items),
+                    "intensity": statistics.fmean(e.intensity for e in items),
+                    "median_duration": round(statistics.median(kind_durations)) if kind_durations else None,
+                    "longest": max(kind_durations) if kind_durations else None,
+                }
+            )
+        ctx["kinds"] = rows
+    if "medications" in options.sections:
+        ctx["medications"] = _medications(db, data.medications, data.first, ctx)
+    if "safety" in options.sections:
+        ctx["safety"] = _safety(db, ctx)
+    if "stress" in options.sections:
+        ctx["stress"] = _stress(db, table, options, ctx)
+    if "factors" in options.sections:
+        clear = insights.triggers.clear[:6]
+        ctx["factors"] = {
+            "found": clear,
+            "tests": insights.triggers.tests,
+            "forest": forest_plot_svg(clear, width=620, row_height=22) if clear else Markup(""),
+            "collinear": insights.triggers.collinear,
+            "fdr": insights.triggers.fdr_level,
+        }
+    if "practice" in options.sections:
+        ctx["practice"] = insights.practice
+    return Report(options, datetime.now().astimezone(), ctx)
+
+
+def _medications(db: Session, first_days: dict[str, date], first: date, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    """Medicines from check-ins (with the first day noted) and the screening list, with known muscle effects."""
+    rows: dict[str, dict[str, Any]] = {}
+    for name, day in first_days.items():
+        if day < first:
+            timing = "noted before this period"
+        elif day == first:
+            timing = "noted from the first day of this period"
+        else:
+            timing = f"first noted on day {(day - first).days + 1} of this period"
+        rows[name.lower()] = {"name": name, "since": day, "timing": timing, "match": None}
+    matches = _optional("screening", "medication_matches")
+    if matches is None:
+        ctx["not_connected"].append("medicine side-effect check (screening)")
+        return list(rows.values())
+    for item in matches(db):
+        key = str(item["typed"]).lower()
+        row = rows.setdefault(
+            key, {"name": item["typed"], "since": None, "timing": "on the medicine list", "match": None}
+        )
+        entry = item.get("entry")
+        if item.get("found") and entry:
+            source = entry["sources"][0]["title"] if entry.get("sources") else ""
+            row["match"] = {"effect": entry["effect"], "evidence": entry["evidence"], "source": source}
+    return sorted(rows.values(), key=lambda r: (r["match"] is None, r["name"].lower()))
+
+
+def _safety(db: Session, ctx: dict[str, Any]) -> dict[str, Any] | None:
+    latest = _optional("screening", "latest_triage")
+    if latest is None:
+        ctx["not_connected"].append("safety screen (screening)")
+        return None
+    result = latest(db)
+    out: dict[str, Any] = {"triage": None, "all_clear": None, "pending": []}
+    if result is not None:
+        outcome_of = _optional("screening", "outcome_of")
+        title = result.level
+        reasons: list[str] = list(result.reasons)
+        if outcome_of is not None:
+            try:
+                outcome = outcome_of(result)
+                title = outcome.level.title
+            except Exception:  # a rule book change must not break the report
+                title = result.level
+        out["triage"] = {"taken_at": result.taken_at, "level": result.level, "title": title, "reasons": reasons}
+    all_clear = _optional("screening", "latest_all_clear")
+    if all_clear is not None and (record := all_clear(db)) is not None:
+        out["all_clear"] = {"checked_on": record.checked_on, "note": record.note}
+    pending = _optional("screening", "pending_red_flags")
+    if pending is not None:
+        out["pending"] = pending(db)
+    return out
+
+
+def _stress(db: Session, table: Any, options: ReportOptions, ctx: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"weekly": [], "trend": None, "svg": Markup(""), "pss": [], "phq4": []}
+    if "stress" in table.columns:
+        weekly = table["stress"].resample("W-MON", label="left", closed="left").mean()
+        values = [None if np.isnan(v) else float(v) for v in weekly.to_numpy()]
+        out["weekly"] = values
+        trend = linear_trend([np.nan if v is None else v for v in values])
+        out["trend"] = trend
+        if sum(v is not None for v in values) >= 2:
+            out["svg"] = trend_svg(values, low=0, high=10, label="Weekly mean of daily stress (0–10)")
+    history = _optional("stress", "questionnaire_history")
+    if history is None:
+        ctx["not_connected"].append("stress questionnaires (stress)")
+        return out
+    for instrument, key in (("pss10", "pss"), ("phq4", "phq4")):
+        try:
+            rows = history(db, instrument)
+        except Exception:  # an instrument the stress domain does not ship
+            rows = []
+        out[key] = [
+            {"taken_at": r.taken_at, "total": r.total, "band": r.band}
+            for r in rows
+            if options.first <= r.taken_at.date() <= options.last + timedelta(days=1)
+        ]
+    return out
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_html(report: Report, *, preview: bool = False) -> str:
+    """The report as one standalone HTML document (the PDF's source; the web preview shows the same)."""
+    template = templates().env.get_template("reports/doctor.html")
+    return template.render(
+        **report.context,
+        generated=report.generated,
+        preview=preview,
+        options=report.options,
+        kind_label=KIND_LABELS.get(report.options.kind or "", ""),
+    )
+
+
+def render_pdf(db: Session, options: ReportOptions) -> bytes:
+    """The doctor's report as PDF bytes (WeasyPrint; fonts from the system, nothing fetched)."""
+    from weasyprint import HTML
+
+    html = render_html(build_report(db, options))
+    return bytes(HTML(string=html, base_url=None).write_pdf())
+
+
+def export_csv_zip(db: Session) -> bytes:
+    """Everything in the diary as the foundation's CSV files, zipped."""
+    csvio = domain_module("diary", "csvio")
+    export = getattr(csvio, "export_diary", None)
+    if export is None:
+        raise UserInputError.single("csv", "CSV export is not available in this version")
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        export(db, Path(folder))
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).iterdir()):
+                archive.write(path, path.name)
+    return buffer.getvalue()

@@ -1,0 +1,101 @@
+"""Report builder (/reports) with preview, PDF and FHIR downloads, CSV export; JSON under /api/reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from unclench.core.db import request_session
+from unclench.core.templating import render
+from unclench.diary.schemas import KIND_LABELS
+from unclench.reports import fhir, service
+
+router = APIRouter()
+
+
+def _options(first: str, last: str, sections: list[str] | None, kind: str) -> service.ReportOptions:
+    return service.parse_options(first or None, last or None, sections or None, kind or None)
+
+
+def _filename(options: service.ReportOptions, ext: str) -> str:
+    return f"unclench-report-{options.first.isoformat()}-to-{options.last.isoformat()}.{ext}"
+
+
+@router.get("/reports", include_in_schema=False)
+def builder(
+    request: Request,
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    sections: list[str] | None = Query(None),
+) -> Response:
+    options = _options(first, last, sections, kind)
+    query = [("first", options.first.isoformat()), ("last", options.last.isoformat()), ("kind", kind)]
+    query += [("sections", s) for s in options.sections]
+    context: dict[str, Any] = {
+        "options": options,
+        "all_sections": service.SECTIONS,
+        "kinds": KIND_LABELS,
+        "kind": kind,
+        "query": "&".join(f"{k}={v}" for k, v in query),
+    }
+    return render(request, "reports/builder.html", context)
+
+
+@router.get("/reports/preview", include_in_schema=False)
+def preview(
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    sections: list[str] | None = Query(None),
+    db: Session = Depends(request_session),
+) -> Response:
+    report = service.build_report(db, _options(first, last, sections, kind))
+    return HTMLResponse(service.render_html(report, preview=True))
+
+
+@router.get("/reports/report.pdf", tags=["reports"], summary="The doctor's report as PDF")
+def pdf(
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    sections: list[str] | None = Query(None),
+    db: Session = Depends(request_session),
+) -> Response:
+    options = _options(first, last, sections, kind)
+    headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "pdf")}"'}
+    return Response(service.render_pdf(db, options), media_type="application/pdf", headers=headers)
+
+
+@router.get("/reports/bundle.json", tags=["reports"], summary="FHIR R4 Bundle of the period")
+def fhir_export(
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    db: Session = Depends(request_session),
+) -> Response:
+    options = _options(first, last, None, kind)
+    bundle, _missing = fhir.fhir_bundle(db, options)
+    headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "fhir.json")}"'}
+    return Response(json.dumps(bundle, indent=2), media_type="application/fhir+json", headers=headers)
+
+
+@router.get("/reports/diary-csv.zip", tags=["reports"], summary="Everything in the diary as CSV files (zip)")
+def csv_export(db: Session = Depends(request_session)) -> Response:
+    headers = {"Content-Disposition": 'attachment; filename="unclench-diary-csv.zip"'}
+    return Response(service.export_csv_zip(db), media_type="application/zip", headers=headers)
+
+
+@router.get("/api/reports/fhir", tags=["reports"], summary="FHIR R4 Bundle of the period (JSON)")
+def fhir_api(
+    first: str = "",
+    last: str = "",
+    kind: str = "",
+    db: Session = Depends(request_session),
+) -> dict[str, Any]:
+    bundle, _missing = fhir.fhir_bundle(db, _options(first, last, None, kind))
+    return bundle
