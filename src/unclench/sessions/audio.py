@@ -1,0 +1,411 @@
+"""Session audio, pure NumPy/SciPy: generated backgrounds, binaural beat, ducking mix, loudness, export.
+
+Every function takes the sample rate ``rate`` in Hz explicitly; signals are float32 arrays in
+[-1, 1], shape (n,) for mono or (n, 2) for stereo. Long signals are processed in chunks with
+carried filter state so a 45-minute session stays well under the memory budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage, signal
+
+FloatArray = npt.NDArray[np.float32]
+
+MIX_RATE: Final = 24_000  # Hz; Opus needs 8/12/16/24/48 kHz, and speech is 22.05 kHz
+CHUNK: Final = 1 << 20
+TARGET_LUFS: Final = -16.0
+TRUE_PEAK_DBTP: Final = -1.0
+BACKGROUND_BELOW_SPEECH_DB: Final = 18.0  # background RMS this far below speech RMS
+DUCK_DB: Final = 6.0  # background dips this much while the voice speaks
+BINAURAL_BELOW_SPEECH_DB: Final = 26.0
+EXPORT_FORMATS: Final[dict[str, tuple[str, str]]] = {
+    "wav": ("WAV", "PCM_16"),
+    "ogg": ("OGG", "OPUS"),
+    "mp3": ("MP3", "MPEG_LAYER_III"),
+}
+
+
+def _filtered_noise(n: int, b: Sequence[float], a: Sequence[float], rng: np.random.Generator) -> FloatArray:
+    out = np.empty(n, dtype=np.float32)
+    zi = np.zeros(max(len(a), len(b)) - 1)
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        white = rng.standard_normal(stop - start)
+        y, zi = signal.lfilter(b, a, white, zi=zi)
+        out[start:stop] = y
+    return out
+
+
+def _unit_rms(x: FloatArray) -> FloatArray:
+    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+    if rms > 0:
+        x *= np.float32(1.0 / rms)
+    return x
+
+
+def pink_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
+    """1/f noise (Kellet's three-pole approximation, valid for audio rates), unit RMS."""
+    del rate  # the filter shape is rate-independent enough across 22-48 kHz
+    b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
+    a = [1.0, -2.494956002, 2.017265875, -0.522189400]
+    return _unit_rms(_filtered_noise(n, b, a, rng))
+
+
+def brown_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
+    """1/f² (leaky-integrated) noise with the rumble below 20 Hz removed, unit RMS."""
+    x = _filtered_noise(n, [1.0], [1.0, -0.997], rng)
+    sos = signal.butter(2, 20.0, "highpass", fs=rate, output="sos")
+    return _unit_rms(_sosfilt_chunked(sos, x))
+
+
+def _sosfilt_chunked(sos: npt.NDArray[np.float64], x: FloatArray) -> FloatArray:
+    zi = np.zeros((sos.shape[0], 2))
+    for start in range(0, x.size, CHUNK):
+        stop = min(x.size, start + CHUNK)
+        y, zi = signal.sosfilt(sos, x[start:stop], zi=zi)
+        x[start:stop] = y
+    return x
+
+
+def _slow_envelope(n: int, rate: int, rng: np.random.Generator, *, period_s: float, depth: float) -> FloatArray:
+    """A smooth random gain around 1 (± depth) changing over ``period_s`` seconds."""
+    points = max(4, int(n / rate / period_s) + 4)
+    knots = 1.0 + depth * rng.uniform(-1.0, 1.0, points)
+    return np.interp(np.arange(n, dtype=np.float64), np.linspace(0, n, points), knots).astype(np.float32)
+
+
+def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
+    """Rain-like: a hiss band (500 Hz-6 kHz) that breathes slowly, plus soft random droplets."""
+    hiss = _filtered_noise(n, [1.0], [1.0], rng)
+    band = signal.butter(2, [500.0, min(6000.0, rate * 0.45)], "bandpass", fs=rate, output="sos")
+    hiss = _unit_rms(_sosfilt_chunked(band, hiss))
+    hiss *= _slow_envelope(n, rate, rng, period_s=3.0, depth=0.25)
+    drops = np.zeros(n, dtype=np.float32)
+    count = int(n / rate * 30)  # about thirty droplets a second
+    positions = rng.integers(0, n, count)
+    drops[positions] = rng.uniform(0.5, 1.5, count).astype(np.float32)
+    decay = math.exp(-1.0 / (0.004 * rate))
+    envelope = _filtered_noise_from(drops, [1.0], [1.0, -decay])
+    droplets = envelope * rng.standard_normal(n).astype(np.float32)
+    high = signal.butter(2, 1500.0, "highpass", fs=rate, output="sos")
+    droplets = _unit_rms(_sosfilt_chunked(high, droplets))
+    return _unit_rms(hiss + 0.5 * droplets)
+
+
+def _filtered_noise_from(x: FloatArray, b: Sequence[float], a: Sequence[float]) -> FloatArray:
+    zi = np.zeros(max(len(a), len(b)) - 1)
+    out = np.empty_like(x)
+    for start in range(0, x.size, CHUNK):
+        stop = min(x.size, start + CHUNK)
+        y, zi = signal.lfilter(b, a, x[start:stop], zi=zi)
+        out[start:stop] = y
+    return out
+
+
+def ocean_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
+    """A slow swell: low-passed noise rising and falling every 8-12 s like waves on a shore."""
+    body = brown_noise(n, rate, rng) * 0.6 + pink_noise(n, rate, rng) * 0.4
+    low = signal.butter(2, 1800.0, "lowpass", fs=rate, output="sos")
+    body = _sosfilt_chunked(low, body)
+    # Wave envelope: each wave lasts a random 8-12 s, rising slowly and falling back.
+    env = np.empty(n, dtype=np.float32)
+    pos = 0
+    while pos < n:
+        length = int(rng.uniform(8.0, 12.0) * rate)
+        phase = np.linspace(0.0, 1.0, length, endpoint=False, dtype=np.float32)
+        wave = np.sin(np.pi * phase) ** 2 * rng.uniform(0.7, 1.0)
+        stop = min(n, pos + length)
+        env[pos:stop] = 0.25 + wave[: stop - pos]
+        pos = stop
+    return _unit_rms(body * env)
+
+
+BACKGROUND_MAKERS = {"pink": pink_noise, "brown": brown_noise, "rain": rain_noise, "ocean": ocean_noise}
+
+
+def background(kind: str, n: int, rate: int, seed: int) -> FloatArray | None:
+    """A generated background of ``n`` samples at unit RMS, or None for 'none'."""
+    if kind == "none":
+        return None
+    return BACKGROUND_MAKERS[kind](n, rate, np.random.default_rng(seed))
+
+
+def binaural_beat(n: int, rate: int, beat_hz: float, *, carrier_hz: float = 200.0) -> FloatArray:
+    """Two sine tones ``beat_hz`` apart, one per ear (stereo, unit RMS per channel). Headphones only."""
+    t = np.arange(n, dtype=np.float64) / rate
+    out = np.empty((n, 2), dtype=np.float32)
+    out[:, 0] = np.sin(2 * np.pi * carrier_hz * t) * math.sqrt(2)
+    out[:, 1] = np.sin(2 * np.pi * (carrier_hz + beat_hz) * t) * math.sqrt(2)
+    return out
+
+
+def resample_speech(audio: FloatArray, from_rate: int, to_rate: int = MIX_RATE) -> FloatArray:
+    if from_rate == to_rate:
+        return audio
+    g = math.gcd(from_rate, to_rate)
+    return signal.resample_poly(audio, to_rate // g, from_rate // g).astype(np.float32)
+
+
+def level_phrase(x: FloatArray, rate: int, *, rms_db: float = -20.0, peak_db: float = -9.0) -> FloatArray:
+    """Even out one spoken phrase: voiced RMS to ``rms_db`` dBFS, true peaks limited to ``peak_db``.
+
+    Piper normalises each sentence by its peak, so loudness wanders between sentences; levelling
+    by RMS and taming the peaks here lets the whole mix reach −16 LUFS without heavy limiting.
+    """
+    if x.size == 0:
+        return x
+    frame = max(1, rate // 50)
+    usable = (x.size // frame) * frame
+    frames = (
+        np.sqrt(np.mean(np.square(x[:usable].reshape(-1, frame), dtype=np.float64), axis=1))
+        if usable
+        else np.array([0.0])
+    )
+    voiced = frames[frames > 10 ** (-45 / 20)]
+    if voiced.size == 0:
+        return x
+    rms = float(np.sqrt(np.mean(np.square(voiced))))
+    y = (x * np.float32(10 ** (rms_db / 20.0) / rms)).astype(np.float32)
+    return limit(y, rate, ceiling_db=peak_db)
+
+
+def speech_gate(speech_spans: Sequence[tuple[float, float]], n: int, rate: int, *, control_hz: int = 100) -> FloatArray:
+    """1.0 where the voice speaks, 0.0 elsewhere, smoothed (≈0.3 s attack, 0.8 s release)."""
+    m = math.ceil(n / rate * control_hz) + 1
+    gate = np.zeros(m, dtype=np.float64)
+    for start, end in speech_spans:
+        gate[int(start * control_hz) : math.ceil(end * control_hz) + 1] = 1.0
+    # Release: hold the duck a little after speech; attack: start dipping a little before.
+    held = ndimage.maximum_filter1d(gate, size=int(0.8 * control_hz), origin=-int(0.3 * control_hz))
+    smooth = ndimage.uniform_filter1d(held, size=int(0.5 * control_hz))
+    return np.interp(np.arange(n) * (control_hz / rate), np.arange(m), smooth).astype(np.float32)
+
+
+def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
+    """Raised-cosine fade-in and fade-out, in place."""
+    n = x.shape[0]
+    for length, rising in ((int(in_s * rate), True), (int(out_s * rate), False)):
+        length = min(length, n)
+        if length <= 0:
+            continue
+        ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length))).astype(np.float32)
+        if not rising:
+            ramp = ramp[::-1]
+        target = x[:length] if rising else x[n - length :]
+        target *= ramp if x.ndim == 1 else ramp[:, None]
+    return x
+
+
+def _k_weighting_sos(
+    rate: int,
+) -> tuple[list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]], Sequence[float]]:
+    import pyloudnorm
+
+    meter = pyloudnorm.Meter(rate)
+    stages = [
+        (np.asarray(f.b, dtype=np.float64), np.asarray(f.a, dtype=np.float64), float(f.passband_gain))
+        for f in meter._filters.values()
+    ]
+    return stages, (1.0, 1.0, 1.0, 1.41, 1.41)
+
+
+def integrated_loudness(x: FloatArray, rate: int) -> float:
+    """ITU-R BS.1770-4 integrated loudness (LUFS) with pyloudnorm's K-weighting filters, in chunks.
+
+    Gives pyloudnorm's ``Meter.integrated_loudness`` figure (tests check this) without its
+    float64 copies of the whole signal, which would not fit a 45-minute session in the memory budget.
+    """
+    data = x[:, None] if x.ndim == 1 else x
+    n, channels = data.shape
+    stages, gains = _k_weighting_sos(rate)
+    step = round(0.1 * rate)
+    sub_blocks = n // step
+    powers = np.zeros(sub_blocks, dtype=np.float64)
+    for ch in range(channels):
+        states = [signal.lfilter_zi(b, a) * 0.0 for b, a, _ in stages]
+        sums = np.zeros(sub_blocks, dtype=np.float64)
+        for start in range(0, sub_blocks * step, CHUNK - CHUNK % step):
+            stop = min(sub_blocks * step, start + CHUNK - CHUNK % step)
+            y = data[start:stop, ch].astype(np.float64)
+            for i, (b, a, g) in enumerate(stages):
+                y, states[i] = signal.lfilter(b, a, y, zi=states[i])
+                y *= g
+            sums[start // step : stop // step] = np.square(y).reshape(-1, step).sum(axis=1)
+        powers += gains[ch] * sums
+    blocks = sub_blocks - 3
+    if blocks <= 0:
+        return float("-inf")
+    z = (powers[:-3] + powers[1:-2] + powers[2:-1] + powers[3:])[:blocks] / (4 * step)
+    with np.errstate(divide="ignore"):
+        loud = -0.691 + 10.0 * np.log10(z)
+    absolute = z[loud >= -70.0]
+    if absolute.size == 0:
+        return float("-inf")
+    relative = -0.691 + 10.0 * np.log10(absolute.mean()) - 10.0
+    gated = z[(loud > relative) & (loud > -70.0)]
+    return float(-0.691 + 10.0 * np.log10(gated.mean()))
+
+
+def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4, block: int = 4096) -> FloatArray:
+    """Per-sample peak of the ``oversample``× upsampled signal (max over channels).
+
+    Only blocks whose sample peak reaches ``floor`` are oversampled; elsewhere the sample peak
+    stands in (inter-sample overs are a fraction of a dB to a few dB, never enough to matter there).
+    """
+    data = x[:, None] if x.ndim == 1 else x
+    n = data.shape[0]
+    level = np.abs(data[:, 0]) if data.shape[1] == 1 else np.max(np.abs(data), axis=1)
+    level = level.astype(np.float32, copy=False)
+    blocks = -(-n // block)
+    padded = np.zeros(blocks * block, dtype=np.float32)
+    padded[:n] = level
+    hot = padded.reshape(blocks, block).max(axis=1) >= floor
+    del padded
+    pad = 64
+    # Runs of consecutive hot blocks, oversampled one run at a time.
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], hot.astype(np.int8), [0]))))
+    for first, last in zip(edges[::2], edges[1::2], strict=True):
+        start, stop = int(first) * block, min(n, int(last) * block)
+        lo, hi = max(0, start - pad), min(n, stop + pad)
+        for ch in range(data.shape[1]):
+            up = signal.resample_poly(data[lo:hi, ch], oversample, 1)
+            frames = np.abs(up[: (hi - lo) * oversample]).reshape(-1, oversample).max(axis=1).astype(np.float32)
+            np.maximum(level[start:stop], frames[start - lo : stop - lo], out=level[start:stop])
+    return level
+
+
+def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
+    """Maximum of the 4× oversampled signal (BS.1770 Annex 2 style), in dBTP."""
+    del rate
+    sample_peak = float(np.max(np.abs(x), initial=0.0))
+    peak = float(true_level(x, floor=sample_peak * 0.5, oversample=oversample).max(initial=0.0))
+    return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
+
+
+def limiter_runs(level: FloatArray, rate: int, *, ceiling: float) -> list[tuple[int, FloatArray]]:
+    """Smooth look-ahead gain (≤ 1, 5 ms windows) keeping ``level × gain`` under ``ceiling``.
+
+    Returned sparsely as (start index, gain values) runs; the gain is 1 everywhere else.
+    """
+    n = level.size
+    window = max(2, int(0.005 * rate))
+    hot = np.flatnonzero(level > ceiling)
+    if hot.size == 0:
+        return []
+    reach = 2 * window + 2
+    breaks = np.flatnonzero(np.diff(hot) > 2 * reach)
+    starts = np.concatenate(([hot[0]], hot[breaks + 1]))
+    ends = np.concatenate((hot[breaks], [hot[-1]]))
+    runs: list[tuple[int, FloatArray]] = []
+    for first, last in zip(starts, ends, strict=True):
+        lo, hi = max(0, int(first) - reach), min(n, int(last) + reach + 1)
+        need = np.minimum(np.float32(1.0), np.float32(ceiling) / np.maximum(level[lo:hi], np.float32(1e-9)))
+        gain = ndimage.minimum_filter1d(need, size=2 * window + 1, mode="nearest")
+        gain = ndimage.uniform_filter1d(gain, size=window, mode="nearest")
+        np.minimum(gain, need, out=gain)  # guarantee the ceiling even at window edges
+        runs.append((lo, gain.astype(np.float32)))
+    return runs
+
+
+def _apply_runs(x: FloatArray, runs: list[tuple[int, FloatArray]]) -> None:
+    for lo, gain in runs:
+        hi = lo + gain.size
+        x[lo:hi] *= gain if x.ndim == 1 else gain[:, None]
+
+
+def limit(x: FloatArray, rate: int, *, ceiling_db: float) -> FloatArray:
+    """Look-ahead true-peak limiter, in place."""
+    ceiling = 10 ** (ceiling_db / 20.0)
+    _apply_runs(x, limiter_runs(true_level(x, floor=ceiling * 0.5), rate, ceiling=ceiling))
+    return x
+
+
+def normalise(
+    x: FloatArray, rate: int, *, target_lufs: float = TARGET_LUFS, peak_dbtp: float = TRUE_PEAK_DBTP
+) -> tuple[FloatArray, float, float]:
+    """Gain to ``target_lufs`` integrated, limiting so the true peak stays ≤ ``peak_dbtp``.
+
+    Limiting lowers loudness a little, so the gain is raised until gain + limiting meet the
+    target (exact measurements, a few rounds). The oversampled level is computed once.
+    Returns (new signal, integrated LUFS, true peak dBTP).
+    """
+    loudness = integrated_loudness(x, rate)
+    if not math.isfinite(loudness):
+        return x, loudness, float("-inf")
+    ceiling = 10 ** ((peak_dbtp - 0.3) / 20.0)
+    gain_db = target_lufs - loudness
+    # Only samples that could pass the ceiling at up to 4 dB more gain need the oversampled level.
+    level = true_level(x, floor=ceiling / 10 ** ((gain_db + 4.0) / 20.0) * 0.5)
+    best: FloatArray = x
+    measured = loudness
+    for _ in range(5):
+        g = np.float32(10 ** (gain_db / 20.0))
+        candidate = x * g
+        _apply_runs(candidate, limiter_runs(level * g, rate, ceiling=ceiling))
+        measured = integrated_loudness(candidate, rate)
+        best = candidate
+        error = target_lufs - measured
+        if abs(error) < 0.1:
+            break
+        gain_db += error * 1.2  # limiting eats part of each step
+        del candidate
+    del level
+    peak = true_peak_dbtp(best, rate)
+    if peak > peak_dbtp:  # a last safety margin; costs at most a fraction of a dB
+        best *= np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
+        peak = true_peak_dbtp(best, rate)
+        measured = integrated_loudness(best, rate)
+    return best, measured, peak
+
+
+def mix_session(
+    speech: FloatArray,
+    speech_spans: Sequence[tuple[float, float]],
+    rate: int,
+    *,
+    background_kind: str,
+    binaural_hz: float,
+    seed: int,
+    fade_out_s: float,
+) -> FloatArray:
+    """Voice over background (ducked under speech) and an optional binaural beat; mono unless binaural."""
+    n = speech.size
+    voiced = speech[np.abs(speech) > 1e-4]
+    speech_rms = float(np.sqrt(np.mean(np.square(voiced, dtype=np.float64)))) if voiced.size else 0.1
+    out = speech  # mixed in place: the speech track is not needed afterwards
+    bed = background(background_kind, n, rate, seed)
+    if bed is not None:
+        level = speech_rms * 10 ** (-BACKGROUND_BELOW_SPEECH_DB / 20.0)
+        duck = speech_gate(speech_spans, n, rate)
+        duck *= np.float32(1.0 - 10 ** (-DUCK_DB / 20.0))
+        np.subtract(np.float32(1.0), duck, out=duck)
+        bed *= duck
+        bed *= np.float32(level)
+        fade(bed, rate, in_s=4.0, out_s=fade_out_s)
+        out += bed
+        del bed, duck
+    if binaural_hz > 0:
+        tones = binaural_beat(n, rate, binaural_hz)
+        tones *= np.float32(speech_rms * 10 ** (-BINAURAL_BELOW_SPEECH_DB / 20.0))
+        fade(tones, rate, in_s=6.0, out_s=fade_out_s)
+        tones += out[:, None]
+        out = tones
+    return fade(out, rate, in_s=0.05, out_s=min(fade_out_s, 1.0))
+
+
+def export(x: FloatArray, rate: int, path: Path, fmt: str) -> Path:
+    """Write WAV (16-bit PCM), OGG/Opus or MP3 with libsndfile."""
+    import soundfile
+
+    container, subtype = EXPORT_FORMATS[fmt]
+    tmp = path.with_suffix(path.suffix + ".part")
+    soundfile.write(str(tmp), x, rate, format=container, subtype=subtype)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,473 @@
+"""Script composer: personal options + seed → a script of speech and pauses in chapters (pure, no database).
+
+The composer works in two steps. ``compose`` picks the blocks and wordings and sizes the content
+with *estimated* speech durations so the session can reach its length. ``fit_timeline`` then takes
+the *real* spoken durations (after synthesis) and stretches or shrinks the pauses, each within its
+own bounds where possible, so the session lasts exactly the requested length.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from unclench.body.taxonomy import get_region
+from unclench.core.errors import UserInputError
+from unclench.sessions import wordings as w
+from unclench.sessions.options import TECHNIQUES, SessionOptions, validate_options
+
+# Calibrated on the Joe voice at length scale 1.0 (about 187 words a minute, sentence onset ~0.3 s).
+WORDS_PER_SECOND: Final = 187.0 / 60.0
+SENTENCE_OVERHEAD_S: Final = 0.3
+
+PMR_TENSE_S: Final = (6.0, 5.0, 7.0)  # base, min, max seconds of holding the tension
+PMR_RELEASE_S: Final = (25.0, 20.0, 40.0)  # attending to the release
+PMR_PASSIVE_S: Final = (22.0, 15.0, 40.0)
+SENTENCE_GAP_S: Final = (1.0, 0.5, 2.5)
+
+
+@dataclass(frozen=True)
+class Speech:
+    text: str
+    chapter: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: float
+    min_s: float
+    max_s: float
+    chapter: str
+
+
+Item = Speech | Pause
+
+
+@dataclass(frozen=True)
+class Script:
+    options: SessionOptions
+    items: tuple[Item, ...]
+    chapters: tuple[str, ...]
+
+    def texts(self) -> list[str]:
+        """Unique spoken texts in order of first appearance."""
+        seen: dict[str, None] = {}
+        for item in self.items:
+            if isinstance(item, Speech):
+                seen.setdefault(item.text, None)
+        return list(seen)
+
+    def spoken_text(self) -> str:
+        """All speech in order, as one text (what plain Piper would read in one call)."""
+        return " ".join(item.text for item in self.items if isinstance(item, Speech))
+
+    def estimated_seconds(self) -> float:
+        return estimate_total(self.items, self.options.length_scale)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    kind: Literal["speech", "pause"]
+    text: str
+    chapter: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    segments: tuple[Segment, ...]
+    chapters: tuple[Chapter, ...]
+    duration: float
+
+    def speech(self) -> list[Segment]:
+        return [s for s in self.segments if s.kind == "speech"]
+
+
+def estimate_speech_seconds(text: str, length_scale: float) -> float:
+    """Rough spoken duration of one sentence before synthesis (seconds)."""
+    return SENTENCE_OVERHEAD_S + len(text.split()) / WORDS_PER_SECOND * length_scale
+
+
+def estimate_total(items: Sequence[Item], length_scale: float, *, pauses: str = "base") -> float:
+    total = 0.0
+    for item in items:
+        if isinstance(item, Speech):
+            total += estimate_speech_seconds(item.text, length_scale)
+        else:
+            total += item.min_s if pauses == "min" else item.seconds
+    return total
+
+
+# --- Building blocks ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    """One chapter: core items always used, extras added in order while the session has room."""
+
+    title: str
+    core: list[Item] = field(default_factory=list)
+    extras: list[list[Item]] = field(default_factory=list)
+    tail: list[Item] = field(default_factory=list)
+
+
+class _Writer:
+    def __init__(self, options: SessionOptions, rng: random.Random) -> None:
+        self.options = options
+        self.rng = rng
+        name = options.name
+        self.fmt = {"name_comma": f", {name}" if name else "", "minutes": str(round(options.minutes))}
+
+    def pick(self, choices: Sequence[w.Wording]) -> w.Wording:
+        return choices[self.rng.randrange(len(choices))]
+
+    def pick_str(self, choices: Sequence[str]) -> str:
+        return choices[self.rng.randrange(len(choices))]
+
+    def steps(self, wording: w.Wording, chapter: str, **fmt: str) -> list[Item]:
+        items: list[Item] = []
+        values = {**self.fmt, **fmt}
+        for step in wording:
+            if isinstance(step, str):
+                if items and isinstance(items[-1], Speech):
+                    items.append(Pause(*SENTENCE_GAP_S, chapter))
+                text = step.format(**values)
+                items.append(Speech(text[0].upper() + text[1:], chapter))
+            else:
+                items.append(Pause(float(step), 0.5 * step, 3.0 * step, chapter))
+        if items and isinstance(items[-1], Speech):
+            items.append(Pause(*SENTENCE_GAP_S, chapter))
+        return items
+
+    def shuffled(self, choices: Sequence[w.Wording], count: int) -> list[w.Wording]:
+        """``count`` wordings, cycling through a seeded shuffle so neighbours differ."""
+        order = list(choices)
+        self.rng.shuffle(order)
+        return [order[i % len(order)] for i in range(count)]
+
+
+def _pmr_groups(options: SessionOptions) -> list[tuple[str, str]]:
+    """(target, action) for each group, after Bernstein & Borkovec; toes always curl upward."""
+    d = options.dominant_side
+    o = "left" if d == "right" else "right"
+
+    def arm(side: str) -> list[tuple[str, str]]:
+        return [
+            (f"your {side} hand and forearm", f"make a fist with your {side} hand"),
+            (f"your {side} upper arm", f"bend your {side} elbow and press it down into the surface beside you"),
+        ]
+
+    def leg(side: str) -> list[tuple[str, str]]:
+        return [
+            (f"your {side} thigh", f"lift your {side} leg a little and tighten the muscles of your thigh"),
+            (f"your {side} calf", f"pull the toes of your {side} foot up towards your knee"),
+            (f"your {side} foot", f"curl the toes of your {side} foot upward, towards you, never down"),
+        ]
+
+    face_neck = [
+        ("your forehead", "raise your eyebrows as high as they will go"),
+        ("your eyes and nose", "squeeze your eyes shut and wrinkle your nose"),
+        ("your cheeks and jaw", "press your lips together and pull the corners of your mouth back"),
+        ("your neck and throat", "pull your chin down towards your chest, without letting it touch"),
+    ]
+    trunk = [
+        ("your chest, shoulders and upper back", "take a breath, hold it, and pull your shoulder blades together"),
+        ("your stomach", "make your stomach firm, as if getting ready for a gentle push"),
+    ]
+    if options.pmr_groups == 16:
+        return [*arm(d), *arm(o), *face_neck, *trunk, *leg(d), *leg(o)]
+    if options.pmr_groups == 7:
+        return [
+            (f"your {d} arm", f"make a fist with your {d} hand and bend your elbow, tightening the whole arm"),
+            (f"your {o} arm", f"make a fist with your {o} hand and bend your elbow, tightening the whole arm"),
+            ("your face", "raise your eyebrows, squeeze your eyes shut and press your lips together"),
+            ("your neck", "pull your chin down towards your chest, without letting it touch"),
+            (
+                "your chest, shoulders, back and stomach",
+                "take a breath, pull your shoulder blades together and firm your stomach",
+            ),
+            (f"your {d} leg", f"straighten your {d} leg and pull your toes up towards you"),
+            (f"your {o} leg", f"straighten your {o} leg and pull your toes up towards you"),
+        ]
+    return [
+        ("your arms and hands", "make fists with both hands and bend your elbows"),
+        ("your face and neck", "scrunch up your face and pull your chin down towards your chest"),
+        (
+            "your chest, shoulders, back and stomach",
+            "take a breath, pull your shoulder blades together and firm your stomach",
+        ),
+        ("your legs and feet", "straighten both legs and pull your toes up towards you"),
+    ]
+
+
+def _induction(wr: _Writer, title: str) -> _Part:
+    o = wr.options
+    part = _Part(title)
+    breath_cycles = wr.shuffled(w.BREATH_CYCLE, 24)
+    if o.technique == "breathing":
+        part.core += wr.steps(wr.pick(w.BREATHING_INTRO), title)
+        for cycle in breath_cycles[:3]:
+            part.core += wr.steps(cycle, title)
+        part.extras += [wr.steps(cycle, title) for cycle in breath_cycles[3:]]
+    elif o.technique == "pmr":
+        if o.pmr_style == "release_only":
+            part.core += wr.steps(wr.pick(w.PMR_PASSIVE_INTRO), title)
+        else:
+            part.core += wr.steps(wr.pick(w.PMR_INTRO), title)
+            if o.cramp_prone:
+                part.core += wr.steps(wr.pick(w.PMR_GENTLE_NOTE), title)
+        for target, action in _pmr_groups(o):
+            if o.pmr_style == "release_only":
+                part.core += [
+                    Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title),
+                    Pause(*PMR_PASSIVE_S, title),
+                ]
+                continue
+            cue = wr.pick_str(w.PMR_GENTLE_CUE if o.cramp_prone else w.PMR_TENSE_CUE)
+            text = cue.format(action=action, action_cap=action[0].upper() + action[1:])
+            part.core += [
+                Speech(text, title),
+                Pause(*PMR_TENSE_S, title),
+                Speech(wr.pick_str(w.PMR_RELEASE_CUE).format(target=target), title),
+                Pause(*SENTENCE_GAP_S, title),
+                Speech(wr.pick_str(w.PMR_RELEASE_FOLLOW), title),
+                Pause(*PMR_RELEASE_S, title),
+            ]
+        second = [wr.steps(wr.pick(w.PMR_SECOND_PASS), title)]
+        for target, _action in _pmr_groups(o):
+            second.append(
+                [Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title), Pause(*PMR_PASSIVE_S, title)]
+            )
+        second[1] = second[0] + second[1]
+        part.extras += second[1:]
+        part.extras += [wr.steps(cycle, title) for cycle in breath_cycles[:6]]
+    elif o.technique == "body_scan":
+        part.core += wr.steps(wr.pick(w.BODY_SCAN_INTRO), title)
+        for body_part in w.BODY_SCAN_PARTS:
+            part.core += [
+                Speech(wr.pick_str(w.BODY_SCAN_CUE).format(part=body_part), title),
+                Pause(*SENTENCE_GAP_S, title),
+                Speech(wr.pick_str(w.BODY_SCAN_FOLLOW), title),
+                Pause(6.0, 2.0, 18.0, title),
+            ]
+        back_up = [wr.steps(wr.pick(w.BODY_SCAN_RETURN), title)]
+        for body_part in reversed(w.BODY_SCAN_PARTS):
+            back_up.append(
+                [Speech(wr.pick_str(w.BODY_SCAN_CUE).format(part=body_part), title), Pause(8.0, 3.0, 20.0, title)]
+            )
+        back_up[1] = back_up[0] + back_up[1]
+        part.extras += back_up[1:]
+        part.extras += [wr.steps(cycle, title) for cycle in breath_cycles[:6]]
+    elif o.technique == "autogenic":
+        part.core += wr.steps(wr.pick(w.AUTOGENIC_INTRO), title)
+        for formula in w.AUTOGENIC_FORMULAS:
+            for _ in range(2):
+                part.core += [Speech(formula, title), Pause(6.0, 4.0, 15.0, title)]
+        for _ in range(2):
+            part.extras += [[Speech(f, title), Pause(6.0, 4.0, 15.0, title)] for f in w.AUTOGENIC_FORMULAS]
+    else:  # hypnotic
+        for wording in w.HYPNOTIC_INDUCTION:
+            part.core += wr.steps(wording, title)
+        part.extras += [wr.steps(x, title) for x in wr.shuffled(w.HYPNOTIC_EXTRA, 3)]
+        part.extras += [wr.steps(cycle, title) for cycle in breath_cycles[:4]]
+    part.tail.append(Pause(5.0, 2.0, math.inf, title))
+    return part
+
+
+def _deepener(wr: _Writer, title: str) -> _Part:
+    part = _Part(title)
+    start = 10 if wr.options.minutes >= 10 else 5
+    part.core += wr.steps(wr.pick(w.DEEPENER_INTRO), title, count_from=_number_word(start))
+    for count in range(start, 0, -1):
+        step = wr.pick_str(w.DEEPENER_STEP).format(count=_number_word(count).capitalize())
+        part.core += [Speech(step, title), Pause(3.0, 1.5, 8.0, title)]
+    part.extras += [wr.steps(x, title) for x in wr.shuffled(w.DEEPENER_EXTRA, 4)]
+    part.extras += [wr.steps(x, title) for x in wr.shuffled(w.QUIET_REST, 14)]
+    part.tail.append(Pause(6.0, 2.0, math.inf, title))
+    return part
+
+
+def _targeted(wr: _Writer, title: str) -> _Part:
+    part = _Part(title)
+    part.core += wr.steps(wr.pick(w.TARGET_INTRO), title)
+    per_region: list[list[list[Item]]] = []
+    for target in wr.options.regions:
+        region = get_region(target.region_id)
+        side = f", on the {target.side} side" if target.side in ("left", "right") else ""
+        wordings = wr.shuffled(w.TARGET_REGION, 3)
+        per_region.append([wr.steps(x, title, region=region.spoken, side=side) for x in wordings])
+    for items in per_region:
+        part.core += items[0]
+    for round_ in (1, 2):
+        part.extras += [items[round_] for items in per_region]
+    part.extras += [wr.steps(x, title) for x in wr.shuffled(w.QUIET_REST, 2)]
+    part.tail.append(Pause(6.0, 2.0, math.inf, title))
+    return part
+
+
+def _suggestions(wr: _Writer, title: str, choices: Sequence[w.Wording], core_count: int) -> _Part:
+    part = _Part(title)
+    chosen = wr.shuffled(choices, len(choices))
+    for wording in chosen[:core_count]:
+        part.core += wr.steps(wording, title)
+    part.extras += [wr.steps(x, title) for x in chosen[core_count:]]
+    return part
+
+
+def _number_word(n: int) -> str:
+    return ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"][n]
+
+
+def chapter_titles(options: SessionOptions) -> dict[str, str]:
+    sleep = options.ending == "sleep"
+    return {
+        "opening": "Welcome",
+        "induction": TECHNIQUES[options.technique],
+        "deepener": "Deepening",
+        "targeted": "Your body",
+        "stress": "Calm under stress",
+        "post": "For the night" if sleep else "For the day ahead",
+        "ending": "Drifting to sleep" if sleep else "Waking up",
+    }
+
+
+def compose(options: SessionOptions) -> Script:
+    """Build a seeded script whose estimated length is close to the requested length."""
+    options = validate_options(options)
+    rng = random.Random(f"unclench-session:{options.seed}")
+    wr = _Writer(options, rng)
+    titles = chapter_titles(options)
+    opening = _Part(titles["opening"])
+    opening.core += wr.steps(wr.pick(w.OPENING), opening.title)
+    opening.extras += [wr.steps(x, opening.title) for x in wr.shuffled(w.SETTLE, 3)]
+    parts = [opening, _induction(wr, titles["induction"]), _deepener(wr, titles["deepener"])]
+    if options.regions:
+        parts.append(_targeted(wr, titles["targeted"]))
+    parts.append(_suggestions(wr, titles["stress"], w.STRESS, 2))
+    sleep = options.ending == "sleep"
+    parts.append(_suggestions(wr, titles["post"], w.POST_SLEEP if sleep else w.POST_WAKE, 1))
+    ending = _Part(titles["ending"])
+    ending.core += wr.steps(wr.pick(w.SLEEP if sleep else w.WAKE), ending.title)
+    if sleep:
+        ending.tail.append(Pause(20.0, 8.0, math.inf, ending.title))
+    else:
+        ending.core.pop()  # no sentence gap after the last words; a short end pause instead
+        ending.tail.append(Pause(3.0, 2.0, 6.0, ending.title))
+    parts.append(ending)
+
+    length_scale = options.length_scale
+    target = options.seconds
+    minimum = sum(estimate_total([*p.core, *p.tail], length_scale, pauses="min") for p in parts)
+    if minimum > target * 0.97:
+        needed = math.ceil(minimum / 60.0 / 0.95)
+        what = TECHNIQUES[options.technique]
+        if options.technique == "pmr":
+            what += f" with {options.pmr_groups} muscle groups"
+        if options.regions:
+            what += f" and {len(options.regions)} target regions"
+        raise UserInputError.single(
+            "minutes", f"{what} needs at least {needed} minutes; choose a longer session or fewer groups/regions."
+        )
+    estimate = sum(estimate_total([*p.core, *p.tail], length_scale) for p in parts)
+    chosen: list[list[list[Item]]] = [[] for _ in parts]
+    # Round-robin over chapters (targeted and deepening first), adding extras while they fit.
+    rank = {titles["targeted"]: 0, titles["deepener"]: 1, titles["induction"]: 2}
+    priority = sorted(range(len(parts)), key=lambda i: rank.get(parts[i].title, 3))
+    progress = True
+    while progress and estimate < target:
+        progress = False
+        for i in priority:
+            part = parts[i]
+            if len(chosen[i]) >= len(part.extras):
+                continue
+            extra = part.extras[len(chosen[i])]
+            cost = estimate_total(extra, length_scale)
+            if estimate + cost <= target * 1.02:
+                chosen[i].append(extra)
+                estimate += cost
+                progress = True
+    items: list[Item] = []
+    for part, extras in zip(parts, chosen, strict=True):
+        items += part.core
+        for extra in extras:
+            items += extra
+        items += part.tail
+    return Script(options=options, items=tuple(items), chapters=tuple(p.title for p in parts))
+
+
+def _solve_scale(pauses: Sequence[Pause], budget: float) -> list[float]:
+    """Pause lengths summing to ``budget``: base × k clipped to each pause's bounds (bisection on k)."""
+    low_sum = sum(p.min_s for p in pauses)
+    high_sum = sum(p.max_s for p in pauses)
+    if budget <= low_sum:
+        # More speech than planned: shrink every pause below its minimum in proportion (rare).
+        factor = max(budget, 0.0) / low_sum if low_sum else 0.0
+        return [p.min_s * factor for p in pauses]
+    if budget >= high_sum:
+        factor = budget / high_sum
+        return [p.max_s * factor for p in pauses]
+
+    def total(k: float) -> float:
+        return sum(min(max(p.seconds * k, p.min_s), p.max_s) for p in pauses)
+
+    lo, hi = 0.0, 1.0
+    while total(hi) < budget:
+        hi *= 2.0
+    for _ in range(80):
+        mid = (lo + hi) / 2.0
+        if total(mid) < budget:
+            lo = mid
+        else:
+            hi = mid
+    lengths = [min(max(p.seconds * hi, p.min_s), p.max_s) for p in pauses]
+    # Put the last rounding residue into the longest unbounded-ish pause.
+    residue = budget - sum(lengths)
+    longest = max(range(len(lengths)), key=lambda j: pauses[j].max_s - lengths[j])
+    lengths[longest] += residue
+    return lengths
+
+
+def fit_timeline(
+    script: Script, spoken_seconds: Mapping[str, float], *, total_seconds: float | None = None
+) -> Timeline:
+    """Lay the script out in time with real spoken durations, stretching pauses to the requested length."""
+    total = script.options.seconds if total_seconds is None else total_seconds
+    missing = [t for t in script.texts() if t not in spoken_seconds]
+    if missing:
+        raise ValueError(f"no spoken duration for {len(missing)} sentences, e.g. {missing[0]!r}")
+    speech_total = sum(spoken_seconds[item.text] for item in script.items if isinstance(item, Speech))
+    pauses = [item for item in script.items if isinstance(item, Pause)]
+    lengths = iter(_solve_scale(pauses, total - speech_total))
+    segments: list[Segment] = []
+    clock = 0.0
+    for item in script.items:
+        if isinstance(item, Speech):
+            duration = spoken_seconds[item.text]
+            segments.append(Segment(clock, clock + duration, "speech", item.text, item.chapter))
+        else:
+            duration = next(lengths)
+            segments.append(Segment(clock, clock + duration, "pause", "", item.chapter))
+        clock += duration
+    chapters: list[Chapter] = []
+    for title in script.chapters:
+        inside = [s for s in segments if s.chapter == title]
+        if inside:
+            chapters.append(Chapter(title, inside[0].start, inside[-1].end))
+    return Timeline(segments=tuple(segments), chapters=tuple(chapters), duration=clock)
+
+
+def estimated_timeline(script: Script) -> Timeline:
+    """The timeline with estimated spoken durations (for previews before synthesis)."""
+    scale = script.options.length_scale
+    return fit_timeline(script, {t: estimate_speech_seconds(t, scale) for t in script.texts()})

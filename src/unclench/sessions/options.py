@@ -1,0 +1,147 @@
+"""Personal options for a session, checked in one place with clear errors (no database import)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from unclench.body.taxonomy import get_region, normalise_side
+from unclench.core.errors import FieldProblem, UserInputError
+
+TECHNIQUES: Final[dict[str, str]] = {
+    "pmr": "Progressive muscle relaxation",
+    "breathing": "Slow breathing",
+    "body_scan": "Body scan",
+    "autogenic": "Autogenic phrases",
+    "hypnotic": "Hypnotic relaxation",
+}
+PMR_GROUPS: Final[tuple[int, ...]] = (16, 7, 4)
+PMR_STYLES: Final[dict[str, str]] = {
+    "tense_release": "Tense gently, then release",
+    "release_only": "Release only (no tensing)",
+}
+BACKGROUNDS: Final[dict[str, str]] = {
+    "none": "None",
+    "pink": "Pink noise",
+    "brown": "Brown noise",
+    "rain": "Rain-like noise",
+    "ocean": "Slow ocean swell",
+}
+ENDINGS: Final[dict[str, str]] = {"wake": "Wake up refreshed", "sleep": "Drift off to sleep"}
+# Pace names map to Piper's length scale (>1 is slower).
+PACES: Final[dict[str, float]] = {"slow": 1.3, "calm": 1.15, "natural": 1.0}
+VOICES: Final[dict[str, str]] = {"joe": "Joe (US English, Piper medium)"}
+BINAURAL_BEATS: Final[dict[str, float]] = {"none": 0.0, "theta": 6.0, "alpha": 10.0, "delta": 2.5}
+MIN_MINUTES: Final = 5.0
+MAX_MINUTES: Final = 45.0
+MAX_TARGET_REGIONS: Final = 4
+_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+
+
+@dataclass(frozen=True)
+class TargetRegion:
+    region_id: str
+    side: str = "both"
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """Everything that decides a session's script and sound. Same options + seed = same audio."""
+
+    minutes: float = 10.0
+    technique: str = "pmr"
+    pmr_groups: int = 7
+    pmr_style: str = "tense_release"
+    cramp_prone: bool = False
+    dominant_side: str = "right"
+    regions: tuple[TargetRegion, ...] = field(default_factory=tuple)
+    voice: str = "joe"
+    pace: str = "calm"
+    background: str = "pink"
+    binaural: str = "none"
+    ending: str = "wake"
+    name: str = ""
+    seed: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["regions"] = [{"region_id": r.region_id, "side": r.side} for r in self.regions]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionOptions:
+        values = dict(data)
+        values["regions"] = tuple(
+            TargetRegion(r["region_id"], r.get("side", "both")) if isinstance(r, dict) else TargetRegion(*r)
+            for r in values.get("regions", ())
+        )
+        return cls(**values)
+
+    @property
+    def length_scale(self) -> float:
+        return PACES[self.pace]
+
+    @property
+    def seconds(self) -> float:
+        return self.minutes * 60.0
+
+
+def _choice(
+    problems: list[FieldProblem], field_name: str, value: object, allowed: dict[str, Any] | tuple[Any, ...]
+) -> None:
+    if value not in allowed:
+        names = ", ".join(str(a) for a in allowed)
+        problems.append(
+            FieldProblem(
+                field_name, f"'{value}' is not a known {field_name.replace('_', ' ')}. Choose one of: {names}."
+            )
+        )
+
+
+def validate_options(options: SessionOptions) -> SessionOptions:
+    """Check every option; raise one UserInputError listing every problem, or return normalised options."""
+    problems: list[FieldProblem] = []
+    if not isinstance(options.minutes, int | float) or not (MIN_MINUTES <= float(options.minutes) <= MAX_MINUTES):
+        problems.append(
+            FieldProblem(
+                "minutes",
+                f"A session lasts {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes; {options.minutes} was asked for.",
+            )
+        )
+    _choice(problems, "technique", options.technique, TECHNIQUES)
+    _choice(problems, "pmr_groups", options.pmr_groups, PMR_GROUPS)
+    _choice(problems, "pmr_style", options.pmr_style, PMR_STYLES)
+    _choice(problems, "background", options.background, BACKGROUNDS)
+    _choice(problems, "binaural", options.binaural, BINAURAL_BEATS)
+    _choice(problems, "ending", options.ending, ENDINGS)
+    _choice(problems, "pace", options.pace, PACES)
+    _choice(problems, "voice", options.voice, VOICES)
+    if options.dominant_side not in ("left", "right"):
+        problems.append(FieldProblem("dominant_side", "Use left or right."))
+    name = " ".join(options.name.split())
+    if name and (len(name) > 40 or not _NAME_RE.match(name)):
+        problems.append(
+            FieldProblem("name", "A spoken name is up to 40 letters (spaces, hyphens and apostrophes allowed).")
+        )
+    if not isinstance(options.seed, int) or isinstance(options.seed, bool) or not (0 <= options.seed < 2**31):
+        problems.append(FieldProblem("seed", "The seed is a whole number from 0 to 2147483647."))
+    regions: list[TargetRegion] = []
+    seen: set[str] = set()
+    if len(options.regions) > MAX_TARGET_REGIONS:
+        problems.append(FieldProblem("regions", f"Choose at most {MAX_TARGET_REGIONS} target regions."))
+    for target in options.regions:
+        try:
+            region = get_region(target.region_id, field="regions")
+            side = normalise_side(region, target.side, field="regions")
+        except UserInputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if region.id not in seen:
+            seen.add(region.id)
+            regions.append(TargetRegion(region.id, side))
+    if problems:
+        raise UserInputError(problems)
+    return SessionOptions(
+        **{**options.__dict__, "name": name, "regions": tuple(regions), "minutes": float(options.minutes)}
+    )

@@ -1,0 +1,221 @@
+"""Render a session: compose → speak (cached) → fit → mix → loudness → files. No database import.
+
+Artefacts are content-addressed: the folder name is the hash of the options (seed included),
+the voice and the render version, so rendering the same settings again gives the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from unclench.core.errors import UserInputError
+from unclench.sessions import audio
+from unclench.sessions.composer import Script, Speech, Timeline, compose, fit_timeline
+from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, validate_options
+from unclench.sessions.transcript import chapters_vtt, transcript_vtt
+from unclench.sessions.voice import PhraseCache, get_engine, voice_info
+
+RENDER_VERSION: Final = "1"
+MANIFEST: Final = "session.json"
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    key: str
+    folder: Path
+    duration_s: float
+    loudness_lufs: float
+    true_peak_dbtp: float
+    channels: int
+    timeline: Timeline
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "duration_s": self.duration_s,
+            "loudness_lufs": self.loudness_lufs,
+            "true_peak_dbtp": self.true_peak_dbtp,
+            "channels": self.channels,
+            "files": {fmt: path.name for fmt, path in self.files.items()},
+            "chapters": [{"title": c.title, "start": c.start, "end": c.end} for c in self.timeline.chapters],
+            "segments": [
+                {"start": s.start, "end": s.end, "kind": s.kind, "text": s.text, "chapter": s.chapter}
+                for s in self.timeline.segments
+            ],
+            "timings": self.timings,
+        }
+
+
+def settings_key(options: SessionOptions) -> str:
+    """Content hash of everything that decides the audio."""
+    options = validate_options(options)
+    material = {
+        "render": RENDER_VERSION,
+        "voice": voice_info(options.voice).fingerprint,
+        "options": options.to_dict(),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _assemble_speech(
+    script: Script, phrases: dict[str, np.ndarray], rate: int
+) -> tuple[Timeline, np.ndarray, list[tuple[float, float]]]:
+    seconds = {text: phrase.size / rate for text, phrase in phrases.items()}
+    timeline = fit_timeline(script, seconds)
+    n = round(timeline.duration * rate)
+    track = np.zeros(n, dtype=np.float32)
+    spans: list[tuple[float, float]] = []
+    for segment in timeline.speech():
+        phrase = phrases[segment.text]
+        start = min(round(segment.start * rate), max(0, n - phrase.size))
+        track[start : start + phrase.size] = phrase[: n - start]
+        spans.append((segment.start, segment.end))
+    return timeline, track, spans
+
+
+def render_session(
+    options: SessionOptions,
+    artefact_root: Path,
+    *,
+    cache_dir: Path | None = None,
+    formats: Sequence[str] = ("wav",),
+    progress: Progress | None = None,
+    force: bool = False,
+) -> RenderResult:
+    """Render (or reuse) the session for these options under ``artefact_root/<key>/``."""
+    unknown = [f for f in formats if f not in audio.EXPORT_FORMATS]
+    if unknown:
+        raise UserInputError.single("formats", f"Unknown format {unknown[0]!r}; use {', '.join(audio.EXPORT_FORMATS)}.")
+    options = validate_options(options)
+    key = settings_key(options)
+    folder = artefact_root / key
+    report = progress or (lambda _stage, _fraction: None)
+    existing = load_result(folder)
+    if existing is not None and not force and all(f in existing.files for f in formats):
+        report("done", 1.0)
+        return existing
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    report("composing", 0.0)
+    script = compose(options)
+    engine = get_engine(options.voice)
+    lap("compose_and_load")
+    cache = PhraseCache(cache_dir) if cache_dir else None
+    texts = script.texts()
+    raw = engine.render_phrases(
+        texts,
+        options.length_scale,
+        cache,
+        progress=lambda done, total: report("speaking", 0.02 + 0.78 * done / max(total, 1)),
+    )
+    lap("speech")
+    rate = audio.MIX_RATE
+    phrases = {
+        text: audio.level_phrase(audio.resample_speech(raw[text], engine.sample_rate, rate), rate) for text in texts
+    }
+    del raw
+    timeline, track, spans = _assemble_speech(script, phrases, rate)
+    del phrases
+    report("mixing", 0.82)
+    mixed = audio.mix_session(
+        track,
+        spans,
+        rate,
+        background_kind=options.background,
+        binaural_hz=BINAURAL_BEATS[options.binaural],
+        seed=options.seed,
+        fade_out_s=20.0 if options.ending == "sleep" else 3.0,
+    )
+    lap("mix")
+    report("loudness", 0.88)
+    mixed, loudness, peak = audio.normalise(mixed, rate)
+    lap("loudness")
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for number, fmt in enumerate(formats):
+        report(f"writing {fmt}", 0.94 + 0.06 * number / len(formats))
+        files[fmt] = audio.export(mixed, rate, folder / f"session.{fmt}", fmt)
+    (folder / "transcript.vtt").write_text(transcript_vtt(timeline), encoding="utf-8")
+    (folder / "chapters.vtt").write_text(chapters_vtt(timeline), encoding="utf-8")
+    lap("export")
+    result = RenderResult(
+        key=key,
+        folder=folder,
+        duration_s=mixed.shape[0] / rate,
+        loudness_lufs=round(loudness, 2),
+        true_peak_dbtp=round(peak, 2),
+        channels=1 if mixed.ndim == 1 else mixed.shape[1],
+        timeline=timeline,
+        files=files,
+        timings=timings,
+    )
+    manifest = {
+        **result.manifest(),
+        "options": options.to_dict(),
+        "spoken_text": " ".join(item.text for item in script.items if isinstance(item, Speech)),
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    report("done", 1.0)
+    return result
+
+
+def export_format(folder: Path, fmt: str) -> Path:
+    """Add another format (e.g. MP3) to an already rendered session, from its WAV."""
+    import soundfile
+
+    if fmt not in audio.EXPORT_FORMATS:
+        raise UserInputError.single("format", f"Unknown format {fmt!r}; use {', '.join(audio.EXPORT_FORMATS)}.")
+    target = folder / f"session.{fmt}"
+    if target.exists():
+        return target
+    data, rate = soundfile.read(str(folder / "session.wav"), dtype="float32")
+    audio.export(data, rate, target, fmt)
+    manifest_path = folder / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["files"][fmt] = target.name
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return target
+
+
+def load_result(folder: Path) -> RenderResult | None:
+    """A finished render from its manifest, or None if there is none (or it is incomplete)."""
+    from unclench.sessions.composer import Chapter, Segment
+
+    path = folder / MANIFEST
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    files = {fmt: folder / name for fmt, name in data["files"].items() if (folder / name).exists()}
+    segments = tuple(Segment(s["start"], s["end"], s["kind"], s["text"], s["chapter"]) for s in data["segments"])
+    chapters = tuple(Chapter(c["title"], c["start"], c["end"]) for c in data["chapters"])
+    return RenderResult(
+        key=data["key"],
+        folder=folder,
+        duration_s=data["duration_s"],
+        loudness_lufs=data["loudness_lufs"],
+        true_peak_dbtp=data["true_peak_dbtp"],
+        channels=data["channels"],
+        timeline=Timeline(segments=segments, chapters=chapters, duration=data["duration_s"]),
+        files=files,
+        timings=data.get("timings", {}),
+        reused=True,
+    )
