@@ -116,3 +116,13 @@ def test_all_clear_form_and_overview(client: TestClient) -> None:
     assert client.get("/api/safety/all-clear").json()["note"] == "bloods normal"
     assert client.get("/api/safety/physical-causes").json()["items"][0]["sources"]
     assert client.get("/safety/triage/nope").status_code == 404
+
+
+def test_home_page_shows_the_safety_notices(client: TestClient) -> None:
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Has a doctor checked you about these symptoms yet?" in home.text
+    episode_id = make_episode(client)
+    client.put(f"/api/safety/episodes/{episode_id}/red-flags", json={"features": ["fever_stiff_neck"]})
+    home = client.get("/")
+    assert "fever with a stiff neck" in home.text and 'role="alert"' in home.text
