@@ -76,7 +76,7 @@ def analyze_stream(
             raw = np.asarray(data[c], dtype=np.float64)
             y = dsp.apply_clean(raw, specs[c])
             envs[c].append(dsp.envelope(y, fs, window_s=window_s, hop_s=hop_s, start=ext0)[k0:k1])
-            feats[c].append(dsp.block_features(raw, fs, block, clip_at[c]).sliced(b0, b1))
+            feats[c].append(dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b1))
         if progress is not None:
             progress(stop, n_samples)
 

@@ -1,0 +1,200 @@
+"""EMG benchmark: offline throughput and onset F1 vs NeuroKit2, overnight streamed EDF, live pipeline.
+
+Run: .venv/bin/python bench/bench_emg.py [--quick] [--skip-overnight]
+Prints one line per figure. NeuroKit2 is timed in the same run on the same signals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from unclench.emg import dsp
+from unclench.emg.live import run_live_on_array
+from unclench.emg.readers import read_edf, write_edf
+from unclench.emg.simulate import neurokit_truth, simulate_emg
+from unclench.emg.stream import analyze_stream
+
+FS = 1000.0
+
+
+def _best_time(fn: object, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def neurokit_onsets(x_mv: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
+    import neurokit2 as nk
+
+    t0 = time.perf_counter()
+    signals, _ = nk.emg_process(x_mv, sampling_rate=int(fs))
+    elapsed = time.perf_counter() - t0
+    onsets = np.flatnonzero(signals["EMG_Onsets"].to_numpy() == 1) / fs
+    return onsets, elapsed
+
+
+def bench_offline(duration_s: float, repeats: int) -> None:
+    print(f"== offline analysis, {duration_s / 60:.0f} min at {FS:g} Hz ==")
+    own = simulate_emg(duration_s, FS, seed=101)
+    n_bursts = max(2, int(duration_s / 10))
+    nk_signal, nk_truth = neurokit_truth(duration_s, FS, burst_number=n_bursts, burst_duration=1.0, seed=102)
+    kinds = {
+        "own generator (bursts of varied strength, hum, wander, motion)": (own.signal, own.onsets),
+        "NeuroKit2 emg_simulate": (nk_signal, nk_truth),
+    }
+    for name, (x, truth) in kinds.items():
+        ours = _best_time(lambda x=x: dsp.analyze(x, FS), repeats)
+        result = dsp.analyze(x, FS)
+        f1, prec, rec = dsp.onset_f1([b.onset_s for b in result.bursts], truth)
+        nk_on, nk_time = neurokit_onsets(x / 1000.0, FS)
+        nk_f1, nk_p, nk_r = dsp.onset_f1(nk_on, truth)
+        print(f"[{name}] true bursts {len(truth)}")
+        print(
+            f"  unclench: {ours * 1000:.1f} ms ({x.size / ours / 1e6:.1f} M samples/s), "
+            f"onset F1 ±50 ms {f1:.3f} (P {prec:.3f} R {rec:.3f}), bursts {len(result.bursts)}"
+        )
+        print(
+            f"  NeuroKit2 emg_process: {nk_time:.2f} s ({x.size / nk_time:,.0f} samples/s), "
+            f"onset F1 ±50 ms {nk_f1:.3f} (P {nk_p:.3f} R {nk_r:.3f}), onsets {len(nk_on)}"
+        )
+        print(f"  throughput ratio unclench/NeuroKit2: {nk_time / ours:,.0f}x")
+
+    print("-- notch choice, onset F1 on the own generator (3 seeds × 10 min) --")
+    sims = [simulate_emg(duration_s, FS, seed=s) for s in (201, 202, 203)]
+    for mode in ("causal", "zero_phase", "off"):
+        scores = [
+            dsp.onset_f1([b.onset_s for b in dsp.analyze(s.signal, FS, notch_mode=mode).bursts], s.onsets)[0]
+            for s in sims
+        ]
+        print(f"  notch {mode:10s}: F1 {np.mean(scores):.3f} (min {min(scores):.3f})")
+    sims250 = [simulate_emg(duration_s, 250.0, seed=s) for s in (201, 202, 203)]
+    f250 = [dsp.onset_f1([b.onset_s for b in dsp.analyze(s.signal, 250.0).bursts], s.onsets)[0] for s in sims250]
+    print(f"  same generator sampled at 250 Hz: F1 {np.mean(f250):.3f} (min {min(f250):.3f})")
+
+
+def bench_live(duration_s: float) -> None:
+    print(f"== live pipeline, {duration_s / 60:.0f} min, 1 channel ==")
+    sim = simulate_emg(duration_s, FS, seed=301, first_burst_after_s=10.0)
+    offline = dsp.analyze(sim.signal, FS, calibration_s=(0.5, 10.0))
+    for chunk_s in (0.02, 0.05):
+        t0 = time.perf_counter()
+        live, events = run_live_on_array(sim.signal, FS, calibration_s=10.0, chunk_s=chunk_s)
+        elapsed = time.perf_counter() - t0
+        confirmed = np.array([e.at_sample / FS for e in events if e.kind == "burst_confirmed"])
+        lat = []
+        for onset in sim.onsets:
+            after = confirmed[(confirmed > onset - 0.05) & (confirmed < onset + 0.5)]
+            if after.size:
+                lat.append(after.min() - onset)
+        f1 = dsp.onset_f1([b.onset_s for b in live.bursts], sim.onsets)[0]
+        off_on = np.array([b.onset_s for b in offline.bursts])
+        diffs = [float(np.min(np.abs(off_on - b.onset_s))) for b in live.bursts]
+        print(
+            f"  chunks of {chunk_s * 1000:.0f} ms: {duration_s / elapsed:,.0f}x real time per channel; "
+            f"onset→confirmation median {np.median(lat) * 1000:.0f} ms (p90 {np.percentile(lat, 90) * 1000:.0f} ms, "
+            f"{len(lat)}/{len(sim.onsets)} confirmed); live F1 {f1:.3f}; bursts live {len(live.bursts)} vs "
+            f"offline {len(offline.bursts)}, live onset to nearest offline: max {max(diffs) * 1000:.1f} ms"
+        )
+    print("  latency parts: trailing 100 ms RMS window (an edge is half-seen after ~50 ms, crossing sooner for")
+    print("  strong bursts), debounce 40 ms above threshold, hop 10 ms, polling = chunk period, filters below")
+    # causal band-pass delay: lag of the cross-correlation maximum between causal and zero-phase output
+    spec = dsp.plan_clean(sim.signal, FS, mains=None)
+    from scipy import signal as sps
+
+    causal = sps.sosfilt(spec.bandpass, sim.signal)
+    zero = sps.sosfiltfilt(spec.bandpass, sim.signal)
+    seg = slice(20_000, 80_000)
+    xc = sps.correlate(causal[seg], zero[seg], mode="full", method="fft")
+    lag = (np.argmax(xc) - (len(causal[seg]) - 1)) / FS
+    print(f"  causal 20–450 Hz band-pass group delay on EMG (xcorr peak): {lag * 1000:.1f} ms")
+
+
+def _make_night(path: Path, hours: float, channels: int) -> None:
+    n = int(hours * 3600 * FS)
+    seg = int(60 * FS)
+
+    def reader(a: int, b: int) -> np.ndarray:
+        out = np.empty((channels, b - a))
+        for start in range(a, b, seg):
+            stop = min(b, start + seg)
+            for c in range(channels):
+                sim = simulate_emg((stop - start) / FS, FS, seed=(start // seg) * 16 + c, burst_rate_per_min=2.0)
+                out[c, start - a : stop - a] = sim.signal
+        return out
+
+    write_edf(path, reader, FS, [f"emg{c + 1}" for c in range(channels)], n_samples=n, physical_range_uv=3000.0)
+
+
+def overnight_child(path: str) -> None:
+    t0 = time.perf_counter()
+    with read_edf(path) as rec:
+        results = analyze_stream(
+            rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at, chunk_s=300
+        )
+    elapsed = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "peak_rss_mb": peak_mb,
+                "bursts": [len(r.bursts) for r in results],
+                "tone": [round(r.resting_tone_uv, 3) for r in results],
+            }
+        )
+    )
+
+
+def bench_overnight(hours: float, channels: int) -> None:
+    print(f"== overnight: {hours:g} h × {channels} ch × {FS:g} Hz EDF, streamed in 5-min chunks ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "night.edf"
+        t0 = time.perf_counter()
+        _make_night(path, hours, channels)
+        print(f"  (made the file: {path.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - t0:.0f} s)")
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        out = subprocess.run(
+            [sys.executable, __file__, "--overnight-child", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"  analysed in {res['seconds']:.1f} s, peak memory (RSS of the whole process) {res['peak_rss_mb']:.0f} MB; "
+            f"bursts per channel {res['bursts']}, resting tone µV {res['tone']}"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="2-minute signals, 1-hour night")
+    ap.add_argument("--skip-overnight", action="store_true")
+    ap.add_argument("--overnight-child")
+    args = ap.parse_args()
+    if args.overnight_child:
+        overnight_child(args.overnight_child)
+        return
+    duration = 120.0 if args.quick else 600.0
+    bench_offline(duration, repeats=3 if args.quick else 5)
+    bench_live(duration)
+    if not args.skip_overnight:
+        bench_overnight(1.0 if args.quick else 8.0, 4)
+
+
+if __name__ == "__main__":
+    main()
