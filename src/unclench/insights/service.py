@@ -146,10 +146,10 @@ def load_diary(
     end_day = last or today()
     # Episodes may belong to a diary day up to `hour` hours into the next date, and time zones vary.
     _, end_at = diary.day_bounds(end_day + timedelta(days=1), end_day + timedelta(days=1))
-    checkin_rows = diary.list_checkins(db, end=end_day)
+    checkin_rows = _checkin_rows(db, first, end_day)
     if first is None:
         rows = diary.list_episodes(db, end=end_at)
-        start_day = checkin_rows[0].day if checkin_rows else end_day
+        start_day = checkin_rows[0][0] if checkin_rows else end_day
         if rows:
             start_day = min(start_day, diary_day(rows[-1].started_at, rows[-1].timezone, hour))
         start_day = min(start_day, end_day)
@@ -175,16 +175,38 @@ def load_diary(
     factors += [custom_factor(CUSTOM_PREFIX + f.id, f.name, f.kind, f.unit) for f in custom]  # type: ignore[arg-type]
     checkins: list[CheckInRecord] = []
     medications: dict[str, date] = {}
-    for checkin in checkin_rows:
-        for name in checkin.medications:
-            medications.setdefault(name, checkin.day)
-        if not start_day <= checkin.day <= end_day:
+    for day, values, names in checkin_rows:
+        if not start_day <= day <= end_day:
             continue
+        for name in names:
+            medications.setdefault(name, day)
+        checkins.append(CheckInRecord(day, values))
+    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications)
+
+
+def _checkin_rows(db: Session, first: date | None, last: date) -> list[tuple[date, dict[str, float | None], list[str]]]:
+    """(day, factor values by column, medications) per check-in in [first, last], oldest first.
+
+    Uses the diary's plain-rows reader ``checkin_values(db, start=, end=)`` when it offers one (fast for
+    years of data); otherwise the check-in objects from ``list_checkins``.
+    """
+    fast = getattr(diary, "checkin_values", None)
+    if fast is not None:
+        rows: list[tuple[date, dict[str, float | None], list[str]]] = []
+        for day, given, medications in fast(db, start=first, end=last):
+            plain: dict[str, float | None] = {name: given.get(name) for name in BUILTIN_FIELDS}
+            for key, value in given.items():
+                if key.startswith(CUSTOM_PREFIX):
+                    plain[key] = value
+            rows.append((day, plain, list(medications)))
+        return rows
+    out: list[tuple[date, dict[str, float | None], list[str]]] = []
+    for checkin in diary.list_checkins(db, start=first, end=last):
         values: dict[str, float | None] = {name: getattr(checkin, name) for name in BUILTIN_FIELDS}
         for value in checkin.factor_values:
             values[CUSTOM_PREFIX + value.factor_id] = value.value
-        checkins.append(CheckInRecord(checkin.day, values))
-    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications)
+        out.append((checkin.day, values, list(checkin.medications)))
+    return out
 
 
 # ---------------------------------------------------------------- insights

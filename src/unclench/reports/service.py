@@ -201,24 +201,30 @@ def _medications(db: Session, first_days: dict[str, date], first: date, ctx: dic
     """Medicines from check-ins (with the first day noted) and the screening list, with known muscle effects."""
     rows: dict[str, dict[str, Any]] = {}
     for name, day in first_days.items():
-        if day < first:
-            timing = "noted before this period"
-        elif day == first:
-            timing = "noted from the first day of this period"
+        if day <= first:
+            timing = "noted from the start of this period"
         else:
             timing = f"first noted on day {(day - first).days + 1} of this period"
         rows[name.lower()] = {"name": name, "since": day, "timing": timing, "match": None}
-    matches = _optional("screening", "medication_matches")
-    if matches is None:
+    # The person's medicine list (screening) plus the names in this period's check-ins, each matched against
+    # the screening knowledge base of muscle side effects (pure matcher, no second pass over all check-ins).
+    list_medications = _optional("screening", "list_medications")
+    match_medication = getattr(domain_module("screening", "meds"), "match_medication", None)
+    if list_medications is None or match_medication is None:
         ctx["not_connected"].append("medicine side-effect check (screening)")
         return list(rows.values())
-    for item in matches(db):
-        key = str(item["typed"]).lower()
-        row = rows.setdefault(
-            key, {"name": item["typed"], "since": None, "timing": "on the medicine list", "match": None}
+    for medication in list_medications(db):
+        rows.setdefault(
+            medication.name.lower(),
+            {"name": medication.name, "since": None, "timing": "on the medicine list", "match": None},
         )
-        entry = item.get("entry")
-        if item.get("found") and entry:
+    for row in rows.values():
+        try:
+            match = match_medication(row["name"]).as_dict()
+        except UserInputError:
+            continue
+        entry = match.get("entry")
+        if match.get("found") and entry:
             source = entry["sources"][0]["title"] if entry.get("sources") else ""
             row["match"] = {"effect": entry["effect"], "evidence": entry["evidence"], "source": source}
     return sorted(rows.values(), key=lambda r: (r["match"] is None, r["name"].lower()))
