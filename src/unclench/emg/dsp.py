@@ -494,6 +494,12 @@ def envelope(
 
 def block_mask_to_envelope(mask: BoolArray, block_s: float, n_env: int, hop_s: float) -> BoolArray:
     """Map per-block flags onto envelope points (a point is flagged when its block is)."""
+    per = block_s / hop_s
+    if abs(per - round(per)) < 1e-9 and round(per) >= 1:
+        out = np.repeat(mask, round(per))[:n_env]
+        if out.size < n_env:
+            out = np.concatenate([out, np.zeros(n_env - out.size, dtype=bool)])
+        return out
     idx = np.floor(np.arange(n_env) * hop_s / block_s + 1e-9).astype(np.int64)
     out = np.zeros(n_env, dtype=bool)
     ok = idx < mask.size

@@ -178,7 +178,9 @@ class LiveChannel:
 
     def push(self, chunk: npt.ArrayLike) -> LiveUpdate:
         """Feed new raw samples (µV); get the new envelope points and any burst events."""
-        arr = check_signal(chunk, field_name="chunk") if np.size(chunk) else np.zeros(0)
+        if np.size(chunk) == 0:
+            return LiveUpdate(np.zeros(0), np.zeros(0))
+        arr = check_signal(chunk, field_name="chunk")
         k0 = self._k
         upd = self._filter_and_envelope(arr)
         ref = self.motion_reference_uv
