@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from unclench.body.taxonomy import get_region
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.settings import get_settings
@@ -333,6 +334,13 @@ def exposure_days(insights: Insights, key: str) -> tuple[str, set[date]]:
     return cut.phrase, {day.date() for day, flag in zip(insights.table.index, exposed, strict=True) if flag == 1}
 
 
+def _region_label(region_id: str) -> str:
+    try:
+        return get_region(region_id).label
+    except UserInputError:
+        return region_id
+
+
 def region_rates(insights: Insights, days: set[date] | None = None) -> list[dict[str, Any]]:
     """Episodes per region per 100 days, on the given days and on the others (or on all days)."""
     all_days = {d.date() for d in insights.table.index}
@@ -356,6 +364,7 @@ def region_rates(insights: Insights, days: set[date] | None = None) -> list[dict
         rows.append(
             {
                 "region": region_id,
+                "label": _region_label(region_id),
                 "with": counts_in[region_id] * 100 / len(inside) if inside else None,
                 "without": counts_out[region_id] * 100 / len(outside) if outside else None,
                 "count_with": counts_in[region_id],
