@@ -69,12 +69,12 @@ def _overview(
 
 
 @pages.get("/safety")
-def overview(request: Request, db: Session = Depends(request_session)) -> Response:
+def overview(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     return _overview(request, db)
 
 
 @pages.get("/safety/triage")
-def triage_form(request: Request, db: Session = Depends(request_session)) -> Response:
+def triage_form(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     pending = service.pending_red_flags(db)
     features = [f for item in pending for f in item["features"]]
     highlighted = set(rules_for_features(features))
@@ -91,7 +91,7 @@ def triage_form(request: Request, db: Session = Depends(request_session)) -> Res
 
 
 @pages.post("/safety/triage")
-async def triage_submit(request: Request, db: Session = Depends(request_session)) -> Response:
+async def triage_submit(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     form = await request.form()
     yes = [str(v) for v in form.getlist("yes")]
     result, _ = service.record_triage(db, yes)
@@ -99,7 +99,9 @@ async def triage_submit(request: Request, db: Session = Depends(request_session)
 
 
 @pages.get("/safety/triage/{result_id}")
-def triage_result(request: Request, result_id: str, db: Session = Depends(request_session)) -> Response:
+def triage_result(
+    request: Request, result_id: str, db: Session = Depends(request_session, scope="function")
+) -> Response:
     result = db.get(TriageResult, result_id)
     if result is None:
         raise NotFoundError(f"No safety check result with id {result_id}.")
@@ -108,7 +110,7 @@ def triage_result(request: Request, result_id: str, db: Session = Depends(reques
 
 
 @pages.post("/safety/all-clear")
-async def all_clear(request: Request, db: Session = Depends(request_session)) -> Response:
+async def all_clear(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items()}
     try:
@@ -145,7 +147,7 @@ def _medicines_page(
 
 
 @pages.get("/safety/medicines")
-def medicines(request: Request, check: str = "", db: Session = Depends(request_session)) -> Response:
+def medicines(request: Request, check: str = "", db: Session = Depends(request_session, scope="function")) -> Response:
     checked = None
     errors: dict[str, str] = {}
     if check.strip():
@@ -157,7 +159,7 @@ def medicines(request: Request, check: str = "", db: Session = Depends(request_s
 
 
 @pages.post("/safety/medicines")
-async def add_medicine(request: Request, db: Session = Depends(request_session)) -> Response:
+async def add_medicine(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items()}
     try:
@@ -175,13 +177,15 @@ async def add_medicine(request: Request, db: Session = Depends(request_session))
 
 
 @pages.post("/safety/medicines/{medication_id}/delete")
-def delete_medicine(medication_id: str, db: Session = Depends(request_session)) -> Response:
+def delete_medicine(medication_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
     service.remove_medication(db, medication_id)
     return RedirectResponse("/safety/medicines", status_code=303)
 
 
 @pages.get("/safety/episodes/{episode_id}/flags")
-def episode_flags(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+def episode_flags(
+    request: Request, episode_id: str, db: Session = Depends(request_session, scope="function")
+) -> Response:
     from unclench.diary.service import get_episode
 
     episode = get_episode(db, episode_id)
@@ -193,7 +197,9 @@ def episode_flags(request: Request, episode_id: str, db: Session = Depends(reque
 
 
 @pages.post("/safety/episodes/{episode_id}/flags")
-async def save_episode_flags(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+async def save_episode_flags(
+    request: Request, episode_id: str, db: Session = Depends(request_session, scope="function")
+) -> Response:
     form = await request.form()
     chosen = service.set_episode_red_flags(db, episode_id, [str(v) for v in form.getlist("feature")])
     return RedirectResponse("/safety/triage?from=diary" if chosen else "/", status_code=303)

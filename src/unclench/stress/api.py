@@ -23,7 +23,9 @@ def questionnaire(instrument: str) -> dict[str, Any]:
 
 
 @router.post("/questionnaires/{instrument}", status_code=201, summary="Answer a questionnaire (pss10 or phq4)")
-def answer(instrument: str, data: AnswersIn, db: Session = Depends(request_session)) -> dict[str, Any]:
+def answer(
+    instrument: str, data: AnswersIn, db: Session = Depends(request_session, scope="function")
+) -> dict[str, Any]:
     response, result = service.record_questionnaire(db, instrument, data.answers)
     return {"response": ResponseOut.model_validate(response).model_dump(mode="json"), "score": result.as_dict()}
 
@@ -31,18 +33,18 @@ def answer(instrument: str, data: AnswersIn, db: Session = Depends(request_sessi
 @router.get(
     "/questionnaires/{instrument}/history", response_model=list[ResponseOut], summary="Every answer, oldest first"
 )
-def history(instrument: str, db: Session = Depends(request_session)) -> list[ResponseOut]:
+def history(instrument: str, db: Session = Depends(request_session, scope="function")) -> list[ResponseOut]:
     return [ResponseOut.model_validate(r) for r in service.questionnaire_history(db, instrument)]
 
 
 @router.delete("/responses/{response_id}", status_code=204, summary="Delete one questionnaire answer")
-def delete_response(response_id: str, db: Session = Depends(request_session)) -> Response:
+def delete_response(response_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
     service.delete_response(db, response_id)
     return Response(status_code=204)
 
 
 @router.get("/stressors", summary="The life-stressor inventory with your current ratings")
-def get_stressors(db: Session = Depends(request_session)) -> dict[str, Any]:
+def get_stressors(db: Session = Depends(request_session, scope="function")) -> dict[str, Any]:
     ratings = {r.stressor_id: r for r in service.current_ratings(db)}
     data = load_inventory_data()
     return {
@@ -62,13 +64,15 @@ def get_stressors(db: Session = Depends(request_session)) -> dict[str, Any]:
 
 
 @router.put("/stressors", summary="Rate stressors {id: {weight, leeway}} (0-4 each); returns the plan")
-def put_stressors(data: dict[str, RatingIn], db: Session = Depends(request_session)) -> dict[str, Any]:
+def put_stressors(
+    data: dict[str, RatingIn], db: Session = Depends(request_session, scope="function")
+) -> dict[str, Any]:
     plan = service.save_ratings(db, {key: value.model_dump() for key, value in data.items()})
     return plan.as_dict()
 
 
 @router.get("/plan", summary="Your plan: remove, reduce, or manage with relaxation practice")
-def plan(db: Session = Depends(request_session)) -> dict[str, Any]:
+def plan(db: Session = Depends(request_session, scope="function")) -> dict[str, Any]:
     return service.current_plan(db).as_dict()
 
 
@@ -84,21 +88,21 @@ def reflection(region_id: str) -> dict[str, Any]:
 
 
 @router.get("/reflection-notes", response_model=list[ReflectionOut], summary="Your private reflection notes")
-def notes(db: Session = Depends(request_session)) -> list[ReflectionOut]:
+def notes(db: Session = Depends(request_session, scope="function")) -> list[ReflectionOut]:
     return [ReflectionOut.model_validate(n) for n in service.list_reflection_notes(db)]
 
 
 @router.post("/reflection-notes", response_model=ReflectionOut, status_code=201, summary="Save a reflection note")
-def add_note(data: ReflectionIn, db: Session = Depends(request_session)) -> ReflectionOut:
+def add_note(data: ReflectionIn, db: Session = Depends(request_session, scope="function")) -> ReflectionOut:
     return ReflectionOut.model_validate(service.add_reflection_note(db, data.prompt_id, data.text))
 
 
 @router.delete("/reflection-notes/{note_id}", status_code=204, summary="Delete a reflection note")
-def delete_note(note_id: str, db: Session = Depends(request_session)) -> Response:
+def delete_note(note_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
     service.delete_reflection_note(db, note_id)
     return Response(status_code=204)
 
 
 @router.get("/pss-history", summary="PSS-10 totals over time (for charts and reports)")
-def pss_history(db: Session = Depends(request_session)) -> list[dict[str, Any]]:
+def pss_history(db: Session = Depends(request_session, scope="function")) -> list[dict[str, Any]]:
     return [{**item, "taken_at": item["taken_at"].isoformat()} for item in service.pss_history(db)]

@@ -33,7 +33,7 @@ def _chart(db: Session) -> Markup:
 
 
 @pages.get("/stress")
-def overview(request: Request, db: Session = Depends(request_session)) -> Response:
+def overview(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     pss = service.questionnaire_history(db, "pss10")
     phq = service.questionnaire_history(db, "phq4")
     context: dict[str, Any] = {
@@ -76,7 +76,7 @@ def _questionnaire_page(
 
 
 @pages.get("/stress/results/{response_id}")
-def result(request: Request, response_id: str, db: Session = Depends(request_session)) -> Response:
+def result(request: Request, response_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
     response = db.get(QuestionnaireResponse, response_id)
     if response is None:
         raise NotFoundError(f"No questionnaire answer with id {response_id}.")
@@ -116,12 +116,12 @@ def _inventory_page(
 
 
 @pages.get("/stress/inventory")
-def inventory(request: Request, saved: int = 0, db: Session = Depends(request_session)) -> Response:
+def inventory(request: Request, saved: int = 0, db: Session = Depends(request_session, scope="function")) -> Response:
     return _inventory_page(request, db, saved=bool(saved))
 
 
 @pages.post("/stress/inventory")
-async def inventory_submit(request: Request, db: Session = Depends(request_session)) -> Response:
+async def inventory_submit(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     form = await request.form()
     values: dict[str, dict[str, str]] = {}
     for stressor in stressors():
@@ -139,7 +139,7 @@ async def inventory_submit(request: Request, db: Session = Depends(request_sessi
 
 
 @pages.get("/stress/reflect")
-def reflect(request: Request, region: str = "", db: Session = Depends(request_session)) -> Response:
+def reflect(request: Request, region: str = "", db: Session = Depends(request_session, scope="function")) -> Response:
     chosen = get_region(region) if region else None
     return render(
         request,
@@ -155,7 +155,7 @@ def reflect(request: Request, region: str = "", db: Session = Depends(request_se
 
 
 @pages.post("/stress/reflect")
-async def reflect_submit(request: Request, db: Session = Depends(request_session)) -> Response:
+async def reflect_submit(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
     form = await request.form()
     prompt_id = str(form.get("prompt_id", ""))
     service.add_reflection_note(db, prompt_id, str(form.get("text", "")))
@@ -166,7 +166,7 @@ async def reflect_submit(request: Request, db: Session = Depends(request_session
 
 
 @pages.post("/stress/reflect/{note_id}/delete")
-def reflect_delete(note_id: str, db: Session = Depends(request_session)) -> Response:
+def reflect_delete(note_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
     service.delete_reflection_note(db, note_id)
     return RedirectResponse("/stress/reflect#notes", status_code=303)
 
@@ -178,7 +178,9 @@ def questionnaire_form(request: Request, slug: str) -> Response:
 
 
 @pages.post("/stress/{slug}")
-async def questionnaire_submit(request: Request, slug: str, db: Session = Depends(request_session)) -> Response:
+async def questionnaire_submit(
+    request: Request, slug: str, db: Session = Depends(request_session, scope="function")
+) -> Response:
     instrument = SLUGS.get(slug)
     if instrument is None:
         raise NotFoundError(f"No questionnaire called {slug}.")
