@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -44,7 +45,8 @@ def _filtered_noise(n: int, b: Sequence[float], a: Sequence[float], rng: np.rand
 
 
 def _unit_rms(x: FloatArray) -> FloatArray:
-    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+    energy = sum(float(np.dot(x[i : i + CHUNK], x[i : i + CHUNK])) for i in range(0, x.size, CHUNK))
+    rms = math.sqrt(energy / x.size) if x.size else 0.0
     if rms > 0:
         x *= np.float32(1.0 / rms)
     return x
@@ -78,7 +80,16 @@ def _slow_envelope(n: int, rate: int, rng: np.random.Generator, *, period_s: flo
     """A smooth random gain around 1 (± depth) changing over ``period_s`` seconds."""
     points = max(4, int(n / rate / period_s) + 4)
     knots = 1.0 + depth * rng.uniform(-1.0, 1.0, points)
-    return np.interp(np.arange(n, dtype=np.float64), np.linspace(0, n, points), knots).astype(np.float32)
+    return _interp_chunked(n, np.linspace(0, n, points), knots)
+
+
+def _interp_chunked(n: int, xp: npt.NDArray[np.float64], fp: npt.NDArray[np.float64], scale: float = 1.0) -> FloatArray:
+    """np.interp at sample positions 0..n-1 (times ``scale``), float32, without float64 full-length temporaries."""
+    out = np.empty(n, dtype=np.float32)
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        out[start:stop] = np.interp(np.arange(start, stop, dtype=np.float64) * scale, xp, fp)
+    return out
 
 
 def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
@@ -93,10 +104,16 @@ def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     drops[positions] = rng.uniform(0.5, 1.5, count).astype(np.float32)
     decay = math.exp(-1.0 / (0.004 * rate))
     envelope = _filtered_noise_from(drops, [1.0], [1.0, -decay])
-    droplets = envelope * rng.standard_normal(n).astype(np.float32)
+    droplets = envelope
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        droplets[start:stop] *= rng.standard_normal(stop - start, dtype=np.float32)
     high = signal.butter(2, 1500.0, "highpass", fs=rate, output="sos")
     droplets = _unit_rms(_sosfilt_chunked(high, droplets))
-    return _unit_rms(hiss + 0.5 * droplets)
+    droplets *= np.float32(0.5)
+    hiss += droplets
+    del droplets
+    return _unit_rms(hiss)
 
 
 def _filtered_noise_from(x: FloatArray, b: Sequence[float], a: Sequence[float]) -> FloatArray:
@@ -111,7 +128,12 @@ def _filtered_noise_from(x: FloatArray, b: Sequence[float], a: Sequence[float]) 
 
 def ocean_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     """A slow swell: low-passed noise rising and falling every 8-12 s like waves on a shore."""
-    body = brown_noise(n, rate, rng) * 0.6 + pink_noise(n, rate, rng) * 0.4
+    body = brown_noise(n, rate, rng)
+    body *= np.float32(0.6)
+    pink = pink_noise(n, rate, rng)
+    pink *= np.float32(0.4)
+    body += pink
+    del pink
     low = signal.butter(2, 1800.0, "lowpass", fs=rate, output="sos")
     body = _sosfilt_chunked(low, body)
     # Wave envelope: each wave lasts a random 8-12 s, rising slowly and falling back.
@@ -124,7 +146,9 @@ def ocean_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
         stop = min(n, pos + length)
         env[pos:stop] = 0.25 + wave[: stop - pos]
         pos = stop
-    return _unit_rms(body * env)
+    body *= env
+    del env
+    return _unit_rms(body)
 
 
 BACKGROUND_MAKERS = {"pink": pink_noise, "brown": brown_noise, "rain": rain_noise, "ocean": ocean_noise}
@@ -139,10 +163,12 @@ def background(kind: str, n: int, rate: int, seed: int) -> FloatArray | None:
 
 def binaural_beat(n: int, rate: int, beat_hz: float, *, carrier_hz: float = 200.0) -> FloatArray:
     """Two sine tones ``beat_hz`` apart, one per ear (stereo, unit RMS per channel). Headphones only."""
-    t = np.arange(n, dtype=np.float64) / rate
     out = np.empty((n, 2), dtype=np.float32)
-    out[:, 0] = np.sin(2 * np.pi * carrier_hz * t) * math.sqrt(2)
-    out[:, 1] = np.sin(2 * np.pi * (carrier_hz + beat_hz) * t) * math.sqrt(2)
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        t = np.arange(start, stop, dtype=np.float64) / rate
+        out[start:stop, 0] = np.sin(2 * np.pi * carrier_hz * t) * math.sqrt(2)
+        out[start:stop, 1] = np.sin(2 * np.pi * (carrier_hz + beat_hz) * t) * math.sqrt(2)
     return out
 
 
@@ -185,7 +211,7 @@ def speech_gate(speech_spans: Sequence[tuple[float, float]], n: int, rate: int, 
     # Release: hold the duck a little after speech; attack: start dipping a little before.
     held = ndimage.maximum_filter1d(gate, size=int(0.8 * control_hz), origin=-int(0.3 * control_hz))
     smooth = ndimage.uniform_filter1d(held, size=int(0.5 * control_hz))
-    return np.interp(np.arange(n) * (control_hz / rate), np.arange(m), smooth).astype(np.float32)
+    return _interp_chunked(n, np.arange(m, dtype=np.float64), smooth, control_hz / rate)
 
 
 def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
@@ -203,6 +229,7 @@ def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
     return x
 
 
+@lru_cache(maxsize=8)
 def _k_weighting_sos(
     rate: int,
 ) -> tuple[list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]], Sequence[float]]:
@@ -216,30 +243,41 @@ def _k_weighting_sos(
     return stages, (1.0, 1.0, 1.0, 1.41, 1.41)
 
 
-def integrated_loudness(x: FloatArray, rate: int) -> float:
-    """ITU-R BS.1770-4 integrated loudness (LUFS) with pyloudnorm's K-weighting filters, in chunks.
-
-    Gives pyloudnorm's ``Meter.integrated_loudness`` figure (tests check this) without its
-    float64 copies of the whole signal, which would not fit a 45-minute session in the memory budget.
-    """
+def k_weighted(x: FloatArray, rate: int, *, channel_gains: bool = True) -> FloatArray:
+    """The K-weighted signal (pyloudnorm's filters), float32, same shape as ``x``; chunked with carried state."""
     data = x[:, None] if x.ndim == 1 else x
-    n, channels = data.shape
     stages, gains = _k_weighting_sos(rate)
-    step = round(0.1 * rate)
-    sub_blocks = n // step
-    powers = np.zeros(sub_blocks, dtype=np.float64)
-    for ch in range(channels):
-        states = [signal.lfilter_zi(b, a) * 0.0 for b, a, _ in stages]
-        sums = np.zeros(sub_blocks, dtype=np.float64)
-        for start in range(0, sub_blocks * step, CHUNK - CHUNK % step):
-            stop = min(sub_blocks * step, start + CHUNK - CHUNK % step)
+    out = np.empty(data.shape, dtype=np.float32)
+    for ch in range(data.shape[1]):
+        states = [np.zeros(max(len(a_), len(b_)) - 1) for b_, a_, _ in stages]
+        for start in range(0, data.shape[0], CHUNK):
+            stop = min(data.shape[0], start + CHUNK)
             y = data[start:stop, ch].astype(np.float64)
-            for i, (b, a, g) in enumerate(stages):
-                y, states[i] = signal.lfilter(b, a, y, zi=states[i])
+            for i, (b_, a_, g) in enumerate(stages):
+                y, states[i] = signal.lfilter(b_, a_, y, zi=states[i])
                 y *= g
-            sums[start // step : stop // step] = np.square(y).reshape(-1, step).sum(axis=1)
-        powers += gains[ch] * sums
-    blocks = sub_blocks - 3
+            if channel_gains:
+                y *= math.sqrt(gains[ch])
+            out[start:stop, ch] = y
+    return out if x.ndim == 2 else out[:, 0]
+
+
+def _subblock_powers(kx: FloatArray, step: int) -> npt.NDArray[np.float64]:
+    """Sum over channels of K-weighted energy in each 100 ms sub-block (channel gains applied)."""
+    data = kx[:, None] if kx.ndim == 1 else kx
+    blocks = data.shape[0] // step
+    out = np.empty(blocks, dtype=np.float64)
+    per = max(1, CHUNK // step)
+    for first in range(0, blocks, per):
+        last = min(blocks, first + per)
+        part = data[first * step : last * step].astype(np.float64)
+        out[first:last] = np.square(part).reshape(last - first, step, -1).sum(axis=(1, 2))
+    return out
+
+
+def _gated_loudness(powers: npt.NDArray[np.float64], step: int) -> float:
+    """BS.1770-4 gating over 400 ms blocks with 75 % overlap, from 100 ms sub-block energies."""
+    blocks = powers.size - 3
     if blocks <= 0:
         return float("-inf")
     z = (powers[:-3] + powers[1:-2] + powers[2:-1] + powers[3:])[:blocks] / (4 * step)
@@ -253,6 +291,16 @@ def integrated_loudness(x: FloatArray, rate: int) -> float:
     return float(-0.691 + 10.0 * np.log10(gated.mean()))
 
 
+def integrated_loudness(x: FloatArray, rate: int) -> float:
+    """ITU-R BS.1770-4 integrated loudness (LUFS) with pyloudnorm's K-weighting filters, in chunks.
+
+    Gives pyloudnorm's ``Meter.integrated_loudness`` figure (tests check this) without its
+    float64 copies of the whole signal, which would not fit a 45-minute session in the memory budget.
+    """
+    step = round(0.1 * rate)
+    return _gated_loudness(_subblock_powers(k_weighted(x, rate), step), step)
+
+
 def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4, block: int = 4096) -> FloatArray:
     """Per-sample peak of the ``oversample``× upsampled signal (max over channels).
 
@@ -261,8 +309,10 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4, block:
     """
     data = x[:, None] if x.ndim == 1 else x
     n = data.shape[0]
-    level = np.abs(data[:, 0]) if data.shape[1] == 1 else np.max(np.abs(data), axis=1)
-    level = level.astype(np.float32, copy=False)
+    level = np.empty(n, dtype=np.float32)
+    for start in range(0, n, CHUNK):
+        stop = min(n, start + CHUNK)
+        level[start:stop] = np.max(np.abs(data[start:stop]), axis=1)
     blocks = -(-n // block)
     padded = np.zeros(blocks * block, dtype=np.float32)
     padded[:n] = level
@@ -284,8 +334,10 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4, block:
 def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
     """Maximum of the 4× oversampled signal (BS.1770 Annex 2 style), in dBTP."""
     del rate
-    sample_peak = float(np.max(np.abs(x), initial=0.0))
-    peak = float(true_level(x, floor=sample_peak * 0.5, oversample=oversample).max(initial=0.0))
+    sample_peak = max(
+        (float(np.max(np.abs(x[i : i + CHUNK]), initial=0.0)) for i in range(0, x.shape[0], CHUNK)), default=0.0
+    )
+    peak = float(true_level(x, floor=sample_peak * 0.7, oversample=oversample).max(initial=0.0))
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
@@ -327,42 +379,86 @@ def limit(x: FloatArray, rate: int, *, ceiling_db: float) -> FloatArray:
     return x
 
 
+def _limited_powers(
+    x: FloatArray,
+    kx: FloatArray,
+    base: npt.NDArray[np.float64],
+    runs: list[tuple[int, FloatArray]],
+    rate: int,
+    step: int,
+) -> npt.NDArray[np.float64]:
+    """Sub-block energies of ``x`` after the limiter runs, without filtering the whole signal again.
+
+    K-weighting is linear: K(x·gain) = K(x) + K(x·(gain − 1)), and the second term is zero outside
+    the runs except for the filters' short tail (200 ms is ample). Only touched sub-blocks change.
+    """
+    powers = base.copy()
+    if not runs:
+        return powers
+    n = x.shape[0]
+    tail = int(0.2 * rate)
+    clusters: list[list[tuple[int, FloatArray]]] = [[runs[0]]]
+    for run in runs[1:]:
+        last_lo, last_gain = clusters[-1][-1]
+        if run[0] - (last_lo + last_gain.size) < tail + 2 * step:
+            clusters[-1].append(run)
+        else:
+            clusters.append([run])
+    for cluster in clusters:
+        lo = cluster[0][0] // step * step
+        hi = min(n, cluster[-1][0] + cluster[-1][1].size + tail)
+        hi = min(n, -(-hi // step) * step)
+        delta = np.zeros((hi - lo, *x.shape[1:]), dtype=np.float32)
+        for start, gain in cluster:
+            stop = start + gain.size
+            g = gain - np.float32(1.0)
+            delta[start - lo : stop - lo] = x[start:stop] * (g if x.ndim == 1 else g[:, None])
+        segment = kx[lo:hi] + k_weighted(delta, rate)
+        first = lo // step
+        count = (hi - lo) // step
+        if count:
+            powers[first : first + count] = _subblock_powers(segment[: count * step], step)
+    return powers
+
+
 def normalise(
     x: FloatArray, rate: int, *, target_lufs: float = TARGET_LUFS, peak_dbtp: float = TRUE_PEAK_DBTP
 ) -> tuple[FloatArray, float, float]:
-    """Gain to ``target_lufs`` integrated, limiting so the true peak stays ≤ ``peak_dbtp``.
+    """Gain to ``target_lufs`` integrated, limiting so the true peak stays ≤ ``peak_dbtp``, in place.
 
-    Limiting lowers loudness a little, so the gain is raised until gain + limiting meet the
-    target (exact measurements, a few rounds). The oversampled level is computed once.
-    Returns (new signal, integrated LUFS, true peak dBTP).
+    Limiting lowers loudness a little, so the gain is raised until gain + limiting meet the target.
+    The search filters the signal once and then only re-measures the stretches the limiter
+    touches; the result is measured exactly at the end. Returns (signal, LUFS, true peak dBTP).
     """
-    loudness = integrated_loudness(x, rate)
+    step = round(0.1 * rate)
+    kx = k_weighted(x, rate)
+    base = _subblock_powers(kx, step)
+    loudness = _gated_loudness(base, step)
     if not math.isfinite(loudness):
         return x, loudness, float("-inf")
-    ceiling = 10 ** ((peak_dbtp - 0.3) / 20.0)
+    ceiling = 10 ** ((peak_dbtp - 0.5) / 20.0)
     gain_db = target_lufs - loudness
     # Only samples that could pass the ceiling at up to 4 dB more gain need the oversampled level.
-    level = true_level(x, floor=ceiling / 10 ** ((gain_db + 4.0) / 20.0) * 0.5)
-    best: FloatArray = x
-    measured = loudness
+    level = true_level(x, floor=ceiling / 10 ** ((gain_db + 4.0) / 20.0) * 0.7)
+    runs: list[tuple[int, FloatArray]] = []
     for _ in range(5):
         g = np.float32(10 ** (gain_db / 20.0))
-        candidate = x * g
-        _apply_runs(candidate, limiter_runs(level * g, rate, ceiling=ceiling))
-        measured = integrated_loudness(candidate, rate)
-        best = candidate
-        error = target_lufs - measured
-        if abs(error) < 0.1:
+        runs = limiter_runs(level * g, rate, ceiling=ceiling)
+        estimate = _gated_loudness(_limited_powers(x, kx, base, runs, rate, step), step) + gain_db
+        error = target_lufs - estimate
+        if abs(error) < 0.05:
             break
-        gain_db += error * 1.2  # limiting eats part of each step
-        del candidate
-    del level
-    peak = true_peak_dbtp(best, rate)
+        gain_db += error
+    del level, kx
+    x *= np.float32(10 ** (gain_db / 20.0))
+    _apply_runs(x, runs)
+    measured = integrated_loudness(x, rate)
+    peak = true_peak_dbtp(x, rate)
     if peak > peak_dbtp:  # a last safety margin; costs at most a fraction of a dB
-        best *= np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
-        peak = true_peak_dbtp(best, rate)
-        measured = integrated_loudness(best, rate)
-    return best, measured, peak
+        x *= np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
+        peak = true_peak_dbtp(x, rate)
+        measured = integrated_loudness(x, rate)
+    return x, measured, peak
 
 
 def mix_session(
@@ -377,8 +473,13 @@ def mix_session(
 ) -> FloatArray:
     """Voice over background (ducked under speech) and an optional binaural beat; mono unless binaural."""
     n = speech.size
-    voiced = speech[np.abs(speech) > 1e-4]
-    speech_rms = float(np.sqrt(np.mean(np.square(voiced, dtype=np.float64)))) if voiced.size else 0.1
+    energy, count = 0.0, 0
+    for start in range(0, n, CHUNK):
+        part = speech[start : start + CHUNK]
+        voiced = part[np.abs(part) > 1e-4]
+        energy += float(np.dot(voiced, voiced))
+        count += voiced.size
+    speech_rms = math.sqrt(energy / count) if count else 0.1
     out = speech  # mixed in place: the speech track is not needed afterwards
     bed = background(background_kind, n, rate, seed)
     if bed is not None:

@@ -1,0 +1,140 @@
+"""Session commands: `unclench session render …`, `unclench session list`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from unclench.body.taxonomy import get_region
+from unclench.core.db import get_engine, session_scope
+from unclench.core.errors import UserInputError
+from unclench.core.migrate import upgrade_database
+from unclench.core.settings import get_settings
+from unclench.sessions import service
+from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, TargetRegion
+from unclench.sessions.render import export_format
+
+console = Console()
+session_app = typer.Typer(
+    help="Guided relaxation sessions: render personalised audio, list your sessions.", no_args_is_help=True
+)
+
+
+def _ready() -> None:
+    upgrade_database(get_settings().database_url)
+    get_engine()
+
+
+def parse_regions(text: str) -> tuple[list[TargetRegion], bool]:
+    """'auto' or 'jaw:left,suboccipitals' → target regions (and whether to take them from the diary)."""
+    if text.strip().lower() in ("auto", ""):
+        return [], True
+    if text.strip().lower() == "none":
+        return [], False
+    regions = []
+    for part in text.split(","):
+        region_id, _, side = part.strip().partition(":")
+        region = get_region(region_id.strip(), field="--regions")
+        regions.append(TargetRegion(region.id, side.strip() or ("both" if region.lateral else "centre")))
+    return regions, False
+
+
+@session_app.command("render")
+def render(
+    minutes: float = typer.Option(10.0, "--minutes", "-m", help="Length, 5 to 45 minutes."),
+    technique: str = typer.Option("pmr", help="pmr, breathing, body_scan, autogenic or hypnotic."),
+    groups: int = typer.Option(7, help="PMR muscle groups: 16, 7 or 4."),
+    release_only: bool = typer.Option(False, "--release-only", help="PMR without tensing (for muscles that spasm)."),
+    regions: str = typer.Option("auto", help="'auto' (from your diary), 'none', or ids like jaw:left,suboccipitals."),
+    background: str = typer.Option("pink", help="none, pink, brown, rain or ocean."),
+    binaural: str = typer.Option("none", help=f"Binaural beat (headphones only): {', '.join(BINAURAL_BEATS)}."),
+    ending: str = typer.Option("wake", help="wake or sleep."),
+    pace: str = typer.Option("calm", help="slow, calm or natural."),
+    voice: str = typer.Option("joe", help="Voice id."),
+    name: str = typer.Option("", help="Your first name, spoken in the session (optional)."),
+    seed: int | None = typer.Option(None, help="Same seed and settings = same audio. Default: a new one."),
+    fmt: str = typer.Option("wav", "--format", help="Comma-separated: wav, ogg, mp3."),
+    out: Path | None = typer.Option(None, help="Also copy the audio and transcript into this folder."),
+) -> None:
+    """Render a personalised session with a progress bar, store it in your library.
+
+    Example: unclench session render --minutes 10 --technique pmr --groups 7 --regions auto --background rain
+    """
+    _ready()
+    targets, auto = parse_regions(regions)
+    formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    options = SessionOptions(
+        minutes=minutes,
+        technique=technique,
+        pmr_groups=groups,
+        pmr_style="release_only" if release_only else "tense_release",
+        regions=tuple(targets),
+        voice=voice,
+        pace=pace,
+        background=background,
+        binaural=binaural,
+        ending=ending,
+        name=name,
+        seed=service.new_seed() if seed is None else seed,
+    )
+    for f in formats:
+        if f not in ("wav", "ogg", "mp3"):
+            raise UserInputError.single("--format", f"'{f}' is not a format; use wav, ogg or mp3.")
+    with session_scope() as db:
+        options = service.personal_options(db, options, auto_regions=auto)
+        session = service.create_session(db, options)
+        session_id = session.id
+        title = session.title
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("starting", total=1.0)
+        result = service.render_now(
+            session_id, lambda stage, fraction: bar.update(task, completed=fraction, description=stage)
+        )
+    for f in formats:
+        if f != "wav":
+            export_format(result.folder, f)
+    console.print(f"[green]Rendered[/green] {title}: {result.duration_s / 60:.1f} min, {result.loudness_lufs} LUFS.")
+    if options.regions:
+        console.print("Target regions: " + ", ".join(get_region(r.region_id).describe(r.side) for r in options.regions))
+    if options.binaural != "none":
+        console.print("[yellow]Binaural beat: use headphones.[/yellow]")
+    console.print(f"Session id {session_id}; files in {result.folder}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for f in formats:
+            shutil.copy2(result.folder / f"session.{f}", out / f"session-{session_id[:8]}.{f}")
+        shutil.copy2(result.folder / "transcript.vtt", out / f"session-{session_id[:8]}.vtt")
+        console.print(f"Copied to {out}")
+
+
+@session_app.command("list")
+def list_sessions() -> None:
+    """List your sessions with their status and how often you listened.
+
+    Example: unclench session list
+    """
+    _ready()
+    with session_scope() as db:
+        table = Table("id", "title", "status", "length", "listens", "created")
+        for session in service.list_sessions(db):
+            length = f"{session.duration_s / 60:.1f} min" if session.duration_s else "-"
+            table.add_row(
+                session.id[:8],
+                session.title,
+                service.current_status(session),
+                length,
+                str(len(session.listens)),
+                session.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(session_app, name="session")

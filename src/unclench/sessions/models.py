@@ -1,0 +1,56 @@
+"""Sessions tables: a person's audio sessions (settings + rendered artefact) and the listening log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+
+
+class AudioSession(Base):
+    """One personalised session: its options (seed included) and, once rendered, its artefact hash.
+
+    The audio lives in ``settings.artefact_dir("audio") / artefact_key``; the key is the content
+    hash of the options, so the same settings always point at the same files.
+    """
+
+    __tablename__ = "audio_session"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(120))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    artefact_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    job_id: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    listens: Mapped[list[Listen]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Listen.started_at"
+    )
+
+
+class Listen(Base):
+    """One time the person listened: when, how much was heard, and tension before/after (0–10)."""
+
+    __tablename__ = "session_listen"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(ForeignKey("audio_session.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heard_s: Mapped[float] = mapped_column(Float, default=0.0)
+    position_s: Mapped[float] = mapped_column(Float, default=0.0)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    tension_before: Mapped[int | None] = mapped_column(Integer)
+    tension_after: Mapped[int | None] = mapped_column(Integer)
+
+    session: Mapped[AudioSession] = relationship(back_populates="listens")

@@ -1,0 +1,257 @@
+"""Session services: personal defaults from the diary, stored sessions, rendering jobs, listening log."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unclench.body.taxonomy import get_region
+from unclench.core.db import session_scope, utcnow
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.jobs import Job, Report, get_runner
+from unclench.core.settings import get_settings
+from unclench.diary import service as diary
+from unclench.sessions.models import AudioSession, Listen
+from unclench.sessions.options import TECHNIQUES, SessionOptions, TargetRegion, validate_options
+from unclench.sessions.render import RenderResult, load_result, render_session
+
+LEG_REGIONS = {"calf", "foot", "shin", "thigh_back", "thigh_front", "knee"}
+
+
+def audio_root() -> Path:
+    return get_settings().artefact_dir("audio")
+
+
+def phrase_cache_dir() -> Path:
+    """Synthesised phrases; ``UNCLENCH_PHRASE_CACHE_DIR`` may point elsewhere (shared between data dirs)."""
+    override = os.environ.get("UNCLENCH_PHRASE_CACHE_DIR")
+    return Path(override) if override else get_settings().artefact_dir("audio") / "_phrases"
+
+
+def suggest_regions(db: Session, *, days: int = 90, limit: int = 3) -> list[TargetRegion]:
+    """The diary's most frequent and most intense regions: score = episodes × mean intensity."""
+    since = utcnow() - timedelta(days=days)
+    counts: dict[str, int] = defaultdict(int)
+    intensity: dict[str, float] = defaultdict(float)
+    sides: dict[str, set[str]] = defaultdict(set)
+    for episode in diary.list_episodes(db, start=since):
+        for item in episode.regions:
+            counts[item.region_id] += 1
+            intensity[item.region_id] += episode.intensity
+            sides[item.region_id].add(item.side)
+    ranked = sorted(counts, key=lambda r: (intensity[r], counts[r], r), reverse=True)  # count × mean intensity
+    result = []
+    for region_id in ranked[:limit]:
+        region = get_region(region_id)
+        found = sides[region_id]
+        side = next(iter(found)) if len(found) == 1 and region.lateral and found <= {"left", "right"} else "both"
+        result.append(TargetRegion(region_id, side if region.lateral else "centre"))
+    return result
+
+
+def has_leg_cramps(db: Session, *, days: int = 180) -> bool:
+    since = utcnow() - timedelta(days=days)
+    return any(
+        item.region_id in LEG_REGIONS for e in diary.list_episodes(db, start=since, kind="cramp") for item in e.regions
+    )
+
+
+def personal_options(db: Session, options: SessionOptions, *, auto_regions: bool) -> SessionOptions:
+    """Fill in what the diary knows: target regions (if auto) and gentle tensing for leg cramps."""
+    if auto_regions:
+        options = replace(options, regions=tuple(suggest_regions(db)))
+    if has_leg_cramps(db):
+        options = replace(options, cramp_prone=True)
+    return validate_options(options)
+
+
+def describe(options: SessionOptions) -> str:
+    what = TECHNIQUES[options.technique]
+    if options.technique == "pmr":
+        what += f" ({options.pmr_groups} groups{', release only' if options.pmr_style == 'release_only' else ''})"
+    return f"{what}, {options.minutes:g} min" + (", for sleep" if options.ending == "sleep" else "")
+
+
+def create_session(db: Session, options: SessionOptions, *, title: str = "") -> AudioSession:
+    """Store a session's settings (checked first; nothing is written on bad input)."""
+    options = validate_options(options)
+    from unclench.sessions.composer import compose
+
+    compose(options)  # refuses content that cannot fit the length, before anything is stored
+    session = AudioSession(
+        title=(title.strip() or describe(options))[:120], options=options.to_dict(), status="pending"
+    )
+    db.add(session)
+    db.flush()
+    return session
+
+
+def new_seed() -> int:
+    return random.SystemRandom().randrange(0, 2**31)
+
+
+def get_session(db: Session, session_id: str) -> AudioSession:
+    session = db.get(AudioSession, session_id)
+    if session is None or session.deleted_at is not None:
+        raise NotFoundError(f"No session {session_id}")
+    return session
+
+
+def list_sessions(db: Session) -> list[AudioSession]:
+    query = select(AudioSession).where(AudioSession.deleted_at.is_(None)).order_by(AudioSession.created_at.desc())
+    return list(db.scalars(query))
+
+
+def options_of(session: AudioSession) -> SessionOptions:
+    return SessionOptions.from_dict(session.options)
+
+
+def result_of(session: AudioSession) -> RenderResult | None:
+    if not session.artefact_key:
+        return None
+    return load_result(audio_root() / session.artefact_key)
+
+
+def render_now(session_id: str, report: Report | None = None, *, formats: tuple[str, ...] = ("wav",)) -> RenderResult:
+    """Render a stored session in this thread, recording status and the artefact hash."""
+    with session_scope() as db:
+        session = get_session(db, session_id)
+        options = options_of(session)
+        session.status = "rendering"
+    try:
+        result = render_session(options, audio_root(), cache_dir=phrase_cache_dir(), formats=formats, progress=report)
+    except Exception as exc:
+        with session_scope() as db:
+            session = get_session(db, session_id)
+            session.status = "failed"
+            session.error = str(exc)[:2000]
+        raise
+    with session_scope() as db:
+        session = get_session(db, session_id)
+        session.status = "ready"
+        session.error = ""
+        session.artefact_key = result.key
+        session.duration_s = result.duration_s
+        session.loudness_lufs = result.loudness_lufs
+        session.rendered_at = utcnow()
+    return result
+
+
+def start_render(db: Session, session: AudioSession) -> Job:
+    """Render in the background; the page polls the job for progress."""
+    session_id = session.id
+    job = get_runner().submit("session-render", session.title, lambda report: render_now(session_id, report).key)
+    session.job_id = job.id
+    session.status = "queued"
+    db.flush()
+    return job
+
+
+def job_of(session: AudioSession) -> Job | None:
+    return get_runner().find(session.job_id)
+
+
+def current_status(session: AudioSession) -> str:
+    """The status, noticing a render that was lost (the server restarted mid-render)."""
+    if session.status in ("queued", "rendering") and job_of(session) is None:
+        return "interrupted"
+    return session.status
+
+
+# --- Listening log -----------------------------------------------------------------------------
+
+
+def _rating(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UserInputError.single(field, "Tension is a whole number from 0 (none) to 10 (worst).") from None
+    if not 0 <= number <= 10:
+        raise UserInputError.single(field, "Tension is a whole number from 0 (none) to 10 (worst).")
+    return number
+
+
+def start_listen(db: Session, session_id: str, *, tension_before: Any = None) -> Listen:
+    session = get_session(db, session_id)
+    listen = Listen(session_id=session.id, tension_before=_rating(tension_before, "tension_before"))
+    db.add(listen)
+    db.flush()
+    return listen
+
+
+def get_listen(db: Session, listen_id: str) -> Listen:
+    listen = db.get(Listen, listen_id)
+    if listen is None:
+        raise NotFoundError(f"No listen {listen_id}")
+    return listen
+
+
+def update_listen(
+    db: Session,
+    listen_id: str,
+    *,
+    heard_s: Any = None,
+    position_s: Any = None,
+    finished: bool = False,
+    tension_after: Any = None,
+    tension_before: Any = None,
+) -> Listen:
+    """Record progress: heard seconds only grow, a finished listen gets its end time."""
+    listen = get_listen(db, listen_id)
+    duration = listen.session.duration_s or 0.0
+    for name, value in (("heard_s", heard_s), ("position_s", position_s)):
+        if value is None:
+            continue
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise UserInputError.single(name, "must be a number of seconds") from None
+        if not 0 <= seconds <= max(duration, 0) + 5:
+            raise UserInputError.single(name, f"must be between 0 and the session's length ({duration:.0f} s)")
+        if name == "heard_s":
+            listen.heard_s = max(listen.heard_s, min(seconds, duration or seconds))
+        else:
+            listen.position_s = seconds
+    if tension_before is not None:
+        listen.tension_before = _rating(tension_before, "tension_before")
+    if tension_after is not None:
+        listen.tension_after = _rating(tension_after, "tension_after")
+    if finished:
+        listen.finished_at = listen.finished_at or utcnow()
+        listen.completed = duration > 0 and listen.heard_s >= 0.9 * duration
+    db.flush()
+    return listen
+
+
+def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:
+    query = select(Listen).order_by(Listen.started_at.desc()).limit(limit)
+    return list(db.scalars(query))
+
+
+def streak_days(db: Session, *, today: date | None = None) -> int:
+    """Days in a row (ending today or yesterday) with at least one listen of a minute or more."""
+    tz = ZoneInfo(get_settings().timezone)
+    days = {
+        listen.started_at.astimezone(tz).date()
+        for listen in db.scalars(select(Listen).where(Listen.heard_s >= 60))
+        if isinstance(listen.started_at, datetime)
+    }
+    day = today or datetime.now(tz).date()
+    if day not in days:
+        day -= timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak

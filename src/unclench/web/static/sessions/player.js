@@ -1,0 +1,133 @@
+// Session player: play/pause/seek, chapters, transcript following along, listen log with tension before/after.
+(function () {
+  "use strict";
+  const box = document.getElementById("player");
+  if (!box) return;
+  const sessionId = box.dataset.session;
+  const audio = document.getElementById("audio");
+  const play = document.getElementById("play");
+  const seek = document.getElementById("seek");
+  const clock = document.getElementById("clock");
+  const cues = Array.from(document.querySelectorAll("#transcript li"));
+  const total = parseFloat(box.dataset.duration);
+  let listenId = null;
+  let starting = null;
+  let heard = 0;
+  let lastTime = 0;
+  let lastSent = 0;
+  let current = null;
+
+  function fmt(s) {
+    s = Math.max(0, Math.floor(s));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method: method,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      keepalive: true,
+    });
+    if (!response.ok) throw new Error("save failed: " + response.status);
+    return response.json();
+  }
+
+  function startListen(before) {
+    if (!starting) {
+      starting = api("POST", "/api/sessions/" + sessionId + "/listens", { tension_before: before }).then(function (l) {
+        listenId = l.id;
+        box.dataset.listen = l.id;
+        return l.id;
+      });
+    }
+    return starting;
+  }
+
+  function save(extra) {
+    if (!starting) return Promise.resolve();
+    return starting.then(function (id) {
+      lastSent = heard;
+      return api("PATCH", "/api/sessions/listens/" + id, Object.assign({ heard_s: Math.min(heard, total), position_s: audio.currentTime }, extra || {}));
+    });
+  }
+
+  function begin(before) {
+    document.getElementById("before").hidden = true;
+    startListen(before);
+    audio.play().catch(function () { /* the person can press Play */ });
+  }
+
+  document.querySelectorAll("[data-before]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      button.setAttribute("aria-pressed", "true");
+      begin(parseInt(button.dataset.before, 10));
+    });
+  });
+  document.getElementById("skip-before").addEventListener("click", function () { begin(null); });
+
+  play.addEventListener("click", function () {
+    if (audio.paused) {
+      startListen(null);
+      audio.play();
+    } else {
+      audio.pause();
+    }
+  });
+  audio.addEventListener("play", function () { play.textContent = "Pause"; play.setAttribute("aria-label", "Pause"); lastTime = audio.currentTime; });
+  audio.addEventListener("pause", function () { play.textContent = "Play"; play.setAttribute("aria-label", "Play"); save(); });
+
+  seek.addEventListener("input", function () { audio.currentTime = parseFloat(seek.value); lastTime = audio.currentTime; });
+  document.querySelectorAll("[data-seek]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      audio.currentTime = parseFloat(button.dataset.seek);
+      lastTime = audio.currentTime;
+      if (audio.paused) { startListen(null); audio.play(); }
+    });
+  });
+
+  audio.addEventListener("timeupdate", function () {
+    const t = audio.currentTime;
+    const step = t - lastTime;
+    if (!audio.paused && step > 0 && step < 1.5) heard += step; // only time actually played counts
+    lastTime = t;
+    seek.value = t;
+    clock.textContent = fmt(t) + " / " + fmt(total);
+    let active = null;
+    for (const li of cues) {
+      if (t >= parseFloat(li.dataset.start) && t < parseFloat(li.dataset.end) + 1.0) { active = li; }
+      if (parseFloat(li.dataset.start) > t) break;
+    }
+    if (active !== current) {
+      if (current) current.removeAttribute("aria-current");
+      if (active) {
+        active.setAttribute("aria-current", "true");
+        const list = active.parentElement;
+        list.scrollTop = active.offsetTop - list.offsetTop - list.clientHeight / 3;
+      }
+      current = active;
+    }
+    if (heard - lastSent > 15) save();
+  });
+
+  function finish() {
+    audio.pause();
+    document.getElementById("after").hidden = false;
+    document.getElementById("done").hidden = true;
+    save({ finished: true });
+  }
+  audio.addEventListener("ended", finish);
+  document.getElementById("done").addEventListener("click", function () { startListen(null); finish(); });
+
+  document.querySelectorAll("[data-after]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      button.setAttribute("aria-pressed", "true");
+      startListen(null);
+      save({ finished: true, tension_after: parseInt(button.dataset.after, 10) }).then(function () {
+        document.getElementById("after").hidden = true;
+        document.getElementById("thanks").hidden = false;
+      });
+    });
+  });
+  window.addEventListener("pagehide", function () { save(); });
+})();

@@ -1,0 +1,97 @@
+"""Session services on real SQLite and PostgreSQL: diary-driven defaults, rendering, listening log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from unclench.core.errors import UserInputError
+from unclench.core.settings import get_settings
+from unclench.diary import service as diary
+from unclench.diary.schemas import EpisodeIn, RegionIn
+from unclench.sessions import service
+from unclench.sessions.models import AudioSession, Listen
+from unclench.sessions.options import SessionOptions, TargetRegion
+
+SHORT = SessionOptions(minutes=5, technique="breathing", background="pink", seed=5)
+
+
+def _episode(db: Session, region: str, side: str | None, kind: str, intensity: int, days_ago: int = 1) -> None:
+    diary.create_episode(
+        db,
+        EpisodeIn(
+            started_at=datetime.now(UTC) - timedelta(days=days_ago),
+            kind=kind,  # type: ignore[arg-type]
+            intensity=intensity,
+            regions=[RegionIn(region=region, side=side)],
+        ),
+    )
+
+
+def test_regions_come_from_the_diarys_most_frequent_and_intense(db: Session) -> None:
+    for _ in range(3):
+        _episode(db, "suboccipitals", "both", "tension", 7)
+    _episode(db, "jaw", "left", "tension", 9)
+    _episode(db, "jaw", "left", "tension", 8)
+    _episode(db, "eyelid", "right", "twitch", 2)
+    _episode(db, "calf", "left", "cramp", 6, days_ago=200)  # too old to count
+    db.flush()
+    assert service.suggest_regions(db) == [
+        TargetRegion("suboccipitals", "both"),
+        TargetRegion("jaw", "left"),
+        TargetRegion("eyelid", "right"),
+    ]
+    assert not service.has_leg_cramps(db, days=100)
+    options = service.personal_options(db, SHORT, auto_regions=True)
+    assert options.regions[0] == TargetRegion("suboccipitals", "both")
+
+
+def test_leg_cramps_make_tensing_gentle(db: Session) -> None:
+    _episode(db, "calf", "right", "cramp", 6)
+    db.flush()
+    assert service.personal_options(db, SHORT, auto_regions=False).cramp_prone
+
+
+def test_bad_options_write_nothing(db: Session) -> None:
+    for bad in (
+        SessionOptions(minutes=0),
+        SessionOptions(minutes=600),
+        SessionOptions(voice="alice"),
+        SessionOptions(regions=(TargetRegion("wing"),)),
+    ):
+        with pytest.raises(UserInputError):
+            service.create_session(db, bad)
+    assert db.scalar(select(func.count()).select_from(AudioSession)) == 0
+
+
+def test_render_stores_artefact_by_hash_and_logs_listening(db: Session, phrase_cache: Path) -> None:
+    session = service.create_session(db, SHORT, title="Evening breath")
+    db.commit()
+    stages: list[str] = []
+    result = service.render_now(session.id, lambda stage, _f: stages.append(stage))
+    assert "speaking" in stages and stages[-1] == "done"
+    db.expire_all()
+    stored = service.get_session(db, session.id)
+    assert stored.status == "ready" and stored.artefact_key == result.key
+    assert result.folder == get_settings().artefact_dir("audio") / result.key
+    assert (result.folder / "session.wav").exists()
+    assert stored.duration_s == pytest.approx(300, rel=0.03)
+
+    listen = service.start_listen(db, session.id, tension_before=6)
+    service.update_listen(db, listen.id, heard_s=120, position_s=120)
+    service.update_listen(db, listen.id, heard_s=60)  # heard time never shrinks
+    assert listen.heard_s == 120
+    service.update_listen(db, listen.id, heard_s=295, finished=True, tension_after=3)
+    assert listen.completed and listen.finished_at is not None
+    assert (listen.tension_before, listen.tension_after) == (6, 3)
+    with pytest.raises(UserInputError):
+        service.update_listen(db, listen.id, tension_after=11)
+    with pytest.raises(UserInputError):
+        service.update_listen(db, listen.id, heard_s=10_000)
+    db.commit()
+    assert service.streak_days(db) == 1
+    assert db.scalar(select(func.count()).select_from(Listen)) == 1
