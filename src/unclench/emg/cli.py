@@ -1,0 +1,293 @@
+"""EMG commands: `unclench emg analyze FILE`, `emg live`, `emg record`, `emg list`, `emg to-episode`."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from unclench.core.db import get_engine, session_scope
+from unclench.core.errors import UserInputError
+from unclench.core.migrate import upgrade_database
+from unclench.core.settings import get_settings
+from unclench.emg import service
+from unclench.emg.boards import BoardRequest, open_source
+from unclench.emg.dsp import ChannelAnalysis
+from unclench.emg.monitor import Frame, Monitor, run_source
+from unclench.emg.plot import plot_analysis
+from unclench.emg.readers import open_recording
+
+console = Console()
+emg_app = typer.Typer(help="Surface-EMG biofeedback: analyse recordings, live feedback, record.", no_args_is_help=True)
+
+
+def _ready() -> None:
+    upgrade_database(get_settings().database_url)
+    get_engine()
+
+
+def parse_regions(items: list[str]) -> dict[str, service.RegionChoice]:
+    """['emg1=jaw:left', 'emg2=neck_back'] → {channel: RegionChoice}."""
+    out: dict[str, service.RegionChoice] = {}
+    for item in items:
+        ch, eq, spec = item.partition("=")
+        if not eq or not ch.strip() or not spec.strip():
+            raise UserInputError.single("--region", f"expected CHANNEL=REGION[:SIDE], got {item!r}")
+        region, _, side = spec.strip().partition(":")
+        out[ch.strip()] = service.RegionChoice(region.strip(), side.strip() or None)
+    return out
+
+
+def summary_table(results: list[ChannelAnalysis], names: list[str], title: str) -> Table:
+    table = Table(title=title)
+    for col in ("channel", "resting tone µV", "bursts", "per min", "mains", "flat s", "clipped s", "motion s"):
+        table.add_column(col, justify="right" if col != "channel" else "left")
+    for name, r in zip(names, results, strict=True):
+        table.add_row(
+            name,
+            f"{r.resting_tone_uv:.2f}",
+            str(len(r.bursts)),
+            f"{r.burst_rate_per_min:.2f}",
+            f"{r.clean.mains_hz:g} Hz" if r.clean.mains_hz else "none",
+            f"{r.quality['flat_s']:.1f}",
+            f"{r.quality['clipped_s']:.1f}",
+            f"{r.quality['motion_s']:.1f}",
+        )
+    return table
+
+
+@emg_app.command("analyze")
+def analyze(
+    file: Path = typer.Argument(..., help="CSV, EDF/EDF+ or BDF/BDF+ file."),
+    fs: float | None = typer.Option(None, "--fs", help="Sample rate in Hz (CSV without a time column)."),
+    unit: str | None = typer.Option(None, help="uV, mV or V (CSV; otherwise read from the header or detected)."),
+    channel: list[str] = typer.Option([], "--channel", "-c", help="Only these channels (repeatable)."),
+    region: list[str] = typer.Option([], "--region", help="Tie a channel to a body region: emg1=jaw:left."),
+    plot: Path | None = typer.Option(None, help="PNG plot path (default: FILE-emg.png in this folder)."),
+    save: bool = typer.Option(True, help="Keep the recording and its numbers in your data (--no-save: just show)."),
+    listen: str | None = typer.Option(None, help="Tie the recording to a session listen id."),
+    bursts: bool = typer.Option(False, "--bursts", help="Also list every burst."),
+) -> None:
+    """Analyse an EMG file: resting tone, bursts, quality; prints a table and writes a PNG plot.
+
+    Example: unclench emg analyze night.edf --region emg1=jaw:left
+    """
+    if not file.exists():
+        raise UserInputError.single("FILE", f"{file} does not exist")
+    regions = parse_regions(region)
+    t0 = time.perf_counter()
+    with open_recording(file, fs=fs, unit=unit, channels=channel or None) as rec:
+        results = service.analyze_recording(rec)
+        names = list(rec.channel_names)
+        info = f"{rec.duration_s / 60:.1f} min at {rec.fs:g} Hz, units {', '.join(rec.units)} ({rec.unit_source})"
+    elapsed = time.perf_counter() - t0
+    console.print(summary_table(results, names, f"{file.name}: {info}"))
+    r0 = results[0]
+    console.print(
+        f"[dim]method: band-pass {r0.clean.low_hz:g}–{r0.clean.high_hz:g} Hz, notch {list(r0.clean.notch_hz) or 'none'} "
+        f"({r0.clean.notch_mode}), RMS {r0.window_s * 1000:.0f} ms, thresholds on/off "
+        f"{r0.burst_params.k_on:g}/{r0.burst_params.k_off:g}×spread over a robust rest baseline, "
+        f"min {r0.burst_params.min_duration_s * 1000:.0f} ms, gaps < {r0.burst_params.bridge_s * 1000:.0f} ms bridged; "
+        f"analysed in {elapsed:.2f} s[/dim]"
+    )
+    if bursts:
+        bt = Table(title="bursts")
+        for col in ("channel", "onset s", "duration s", "peak µV", "clipped"):
+            bt.add_column(col)
+        for name, r in zip(names, results, strict=True):
+            for b in r.bursts:
+                bt.add_row(
+                    name, f"{b.onset_s:.2f}", f"{b.duration_s:.2f}", f"{b.peak_uv:.0f}", "yes" if b.clipped else ""
+                )
+        console.print(bt)
+    out = plot or Path.cwd() / f"{file.stem}-emg.png"
+    plot_analysis(results, names, out, title=file.name)
+    console.print(f"plot: {out}")
+    if save:
+        _ready()
+        with session_scope() as db:
+            stored = service.import_file(
+                db, path=file, fs=fs, unit=unit, channels=channel or None, regions=regions, listen_id=listen
+            )
+            console.print(f"saved as recording {stored.id}")
+
+
+def _board_request(
+    board: str, serial_port: str | None, mac: str | None, ip: str | None, file: Path | None, master: str | None
+) -> BoardRequest:
+    return BoardRequest(
+        name=board,
+        serial_port=serial_port,
+        mac_address=mac,
+        ip_address=ip,
+        file=str(file) if file else None,
+        master_board=master,
+    )
+
+
+def _gauge(frame: Frame, monitor: Monitor, started: float) -> Group:
+    elapsed = time.monotonic() - started
+    if frame.phase == "calibrating":
+        body = Text(f"Calibrating — sit still and let go… {frame.calibration_left_s:4.1f} s", style="bold cyan")
+        return Group(Panel(body, title="unclench · EMG"))
+    value = frame.gauge_uv or 0.0
+    target = monitor.target_uv or 1.0
+    scale = max(target * 6, 1.0)
+    width = 50
+    filled = min(width, int(value / scale * width))
+    mark = min(width - 1, int(target / scale * width))
+    bar = "".join("█" if i < filled else ("│" if i == mark else "·") for i in range(width))
+    style = "green" if value <= target else ("yellow" if value <= target * 2 else "red")
+    bursts = sum(len(b) for b in monitor.bursts)
+    lines = Text()
+    lines.append(f"{bar}\n", style=style)
+    lines.append(f"tension {value:6.1f} µV   target {target:.1f} µV   ")
+    lines.append(f"below target {monitor.below_target_s:5.0f} s   bursts {bursts}   time {elapsed:5.0f} s")
+    return Group(Panel(lines, title="unclench · EMG (Ctrl+C to stop)"))
+
+
+def _run_live(
+    req: BoardRequest, minutes: float, calibration: float, target: float | None, channel: list[int]
+) -> Monitor:
+    with open_source(req, channels=channel or None) as src:
+        for w in src.warnings:
+            console.print(f"[yellow]warning:[/yellow] {w}")
+        monitor = Monitor(src.fs, src.channel_names, calibration_s=calibration, target_uv=target)
+        src.start()
+        started = time.monotonic()
+        with Live(console=console, refresh_per_second=10) as live, contextlib.suppress(KeyboardInterrupt):
+            run_source(
+                src,
+                monitor,
+                duration_s=minutes * 60,
+                on_frame=lambda f: live.update(_gauge(f, monitor, started)),
+            )
+    return monitor
+
+
+@emg_app.command("live")
+def live_cmd(
+    board: str = typer.Option("synthetic", help="synthetic, playback, cyton, ganglion, callibri_emg, gforce…"),
+    serial_port: str | None = typer.Option(None, help="Serial port of a dongle board, e.g. /dev/ttyUSB0."),
+    mac_address: str | None = typer.Option(None, help="Bluetooth address, for boards that need one."),
+    ip_address: str | None = typer.Option(None, help="IP address of a WiFi board."),
+    file: Path | None = typer.Option(None, help="BrainFlow file for --board playback."),
+    master_board: str | None = typer.Option(None, help="Board that recorded the playback file."),
+    minutes: float = typer.Option(5.0, help="How long to run."),
+    calibration: float = typer.Option(10.0, help="Seconds of rest at the start to learn your baseline."),
+    target: float | None = typer.Option(None, help="Target tension in µV (default: your calibration rest level)."),
+    channel: list[int] = typer.Option([], "--channel", help="EMG channel numbers of the board (1-based)."),
+) -> None:
+    """Live biofeedback in the terminal: a tension gauge, your target, bursts as they happen.
+
+    Example: unclench emg live --board synthetic --minutes 1
+    """
+    monitor = _run_live(
+        _board_request(board, serial_port, mac_address, ip_address, file, master_board),
+        minutes,
+        calibration,
+        target,
+        channel,
+    )
+    s = monitor.summary()
+    console.print(
+        f"done: {s['duration_s']:.0f} s, bursts {s['burst_counts']}, below target {s['time_below_target_s']:.0f} s"
+    )
+
+
+@emg_app.command("record")
+def record(
+    board: str = typer.Option("synthetic", help="synthetic, playback, cyton, ganglion, callibri_emg, gforce…"),
+    serial_port: str | None = typer.Option(None, help="Serial port of a dongle board, e.g. /dev/ttyUSB0."),
+    mac_address: str | None = typer.Option(None, help="Bluetooth address, for boards that need one."),
+    ip_address: str | None = typer.Option(None, help="IP address of a WiFi board."),
+    file: Path | None = typer.Option(None, help="BrainFlow file for --board playback."),
+    master_board: str | None = typer.Option(None, help="Board that recorded the playback file."),
+    minutes: float = typer.Option(10.0, help="How long to record."),
+    calibration: float = typer.Option(10.0, help="Seconds of rest at the start to learn your baseline."),
+    target: float | None = typer.Option(None, help="Target tension in µV."),
+    channel: list[int] = typer.Option([], "--channel", help="EMG channel numbers of the board (1-based)."),
+    region: list[str] = typer.Option([], "--region", help="Tie a channel to a body region: emg1=jaw:left."),
+    listen: str | None = typer.Option(None, help="Tie the recording to a session listen id."),
+    bdf: bool = typer.Option(False, help="Save BDF+ (24 bit) instead of EDF+ (16 bit)."),
+) -> None:
+    """Record with live feedback; saves the raw signal (EDF+/BDF+ with burst annotations) and a summary.
+
+    Example: unclench emg record --board synthetic --minutes 1 --region emg1=jaw:left
+    """
+    regions = parse_regions(region)
+    req = _board_request(board, serial_port, mac_address, ip_address, file, master_board)
+    monitor = _run_live(req, minutes, calibration, target, channel)
+    if monitor.raw().shape[1] < monitor.fs * 2:
+        raise UserInputError.single("record", "less than 2 s were recorded; nothing saved")
+    _ready()
+    store = get_settings().artefact_dir("emg")
+    tmp = store / f"live-{int(time.time())}.{'bdf' if bdf else 'edf'}"
+    monitor.save(tmp, bdf=bdf)
+    try:
+        with session_scope() as db:
+            stored = service.import_file(
+                db,
+                path=tmp,
+                original_name=f"{board} {time.strftime('%Y-%m-%d %H:%M')}",
+                regions=regions,
+                listen_id=listen,
+                source=f"live:{board}"[:16],
+                target_uv=monitor.target_uv,
+                extra_summary={"live": monitor.summary()},
+            )
+            console.print(f"saved recording {stored.id} ({stored.duration_s:.0f} s)")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@emg_app.command("list")
+def list_cmd() -> None:
+    """List stored EMG recordings with their resting tone and bursts.
+
+    Example: unclench emg list
+    """
+    _ready()
+    with session_scope() as db:
+        table = Table(title="EMG recordings")
+        for col in ("id", "recorded", "name", "min", "channel", "region", "tone µV", "bursts"):
+            table.add_column(col)
+        for rec in service.list_recordings(db):
+            for ch in rec.channels:
+                table.add_row(
+                    rec.id[:8],
+                    rec.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                    rec.original_name[:30],
+                    f"{rec.duration_s / 60:.1f}",
+                    ch.name,
+                    f"{ch.region_id or ''} {ch.side or ''}".strip(),
+                    f"{ch.resting_tone_uv:.2f}" if ch.resting_tone_uv is not None else "",
+                    str(ch.burst_count),
+                )
+        console.print(table)
+
+
+@emg_app.command("to-episode")
+def to_episode(
+    burst_id: int = typer.Argument(..., help="Burst id (see the web page or `emg analyze --bursts`)."),
+    kind: str = typer.Option("tension", help="twitch, tic, cramp, spasm or tension."),
+) -> None:
+    """Turn a detected burst into a diary episode in its channel's body region.
+
+    Example: unclench emg to-episode 42 --kind spasm
+    """
+    _ready()
+    with session_scope() as db:
+        ep = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
+        console.print(f"diary episode {ep.id} created")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(emg_app, name="emg")

@@ -1,0 +1,247 @@
+"""EMG services: import and analyse a file, keep it by content hash, list, tie channels to regions,
+turn bursts into diary episodes. Keyword-only, one line of docstring each."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from unclench.body.taxonomy import get_region, normalise_side
+from unclench.core.db import utcnow
+from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.settings import get_settings
+from unclench.emg.dsp import ChannelAnalysis
+from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
+from unclench.emg.readers import Recording, open_recording
+from unclench.emg.stream import analyze_stream
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".edf": "edf", ".bdf": "bdf", ".rec": "edf"}
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    region: str
+    side: str | None = None
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB pieces."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def analyze_recording(rec: Recording, *, target_uv: float | None = None) -> list[ChannelAnalysis]:
+    """Streamed offline analysis of every channel of an opened recording."""
+    return analyze_stream(
+        rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at, target_uv=target_uv
+    )
+
+
+def _check_regions(regions: dict[str, RegionChoice], names: list[str]) -> dict[str, tuple[str, str]]:
+    out = {}
+    for ch, choice in regions.items():
+        if ch not in names:
+            raise UserInputError.single("regions", f"no channel {ch!r}; the recording has {names}")
+        region = get_region(choice.region, field="regions")
+        out[ch] = (region.id, normalise_side(region, choice.side))
+    return out
+
+
+def import_file(
+    db: Session,
+    *,
+    path: Path,
+    original_name: str | None = None,
+    fs: float | None = None,
+    unit: str | None = None,
+    channels: list[str] | None = None,
+    regions: dict[str, RegionChoice] | None = None,
+    listen_id: str | None = None,
+    source: str = "file",
+    target_uv: float | None = None,
+    extra_summary: dict[str, Any] | None = None,
+) -> EmgRecording:
+    """Read, analyse and store a recording; the same file imported again returns the stored one."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UserInputError.single("file", f"unsupported file type {path.suffix!r}: use CSV, EDF/EDF+ or BDF/BDF+")
+    digest = file_sha256(path)
+    existing = db.scalar(select(EmgRecording).where(EmgRecording.file_sha256 == digest))
+    if existing is not None and existing.deleted_at is None:
+        return existing
+    if listen_id is not None:
+        _check_listen(db, listen_id)
+    with open_recording(path, fs=fs, unit=unit, channels=channels) as rec:
+        chosen = _check_regions(regions or {}, rec.channel_names)
+        results = analyze_recording(rec, target_uv=target_uv)  # every error surfaces before anything is written
+        start = rec.start
+        names = list(rec.channel_names)
+        meta = {"units": rec.units, "unit_source": rec.unit_source, "annotations": len(rec.annotations)}
+        rec_fs, duration = rec.fs, rec.duration_s
+    store = get_settings().artefact_dir("emg")
+    file_name = f"{digest}.{fmt}"
+    target = store / file_name
+    if not target.exists():
+        fd, tmp = tempfile.mkstemp(dir=store, suffix=".part")
+        os.close(fd)
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    recorded_at = start.replace(tzinfo=UTC) if start is not None and start.year > 1985 else utcnow()
+    if existing is not None:  # was deleted: bring it back with fresh numbers
+        db.delete(existing)
+        db.flush()
+    recording = EmgRecording(
+        source=source[:16],
+        original_name=(original_name or path.name)[:255],
+        file_sha256=digest,
+        file_name=file_name,
+        file_format=fmt,
+        recorded_at=recorded_at,
+        fs=rec_fs,
+        duration_s=duration,
+        summary={**meta, "channels": [r.summary() for r in results], **(extra_summary or {})},
+        listen_id=listen_id,
+        notes="",
+    )
+    for i, (name, res) in enumerate(zip(names, results, strict=True)):
+        region, side = chosen.get(name, (None, None))
+        ch = EmgChannel(
+            position=i,
+            name=name[:64],
+            region_id=region,
+            side=side,
+            resting_tone_uv=_finite(res.resting_tone_uv),
+            baseline_uv=_finite(res.baseline.level_uv),
+            burst_count=len(res.bursts),
+            burst_rate_per_min=_finite(res.burst_rate_per_min),
+            mains_hz=res.clean.mains_hz,
+            flat_s=res.quality["flat_s"],
+            clipped_s=res.quality["clipped_s"],
+            motion_s=res.quality["motion_s"],
+        )
+        ch.bursts = [
+            EmgBurst(onset_s=b.onset_s, offset_s=b.offset_s, peak_uv=b.peak_uv, mean_uv=b.mean_uv, clipped=b.clipped)
+            for b in res.bursts
+        ]
+        recording.channels.append(ch)
+    db.add(recording)
+    db.flush()
+    return recording
+
+
+def _finite(x: float) -> float | None:
+    return None if x != x or x in (float("inf"), float("-inf")) else float(x)
+
+
+def _check_listen(db: Session, listen_id: str) -> None:
+    try:
+        from unclench.sessions.models import Listen
+    except ImportError:  # pragma: no cover - sessions domain absent
+        raise UserInputError.single("listen", "sessions are not available in this installation") from None
+    if db.get(Listen, listen_id) is None:
+        raise UserInputError.single("listen", f"no session listen with id {listen_id}")
+
+
+def get_recording(db: Session, *, recording_id: str) -> EmgRecording:
+    """One recording (not deleted) or NotFoundError."""
+    rec = db.get(EmgRecording, recording_id)
+    if rec is None or rec.deleted_at is not None:
+        raise NotFoundError(f"No EMG recording with id {recording_id}.")
+    return rec
+
+
+def list_recordings(db: Session, *, limit: int = 100) -> list[EmgRecording]:
+    """Recordings, newest first."""
+    stmt = (
+        select(EmgRecording)
+        .where(EmgRecording.deleted_at.is_(None))
+        .order_by(EmgRecording.recorded_at.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(stmt))
+
+
+def recording_path(rec: EmgRecording) -> Path:
+    """Where the recording's raw file is kept."""
+    return get_settings().artefact_dir("emg") / rec.file_name
+
+
+def set_channel_region(db: Session, *, channel_id: int, region: str, side: str | None = None) -> EmgChannel:
+    """Tie a channel to a body region from the taxonomy."""
+    ch = db.get(EmgChannel, channel_id)
+    if ch is None:
+        raise NotFoundError(f"No EMG channel with id {channel_id}.")
+    r = get_region(region, field="region")
+    ch.region_id, ch.side = r.id, normalise_side(r, side)
+    db.flush()
+    return ch
+
+
+def tie_to_listen(db: Session, *, recording_id: str, listen_id: str | None) -> EmgRecording:
+    """Tie a recording to a session listen (or untie it with None)."""
+    rec = get_recording(db, recording_id=recording_id)
+    if listen_id is not None:
+        _check_listen(db, listen_id)
+    rec.listen_id = listen_id
+    db.flush()
+    return rec
+
+
+def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", intensity: int | None = None) -> Any:
+    """Turn a detected burst into a diary episode in its channel's body region (idempotent)."""
+    from unclench.diary import service as diary
+    from unclench.diary.models import Episode
+    from unclench.diary.schemas import EpisodeIn
+
+    burst = db.get(EmgBurst, burst_id)
+    if burst is None:
+        raise NotFoundError(f"No EMG burst with id {burst_id}.")
+    if burst.episode_id is not None:
+        existing = db.get(Episode, burst.episode_id)
+        if existing is not None and existing.deleted_at is None:
+            return existing
+    ch = burst.channel
+    if ch.region_id is None:
+        raise UserInputError.single(
+            "region", f"channel {ch.name} is not tied to a body region yet: choose one first (e.g. jaw)"
+        )
+    rec = ch.recording
+    if intensity is None:
+        ratio = burst.peak_uv / ch.baseline_uv if ch.baseline_uv else 1.0
+        intensity = int(max(1, min(10, round(2 * ratio**0.5))))  # √ of peak/rest, 2·√4 = 4, 2·√25 = 10
+    started = rec.recorded_at + timedelta(seconds=burst.onset_s)
+    data = EpisodeIn(
+        started_at=started.astimezone(UTC),
+        timezone=get_settings().timezone,
+        duration_s=max(1, round(burst.offset_s - burst.onset_s)),
+        kind=kind,
+        intensity=intensity,
+        regions=[{"region": ch.region_id, "side": ch.side}],
+        notes=(
+            f"From EMG recording {rec.original_name or rec.id} ({ch.name}): burst at {burst.onset_s:.1f} s, "
+            f"{burst.offset_s - burst.onset_s:.1f} s long, peak {burst.peak_uv:.0f} µV (rest {ch.baseline_uv or 0:.1f} µV)."
+        ),
+    )
+    episode = diary.create_episode(db, data)
+    burst.episode_id = episode.id
+    db.flush()
+    return episode
+
+
+def delete_recording(db: Session, *, recording_id: str) -> None:
+    """Soft-delete a recording (its file stays until the store is cleaned)."""
+    rec = get_recording(db, recording_id=recording_id)
+    rec.deleted_at = datetime.now(UTC)
+    db.flush()

@@ -1,0 +1,43 @@
+"""`unclench emg …` commands against a real database; bad input exits 2 with a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from unclench.cli import app
+from unclench.emg import cli as emg_cli
+
+runner = CliRunner()
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emg_cli, "console", Console(width=200))
+
+
+def test_analyze_prints_table_writes_png_and_saves(app_env: Path, tmp_path: Path) -> None:
+    png = tmp_path / "p.png"
+    result = runner.invoke(
+        app, ["emg", "analyze", str(DATA / "emg_fatigue.csv"), "--plot", str(png), "--region", "emg_mV=upper_arm:left"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "emg_mV" in result.output and " 30 " in result.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    listed = runner.invoke(app, ["emg", "list"])
+    assert "upper_arm left" in listed.output
+
+
+def test_analyze_bad_input_exits_2(app_env: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "x.csv"
+    csv.write_text("a\n1\n2\n3\n")
+    result = runner.invoke(app, ["emg", "analyze", str(csv), "--no-save"])
+    assert result.exit_code == 2 and "sample rate is missing" in result.output
+    result = runner.invoke(app, ["emg", "live", "--board", "nosuchboard"])
+    assert result.exit_code == 2 and "unknown board" in result.output
+    result = runner.invoke(app, ["emg", "live", "--board", "cyton"])
+    assert result.exit_code == 2 and "serial port" in result.output

@@ -1,0 +1,86 @@
+"""EMG storage on real SQLite and PostgreSQL: import by content hash, regions, bursts → diary episodes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from unclench.core.errors import UserInputError
+from unclench.diary import service as diary
+from unclench.emg import service
+from unclench.emg.models import EmgBurst, EmgRecording
+from unclench.emg.readers import Annotation, write_edf
+from unclench.emg.simulate import simulate_emg
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_import_real_csv_once_by_content_hash(db: Session, app_env: Path, tmp_path: Path) -> None:
+    rec = service.import_file(
+        db, path=DATA / "emg_bursts.csv", regions={"emg_mV": service.RegionChoice("upper_arm", "left")}
+    )
+    db.commit()
+    assert rec.channels[0].burst_count == 9 and len(rec.channels[0].bursts) == 9
+    assert rec.channels[0].region_id == "upper_arm" and rec.channels[0].side == "left"
+    assert 1.0 < (rec.channels[0].resting_tone_uv or 0) < 15.0
+    assert rec.summary["channels"][0]["method"]["bursts"]["k_on"] > 0
+    stored = app_env / "emg" / rec.file_name
+    assert stored.exists() and rec.file_name.startswith(rec.file_sha256)
+    copy = tmp_path / "same-bytes.csv"
+    shutil.copyfile(DATA / "emg_bursts.csv", copy)
+    again = service.import_file(db, path=copy)
+    assert again.id == rec.id
+    assert db.scalar(select(func.count()).select_from(EmgRecording)) == 1
+
+
+def test_burst_becomes_a_diary_episode_once(db: Session, app_env: Path) -> None:
+    rec = service.import_file(db, path=DATA / "emg_bursts.csv")
+    burst = rec.channels[0].bursts[0]
+    with pytest.raises(UserInputError, match="not tied to a body region"):
+        service.burst_to_episode(db, burst_id=burst.id)
+    service.set_channel_region(db, channel_id=rec.channels[0].id, region="upper_arm", side="right")
+    episode = service.burst_to_episode(db, burst_id=burst.id, kind="spasm")
+    db.commit()
+    assert episode.kind == "spasm" and 1 <= episode.intensity <= 10
+    assert [(r.region_id, r.side) for r in episode.regions] == [("upper_arm", "right")]
+    assert episode.duration_s == max(1, round(burst.offset_s - burst.onset_s))
+    assert service.burst_to_episode(db, burst_id=burst.id).id == episode.id  # one click, one episode
+    assert len(diary.list_episodes(db)) == 1
+    assert db.get(EmgBurst, burst.id).episode_id == episode.id  # type: ignore[union-attr]
+
+
+def test_edf_with_start_time_and_bad_files_write_nothing(db: Session, app_env: Path, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    sim = simulate_emg(30, 1000, seed=9)
+    path = write_edf(
+        tmp_path / "jaw.edf",
+        sim.signal[None, :],
+        1000,
+        ["jaw"],
+        start=datetime(2026, 3, 1, 23, 30),
+        annotations=[Annotation(1.0, 0.0, "lights out")],
+    )
+    rec = service.import_file(db, path=path, regions={"jaw": service.RegionChoice("jaw", "left")})
+    assert rec.recorded_at.year == 2026 and rec.recorded_at.tzinfo is not None
+    assert rec.summary["annotations"] == 1
+    before = sorted(p.name for p in (app_env / "emg").iterdir())
+    bad = tmp_path / "nan.csv"
+    bad.write_text("time,emg_uV\n0,1\n0.001,nan\n0.002,3\n")
+    with pytest.raises(UserInputError, match="row 3"):
+        service.import_file(db, path=bad)
+    flat = tmp_path / "flat.csv"
+    np.savetxt(flat, np.full(5000, 3.0), header="emg_uV", comments="")
+    with pytest.raises(UserInputError, match="flat line"):
+        service.import_file(db, path=flat, fs=1000)
+    with pytest.raises(UserInputError, match="no channel"):
+        service.import_file(db, path=DATA / "emg_bursts.csv", regions={"nope": service.RegionChoice("jaw")})
+    with pytest.raises(UserInputError, match=r"unknown|not a known|region"):
+        service.import_file(db, path=DATA / "emg_bursts.csv", regions={"emg_mV": service.RegionChoice("elbowz")})
+    assert sorted(p.name for p in (app_env / "emg").iterdir()) == before
+    assert db.scalar(select(func.count()).select_from(EmgRecording)) == 1
