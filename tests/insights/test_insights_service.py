@@ -90,3 +90,26 @@ def test_insights_cli(app_env: Path, db: Session, seeded: date, monkeypatch: pyt
     assert json.loads(as_json.output)["kind"] == "cramp"
     bad = runner.invoke(app, ["insights", "--from", "soon"])
     assert bad.exit_code == 2 and "not a date" in bad.output
+
+
+def test_plain_rows_reader_gives_the_same_insights(db: Session, seeded: date, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the diary offers `checkin_values` (plain rows, fast for years of data), it is used and agrees."""
+    from unclench.diary import service as diary
+
+    slow = service.compute_insights(db)
+    calls: list[object] = []
+
+    def checkin_values(db: Session, *, start: date | None = None, end: date | None = None) -> list[object]:
+        calls.append((start, end))
+        rows = []
+        for c in diary.list_checkins(db, start=start, end=end):
+            values = {name: getattr(c, name) for name in service.BUILTIN_FIELDS}
+            values.update({service.CUSTOM_PREFIX + v.factor_id: v.value for v in c.factor_values})
+            rows.append((c.day, values, list(c.medications)))
+        return rows
+
+    monkeypatch.setattr(diary, "checkin_values", checkin_values, raising=False)
+    fast = service.compute_insights(db)
+    assert calls
+    assert [f.sentence for f in fast.triggers.findings] == [f.sentence for f in slow.triggers.findings]
+    assert fast.data.medications == slow.data.medications == {"ibuprofen": seeded + timedelta(days=45)}
