@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,33 @@ def test_triage_with_a_red_flag_shows_the_emergency_prominently(page: Any, scree
     assert "tea- or cola" not in page.content()  # the reason is shown, not the question
     assert "rhabdomyolysis" in page.locator(".reasons").inner_text()
     page.screenshot(path=str(screenshot_dir / "safety-triage-emergency.png"), full_page=True)
+
+
+@pytest.mark.xdist_group("browser")
+def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screenshot_dir: Path) -> None:
+    created = page.request.post(
+        "/api/episodes",
+        data={
+            "started_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+            "kind": "cramp",
+            "intensity": 8,
+            "regions": [{"region": "calf", "side": "left"}],
+        },
+    )
+    assert created.status == 201
+    page.goto("/safety")
+    page.get_by_role("link", name="Add warning signs").first.click()
+    page.locator("label.chip", has_text="One swollen calf").click()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/safety/triage?from=diary")
+    banner = page.locator('[data-notice="red_flag"]')
+    assert "one swollen calf" in banner.inner_text()
+    flagged = page.locator("label.question.flagged")
+    assert flagged.count() == 2  # DVT (today) and the lung-clot question (emergency)
+    page.get_by_label("Is one calf or thigh throbbing").check()
+    page.get_by_role("button", name="See what to do").click()
+    page.wait_for_url("**/safety/triage/*")
+    assert page.get_by_role("heading", level=1).inner_text() == "See a doctor today"
+    page.goto("/")
+    assert page.locator('[role="alert"]').count() == 0  # the triage was taken again: no banner
+    page.screenshot(path=str(screenshot_dir / "safety-after-red-flag.png"), full_page=True)

@@ -210,6 +210,22 @@ def pending_red_flags(db: Session) -> list[dict[str, Any]]:
     return list(grouped.values())
 
 
+def recent_episodes_with_flags(db: Session, *, limit: int = 5) -> list[dict[str, Any]]:
+    """The latest diary episodes with the warning signs ticked on each (for the safety page)."""
+    from unclench.body.taxonomy import get_region
+    from unclench.diary.service import list_episodes
+
+    out = []
+    for episode in list_episodes(db, limit=limit):
+        features = episode_red_flags(db, episode.id)
+        labels = [f.label for f in (red_flag(fid) for fid in features) if f is not None]
+        where = ", ".join(get_region(r.region_id).describe(r.side) for r in episode.regions)
+        out.append(
+            {"id": episode.id, "started_at": episode.started_at, "kind": episode.kind, "where": where, "flags": labels}
+        )
+    return out
+
+
 def red_flag_count(db: Session) -> int:
     return int(db.scalar(select(func.count()).select_from(EpisodeRedFlag)) or 0)
 

@@ -58,6 +58,7 @@ def _overview(
         "last": last,
         "last_outcome": service.outcome_of(last) if last else None,
         "pending": service.pending_red_flags(db),
+        "recent": service.recent_episodes_with_flags(db),
         "checklist": load_physical_causes(),
         "all_clear": service.latest_all_clear(db),
         "medications": service.medication_matches(db),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.db import request_session
 from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
 from unclench.stress import service
 from unclench.stress.api import router as api_router
@@ -138,6 +139,11 @@ async def inventory_submit(request: Request, db: Session = Depends(request_sessi
     return RedirectResponse("/stress/inventory?saved=1#plan", status_code=303)
 
 
+def _triage_taken(db: Session) -> bool:
+    latest = getattr(domain_module("screening", "service"), "latest_triage", None)
+    return latest is None or latest(db) is not None
+
+
 @pages.get("/stress/reflect")
 def reflect(request: Request, region: str = "", db: Session = Depends(request_session, scope="function")) -> Response:
     chosen = get_region(region) if region else None
@@ -150,6 +156,7 @@ def reflect(request: Request, region: str = "", db: Session = Depends(request_se
             "prompts": prompts_for_region(chosen.id) if chosen else [],
             "data": load_reflection_data(),
             "notes": service.list_reflection_notes(db),
+            "triage_taken": _triage_taken(db),
         },
     )
 
