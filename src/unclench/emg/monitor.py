@@ -54,7 +54,7 @@ class Frame:
                     "channel": ch,
                     "kind": ev.kind,
                     "onset_s": round(ev.onset_s, 3),
-                    "at_s": round(ev.at_sample / 1.0, 3),
+                    "at_sample": ev.at_sample,
                     "burst": ev.burst.to_dict() if ev.burst else None,
                 }
                 for ch, ev in self.events

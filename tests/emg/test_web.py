@@ -1,0 +1,104 @@
+"""/emg pages, JSON API and the live WebSocket (BrainFlow synthetic and playback boards), plus real Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from unclench.emg import dsp
+from unclench.emg.boards import write_playback_file
+from unclench.emg.simulate import simulate_emg
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_upload_analysis_page_plot_and_burst_to_diary(client: TestClient) -> None:
+    assert client.get("/emg").status_code == 200
+    with (DATA / "emg_bursts.csv").open("rb") as fh:
+        r = client.post(
+            "/emg/upload",
+            files={"file": ("emg_bursts.csv", fh, "text/csv")},
+            data={"region": "upper_arm", "side": "left"},
+            follow_redirects=False,
+        )
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200 and page.text.count("Add to diary") == 9
+    rec_id = r.headers["location"].rsplit("/", 1)[-1]
+    png = client.get(f"/emg/{rec_id}/plot.png")
+    assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
+    data = client.get(f"/api/emg/recordings/{rec_id}").json()
+    assert data["channels"][0]["burst_count"] == 9 and data["channels"][0]["region"] == "upper_arm"
+    burst_id = data["channels"][0]["bursts"][0]["id"]
+    made = client.post(f"/emg/bursts/{burst_id}/episode", data={"kind": "spasm"}, follow_redirects=False)
+    assert made.status_code == 303 and "episode=" in made.headers["location"]
+    again = client.post(f"/api/emg/bursts/{burst_id}/episode").json()
+    assert made.headers["location"].split("episode=")[1].startswith(again["episode_id"])
+    episodes = client.get("/api/episodes").json() if client.get("/api/episodes").status_code == 200 else None
+    if episodes is not None:
+        assert len(episodes if isinstance(episodes, list) else episodes.get("items", [])) == 1
+
+
+def test_bad_upload_is_422_and_writes_nothing(client: TestClient, app_env: Path) -> None:
+    r = client.post("/emg/upload", files={"file": ("x.csv", b"a\n1\n2\n", "text/csv")})
+    assert r.status_code == 422 and "sample rate is missing" in r.text
+    assert client.get("/api/emg/recordings").json() == []
+    assert not any((app_env / "emg").glob("*.csv")) if (app_env / "emg").exists() else True
+    assert client.get("/api/emg/recordings/nope").status_code == 404
+
+
+def test_websocket_unknown_board_is_a_clear_error(client: TestClient) -> None:
+    with client.websocket_connect("/emg/ws/live?board=brainwave9000") as ws:
+        assert "unknown board" in ws.receive_json()["error"]
+
+
+def test_websocket_playback_marks_bursts_and_saves(client: TestClient, tmp_path: Path) -> None:
+    sim = simulate_emg(10, 1000, seed=41, first_burst_after_s=4.0, burst_rate_per_min=24, motion_per_min=0)
+    path = write_playback_file(tmp_path / "pb.csv", sim.signal)
+    url = f"/emg/ws/live?board=playback&master_board=callibri_emg&file={path}&calibration=3&minutes=0.16"
+    finals: list[dict[str, Any]] = []
+    with client.websocket_connect(url) as ws:
+        assert ws.receive_json()["fs"] == 1000.0
+        while True:
+            msg = ws.receive_json()
+            if "events" in msg:
+                finals += [e["burst"] for e in msg["events"] if e["kind"] == "burst_final"]
+                if msg["elapsed_s"] > 9.3:
+                    ws.send_json({"stop": True, "save": True})
+            if "saved" in msg or "done" in msg:
+                break
+    assert "saved" in msg
+    truth = sim.onsets[sim.bursts[:, 1] < 9.0]
+    f1, _, _ = dsp.onset_f1([b["onset_s"] for b in finals], truth)
+    assert f1 >= 0.9
+    rec = client.get(f"/api/emg/recordings/{msg['saved']}").json()
+    assert rec["source"] == "live:playback" and rec["duration_s"] > 8
+
+
+@pytest.mark.xdist_group("browser")
+def test_live_page_in_chromium(page: Any, screenshot_dir: Path) -> None:
+    page.goto("/emg/live")
+    page.fill("input[name=calibration]", "2")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function(
+        "window.emgStats && window.emgStats.phase === 'live' && window.emgStats.frames > 150", timeout=20000
+    )
+    stats = page.evaluate(
+        "({gauge: emgStats.gauge, transport: emgStats.transport.slice().sort((a,b)=>a-b)[Math.floor(emgStats.transport.length/2)],"
+        " draw: emgStats.draw.slice().sort((a,b)=>a-b)[Math.floor(emgStats.draw.length/2)],"
+        " proc: emgStats.proc.slice().sort((a,b)=>a-b)[Math.floor(emgStats.proc.length/2)]})"
+    )
+    print(f"\nlive page latency parts (median): {stats}")
+    assert stats["gauge"] is not None and stats["gauge"] > 0
+    assert stats["transport"] < 100 and stats["draw"] < 50
+    assert page.locator("#emg-value").inner_text() != "—"
+    page.screenshot(path=str(screenshot_dir / "emg-live.png"), full_page=True)
+    page.get_by_role("button", name="Stop and save").click()
+    page.wait_for_selector("#emg-status a", timeout=15000)
+    page.locator("#emg-status a").click()
+    page.wait_for_url("**/emg/*")
+    assert "resting tone" in page.content()
+    page.screenshot(path=str(screenshot_dir / "emg-recording.png"), full_page=True)
