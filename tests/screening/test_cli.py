@@ -79,3 +79,19 @@ def test_every_command_has_an_example_in_help() -> None:
             result = runner.invoke(app, [*args, name, "--help"])
             assert result.exit_code == 0
             assert "Example: unclench" in result.output, name
+
+
+def test_flag_an_episode_brings_the_triage_back(app_env: Path) -> None:
+    logged = runner.invoke(app, ["log", "calf:left", "--kind", "cramp", "--intensity", "7"])
+    assert logged.exit_code == 0, logged.output
+    from unclench.core.db import session_scope
+    from unclench.diary.service import list_episodes
+
+    with session_scope() as db:
+        episode_id = list_episodes(db)[0].id
+    flagged = runner.invoke(app, ["screen", "flag", episode_id, "--feature", "swollen_calf"])
+    assert flagged.exit_code == 0 and "One swollen calf" in flagged.output
+    assert "take the safety check again" in runner.invoke(app, ["screen", "status"]).output
+    bad = runner.invoke(app, ["screen", "flag", episode_id, "--feature", "glowing"])
+    assert bad.exit_code == 2
+    assert runner.invoke(app, ["screen", "flag", "nope", "--feature", "weakness"]).exit_code == 2
