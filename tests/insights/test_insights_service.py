@@ -28,7 +28,10 @@ def test_planted_factor_is_found_through_the_diary_services(db: Session, seeded:
     assert top.sentence.startswith("On days after a day with “late screen” you logged")
     # Sleep never varies in this diary: it says so instead of crashing.
     assert any("same value (7 h)" in m.sentence for m in result.triggers.missing)
-    assert any("listening log" in n for n in result.practice.notes)
+    practice = result.practice
+    assert any("listening log" in n for n in practice.notes) or (
+        practice.weeks is not None and practice.weeks.sentence.startswith("Not enough weeks")
+    )
     cramps = service.compute_insights(db, kind="cramp")
     assert cramps.data.noun == "cramps" and cramps.triggers.episodes < result.triggers.episodes
 
@@ -113,3 +116,57 @@ def test_plain_rows_reader_gives_the_same_insights(db: Session, seeded: date, mo
     assert calls
     assert [f.sentence for f in fast.triggers.findings] == [f.sentence for f in slow.triggers.findings]
     assert fast.data.medications == slow.data.medications == {"ibuprofen": seeded + timedelta(days=45)}
+
+
+def test_practice_effect_reads_listens_and_emg_through_the_other_domains(
+    db: Session, seeded: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listens (with technique and tension ratings) and EMG resting tone, as the sessions/emg services give them."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    start = datetime.combine(seeded, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    listens = []
+    for day in range(0, 84):
+        if (day // 7) % 2 == 0 and day % 7 in (0, 2, 4):  # every other week: three sessions
+            technique = "pmr" if len(listens) % 2 == 0 else "body_scan"
+            after = 2 if technique == "pmr" else 5
+            session = SimpleNamespace(options={"technique": technique})
+            listens.append(
+                SimpleNamespace(
+                    started_at=start + timedelta(days=day),
+                    heard_s=900.0,
+                    tension_before=7,
+                    tension_after=after,
+                    session=session,
+                )
+            )
+    listens.append(
+        SimpleNamespace(started_at=start, heard_s=10.0, tension_before=None, tension_after=None, session=None)
+    )
+    channel = SimpleNamespace
+    recordings = [
+        SimpleNamespace(
+            recorded_at=start + timedelta(days=7 * i),
+            channels=[channel(resting_tone_uv=12.0 - i), channel(resting_tone_uv=None)],
+        )
+        for i in range(8)
+    ]
+    fakes = {
+        "sessions": SimpleNamespace(recent_listens=lambda db, limit: listens),
+        "emg": SimpleNamespace(list_recordings=lambda db, limit: recordings),
+    }
+    real = service.domain_module
+    monkeypatch.setattr(
+        service,
+        "domain_module",
+        lambda domain, name: fakes[domain] if domain in fakes and name == "service" else real(domain, name),
+    )
+    practice = service.compute_insights(db).practice
+    assert practice.notes == []
+    assert practice.weeks is not None and practice.weeks.weeks_regular >= 4 and practice.weeks.weeks_without >= 4
+    assert practice.weeks.ratio is not None
+    assert [t.technique for t in practice.techniques] == ["pmr", "body_scan"]
+    assert practice.techniques[0].mean_drop == 5
+    assert practice.tone is not None and practice.tone.slope_per_week is not None
+    assert abs(practice.tone.slope_per_week + 1.0) < 1e-6

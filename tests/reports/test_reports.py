@@ -117,13 +117,16 @@ def test_fhir_bundle_is_valid_and_carries_every_episode(db: Session, small_diary
     responses = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
     assert len(responses) == 1 and responses[0]["questionnaire"].endswith("/pss10")
     assert responses[0]["item"][-1]["answer"][0]["valueInteger"] == 23  # items 4, 5, 7, 8 reversed
-    assert any("sessions" in m for m in missing)
+    patient = bundle["entry"][0]
+    assert patient["resource"]["resourceType"] == "Patient"
+    assert all(e["resource"]["subject"]["reference"] == patient["fullUrl"] for e in bundle["entry"][1:])
+    assert missing == [] or any("sessions" in m for m in missing)
     broken = json.loads(json.dumps(bundle))
-    del broken["entry"][0]["resource"]["code"]  # Observation.code is required
+    del broken["entry"][1]["resource"]["code"]  # Observation.code is required
     with pytest.raises(ValidationError):
         fhir.validate_bundle(broken)
     broken = json.loads(json.dumps(bundle))
-    broken["entry"][0]["resource"]["effectivePeriod"]["start"] = "yesterday"
+    broken["entry"][1]["resource"]["effectivePeriod"]["start"] = "yesterday"
     with pytest.raises(ValidationError):
         fhir.validate_bundle(broken)
 
@@ -155,9 +158,29 @@ def test_report_cli(app_env: Path, db: Session, small_diary: date, tmp_path: Pat
     bundle = tmp_path / "bundle.json"
     result = runner.invoke(app, ["report", "--fhir", str(bundle), "--kind", "cramp"])
     assert result.exit_code == 0, result.output
-    kinds = {e["resource"]["code"]["coding"][0]["code"] for e in json.loads(bundle.read_text())["entry"][:-1]}
-    assert kinds <= {"cramp", "pss10"}
+    entries = [e["resource"] for e in json.loads(bundle.read_text())["entry"]]
+    kinds = {r["code"]["coding"][0]["code"] for r in entries if r["resourceType"] == "Observation"}
+    assert kinds == {"cramp"}
     both = runner.invoke(app, ["report", "--pdf", str(pdf), "--fhir", str(bundle)])
     assert both.exit_code == 2 and "exactly one" in both.output
     nowhere = runner.invoke(app, ["report", "--pdf", str(tmp_path / "missing" / "r.pdf")])
     assert nowhere.exit_code == 2 and "does not exist" in " ".join(nowhere.output.split())
+
+
+def test_listens_become_valid_procedures() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    listen = SimpleNamespace(
+        id="b" * 32,
+        started_at=datetime(2026, 3, 1, 20, tzinfo=UTC),
+        finished_at=None,
+        heard_s=900.0,
+        tension_before=7,
+        tension_after=3,
+        session=SimpleNamespace(options={"technique": "body_scan"}),
+    )
+    procedure = fhir.listen_procedure(listen, "urn:uuid:00000000-0000-4000-8000-000000000001")
+    assert procedure["performedPeriod"] == {"start": "2026-03-01T20:00:00Z", "end": "2026-03-01T20:15:00Z"}
+    assert "before: 7, after: 3" in procedure["note"][0]["text"]
+    fhir.validate_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": procedure}]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -247,31 +248,79 @@ class Insights:
         }
 
 
-def _call_optional(domain: str, name: str, db: Session, **kwargs: Any) -> Any:
-    """Call `unclench.<domain>.service.<name>(db, **kwargs)` if that domain offers it, else None."""
-    function = getattr(domain_module(domain, "service"), name, None)
-    if function is None:
+@dataclass(frozen=True)
+class ListenRecord:
+    """What the practice analysis needs from one listening: when, which technique, tension before/after."""
+
+    listened_at: datetime
+    technique: str
+    tension_before: float | None
+    tension_after: float | None
+
+
+@dataclass(frozen=True)
+class ToneRecord:
+    recorded_at: datetime
+    resting_uv: float
+
+
+MIN_LISTEN_S = 60
+
+
+def listening_records(db: Session, start: datetime, end: datetime) -> list[ListenRecord] | None:
+    """Listens in [start, end) from the sessions domain, or None when it offers no listening log.
+
+    Uses ``sessions.service.recent_listens`` (Listen rows: started_at, heard_s, tension_before/after and
+    the session's options["technique"]); listens shorter than a minute do not count.
+    """
+    recent = getattr(domain_module("sessions", "service"), "recent_listens", None)
+    if recent is None:
         return None
-    return function(db, **kwargs)
+    out = []
+    for listen in recent(db, limit=100_000):
+        started = getattr(listen, "started_at", None)
+        if started is None or not start <= started < end or (getattr(listen, "heard_s", 0) or 0) < MIN_LISTEN_S:
+            continue
+        session = getattr(listen, "session", None)
+        options = getattr(session, "options", None) or {}
+        technique = str(options.get("technique", "session")) if isinstance(options, dict) else "session"
+        out.append(
+            ListenRecord(
+                started, technique, getattr(listen, "tension_before", None), getattr(listen, "tension_after", None)
+            )
+        )
+    return out
+
+
+def tone_records(db: Session) -> list[ToneRecord] | None:
+    """Resting tone per EMG recording (mean over its channels, µV RMS), or None without the EMG domain."""
+    recordings = getattr(domain_module("emg", "service"), "list_recordings", None)
+    if recordings is None:
+        return None
+    out = []
+    for recording in recordings(db, limit=100_000):
+        tones = [c.resting_tone_uv for c in getattr(recording, "channels", []) if c.resting_tone_uv is not None]
+        if tones:
+            out.append(ToneRecord(recording.recorded_at, statistics.fmean(tones)))
+    return out
 
 
 def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practice:
-    """Practice effect from the sessions' listening log and EMG summaries, where those domains offer them.
-
-    Expected (optional) providers: ``sessions.service.listening_log(db, start=, end=)`` returning items with
-    ``listened_at`` (datetime), ``technique`` (str), ``tension_before``/``tension_after`` (0–10 or None), and
-    ``emg.service.resting_tone_history(db)`` returning items with ``recorded_at`` and ``resting_uv``.
-    """
+    """Practice effect from the sessions' listening log and the EMG summaries, where those domains exist."""
     notes: list[str] = []
     start_at, _ = diary.day_bounds(data.first, data.first)
     _, end_at = diary.day_bounds(data.last, data.last)
-    log = _call_optional("sessions", "listening_log", db, start=start_at, end=end_at)
     weeks = None
     techniques: list[TechniqueChange] = []
+    try:
+        log = listening_records(db, start_at, end_at)
+    except (AttributeError, TypeError):  # the sessions domain changed shape: say so, do not break insights
+        log = None
     if log is None:
-        notes.append("The listening log is not available yet, so practice cannot be compared.")
+        notes.append("The listening log is not available, so practice cannot be compared.")
     else:
-        listened = [diary_day(item.listened_at, get_settings().timezone, data.day_starts_at) for item in log]
+        tz = get_settings().timezone
+        listened = [diary_day(item.listened_at, tz, data.day_starts_at) for item in log]
         intensity_sums = (table[COUNT] * table["mean_intensity"].fillna(0)).to_numpy()
         weeks = weekly_practice_effect(
             [d.date() for d in table.index],
@@ -286,11 +335,15 @@ def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practi
             if item.tension_before is not None and item.tension_after is not None
         ]
         techniques = tension_change_by_technique(ratings)
-    history = _call_optional("emg", "resting_tone_history", db)
+    try:
+        history = tone_records(db)
+    except (AttributeError, TypeError):
+        history = None
     tone = None
     if history is None:
-        notes.append("No EMG summaries are available, so there is no resting-tone trend.")
+        notes.append("EMG summaries are not available, so there is no resting-tone trend.")
     else:
+        history = [h for h in history if start_at <= h.recorded_at < end_at]
         tone = resting_tone_trend([h.recorded_at for h in history], [h.resting_uv for h in history])
     return Practice(weeks, techniques, tone, notes)
 

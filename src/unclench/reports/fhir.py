@@ -1,4 +1,4 @@
-"""FHIR R4 export: a collection Bundle with episodes as Observations and questionnaires as QuestionnaireResponses.
+"""FHIR R4 export: a Bundle with episodes as Observations, questionnaires as QuestionnaireResponses, listens as Procedures.
 
 Episodes follow the shape of the HL7 Symptoms guide where it fits: a patient-reported ("survey") Observation
 whose code is the kind of symptom, ``bodySite`` coded with the body-region id (the side in the text), and
@@ -9,6 +9,7 @@ The Bundle is validated with ``fhir.resources`` (its R4B models, which match R4 
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,7 @@ def _region_text(region_id: str, side: str) -> tuple[str, str]:
     return label, f"{label}, {side}" if side and side != "centre" else label
 
 
-def episode_observation(episode: Any) -> dict[str, Any]:
+def episode_observation(episode: Any, subject: str | None = None) -> dict[str, Any]:
     """One diary episode as a FHIR Observation (dict)."""
     kind_label = KIND_LABELS.get(episode.kind, episode.kind)
     observation: dict[str, Any] = {
@@ -56,6 +57,7 @@ def episode_observation(episode: Any) -> dict[str, Any]:
             "text": f"{kind_label} (self-reported)",
         },
         "issued": _instant(episode.created_at),
+        **({"subject": {"reference": subject}} if subject else {}),
         "component": [
             {
                 "code": {
@@ -97,7 +99,7 @@ def episode_observation(episode: Any) -> dict[str, Any]:
     return observation
 
 
-def questionnaire_response(response: Any) -> dict[str, Any]:
+def questionnaire_response(response: Any, subject: str | None = None) -> dict[str, Any]:
     """A stored PSS-10 / PHQ-4 answer set as a FHIR QuestionnaireResponse (dict)."""
     items: list[dict[str, Any]] = [
         {"linkId": str(i), "answer": [{"valueInteger": int(answer)}]}
@@ -111,8 +113,33 @@ def questionnaire_response(response: Any) -> dict[str, Any]:
         "questionnaire": f"{BASE}/Questionnaire/{response.instrument}",
         "status": "completed",
         "authored": _instant(response.taken_at),
+        **({"subject": {"reference": subject}} if subject else {}),
         "item": items,
     }
+
+
+def listen_procedure(listen: Any, subject: str) -> dict[str, Any]:
+    """One listened relaxation session as a FHIR Procedure (dict), tension before/after in the notes."""
+    session = getattr(listen, "session", None)
+    options = getattr(session, "options", None) or {}
+    technique = str(options.get("technique", "relaxation")) if isinstance(options, dict) else "relaxation"
+    end = listen.finished_at or listen.started_at + timedelta(seconds=float(listen.heard_s or 0))
+    procedure: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": listen.id,
+        "status": "completed",
+        "subject": {"reference": subject},
+        "code": {
+            "coding": [{"system": f"{BASE}/CodeSystem/relaxation-technique", "code": technique}],
+            "text": f"Self-guided relaxation audio session ({technique.replace('_', ' ')})",
+        },
+        "performedPeriod": {"start": _instant(listen.started_at), "end": _instant(max(end, listen.started_at))},
+    }
+    notes = [f"Listened for {round(float(listen.heard_s or 0) / 60)} min."]
+    if listen.tension_before is not None or listen.tension_after is not None:
+        notes.append(f"Tension (0–10) before: {listen.tension_before}, after: {listen.tension_after} (self-rated).")
+    procedure["note"] = [{"text": " ".join(notes)}]
+    return procedure
 
 
 def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], list[str]]:
@@ -120,8 +147,20 @@ def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], li
     options = options.checked()
     start, _ = diary.day_bounds(options.first, options.first)
     _, end = diary.day_bounds(options.last, options.last)
-    resources: list[dict[str, Any]] = [
-        episode_observation(e) for e in reversed(diary.list_episodes(db, start=start, end=end, kind=options.kind))
+    patient_id = uuid.uuid4().hex
+    subject = f"urn:uuid:{_uuid(patient_id)}"
+    patient = {
+        "resourceType": "Patient",
+        "id": patient_id,
+        "text": {
+            "status": "generated",
+            "div": '<div xmlns="http://www.w3.org/1999/xhtml">The person who kept this diary (no identifying details exported).</div>',
+        },
+    }
+    resources: list[dict[str, Any]] = [patient]
+    resources += [
+        episode_observation(e, subject)
+        for e in reversed(diary.list_episodes(db, start=start, end=end, kind=options.kind))
     ]
     missing: list[str] = []
     history = getattr(domain_module("stress", "service"), "questionnaire_history", None)
@@ -133,10 +172,16 @@ def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], li
                 rows = history(db, instrument)
             except UserInputError:
                 continue
-            resources += [questionnaire_response(r) for r in rows if start <= r.taken_at < end]
-    listening = getattr(domain_module("sessions", "service"), "listening_log", None)
+            resources += [questionnaire_response(r, subject) for r in rows if start <= r.taken_at < end]
+    listening = getattr(domain_module("sessions", "service"), "recent_listens", None)
     if listening is None:
-        missing.append("relaxation sessions (no listening log is available yet)")
+        missing.append("relaxation sessions (the sessions domain is not available)")
+    else:
+        try:
+            listens = reversed(listening(db, limit=100_000))
+            resources += [listen_procedure(x, subject) for x in listens if start <= x.started_at < end]
+        except AttributeError:  # the listening log changed shape: leave sessions out rather than fail the export
+            missing.append("relaxation sessions (the listening log could not be read)")
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
