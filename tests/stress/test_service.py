@@ -77,3 +77,16 @@ def test_reflection_notes_keep_the_prompt(db: Session) -> None:
     with pytest.raises(NotFoundError):
         service.delete_reflection_note(db, note.id)
     assert db.query(ReflectionNote).count() == 1
+
+
+def test_stress_notice_only_when_a_month_has_passed(db: Session) -> None:
+    assert service.stress_notices(db) == []  # never taken: the stress page invites, the home page stays quiet
+    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=datetime.now(UTC) - timedelta(days=3))
+    db.commit()
+    assert service.stress_notices(db) == []
+    service.delete_response(db, service.questionnaire_history(db, "pss10")[0].id)
+    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=datetime.now(UTC) - timedelta(days=31))
+    db.commit()
+    notices = service.stress_notices(db)
+    assert [n["kind"] for n in notices] == ["pss_due"] and "20 of 40" in notices[0]["text"]
+    assert notices[0]["level"] == "calm" and notices[0]["href"] == "/stress/pss"

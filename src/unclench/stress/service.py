@@ -2,6 +2,7 @@
 
 Public for other domains:
 - `pss_history(db)` — PSS-10 totals over time (insights, reports).
+- `stress_notices(db)` — gentle reminders for the home page (same shape as screening's safety_notices).
 """
 
 from __future__ import annotations
@@ -91,6 +92,23 @@ def pss_due(db: Session, *, now: datetime | None = None) -> bool:
         return True
     repeat = timedelta(days=int(load_instrument("pss10")["repeat_days"]))
     return (now or utcnow()) - history[-1].taken_at >= repeat
+
+
+def stress_notices(db: Session) -> list[dict[str, Any]]:
+    """Calm reminders for the home page: the monthly PSS-10 is due (only once it has been taken before)."""
+    history = questionnaire_history(db, "pss10")
+    if history and pss_due(db):
+        return [
+            {
+                "kind": "pss_due",
+                "level": "calm",
+                "text": f"It is a month since your last stress questionnaire ({history[-1].total} of 40). "
+                "Two minutes to see how things have moved?",
+                "href": "/stress/pss",
+                "link_text": "Take the PSS-10",
+            }
+        ]
+    return []
 
 
 # ---------------------------------------------------------------- stressor inventory
