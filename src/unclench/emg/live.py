@@ -90,13 +90,10 @@ class LiveChannel:
         self._bp_zi = np.zeros((self._bp.shape[0], 2))
         self._notch = spec.notch if spec.notch_hz else None
         self._notch_zi = np.zeros((self._notch.shape[0], 2)) if self._notch is not None else None
-        self._tail = np.zeros(0)  # last (w − 1) filtered samples
-        # motion-artefact check, causal: 4–15 Hz vs 20 Hz+ power over the same trailing window
+        self._tail = np.zeros((2, 0))  # last (w − 1) cleaned and motion-band samples
+        # motion-artefact check, causal: 4–15 Hz vs cleaned (muscle) power over the same trailing window
         self._mlow = sps.butter(2, [4.0, 15.0], btype="bandpass", fs=self.fs, output="sos")
-        self._mhigh = sps.butter(2, 20.0, btype="highpass", fs=self.fs, output="sos")
         self._mlow_zi = np.zeros((self._mlow.shape[0], 2))
-        self._mhigh_zi = np.zeros((self._mhigh.shape[0], 2))
-        self._mtail = np.zeros((2, 0))
         self.motion_reference_uv: float | None = None
         self.motion_factor = 12.0
         self._hist_motion = np.zeros(0, dtype=bool)
@@ -143,7 +140,7 @@ class LiveChannel:
         live = cls(fs, spec, base, params=params, window_s=window_s, hop_s=hop_s, debounce_s=debounce_s)
         # carry the probe's filter state and position so the stream continues seamlessly
         live._bp_zi, live._notch_zi, live._tail = probe._bp_zi, probe._notch_zi, probe._tail
-        live._mlow_zi, live._mhigh_zi, live._mtail = probe._mlow_zi, probe._mhigh_zi, probe._mtail
+        live._mlow_zi = probe._mlow_zi
         live.motion_reference_uv = float(max(np.median(upd.low_rms[skip:]), 1e-9))
         live._n, live._k = probe._n, probe._k
         live._hist_start = probe._k
@@ -155,26 +152,22 @@ class LiveChannel:
         y, self._bp_zi = sps.sosfilt(self._bp, chunk, zi=self._bp_zi)
         if self._notch is not None:
             y, self._notch_zi = sps.sosfilt(self._notch, y, zi=self._notch_zi)
-        buf = np.concatenate([self._tail, y])
-        offset = self._n - self._tail.size  # global index of buf[0]
-        csum = np.concatenate([[0.0], np.cumsum(buf * buf)])
+        low, self._mlow_zi = sps.sosfilt(self._mlow, chunk, zi=self._mlow_zi)
+        # one buffer, one running sum: row 0 = cleaned (muscle), row 1 = 4–15 Hz (motion)
+        buf = np.concatenate([self._tail, np.vstack([y, low])], axis=1)
+        offset = self._n - self._tail.shape[1]  # global index of buf[:, 0]
+        csum = np.concatenate([np.zeros((2, 1)), np.cumsum(buf * buf, axis=1)], axis=1)
         first = -(-self._n // self.h) * self.h  # first hop position ≥ _n
         positions = np.arange(first, self._n + chunk.size, self.h)
         hi = positions + 1 - offset
         lo = np.maximum(hi - self.w, 0)
         count = np.minimum(positions + 1, self.w)  # truncated window at the very start
-        env = np.sqrt(np.maximum((csum[hi] - csum[lo]) / count, 0.0))
-        low, self._mlow_zi = sps.sosfilt(self._mlow, chunk, zi=self._mlow_zi)
-        high, self._mhigh_zi = sps.sosfilt(self._mhigh, chunk, zi=self._mhigh_zi)
-        mbuf = np.concatenate([self._mtail, np.vstack([low, high])], axis=1)
-        mcs = np.concatenate([np.zeros((2, 1)), np.cumsum(mbuf * mbuf, axis=1)], axis=1)
-        mrms = np.sqrt(np.maximum((mcs[:, hi] - mcs[:, lo]) / count, 0.0))
+        rms = np.sqrt(np.maximum((csum[:, hi] - csum[:, lo]) / count, 0.0))
         self._n += chunk.size
         self._k += positions.size
-        self._tail = buf[-(self.w - 1) :] if self.w > 1 else np.zeros(0)
-        self._mtail = mbuf[:, -(self.w - 1) :] if self.w > 1 else np.zeros((2, 0))
+        self._tail = buf[:, -(self.w - 1) :] if self.w > 1 else np.zeros((2, 0))
         times = (positions - self.w / 2) / self.fs
-        return LiveUpdate(np.asarray(times, dtype=np.float64), env, low_rms=mrms[0], high_rms=mrms[1])
+        return LiveUpdate(np.asarray(times, dtype=np.float64), rms[0], low_rms=rms[1], high_rms=rms[0])
 
     def push(self, chunk: npt.ArrayLike) -> LiveUpdate:
         """Feed new raw samples (µV); get the new envelope points and any burst events."""
