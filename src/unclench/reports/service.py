@@ -178,7 +178,7 @@ def build_report(db: Session, options: ReportOptions) -> Report:
             )
         ctx["kinds"] = rows
     if "medications" in options.sections:
-        ctx["medications"] = _medications(db, data.medications, data.first, ctx)
+        ctx["medications"] = _medications(db, data.medications, data.first, ctx, table, data.noun)
     if "safety" in options.sections:
         ctx["safety"] = _safety(db, ctx)
     if "stress" in options.sections:
@@ -197,14 +197,37 @@ def build_report(db: Session, options: ReportOptions) -> Report:
     return Report(options, datetime.now().astimezone(), ctx)
 
 
-def _medications(db: Session, first_days: dict[str, date], first: date, ctx: dict[str, Any]) -> list[dict[str, Any]]:
-    """Medicines from check-ins (with the first day noted) and the screening list, with known muscle effects."""
+def _before_after(table: Any, day: date, noun: str, window: int = 28) -> str:
+    """Episodes per week in up to `window` days before a medicine was first noted and after (within the period)."""
+    counts = table[COUNT]
+    started = np.datetime64(day)
+    index = table.index.to_numpy()
+    before = counts[(index < started) & (index >= started - np.timedelta64(window, "D"))]
+    after = counts[(index >= started) & (index < started + np.timedelta64(window, "D"))]
+    if len(before) < 7 or len(after) < 7:
+        return ""
+    rate_before = before.sum() / len(before) * 7
+    rate_after = after.sum() / len(after) * 7
+    return (
+        f"{rate_before:.1f} {noun} a week in the {len(before)} days before, "
+        f"{rate_after:.1f} in the {len(after)} days after"
+    )
+
+
+def _medications(
+    db: Session, first_days: dict[str, date], first: date, ctx: dict[str, Any], table: Any, noun: str
+) -> list[dict[str, Any]]:
+    """Medicines from check-ins (with the first day noted, and symptoms before/after) and the screening list,
+    each with any known muscle side effect."""
     rows: dict[str, dict[str, Any]] = {}
     for name, day in first_days.items():
         if day <= first:
             timing = "noted from the start of this period"
         else:
             timing = f"first noted on day {(day - first).days + 1} of this period"
+            change = _before_after(table, day, noun)
+            if change:
+                timing += f": {change}"
         rows[name.lower()] = {"name": name, "since": day, "timing": timing, "match": None}
     # The person's medicine list (screening) plus the names in this period's check-ins, each matched against
     # the screening knowledge base of muscle side effects (pure matcher, no second pass over all check-ins).
