@@ -145,3 +145,10 @@ def test_red_flags_on_deleted_or_unknown_episodes(db: Session) -> None:
     service.set_episode_red_flags(db, episode_id, [])
     db.commit()
     assert service.episode_red_flags(db, episode_id) == []
+
+
+def test_a_stored_answer_to_a_retired_question_is_ignored_on_reread(db: Session) -> None:
+    result, _ = service.record_triage(db, ["dvt"])
+    result.answers = ["dvt", "retired_question"]
+    db.commit()
+    assert service.outcome_of(result).level.id == "urgent"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from unclench.core.db import utcnow
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
-from unclench.screening.knowledge import load_medications, red_flag, source_dict
+from unclench.screening.knowledge import load_medications, load_triage, red_flag, source_dict
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
 from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
 from unclench.screening.triage import TriageOutcome, evaluate_triage, validate_features, validate_rule_ids
@@ -53,8 +53,12 @@ def triage_history(db: Session, *, limit: int = 20) -> list[TriageResult]:
 
 
 def outcome_of(result: TriageResult) -> TriageOutcome:
-    """Re-evaluate a stored triage with the current rule book (for showing reasons and sources again)."""
-    return evaluate_triage(result.answers)
+    """Re-evaluate a stored triage with the current rule book (for showing reasons and sources again).
+
+    Answers to questions that a later version of the rule book dropped are ignored.
+    """
+    known = {rule.id for rule in load_triage().rules}
+    return evaluate_triage([answer for answer in result.answers if answer in known])
 
 
 # ---------------------------------------------------------------- medicines
