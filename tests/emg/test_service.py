@@ -84,3 +84,21 @@ def test_edf_with_start_time_and_bad_files_write_nothing(db: Session, app_env: P
         service.import_file(db, path=DATA / "emg_bursts.csv", regions={"emg_mV": service.RegionChoice("elbowz")})
     assert sorted(p.name for p in (app_env / "emg").iterdir()) == before
     assert db.scalar(select(func.count()).select_from(EmgRecording)) == 1
+
+
+def test_recording_tied_to_a_session_listen(db: Session, app_env: Path) -> None:
+    from unclench.sessions.models import AudioSession, Listen
+
+    audio = AudioSession(title="Jaw release", options={}, status="ready", error="")
+    db.add(audio)
+    db.flush()
+    listen = Listen(session_id=audio.id)
+    db.add(listen)
+    db.flush()
+    with pytest.raises(UserInputError, match="no session listen"):
+        service.import_file(db, path=DATA / "emg_bursts.csv", listen_id="0" * 32)
+    rec = service.import_file(db, path=DATA / "emg_bursts.csv", listen_id=listen.id)
+    db.commit()
+    assert rec.listen_id == listen.id
+    service.tie_to_listen(db, recording_id=rec.id, listen_id=None)
+    assert rec.listen_id is None
