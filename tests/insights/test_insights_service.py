@@ -75,6 +75,10 @@ def test_insights_page_and_api(client: TestClient, db: Session, seeded: date) ->
     assert bad.status_code == 422 and "not a date" in bad.text
     assert client.put("/api/insights/day-start", params={"hour": 5}).json() == {"day_starts_at": 5}
     assert client.put("/api/insights/day-start", params={"hour": 20}).status_code == 422
+    page_bad = client.get("/insights", params={"first": "2026-13-01"})
+    assert page_bad.status_code == 422 and "not a date" in page_bad.text
+    assert client.post("/insights/day-start", data={"hour": "20"}).status_code == 422
+    assert service.get_day_start(db) == 5
     saved = client.post("/insights/day-start", data={"hour": "3"}, follow_redirects=False)
     assert saved.status_code == 303
     assert 'value="3"' in client.get("/insights").text
