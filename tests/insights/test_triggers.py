@@ -170,3 +170,19 @@ def test_report_serialises_to_plain_json_types() -> None:
     data = _analyse(diary).as_dict()
     assert isinstance(pd.Series(data["findings"]).iloc[0]["sentence"], str)
     assert data["days"] == 120
+
+
+def test_number_factors_also_get_a_per_unit_rate_ratio() -> None:
+    rng = np.random.default_rng(8)
+    first = date(2025, 1, 1)
+    n = 300
+    sleep = np.round(rng.uniform(4, 9, n), 1)
+    checkins = [CheckInRecord(first + timedelta(days=i), {"sleep_hours": float(sleep[i])}) for i in range(n)]
+    table = build_day_table([], checkins, first=first, last=first + timedelta(days=n - 1))
+    table["count"] = rng.poisson(2.0 * 0.8 ** (sleep - 6.5))
+    table["mean_intensity"] = np.where(table["count"] > 0, 5.0, np.nan)
+    report = analyse_triggers(table, [f for f in BUILTIN_FACTORS if f.key == "sleep_hours"])
+    night = next(f for f in report.findings if f.timing == "night before" and f.outcome == "rate")
+    assert night.per_unit.startswith("Per 1 h more sleep: 0.")
+    ratio = float(night.per_unit.split(": ")[1].split("×")[0])
+    assert 0.72 <= ratio <= 0.88

@@ -206,6 +206,8 @@ class Finding:
     model: str = ""
     warnings: list[str] = field(default_factory=list)
     opening: str = ""
+    per_unit: str = ""
+    """For number and scale factors: the rate ratio per one unit more (descriptive, not part of the FDR family)."""
 
     @property
     def estimable(self) -> bool:
@@ -229,6 +231,7 @@ class Finding:
             "q_value": self.q_value,
             "model": self.model,
             "warnings": list(self.warnings),
+            "per_unit": self.per_unit,
         }
 
 
@@ -549,6 +552,7 @@ def analyse_triggers(
                         p_value=rr.p_value,
                         model=rr.model,
                         opening=exposure.opening,
+                        per_unit=_per_unit(factor, _shifted(values, exposure.lag, exposure.average_nights), counts),
                         **base,  # type: ignore[arg-type]
                     )
                 )
@@ -593,6 +597,23 @@ def analyse_triggers(
             "does not necessarily cause them."
         )
     return TriggerReport(findings, missing, collinear, notes, days, total, fdr_level, len(findings))
+
+
+def _per_unit(factor: Factor, raw: np.ndarray, counts: np.ndarray) -> str:
+    """'Per 1 h more: 0.85× (0.78–0.93)' from the same count model on the factor's own values."""
+    if factor.kind == "yesno":
+        return ""
+    keep = ~np.isnan(raw)
+    x = raw[keep]
+    y = counts[keep]
+    if x.size < 2 * MIN_DAYS or np.ptp(x) == 0 or y.sum() == 0:
+        return ""
+    try:
+        rr = fit_rate_ratio(y, x)
+    except (ValueError, np.linalg.LinAlgError):
+        return ""
+    unit = f" {factor.unit}" if factor.unit else " point"
+    return f"Per 1{unit} more {factor.name}: {rr.ratio:.2f}× (likely range {rr.low:.2f}–{rr.high:.2f}×)"
 
 
 def _rank_key(finding: Finding) -> tuple[int, float, float]:
