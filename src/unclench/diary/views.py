@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.settings import get_settings
@@ -74,7 +74,7 @@ def _form_context(db: Session) -> dict[str, Any]:
 
 
 @pages.get("/")
-def home(request: Request, days: int = 30, db: Session = Depends(request_session)) -> Response:
+def home(request: Request, db: DbSession, days: int = 30) -> Response:
     today = _today()
     start, end = service.day_bounds(today, today)
     context = _form_context(db)
@@ -128,9 +128,7 @@ def _episode_form(
 
 
 @pages.get("/episodes/new")
-def new_episode(
-    request: Request, region: str = "", side: str = "", kind: str = "", db: Session = Depends(request_session)
-) -> Response:
+def new_episode(request: Request, db: DbSession, region: str = "", side: str = "", kind: str = "") -> Response:
     selected = [f"{region}:{side}"] if region else []
     values = {
         "regions": selected,
@@ -162,12 +160,12 @@ async def _save_episode(request: Request, db: Session, episode_id: str | None) -
 
 
 @pages.post("/episodes/new")
-async def create_episode(request: Request, db: Session = Depends(request_session)) -> Response:
+async def create_episode(request: Request, db: DbSession) -> Response:
     return await _save_episode(request, db, None)
 
 
 @pages.get("/episodes/{episode_id}/edit")
-def edit_episode(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+def edit_episode(request: Request, db: DbSession, episode_id: str) -> Response:
     episode = service.get_episode(db, episode_id)
     values = {
         "started_at": episode.started_at.astimezone(ZoneInfo(episode.timezone)).strftime("%Y-%m-%dT%H:%M"),
@@ -184,25 +182,25 @@ def edit_episode(request: Request, episode_id: str, db: Session = Depends(reques
 
 
 @pages.post("/episodes/{episode_id}/edit")
-async def update_episode(request: Request, episode_id: str, db: Session = Depends(request_session)) -> Response:
+async def update_episode(request: Request, db: DbSession, episode_id: str) -> Response:
     service.get_episode(db, episode_id)
     return await _save_episode(request, db, episode_id)
 
 
 @pages.post("/episodes/{episode_id}/delete")
-def delete_episode(episode_id: str, db: Session = Depends(request_session)) -> Response:
+def delete_episode(episode_id: str, db: DbSession) -> Response:
     service.delete_episode(db, episode_id)
     return RedirectResponse(f"/timeline?deleted={episode_id}", status_code=303)
 
 
 @pages.post("/episodes/{episode_id}/restore")
-def restore_episode(episode_id: str, db: Session = Depends(request_session)) -> Response:
+def restore_episode(episode_id: str, db: DbSession) -> Response:
     service.restore_episode(db, episode_id)
     return RedirectResponse(f"/timeline?saved={episode_id}", status_code=303)
 
 
 @pages.post("/episodes/{episode_id}/close")
-def close_episode(episode_id: str, db: Session = Depends(request_session)) -> Response:
+def close_episode(episode_id: str, db: DbSession) -> Response:
     service.close_episode(db, episode_id)
     return RedirectResponse("/", status_code=303)
 
@@ -218,12 +216,12 @@ def _filters(region: str, kind: str) -> tuple[str | None, str | None]:
 @pages.get("/timeline")
 def timeline(
     request: Request,
+    db: DbSession,
     region: str = "",
     kind: str = "",
     days: int = 30,
     saved: str = "",
     deleted: str = "",
-    db: Session = Depends(request_session),
 ) -> Response:
     region_id, kind_id = _filters(region, kind)
     days = max(1, min(days, 3650))
@@ -254,9 +252,7 @@ def timeline(
 
 
 @pages.get("/calendar")
-def calendar_page(
-    request: Request, month: str = "", region: str = "", kind: str = "", db: Session = Depends(request_session)
-) -> Response:
+def calendar_page(request: Request, db: DbSession, month: str = "", region: str = "", kind: str = "") -> Response:
     region_id, kind_id = _filters(region, kind)
     today = _today()
     try:
@@ -322,7 +318,7 @@ def _checkin_page(
 
 
 @pages.get("/checkin")
-def checkin_form(request: Request, day: str = "", saved: int = 0, db: Session = Depends(request_session)) -> Response:
+def checkin_form(request: Request, db: DbSession, day: str = "", saved: int = 0) -> Response:
     try:
         chosen = date.fromisoformat(day) if day else _today()
     except ValueError:
@@ -338,7 +334,7 @@ def checkin_form(request: Request, day: str = "", saved: int = 0, db: Session = 
 
 
 @pages.post("/checkin")
-async def save_checkin(request: Request, db: Session = Depends(request_session)) -> Response:
+async def save_checkin(request: Request, db: DbSession) -> Response:
     form = await request.form()
     fields = {key: str(value) for key, value in form.items()}
     data: dict[str, Any] = {"day": fields.get("day", "")}
@@ -372,7 +368,7 @@ async def save_checkin(request: Request, db: Session = Depends(request_session))
 
 
 @pages.post("/factors")
-async def add_factor(request: Request, db: Session = Depends(request_session)) -> Response:
+async def add_factor(request: Request, db: DbSession) -> Response:
     form = await request.form()
     fields = {key: str(value) for key, value in form.items()}
     try:
@@ -397,7 +393,7 @@ async def add_factor(request: Request, db: Session = Depends(request_session)) -
 
 
 @pages.post("/factors/{factor_id}/archive")
-def archive_factor(factor_id: str, db: Session = Depends(request_session)) -> Response:
+def archive_factor(factor_id: str, db: DbSession) -> Response:
     service.archive_factor(db, factor_id)
     return RedirectResponse("/checkin", status_code=303)
 
