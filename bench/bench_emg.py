@@ -27,13 +27,14 @@ from unclench.emg.stream import analyze_stream
 FS = 1000.0
 
 
-def _best_time(fn: object, repeats: int) -> float:
+def _times(fn: object, repeats: int) -> tuple[float, float]:
+    """(best, median) wall time of ``repeats`` runs: the best is the least disturbed by other load."""
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()  # type: ignore[operator]
         times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    return float(np.min(times)), float(np.median(times))
 
 
 def neurokit_onsets(x_mv: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
@@ -56,21 +57,24 @@ def bench_offline(duration_s: float, repeats: int) -> None:
         "NeuroKit2 emg_simulate": (nk_signal, nk_truth),
     }
     for name, (x, truth) in kinds.items():
-        ours = _best_time(lambda x=x: dsp.analyze(x, FS), repeats)
+        ours, ours_med = _times(lambda x=x: dsp.analyze(x, FS), repeats)
         result = dsp.analyze(x, FS)
         f1, prec, rec = dsp.onset_f1([b.onset_s for b in result.bursts], truth)
         nk_on, nk_time = neurokit_onsets(x / 1000.0, FS)
         nk_f1, nk_p, nk_r = dsp.onset_f1(nk_on, truth)
         print(f"[{name}] true bursts {len(truth)}")
         print(
-            f"  unclench: {ours * 1000:.1f} ms ({x.size / ours / 1e6:.1f} M samples/s), "
+            f"  unclench: best {ours * 1000:.1f} ms, median {ours_med * 1000:.1f} ms ({x.size / ours / 1e6:.1f} M samples/s), "
             f"onset F1 ±50 ms {f1:.3f} (P {prec:.3f} R {rec:.3f}), bursts {len(result.bursts)}"
         )
         print(
             f"  NeuroKit2 emg_process: {nk_time:.2f} s ({x.size / nk_time:,.0f} samples/s), "
             f"onset F1 ±50 ms {nk_f1:.3f} (P {nk_p:.3f} R {nk_r:.3f}), onsets {len(nk_on)}"
         )
-        print(f"  throughput ratio unclench/NeuroKit2: {nk_time / ours:,.0f}x")
+        print(
+            f"  throughput ratio unclench/NeuroKit2 (NeuroKit2 timed once): {nk_time / ours:,.0f}x with our best run, "
+            f"{nk_time / ours_med:,.0f}x with our median run"
+        )
 
     print("-- notch choice, onset F1 on the own generator (3 seeds × 10 min) --")
     sims = [simulate_emg(duration_s, FS, seed=s) for s in (201, 202, 203)]
@@ -90,9 +94,11 @@ def bench_live(duration_s: float) -> None:
     sim = simulate_emg(duration_s, FS, seed=301, first_burst_after_s=10.0)
     offline = dsp.analyze(sim.signal, FS, calibration_s=(0.5, 10.0))
     for chunk_s in (0.02, 0.05):
-        t0 = time.perf_counter()
-        live, events = run_live_on_array(sim.signal, FS, calibration_s=10.0, chunk_s=chunk_s)
-        elapsed = time.perf_counter() - t0
+        elapsed = float("inf")
+        for _ in range(3):  # best of three: the machine is shared
+            t0 = time.perf_counter()
+            live, events = run_live_on_array(sim.signal, FS, calibration_s=10.0, chunk_s=chunk_s)
+            elapsed = min(elapsed, time.perf_counter() - t0)
         confirmed = np.array([e.at_sample / FS for e in events if e.kind == "burst_confirmed"])
         lat = []
         for onset in sim.onsets:
@@ -217,7 +223,7 @@ def main() -> None:
         overnight_child(args.overnight_child)
         return
     duration = 120.0 if args.quick else 600.0
-    bench_offline(duration, repeats=3 if args.quick else 5)
+    bench_offline(duration, repeats=3 if args.quick else 7)
     bench_live(duration)
     bench_gauge_delay()
     if not args.skip_overnight:
