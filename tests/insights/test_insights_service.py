@@ -174,3 +174,13 @@ def test_practice_effect_reads_listens_and_emg_through_the_other_domains(
     assert practice.techniques[0].mean_drop == 5
     assert practice.tone is not None and practice.tone.slope_per_week is not None
     assert abs(practice.tone.slope_per_week + 1.0) < 1e-6
+
+
+def test_an_empty_diary_shows_pages_with_a_message(client: TestClient) -> None:
+    page = client.get("/insights")
+    assert page.status_code == 200
+    assert "Nothing can be compared yet" in page.text and "No episodes were logged" in page.text
+    assert client.get("/api/insights").json()["triggers"]["findings"] == []
+    preview = client.get("/reports/preview")
+    assert preview.status_code == 200 and "No episodes were logged in this period" in preview.text
+    assert client.get("/reports/report.pdf").content.startswith(b"%PDF")
