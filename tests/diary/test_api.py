@@ -116,3 +116,22 @@ def test_pages_render_and_filters_validate(client: TestClient) -> None:
     assert client.get("/timeline?region=nowhere").status_code == 422
     assert client.get("/calendar?month=2026-13").status_code == 422
     assert "/api/episodes" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_warning_signs_on_the_episode_form_lead_to_the_safety_check(client: TestClient) -> None:
+    response = client.post(
+        "/episodes/new",
+        data={"regions": "calf:left", "kind": "cramp", "intensity": "6", "red_flags": ["swollen_calf"]},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"].startswith("/safety/triage")
+    episode_id = client.get("/api/episodes").json()[0]["id"]
+    edit = client.get(f"/episodes/{episode_id}/edit")
+    assert 'value="swollen_calf" checked' in edit.text
+    home = client.get("/")
+    assert "safety check" in home.text.lower()
+    bad = client.post(
+        "/episodes/new", data={"regions": "calf:left", "kind": "cramp", "intensity": "6", "red_flags": ["purple_toes"]}
+    )
+    assert bad.status_code == 422
+    assert len(client.get("/api/episodes").json()) == 1  # the bad one was not half-written

@@ -21,6 +21,8 @@ from unclench.core.validation import parse_input
 from unclench.diary import service
 from unclench.diary.api import router as api_router
 from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn
+from unclench.screening import service as screening_service
+from unclench.screening.knowledge import load_red_flags
 
 pages = APIRouter(include_in_schema=False)
 
@@ -70,6 +72,7 @@ def _form_context(db: Session) -> dict[str, Any]:
         "recent": [(get_region(r), s, k) for r, s, k in recent],
         "timezone": get_settings().timezone,
         "region_labels": load_taxonomy().by_id(),
+        "red_flags": load_red_flags(),
     }
 
 
@@ -144,15 +147,20 @@ async def _save_episode(request: Request, db: Session, episode_id: str | None) -
     form = await request.form()
     fields = {key: str(value) for key, value in form.items()}
     regions = [str(v) for v in form.getlist("regions")]
+    flags = [str(v) for v in form.getlist("red_flags")]
     try:
         data = parse_input(EpisodeIn, _episode_data_from_form(fields, regions))
         episode = service.update_episode(db, episode_id, data) if episode_id else service.create_episode(db, data)
+        screening_service.set_episode_red_flags(db, episode.id, flags)
     except UserInputError as exc:
         db.rollback()
-        values = {**fields, "regions": regions, "ongoing": fields.get("ongoing") == "on"}
+        values = {**fields, "regions": regions, "red_flags": flags, "ongoing": fields.get("ongoing") == "on"}
         return _episode_form(
             request, db, values=values, errors=_errors_by_field(exc), episode_id=episode_id, status=422
         )
+    if flags:
+        # A warning sign was noticed: show the safety check straight away rather than a banner later.
+        return RedirectResponse(f"/safety/triage?episode={episode.id}", status_code=303)
     target = fields.get("next") or "/timeline"
     if not target.startswith("/"):
         target = "/timeline"
@@ -177,6 +185,7 @@ def edit_episode(request: Request, db: DbSession, episode_id: str) -> Response:
         "helped": episode.helped,
         "notes": episode.notes,
         "regions": [f"{r.region_id}:{r.side}" for r in episode.regions],
+        "red_flags": screening_service.episode_red_flags(db, episode_id),
     }
     return _episode_form(request, db, values=values, errors={}, episode_id=episode_id)
 
