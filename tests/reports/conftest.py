@@ -55,6 +55,8 @@ def seed_small_diary(db: Session, days: int = 60, seed: int = 5) -> date:
     screening = domain_module("screening", "service")
     if screening is not None:
         screening.add_medication(db, "salbutamol")
+        screening.record_triage(db, [], taken_at=datetime.now(UTC) - timedelta(days=3))
+        screening.record_all_clear(db, last - timedelta(days=2), "bloods normal")
     db.flush()
     return first
 

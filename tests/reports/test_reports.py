@@ -83,6 +83,12 @@ def test_report_contents_follow_the_chosen_sections(db: Session, small_diary: da
     assert " a week in the 20 days before, " in statin["timing"] and "in the 28 days after" in statin["timing"]
     if statin["match"] is not None:  # the screening knowledge base knows statins
         assert statin["match"]["effect"]
+    safety = full.context["safety"]
+    if safety is not None:  # the screening domain is there: its triage and all-clear reach the report
+        assert safety["triage"]["level"] == "self_care" and safety["triage"]["title"]
+        assert safety["all_clear"]["note"] == "bloods normal"
+        html = service.render_html(full)
+        assert safety["triage"]["title"] in html and "bloods normal" in html
 
 
 def test_bad_options_and_an_empty_period(db: Session, small_diary: date, tmp_path: Path) -> None:

@@ -268,7 +268,7 @@ def _safety(db: Session, ctx: dict[str, Any]) -> dict[str, Any] | None:
             try:
                 outcome = outcome_of(result)
                 title = outcome.level.title
-            except Exception:  # a rule book change must not break the report
+            except (UserInputError, KeyError, ValueError):  # a rule book change must not break the report
                 title = result.level
         out["triage"] = {"taken_at": result.taken_at, "level": result.level, "title": title, "reasons": reasons}
     all_clear = _optional("screening", "latest_all_clear")
@@ -297,7 +297,7 @@ def _stress(db: Session, table: Any, options: ReportOptions, ctx: dict[str, Any]
     for instrument, key in (("pss10", "pss"), ("phq4", "phq4")):
         try:
             rows = history(db, instrument)
-        except Exception:  # an instrument the stress domain does not ship
+        except UserInputError:  # an instrument the stress domain does not ship
             rows = []
         out[key] = [
             {"taken_at": r.taken_at, "total": r.total, "band": r.band}
