@@ -40,6 +40,7 @@ def test_weeks_with_regular_listening_show_the_planted_halving() -> None:
     assert result.high is not None and result.high < 1
     assert result.intensity_regular == 4 and result.intensity_without == 6
     assert "% fewer" in result.sentence and "spasms a week" in result.sentence
+    assert result.sentence.endswith("Mean intensity 4.0 in practice weeks against 6.0 (0–10).")
 
 
 def test_too_few_weeks_says_what_is_missing() -> None:

@@ -103,6 +103,8 @@ def weekly_practice_effect(
         f"against {_rate(none):.1f} in the {len(none)} weeks without: {change:.0f} % {direction} "
         f"(rate ratio {rr.ratio:.2f}; likely range {rr.low:.2f}–{rr.high:.2f}).{certain}"
     )
+    if i_reg is not None and i_none is not None:
+        sentence += f" Mean intensity {i_reg:.1f} in practice weeks against {i_none:.1f} (0–10)."
     return PracticeWeeks(
         len(reg), len(none), _rate(reg), _rate(none), rr.ratio, rr.low, rr.high, rr.p_value, i_reg, i_none, sentence
     )
