@@ -8,6 +8,7 @@ included), and of the PDF. Run: .venv/bin/python bench/bench_insights.py
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -150,4 +151,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    finally:
+        for folder in Path(tempfile.gettempdir()).glob("unclench-bench-*"):
+            if (folder / "bench.db").exists() and os.environ.get("UNCLENCH_DATA_DIR") == str(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+    sys.exit(code)
