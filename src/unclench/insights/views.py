@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
 from unclench.diary.schemas import KIND_LABELS
@@ -78,13 +78,13 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str) 
 
 @router.get("/insights", include_in_schema=False)
 def insights_page(
+    db: DbSession,
     request: Request,
     first: str = "",
     last: str = "",
     kind: str = "",
     factor: str = "",
     saved: int = 0,
-    db: Session = Depends(request_session),
 ) -> Response:
     context = page_context(db, first=first, last=last, kind=kind, factor=factor)
     context["saved"] = saved
@@ -92,22 +92,22 @@ def insights_page(
 
 
 @router.post("/insights/day-start", include_in_schema=False)
-def save_day_start(hour: int = Form(...), db: Session = Depends(request_session)) -> Response:
+def save_day_start(db: DbSession, hour: int = Form(...)) -> Response:
     service.set_day_start(db, hour)
     return RedirectResponse("/insights?saved=1", status_code=303)
 
 
 @router.get("/api/insights", tags=["insights"], summary="Which factors go with more episodes, and does practice help")
 def insights_api(
+    db: DbSession,
     first: str = "",
     last: str = "",
     kind: str = "",
-    db: Session = Depends(request_session),
 ) -> dict[str, Any]:
     start, end = service.parse_period(first, last)
     return service.compute_insights(db, first=start, last=end, kind=kind or None).as_dict()
 
 
 @router.put("/api/insights/day-start", tags=["insights"], summary="Set the hour (0–12) your diary day starts")
-def day_start_api(hour: int, db: Session = Depends(request_session)) -> dict[str, int]:
+def day_start_api(db: DbSession, hour: int) -> dict[str, int]:
     return {"day_starts_at": service.set_day_start(db, hour)}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session
 
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.core.templating import render
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports import fhir, service
@@ -48,11 +47,11 @@ def builder(
 
 @router.get("/reports/preview", include_in_schema=False)
 def preview(
+    db: DbSession,
     first: str = "",
     last: str = "",
     kind: str = "",
     sections: list[str] | None = Query(None),
-    db: Session = Depends(request_session),
 ) -> Response:
     report = service.build_report(db, _options(first, last, sections, kind))
     return HTMLResponse(service.render_html(report, preview=True))
@@ -60,11 +59,11 @@ def preview(
 
 @router.get("/reports/report.pdf", tags=["reports"], summary="The doctor's report as PDF")
 def pdf(
+    db: DbSession,
     first: str = "",
     last: str = "",
     kind: str = "",
     sections: list[str] | None = Query(None),
-    db: Session = Depends(request_session),
 ) -> Response:
     options = _options(first, last, sections, kind)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "pdf")}"'}
@@ -73,10 +72,10 @@ def pdf(
 
 @router.get("/reports/bundle.json", tags=["reports"], summary="FHIR R4 Bundle of the period")
 def fhir_export(
+    db: DbSession,
     first: str = "",
     last: str = "",
     kind: str = "",
-    db: Session = Depends(request_session),
 ) -> Response:
     options = _options(first, last, None, kind)
     bundle, _missing = fhir.fhir_bundle(db, options)
@@ -85,17 +84,17 @@ def fhir_export(
 
 
 @router.get("/reports/diary-csv.zip", tags=["reports"], summary="Everything in the diary as CSV files (zip)")
-def csv_export(db: Session = Depends(request_session)) -> Response:
+def csv_export(db: DbSession) -> Response:
     headers = {"Content-Disposition": 'attachment; filename="unclench-diary-csv.zip"'}
     return Response(service.export_csv_zip(db), media_type="application/zip", headers=headers)
 
 
 @router.get("/api/reports/fhir", tags=["reports"], summary="FHIR R4 Bundle of the period (JSON)")
 def fhir_api(
+    db: DbSession,
     first: str = "",
     last: str = "",
     kind: str = "",
-    db: Session = Depends(request_session),
 ) -> dict[str, Any]:
     bundle, _missing = fhir.fhir_bundle(db, _options(first, last, None, kind))
     return bundle
