@@ -141,3 +141,23 @@ def test_checkin_rejects_bad_factor_values_and_writes_nothing(db: Session) -> No
         parse_input(CheckInIn, {"day": date.today() + timedelta(days=5)})
     with pytest.raises(UserInputError, match="already track"):
         service.create_factor(db, parse_input(FactorIn, {"name": "Argument", "kind": "number"}))
+
+
+def test_checkin_values_gives_plain_rows_with_custom_factors(db: Session) -> None:
+    factor = service.create_factor(db, parse_input(FactorIn, {"name": "Cold", "kind": "yesno"}))
+    day = date.today() - timedelta(days=2)
+    service.upsert_checkin(
+        db,
+        parse_input(
+            CheckInIn,
+            {"day": day, "stress": 6, "sleep_hours": 5.5, "medications": ["salbutamol"], "factors": {"Cold": 1}},
+        ),
+    )
+    service.upsert_checkin(db, parse_input(CheckInIn, {"day": day + timedelta(days=1), "mood": 7}))
+    db.commit()
+    rows = service.checkin_values(db, start=day, end=day + timedelta(days=1))
+    assert [r[0] for r in rows] == [day, day + timedelta(days=1)]
+    assert rows[0][1]["stress"] == 6 and rows[0][1]["sleep_hours"] == 5.5 and rows[0][1][f"custom:{factor.id}"] == 1
+    assert rows[0][2] == ["salbutamol"]
+    assert rows[1][1]["mood"] == 7 and rows[1][1]["stress"] is None and f"custom:{factor.id}" not in rows[1][1]
+    assert service.checkin_values(db, start=day + timedelta(days=1)) == rows[1:]

@@ -268,6 +268,48 @@ def list_checkins(db: Session, *, start: date | None = None, end: date | None = 
     return list(db.scalars(query))
 
 
+NUMERIC_CHECKIN_FIELDS = (
+    "stress",
+    "sleep_hours",
+    "sleep_quality",
+    "caffeine_drinks",
+    "alcohol_units",
+    "exercise_minutes",
+    "sitting_hours",
+    "fluids_litres",
+    "mood",
+)
+
+
+def checkin_values(
+    db: Session, *, start: date | None = None, end: date | None = None
+) -> list[tuple[date, dict[str, float | None], list[str]]]:
+    """Check-ins as plain rows for statistics: (day, numeric fields and "custom:<factor id>" values, medicines).
+
+    Two flat selects instead of ORM objects, because insights read years of days at once.
+    """
+    columns = [getattr(CheckIn, name) for name in NUMERIC_CHECKIN_FIELDS]
+    query = select(CheckIn.id, CheckIn.day, CheckIn.medications, *columns).order_by(CheckIn.day)
+    values_query = select(CustomFactorValue.checkin_id, CustomFactorValue.factor_id, CustomFactorValue.value).join(
+        CheckIn
+    )
+    if start is not None:
+        query = query.where(CheckIn.day >= start)
+        values_query = values_query.where(CheckIn.day >= start)
+    if end is not None:
+        query = query.where(CheckIn.day <= end)
+        values_query = values_query.where(CheckIn.day <= end)
+    custom: dict[str, dict[str, float | None]] = {}
+    for checkin_id, factor_id, value in db.execute(values_query):
+        custom.setdefault(checkin_id, {})[f"custom:{factor_id}"] = value
+    rows = []
+    for checkin_id, day, medications, *numbers in db.execute(query):
+        values: dict[str, float | None] = dict(zip(NUMERIC_CHECKIN_FIELDS, numbers, strict=True))
+        values.update(custom.get(checkin_id, {}))
+        rows.append((day, values, list(medications or [])))
+    return rows
+
+
 def checkin_out(checkin: CheckIn) -> CheckInOut:
     out = CheckInOut.model_validate(checkin)
     out.factors = {value.factor.name: value.value for value in checkin.factor_values}

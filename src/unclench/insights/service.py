@@ -187,28 +187,13 @@ def load_diary(
 
 
 def _checkin_rows(db: Session, first: date | None, last: date) -> list[tuple[date, dict[str, float | None], list[str]]]:
-    """(day, factor values by column, medications) per check-in in [first, last], oldest first.
-
-    Uses the diary's plain-rows reader ``checkin_values(db, start=, end=)`` when it offers one (fast for
-    years of data); otherwise the check-in objects from ``list_checkins``.
-    """
-    fast = getattr(diary, "checkin_values", None)
-    if fast is not None:
-        rows: list[tuple[date, dict[str, float | None], list[str]]] = []
-        for day, given, medications in fast(db, start=first, end=last):
-            plain: dict[str, float | None] = {name: given.get(name) for name in BUILTIN_FIELDS}
-            for key, value in given.items():
-                if key.startswith(CUSTOM_PREFIX):
-                    plain[key] = value
-            rows.append((day, plain, list(medications)))
-        return rows
-    out: list[tuple[date, dict[str, float | None], list[str]]] = []
-    for checkin in diary.list_checkins(db, start=first, end=last):
-        values: dict[str, float | None] = {name: getattr(checkin, name) for name in BUILTIN_FIELDS}
-        for value in checkin.factor_values:
-            values[CUSTOM_PREFIX + value.factor_id] = value.value
-        out.append((checkin.day, values, list(checkin.medications)))
-    return out
+    """(day, factor values by column, medications) per check-in in [first, last], oldest first."""
+    rows: list[tuple[date, dict[str, float | None], list[str]]] = []
+    for day, given, medications in diary.checkin_values(db, start=first, end=last):
+        plain: dict[str, float | None] = {name: given.get(name) for name in BUILTIN_FIELDS}
+        plain.update({key: value for key, value in given.items() if key.startswith(CUSTOM_PREFIX)})
+        rows.append((day, plain, medications))
+    return rows
 
 
 # ---------------------------------------------------------------- insights
