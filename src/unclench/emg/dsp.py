@@ -27,6 +27,7 @@ BoolArray = npt.NDArray[np.bool_]
 MIN_FS_HZ = 100.0
 RECOMMENDED_FS_HZ = 1000.0
 MAINS_CANDIDATES_HZ = (50.0, 60.0)
+MAINS_PROBE_S = 60.0  # mains hum is looked for in the first minute (whole-file and streamed alike)
 NotchMode = Literal["causal", "zero_phase", "off"]
 
 
@@ -125,10 +126,10 @@ def detect_mains(
 ) -> float | None:
     """Return 50.0 or 60.0 when that mains fundamental stands ``ratio``× above its spectral neighbourhood, else None.
 
-    Uses at most the first 120 s of ``x`` so that streamed and whole-file analysis decide alike.
+    Uses at most the first 60 s (MAINS_PROBE_S) of ``x`` so that streamed and whole-file analysis decide alike.
     """
     fs = check_fs(fs)
-    arr = np.asarray(x, dtype=np.float64)[: int(120 * fs)]
+    arr = np.asarray(x, dtype=np.float64)[: int(MAINS_PROBE_S * fs)]
     if arr.size < fs * 2:
         return None
     psd = psd if psd is not None else _psd(arr, fs)
@@ -152,7 +153,7 @@ def notch_frequencies(
     psd: tuple[FloatArray, FloatArray] | None = None,
 ) -> list[float]:
     """The fundamental plus every harmonic inside the pass band that actually stands out (``ratio``× its floor)."""
-    arr = np.asarray(x, dtype=np.float64)[: int(120 * fs)]
+    arr = np.asarray(x, dtype=np.float64)[: int(MAINS_PROBE_S * fs)]
     top = min(high_hz, 0.45 * fs)
     ratios = mains_peak_ratios(arr, fs, mains_hz, max_hz=top, psd=psd)
     return [f for f, r in ratios.items() if f == mains_hz or r >= ratio]
@@ -205,11 +206,11 @@ def plan_clean(
     notch_q: float = 30.0,
     notch_mode: NotchMode = "causal",
 ) -> CleanSpec:
-    """Decide the cleaning filters for a signal (mains detection looks at the first 120 s only)."""
+    """Decide the cleaning filters for a signal (mains detection looks at the first 60 s (MAINS_PROBE_S) only)."""
     fs = check_fs(fs)
     low, high = band_edges(fs, low_hz, high_hz)
     mains_hz: float | None
-    head = np.asarray(x, dtype=np.float64)[: int(120 * fs)]
+    head = np.asarray(x, dtype=np.float64)[: int(MAINS_PROBE_S * fs)]
     psd = _psd(head, fs) if head.size >= 2 * fs else None
     if mains == "auto":
         mains_hz = detect_mains(head, fs, psd=psd)
@@ -226,15 +227,26 @@ def plan_clean(
 
 
 def apply_clean(x: npt.ArrayLike, spec: CleanSpec) -> FloatArray:
-    """Offline cleaning: zero-phase band-pass; the notch causal (default: it cannot smear onsets earlier) or zero-phase."""
+    """Offline cleaning: zero-phase band-pass; the notch causal (default: it cannot smear onsets earlier) or zero-phase.
+
+    The causal notch rides along in the band-pass's forward pass (one cascade, one pass over the
+    data; linear filters commute, so this equals notching after the zero-phase band-pass up to the
+    start-up transient). Edges are handled as in ``scipy.signal.sosfiltfilt`` (odd extension).
+    """
     arr = np.asarray(x, dtype=np.float64)
-    y = np.asarray(sps.sosfiltfilt(spec.bandpass, arr), dtype=np.float64)
-    if spec.notch_hz:
-        if spec.notch_mode == "zero_phase":
-            y = np.asarray(sps.sosfiltfilt(spec.notch, y), dtype=np.float64)
-        else:
-            y = np.asarray(sps.sosfilt(spec.notch, y), dtype=np.float64)
-    return y
+    bp = spec.bandpass
+    if not spec.notch_hz or spec.notch_mode == "off":
+        return np.asarray(sps.sosfiltfilt(bp, arr), dtype=np.float64)
+    if spec.notch_mode == "zero_phase":
+        y = np.asarray(sps.sosfiltfilt(bp, arr), dtype=np.float64)
+        return np.asarray(sps.sosfiltfilt(spec.notch, y), dtype=np.float64)
+    forward = np.vstack([bp, spec.notch])
+    padlen = min(arr.size - 1, 3 * (2 * bp.shape[0] + 1))
+    ext = np.concatenate([2 * arr[0] - arr[padlen:0:-1], arr, 2 * arr[-1] - arr[-2 : -padlen - 2 : -1]])
+    y, _ = sps.sosfilt(forward, ext, zi=sps.sosfilt_zi(forward) * ext[0])
+    rev = y[::-1]
+    z, _ = sps.sosfilt(bp, rev, zi=sps.sosfilt_zi(bp) * rev[0])
+    return np.ascontiguousarray(z[::-1][padlen : padlen + arr.size])
 
 
 def clean(x: npt.ArrayLike, fs: float, **kwargs: Any) -> tuple[FloatArray, CleanSpec]:

@@ -57,7 +57,7 @@ def analyze_stream(
     chunk = max(unit, (round(chunk_s * fs) // unit) * unit)
     margin = max(unit, math.ceil(margin_s * fs / unit) * unit)
 
-    head = read(0, min(n_samples, round(120 * fs)))
+    head = read(0, min(n_samples, round(dsp.MAINS_PROBE_S * fs)))
     _check_finite(head, 0, channel_names)
     specs = [dsp.plan_clean(head[c], fs, mains=mains, notch_mode=notch_mode) for c in range(n_ch)]
     envs: list[list[FloatArray]] = [[] for _ in range(n_ch)]
