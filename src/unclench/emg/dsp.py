@@ -649,6 +649,13 @@ def _crossing(env2: FloatArray, i0: int, i1: int, level2: float, rising: bool) -
     return i0 + j + float((a - level2) / (a - b)) if a != b else float(i0 + j)
 
 
+def _med(a: FloatArray) -> float:
+    """np.median for small 1-D arrays, without its per-call overhead (same value)."""
+    srt = np.sort(a)
+    m = srt.size // 2
+    return float(srt[m]) if srt.size % 2 else float(0.5 * (srt[m - 1] + srt[m]))
+
+
 def _refine(
     env: FloatArray, env2: FloatArray, a: int, b: int, base2: float, on: float, w: int, frac: float
 ) -> tuple[float, float]:
@@ -662,9 +669,9 @@ def _refine(
     c = a + int(above[0]) if above.size else a
     d = a + int(above[-1]) if above.size else b - 1
     n = env.size
-    lvl_on = float(np.median(env2[min(c + w, b - 1) : max(min(c + w + 5, b), min(c + w, b - 1) + 1)]))
+    lvl_on = _med(env2[min(c + w, b - 1) : max(min(c + w + 5, b), min(c + w, b - 1) + 1)])
     # the end level: the burst's median power, robust to slowly fading tails (filter ringing)
-    lvl_off = float(np.median(env2[c : d + 1]))
+    lvl_off = _med(env2[c : d + 1])
     lvl_on = max(lvl_on, on * on)
     lvl_off = max(lvl_off, on * on)
     start = _crossing(env2, max(0, min(a, c - w)), min(n - 1, c + w), base2 + frac * (lvl_on - base2), rising=True)
@@ -694,7 +701,7 @@ def detect_bursts_env(
     w = max(1, round(window_s * env_fs))
     for a, b in runs:
         seg = env[a:b]
-        if valid is not None and valid[a:b].mean() < 0.5:
+        if valid is not None and 2 * np.count_nonzero(valid[a:b]) < b - a:
             continue  # mostly flat line or motion artefact: left out
         if p.refine:
             start, stop = _refine(env, env2, a, b, base2, on, w, p.refine_fraction)
