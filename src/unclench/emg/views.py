@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import request_session, session_scope
+from unclench.core.db import DbSession, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
@@ -77,7 +76,7 @@ def recording_json(rec: EmgRecording, *, bursts: bool = False) -> dict[str, Any]
 
 
 @router.get("/emg", include_in_schema=False)
-def emg_home(request: Request, db: Session = Depends(request_session)) -> Response:
+def emg_home(request: Request, db: DbSession) -> Response:
     recs = service.list_recordings(db)
     return render(request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": {}})
 
@@ -85,12 +84,12 @@ def emg_home(request: Request, db: Session = Depends(request_session)) -> Respon
 @router.post("/emg/upload", include_in_schema=False)
 async def emg_upload(
     request: Request,
+    db: DbSession,
     file: UploadFile = File(...),
     fs: str = Form(""),
     unit: str = Form(""),
     region: str = Form(""),
     side: str = Form(""),
-    db: Session = Depends(request_session),
 ) -> Response:
     name = Path(file.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
@@ -132,7 +131,7 @@ def emg_live_page(request: Request) -> Response:
 
 
 @router.get("/emg/{recording_id}", include_in_schema=False)
-def emg_detail(request: Request, recording_id: str, db: Session = Depends(request_session)) -> Response:
+def emg_detail(request: Request, recording_id: str, db: DbSession) -> Response:
     rec = service.get_recording(db, recording_id=recording_id)
     return render(
         request,
@@ -142,7 +141,7 @@ def emg_detail(request: Request, recording_id: str, db: Session = Depends(reques
 
 
 @router.get("/emg/{recording_id}/plot.png", include_in_schema=False)
-def emg_plot(recording_id: str, db: Session = Depends(request_session)) -> Response:
+def emg_plot(recording_id: str, db: DbSession) -> Response:
     rec = service.get_recording(db, recording_id=recording_id)
     png = get_settings().artefact_dir("emg") / f"{rec.file_sha256}.png"
     if not png.exists():
@@ -153,15 +152,13 @@ def emg_plot(recording_id: str, db: Session = Depends(request_session)) -> Respo
 
 
 @router.post("/emg/channels/{channel_id}/region", include_in_schema=False)
-def emg_channel_region(
-    channel_id: int, region: str = Form(...), side: str = Form(""), db: Session = Depends(request_session)
-) -> Response:
+def emg_channel_region(channel_id: int, db: DbSession, region: str = Form(...), side: str = Form("")) -> Response:
     ch = service.set_channel_region(db, channel_id=channel_id, region=region, side=side or None)
     return RedirectResponse(f"/emg/{ch.recording_id}", status_code=303)
 
 
 @router.post("/emg/bursts/{burst_id}/episode", include_in_schema=False)
-def emg_burst_episode(burst_id: int, kind: str = Form("tension"), db: Session = Depends(request_session)) -> Response:
+def emg_burst_episode(burst_id: int, db: DbSession, kind: str = Form("tension")) -> Response:
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     from unclench.emg.models import EmgBurst
 
@@ -171,17 +168,17 @@ def emg_burst_episode(burst_id: int, kind: str = Form("tension"), db: Session = 
 
 
 @router.get("/api/emg/recordings")
-def api_recordings(db: Session = Depends(request_session)) -> list[dict[str, Any]]:
+def api_recordings(db: DbSession) -> list[dict[str, Any]]:
     return [recording_json(r) for r in service.list_recordings(db)]
 
 
 @router.get("/api/emg/recordings/{recording_id}")
-def api_recording(recording_id: str, db: Session = Depends(request_session)) -> dict[str, Any]:
+def api_recording(recording_id: str, db: DbSession) -> dict[str, Any]:
     return recording_json(service.get_recording(db, recording_id=recording_id), bursts=True)
 
 
 @router.post("/api/emg/bursts/{burst_id}/episode")
-def api_burst_episode(burst_id: int, kind: str = "tension", db: Session = Depends(request_session)) -> dict[str, Any]:
+def api_burst_episode(burst_id: int, db: DbSession, kind: str = "tension") -> dict[str, Any]:
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     return {"episode_id": episode.id}
 

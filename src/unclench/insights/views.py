@@ -78,13 +78,7 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str) 
 
 @router.get("/insights", include_in_schema=False)
 def insights_page(
-    db: DbSession,
-    request: Request,
-    first: str = "",
-    last: str = "",
-    kind: str = "",
-    factor: str = "",
-    saved: int = 0,
+    request: Request, db: DbSession, first: str = "", last: str = "", kind: str = "", factor: str = "", saved: int = 0
 ) -> Response:
     context = page_context(db, first=first, last=last, kind=kind, factor=factor)
     context["saved"] = saved
@@ -98,16 +92,11 @@ def save_day_start(db: DbSession, hour: int = Form(...)) -> Response:
 
 
 @router.get("/api/insights", tags=["insights"], summary="Which factors go with more episodes, and does practice help")
-def insights_api(
-    db: DbSession,
-    first: str = "",
-    last: str = "",
-    kind: str = "",
-) -> dict[str, Any]:
+def insights_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
     start, end = service.parse_period(first, last)
     return service.compute_insights(db, first=start, last=end, kind=kind or None).as_dict()
 
 
 @router.put("/api/insights/day-start", tags=["insights"], summary="Set the hour (0–12) your diary day starts")
-def day_start_api(db: DbSession, hour: int) -> dict[str, int]:
+def day_start_api(hour: int, db: DbSession) -> dict[str, int]:
     return {"day_starts_at": service.set_day_start(db, hour)}

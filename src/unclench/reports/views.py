@@ -47,11 +47,7 @@ def builder(
 
 @router.get("/reports/preview", include_in_schema=False)
 def preview(
-    db: DbSession,
-    first: str = "",
-    last: str = "",
-    kind: str = "",
-    sections: list[str] | None = Query(None),
+    db: DbSession, first: str = "", last: str = "", kind: str = "", sections: list[str] | None = Query(None)
 ) -> Response:
     report = service.build_report(db, _options(first, last, sections, kind))
     return HTMLResponse(service.render_html(report, preview=True))
@@ -59,11 +55,7 @@ def preview(
 
 @router.get("/reports/report.pdf", tags=["reports"], summary="The doctor's report as PDF")
 def pdf(
-    db: DbSession,
-    first: str = "",
-    last: str = "",
-    kind: str = "",
-    sections: list[str] | None = Query(None),
+    db: DbSession, first: str = "", last: str = "", kind: str = "", sections: list[str] | None = Query(None)
 ) -> Response:
     options = _options(first, last, sections, kind)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "pdf")}"'}
@@ -71,12 +63,7 @@ def pdf(
 
 
 @router.get("/reports/bundle.json", tags=["reports"], summary="FHIR R4 Bundle of the period")
-def fhir_export(
-    db: DbSession,
-    first: str = "",
-    last: str = "",
-    kind: str = "",
-) -> Response:
+def fhir_export(db: DbSession, first: str = "", last: str = "", kind: str = "") -> Response:
     options = _options(first, last, None, kind)
     bundle, _missing = fhir.fhir_bundle(db, options)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "fhir.json")}"'}
@@ -90,11 +77,6 @@ def csv_export(db: DbSession) -> Response:
 
 
 @router.get("/api/reports/fhir", tags=["reports"], summary="FHIR R4 Bundle of the period (JSON)")
-def fhir_api(
-    db: DbSession,
-    first: str = "",
-    last: str = "",
-    kind: str = "",
-) -> dict[str, Any]:
+def fhir_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
     bundle, _missing = fhir.fhir_bundle(db, _options(first, last, None, kind))
     return bundle

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Response
 
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.screening import service
 from unclench.screening.knowledge import load_physical_causes, load_red_flags, load_triage, source_dict
 from unclench.screening.meds import match_medication
@@ -47,13 +46,13 @@ def questions() -> list[dict[str, Any]]:
 
 
 @router.post("/triage", response_model=TriageOut, status_code=201, summary="Take the triage and store the result")
-def take_triage(data: TriageIn, db: Session = Depends(request_session, scope="function")) -> TriageOut:
+def take_triage(data: TriageIn, db: DbSession) -> TriageOut:
     result, outcome = service.record_triage(db, data.yes)
     return triage_out(outcome, result)
 
 
 @router.get("/triage/latest", response_model=TriageOut | None, summary="The most recent triage, re-read")
-def latest(db: Session = Depends(request_session, scope="function")) -> TriageOut | None:
+def latest(db: DbSession) -> TriageOut | None:
     result = service.latest_triage(db)
     return None if result is None else triage_out(service.outcome_of(result), result)
 
@@ -77,7 +76,7 @@ def check_medication(name: str = Query(..., max_length=120)) -> dict[str, object
 
 
 @router.get("/medications", summary="Your medicines (list and check-ins) matched to known muscle effects")
-def medications(db: Session = Depends(request_session, scope="function")) -> dict[str, Any]:
+def medications(db: DbSession) -> dict[str, Any]:
     return {
         "list": [{"id": m.id, "name": m.name, "note": m.note} for m in service.list_medications(db)],
         "matches": service.medication_matches(db),
@@ -85,24 +84,24 @@ def medications(db: Session = Depends(request_session, scope="function")) -> dic
 
 
 @router.post("/medications", status_code=201, summary="Add a medicine to your list")
-def add_medication(data: MedicationIn, db: Session = Depends(request_session, scope="function")) -> dict[str, object]:
+def add_medication(data: MedicationIn, db: DbSession) -> dict[str, object]:
     medication, match = service.add_medication(db, data.name, note=data.note, keep_unknown=data.keep_unknown)
     return {"id": medication.id, "name": medication.name, "note": medication.note, "match": match.as_dict()}
 
 
 @router.delete("/medications/{medication_id}", status_code=204, summary="Remove a medicine from your list")
-def remove_medication(medication_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
+def remove_medication(medication_id: str, db: DbSession) -> Response:
     service.remove_medication(db, medication_id)
     return Response(status_code=204)
 
 
 @router.post("/all-clear", response_model=AllClearOut, status_code=201, summary="Record a doctor's all clear")
-def all_clear(data: AllClearIn, db: Session = Depends(request_session, scope="function")) -> AllClearOut:
+def all_clear(data: AllClearIn, db: DbSession) -> AllClearOut:
     return AllClearOut.model_validate(service.record_all_clear(db, data.checked_on, data.note))
 
 
 @router.get("/all-clear", response_model=AllClearOut | None, summary="The most recent all clear")
-def latest_all_clear(db: Session = Depends(request_session, scope="function")) -> AllClearOut | None:
+def latest_all_clear(db: DbSession) -> AllClearOut | None:
     record = service.latest_all_clear(db)
     return None if record is None else AllClearOut.model_validate(record)
 
@@ -122,7 +121,7 @@ def red_flag_features() -> list[dict[str, Any]]:
 
 
 @router.get("/episodes/{episode_id}/red-flags", summary="Warning signs ticked on one diary episode")
-def get_red_flags(episode_id: str, db: Session = Depends(request_session, scope="function")) -> dict[str, Any]:
+def get_red_flags(episode_id: str, db: DbSession) -> dict[str, Any]:
     from unclench.diary.service import get_episode
 
     get_episode(db, episode_id)
@@ -130,13 +129,11 @@ def get_red_flags(episode_id: str, db: Session = Depends(request_session, scope=
 
 
 @router.put("/episodes/{episode_id}/red-flags", summary="Replace the warning signs on a diary episode")
-def put_red_flags(
-    episode_id: str, data: RedFlagsIn, db: Session = Depends(request_session, scope="function")
-) -> dict[str, Any]:
+def put_red_flags(episode_id: str, data: RedFlagsIn, db: DbSession) -> dict[str, Any]:
     features = service.set_episode_red_flags(db, episode_id, data.features)
     return {"episode_id": episode_id, "features": features}
 
 
 @router.get("/notices", summary="Safety notices for the home page (red flags awaiting the triage, reminders)")
-def notices(db: Session = Depends(request_session, scope="function")) -> list[dict[str, Any]]:
+def notices(db: DbSession) -> list[dict[str, Any]]:
     return service.safety_notices(db)

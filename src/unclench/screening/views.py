@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
@@ -70,12 +70,12 @@ def _overview(
 
 
 @pages.get("/safety")
-def overview(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+def overview(request: Request, db: DbSession) -> Response:
     return _overview(request, db)
 
 
 @pages.get("/safety/triage")
-def triage_form(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+def triage_form(request: Request, db: DbSession) -> Response:
     pending = service.pending_red_flags(db)
     features = [f for item in pending for f in item["features"]]
     highlighted = set(rules_for_features(features))
@@ -92,7 +92,7 @@ def triage_form(request: Request, db: Session = Depends(request_session, scope="
 
 
 @pages.post("/safety/triage")
-async def triage_submit(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+async def triage_submit(request: Request, db: DbSession) -> Response:
     form = await request.form()
     yes = [str(v) for v in form.getlist("yes")]
     result, _ = service.record_triage(db, yes)
@@ -100,9 +100,7 @@ async def triage_submit(request: Request, db: Session = Depends(request_session,
 
 
 @pages.get("/safety/triage/{result_id}")
-def triage_result(
-    request: Request, result_id: str, db: Session = Depends(request_session, scope="function")
-) -> Response:
+def triage_result(request: Request, result_id: str, db: DbSession) -> Response:
     result = db.get(TriageResult, result_id)
     if result is None:
         raise NotFoundError(f"No safety check result with id {result_id}.")
@@ -111,7 +109,7 @@ def triage_result(
 
 
 @pages.post("/safety/all-clear")
-async def all_clear(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+async def all_clear(request: Request, db: DbSession) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items()}
     try:
@@ -148,7 +146,7 @@ def _medicines_page(
 
 
 @pages.get("/safety/medicines")
-def medicines(request: Request, check: str = "", db: Session = Depends(request_session, scope="function")) -> Response:
+def medicines(request: Request, db: DbSession, check: str = "") -> Response:
     checked = None
     errors: dict[str, str] = {}
     if check.strip():
@@ -160,7 +158,7 @@ def medicines(request: Request, check: str = "", db: Session = Depends(request_s
 
 
 @pages.post("/safety/medicines")
-async def add_medicine(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+async def add_medicine(request: Request, db: DbSession) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items()}
     try:
@@ -178,15 +176,13 @@ async def add_medicine(request: Request, db: Session = Depends(request_session, 
 
 
 @pages.post("/safety/medicines/{medication_id}/delete")
-def delete_medicine(medication_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
+def delete_medicine(medication_id: str, db: DbSession) -> Response:
     service.remove_medication(db, medication_id)
     return RedirectResponse("/safety/medicines", status_code=303)
 
 
 @pages.get("/safety/episodes/{episode_id}/flags")
-def episode_flags(
-    request: Request, episode_id: str, db: Session = Depends(request_session, scope="function")
-) -> Response:
+def episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
     from unclench.diary.service import get_episode
 
     episode = get_episode(db, episode_id)
@@ -198,9 +194,7 @@ def episode_flags(
 
 
 @pages.post("/safety/episodes/{episode_id}/flags")
-async def save_episode_flags(
-    request: Request, episode_id: str, db: Session = Depends(request_session, scope="function")
-) -> Response:
+async def save_episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
     form = await request.form()
     chosen = service.set_episode_red_flags(db, episode_id, [str(v) for v in form.getlist("feature")])
     return RedirectResponse("/safety/triage?from=diary" if chosen else "/", status_code=303)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response
 
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.stress import service
 from unclench.stress.inventory import load_inventory_data, stressors
 from unclench.stress.questionnaires import load_instrument
@@ -23,9 +22,7 @@ def questionnaire(instrument: str) -> dict[str, Any]:
 
 
 @router.post("/questionnaires/{instrument}", status_code=201, summary="Answer a questionnaire (pss10 or phq4)")
-def answer(
-    instrument: str, data: AnswersIn, db: Session = Depends(request_session, scope="function")
-) -> dict[str, Any]:
+def answer(instrument: str, data: AnswersIn, db: DbSession) -> dict[str, Any]:
     response, result = service.record_questionnaire(db, instrument, data.answers)
     return {"response": ResponseOut.model_validate(response).model_dump(mode="json"), "score": result.as_dict()}
 
@@ -33,18 +30,18 @@ def answer(
 @router.get(
     "/questionnaires/{instrument}/history", response_model=list[ResponseOut], summary="Every answer, oldest first"
 )
-def history(instrument: str, db: Session = Depends(request_session, scope="function")) -> list[ResponseOut]:
+def history(instrument: str, db: DbSession) -> list[ResponseOut]:
     return [ResponseOut.model_validate(r) for r in service.questionnaire_history(db, instrument)]
 
 
 @router.delete("/responses/{response_id}", status_code=204, summary="Delete one questionnaire answer")
-def delete_response(response_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
+def delete_response(response_id: str, db: DbSession) -> Response:
     service.delete_response(db, response_id)
     return Response(status_code=204)
 
 
 @router.get("/stressors", summary="The life-stressor inventory with your current ratings")
-def get_stressors(db: Session = Depends(request_session, scope="function")) -> dict[str, Any]:
+def get_stressors(db: DbSession) -> dict[str, Any]:
     ratings = {r.stressor_id: r for r in service.current_ratings(db)}
     data = load_inventory_data()
     return {
@@ -64,15 +61,13 @@ def get_stressors(db: Session = Depends(request_session, scope="function")) -> d
 
 
 @router.put("/stressors", summary="Rate stressors {id: {weight, leeway}} (0-4 each); returns the plan")
-def put_stressors(
-    data: dict[str, RatingIn], db: Session = Depends(request_session, scope="function")
-) -> dict[str, Any]:
+def put_stressors(data: dict[str, RatingIn], db: DbSession) -> dict[str, Any]:
     plan = service.save_ratings(db, {key: value.model_dump() for key, value in data.items()})
     return plan.as_dict()
 
 
 @router.get("/plan", summary="Your plan: remove, reduce, or manage with relaxation practice")
-def plan(db: Session = Depends(request_session, scope="function")) -> dict[str, Any]:
+def plan(db: DbSession) -> dict[str, Any]:
     return service.current_plan(db).as_dict()
 
 
@@ -88,21 +83,21 @@ def reflection(region_id: str) -> dict[str, Any]:
 
 
 @router.get("/reflection-notes", response_model=list[ReflectionOut], summary="Your private reflection notes")
-def notes(db: Session = Depends(request_session, scope="function")) -> list[ReflectionOut]:
+def notes(db: DbSession) -> list[ReflectionOut]:
     return [ReflectionOut.model_validate(n) for n in service.list_reflection_notes(db)]
 
 
 @router.post("/reflection-notes", response_model=ReflectionOut, status_code=201, summary="Save a reflection note")
-def add_note(data: ReflectionIn, db: Session = Depends(request_session, scope="function")) -> ReflectionOut:
+def add_note(data: ReflectionIn, db: DbSession) -> ReflectionOut:
     return ReflectionOut.model_validate(service.add_reflection_note(db, data.prompt_id, data.text))
 
 
 @router.delete("/reflection-notes/{note_id}", status_code=204, summary="Delete a reflection note")
-def delete_note(note_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
+def delete_note(note_id: str, db: DbSession) -> Response:
     service.delete_reflection_note(db, note_id)
     return Response(status_code=204)
 
 
 @router.get("/pss-history", summary="PSS-10 totals over time (for charts and reports)")
-def pss_history(db: Session = Depends(request_session, scope="function")) -> list[dict[str, Any]]:
+def pss_history(db: DbSession) -> list[dict[str, Any]]:
     return [{**item, "taken_at": item["taken_at"].isoformat()} for item in service.pss_history(db)]

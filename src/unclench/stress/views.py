@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
@@ -34,7 +34,7 @@ def _chart(db: Session) -> Markup:
 
 
 @pages.get("/stress")
-def overview(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+def overview(request: Request, db: DbSession) -> Response:
     pss = service.questionnaire_history(db, "pss10")
     phq = service.questionnaire_history(db, "phq4")
     context: dict[str, Any] = {
@@ -77,7 +77,7 @@ def _questionnaire_page(
 
 
 @pages.get("/stress/results/{response_id}")
-def result(request: Request, response_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
+def result(request: Request, response_id: str, db: DbSession) -> Response:
     response = db.get(QuestionnaireResponse, response_id)
     if response is None:
         raise NotFoundError(f"No questionnaire answer with id {response_id}.")
@@ -117,12 +117,12 @@ def _inventory_page(
 
 
 @pages.get("/stress/inventory")
-def inventory(request: Request, saved: int = 0, db: Session = Depends(request_session, scope="function")) -> Response:
+def inventory(request: Request, db: DbSession, saved: int = 0) -> Response:
     return _inventory_page(request, db, saved=bool(saved))
 
 
 @pages.post("/stress/inventory")
-async def inventory_submit(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+async def inventory_submit(request: Request, db: DbSession) -> Response:
     form = await request.form()
     values: dict[str, dict[str, str]] = {}
     for stressor in stressors():
@@ -145,7 +145,7 @@ def _triage_taken(db: Session) -> bool:
 
 
 @pages.get("/stress/reflect")
-def reflect(request: Request, region: str = "", db: Session = Depends(request_session, scope="function")) -> Response:
+def reflect(request: Request, db: DbSession, region: str = "") -> Response:
     chosen = get_region(region) if region else None
     return render(
         request,
@@ -162,7 +162,7 @@ def reflect(request: Request, region: str = "", db: Session = Depends(request_se
 
 
 @pages.post("/stress/reflect")
-async def reflect_submit(request: Request, db: Session = Depends(request_session, scope="function")) -> Response:
+async def reflect_submit(request: Request, db: DbSession) -> Response:
     form = await request.form()
     prompt_id = str(form.get("prompt_id", ""))
     service.add_reflection_note(db, prompt_id, str(form.get("text", "")))
@@ -173,7 +173,7 @@ async def reflect_submit(request: Request, db: Session = Depends(request_session
 
 
 @pages.post("/stress/reflect/{note_id}/delete")
-def reflect_delete(note_id: str, db: Session = Depends(request_session, scope="function")) -> Response:
+def reflect_delete(note_id: str, db: DbSession) -> Response:
     service.delete_reflection_note(db, note_id)
     return RedirectResponse("/stress/reflect#notes", status_code=303)
 
@@ -185,9 +185,7 @@ def questionnaire_form(request: Request, slug: str) -> Response:
 
 
 @pages.post("/stress/{slug}")
-async def questionnaire_submit(
-    request: Request, slug: str, db: Session = Depends(request_session, scope="function")
-) -> Response:
+async def questionnaire_submit(request: Request, slug: str, db: DbSession) -> Response:
     instrument = SLUGS.get(slug)
     if instrument is None:
         raise NotFoundError(f"No questionnaire called {slug}.")
