@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from unclench.core.errors import NotFoundError
 from unclench.core.settings import get_settings
 
 NAMING_CONVENTION = {
@@ -44,6 +45,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def get_or_raise(db: Session, model: type[ModelT], record_id: object, what: str) -> ModelT:
+    """The row with this primary key, or NotFoundError("No <what> with id …")."""
+    record = db.get(model, record_id)
+    if record is None:
+        raise NotFoundError(f"No {what} with id {record_id}.")
+    return record
 
 
 def new_id() -> str:

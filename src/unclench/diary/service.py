@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unclench.core.db import utcnow
+from unclench.core.db import get_or_raise, utcnow
 from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode, EpisodeRegion
@@ -189,9 +189,7 @@ def create_factor(db: Session, data: FactorIn) -> CustomFactor:
 
 def archive_factor(db: Session, factor_id: str) -> CustomFactor:
     """Stop asking about a factor; its past values stay."""
-    factor = db.get(CustomFactor, factor_id)
-    if factor is None:
-        raise NotFoundError(f"No custom factor with id {factor_id}.")
+    factor = get_or_raise(db, CustomFactor, factor_id, "custom factor")
     factor.archived = True
     db.flush()
     return factor

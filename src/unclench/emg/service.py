@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side
-from unclench.core.db import utcnow
+from unclench.core.db import get_or_raise, utcnow
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.emg.dsp import ChannelAnalysis
@@ -180,9 +180,7 @@ def recording_path(rec: EmgRecording) -> Path:
 
 def set_channel_region(db: Session, *, channel_id: int, region: str, side: str | None = None) -> EmgChannel:
     """Tie a channel to a body region from the taxonomy."""
-    ch = db.get(EmgChannel, channel_id)
-    if ch is None:
-        raise NotFoundError(f"No EMG channel with id {channel_id}.")
+    ch = get_or_raise(db, EmgChannel, channel_id, "EMG channel")
     r = get_region(region, field="region")
     ch.region_id, ch.side = r.id, normalise_side(r, side)
     db.flush()
@@ -205,9 +203,7 @@ def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", inten
     from unclench.diary.models import Episode
     from unclench.diary.schemas import EpisodeIn
 
-    burst = db.get(EmgBurst, burst_id)
-    if burst is None:
-        raise NotFoundError(f"No EMG burst with id {burst_id}.")
+    burst = get_or_raise(db, EmgBurst, burst_id, "EMG burst")
     if burst.episode_id is not None:
         existing = db.get(Episode, burst.episode_id)
         if existing is not None and existing.deleted_at is None:

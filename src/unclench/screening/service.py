@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from unclench.core.db import utcnow
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.db import get_or_raise, utcnow
+from unclench.core.errors import UserInputError
 from unclench.core.settings import get_settings
 from unclench.screening.knowledge import load_medications, load_triage, red_flag, source_dict
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
@@ -88,10 +88,7 @@ def add_medication(
 
 
 def remove_medication(db: Session, medication_id: str) -> None:
-    medication = db.get(Medication, medication_id)
-    if medication is None:
-        raise NotFoundError(f"No medicine with id {medication_id} on your list.")
-    db.delete(medication)
+    db.delete(get_or_raise(db, Medication, medication_id, "medicine on your list"))
     db.flush()
 
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unclench.core.db import utcnow
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.db import get_or_raise, utcnow
+from unclench.core.errors import UserInputError
 from unclench.stress.inventory import Plan, Rating, make_plan, validate_ratings
 from unclench.stress.models import QuestionnaireResponse, ReflectionNote, StressorRating
 from unclench.stress.questionnaires import Score, load_instrument, score
@@ -70,10 +70,7 @@ def rescore(response: QuestionnaireResponse) -> Score:
 
 
 def delete_response(db: Session, response_id: str) -> None:
-    response = db.get(QuestionnaireResponse, response_id)
-    if response is None:
-        raise NotFoundError(f"No questionnaire answer with id {response_id}.")
-    db.delete(response)
+    db.delete(get_or_raise(db, QuestionnaireResponse, response_id, "questionnaire answer"))
     db.flush()
 
 
@@ -165,8 +162,5 @@ def list_reflection_notes(db: Session, *, region_id: str | None = None) -> list[
 
 
 def delete_reflection_note(db: Session, note_id: str) -> None:
-    note = db.get(ReflectionNote, note_id)
-    if note is None:
-        raise NotFoundError(f"No reflection note with id {note_id}.")
-    db.delete(note)
+    db.delete(get_or_raise(db, ReflectionNote, note_id, "reflection note"))
     db.flush()
