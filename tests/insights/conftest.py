@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from insights_seed import seed_diary
 from sqlalchemy.orm import Session
+
+from tests.insights.insights_seed import seed_diary
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from insights_seed import seed_diary
 
+from tests.insights.insights_seed import seed_diary
 from unclench.core.db import session_scope
 
 pytestmark = pytest.mark.xdist_group("browser")
