@@ -82,3 +82,14 @@ def test_export_formats_read_back(tmp_path: Path, fmt: str) -> None:
     assert rate in (RATE, 48_000)
     assert abs(data.shape[0] / rate - 3.0) < 0.15
     assert np.sqrt(np.mean(data**2)) == pytest.approx(0.3 / np.sqrt(2), rel=0.15)
+
+
+def test_normalise_reaches_target_even_when_peaks_need_heavy_limiting() -> None:
+    """Sparse loud clicks over quiet noise: the gain search must limit them, not give up loudness."""
+    rng = np.random.default_rng(11)
+    x = (rng.standard_normal(RATE * 60) * 0.01).astype(np.float32)
+    x[:: RATE // 7] = 0.9  # clicks far above the noise: a 30 dB crest factor
+    y, measured, peak = audio.normalise(x, RATE)
+    assert measured == pytest.approx(-16.0, abs=0.1)
+    assert pyloudnorm.Meter(RATE).integrated_loudness(y) == pytest.approx(-16.0, abs=0.1)
+    assert peak <= -1.0 and audio.true_peak_dbtp(y, RATE) <= -1.0

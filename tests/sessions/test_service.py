@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -95,3 +97,43 @@ def test_render_stores_artefact_by_hash_and_logs_listening(db: Session, phrase_c
     db.commit()
     assert service.streak_days(db) == 1
     assert db.scalar(select(func.count()).select_from(Listen)) == 1
+
+
+def test_new_variation_takes_the_next_unused_number(db: Session) -> None:
+    first = service.create_session(db, SHORT)
+    assert service.options_of(first).seed == 5
+    assert service.next_variation(db, replace(SHORT, seed=1)) == 1  # 5 is taken, 1 is not
+    service.create_session(db, replace(SHORT, seed=1))
+    service.create_session(db, replace(SHORT, seed=2))
+    assert service.next_variation(db, SHORT) == 3
+    # Other settings (another region) start their own numbering.
+    assert service.next_variation(db, replace(SHORT, regions=(TargetRegion("jaw", "both"),))) == 1
+
+
+def test_practice_reminder_appears_after_its_time_until_practised(db: Session) -> None:
+    tz = ZoneInfo(get_settings().timezone)
+    evening = datetime.now(tz).replace(hour=21, minute=0, second=0, microsecond=0)
+    morning = evening.replace(hour=7)
+    assert service.practice_notices(db, now=evening) == []  # no reminder set: nothing
+    service.set_practice_preference(db, reminder="20:30")
+    assert service.practice_notices(db, now=morning) == []
+    [notice] = service.practice_notices(db, now=evening)
+    assert "20:30" in notice["text"] and notice["level"] == "calm"
+
+    session = service.create_session(db, SHORT)
+    session.duration_s = 300.0
+    listen = service.start_listen(db, session.id)
+    listen.started_at = evening.replace(hour=8).astimezone(UTC)
+    service.update_listen(db, listen.id, heard_s=90)
+    assert service.practice_notices(db, now=evening) == []  # practised today
+    service.set_practice_preference(db, reminder="off", streaks_on=False)
+    preference = service.practice_preference(db)
+    assert preference.reminder_minute is None and preference.streaks_on is False
+
+
+@pytest.mark.parametrize("text", ["25:00", "8pm", "20:3", "noon", "-1:00"])
+def test_reminder_time_must_be_a_time_of_day(db: Session, text: str) -> None:
+    with pytest.raises(UserInputError) as caught:
+        service.set_practice_preference(db, reminder=text)
+    assert "hours:minutes like 20:30" in str(caught.value)
+    assert service.practice_preference(db).reminder_minute is None

@@ -62,8 +62,9 @@ class JobRunner:
         with self._lock:
             self._jobs[job_id] = replace(self._jobs[job_id], **changes)
 
-    def submit(self, kind: str, label: str, work: Work) -> Job:
-        job = Job(id=new_id(), kind=kind, label=label)
+    def submit(self, kind: str, label: str, work: Work, *, job_id: str | None = None) -> Job:
+        """Queue ``work(report)``; ``job_id`` lets a caller store the id before the work can start."""
+        job = Job(id=job_id or new_id(), kind=kind, label=label)
         with self._lock:
             self._jobs[job.id] = job
             if len(self._jobs) > self._keep:

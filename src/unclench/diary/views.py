@@ -51,10 +51,14 @@ def _body_map(db: Session, days: int, selected: tuple[str, str] | None = None) -
     return render_map(side_counts=side_counts, selected=selected, period_label=period)
 
 
-def _safety_notices(db: Session) -> list[dict[str, Any]]:
-    screening = domain_module("screening", "service")
-    notices = getattr(screening, "safety_notices", None)
-    return list(notices(db)) if notices else []
+def _home_notices(db: Session) -> list[dict[str, Any]]:
+    """Safety notices first, then the practice reminder, from whichever domains are installed."""
+    notices: list[dict[str, Any]] = []
+    for domain, function in (("screening", "safety_notices"), ("sessions", "practice_notices")):
+        provider = getattr(domain_module(domain, "service"), function, None)
+        if provider is not None:
+            notices += provider(db)
+    return notices
 
 
 def _kinds_recent_first(recent: list[tuple[str, str, str]]) -> list[str]:
@@ -88,7 +92,7 @@ def home(request: Request, db: DbSession, days: int = 30) -> Response:
         today_episodes=service.list_episodes(db, start=start, end=end),
         ongoing=[e for e in service.list_episodes(db, limit=200) if e.ongoing],
         checkin=service.get_checkin(db, today),
-        notices=_safety_notices(db),
+        notices=_home_notices(db),
         now_local=datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M"),
     )
     return render(request, "diary/home.html", context)

@@ -26,6 +26,7 @@ TRUE_PEAK_DBTP: Final = -1.0
 BACKGROUND_BELOW_SPEECH_DB: Final = 18.0  # background RMS this far below speech RMS
 DUCK_DB: Final = 6.0  # background dips this much while the voice speaks
 BINAURAL_BELOW_SPEECH_DB: Final = 26.0
+MAX_EXTRA_GAIN_DB: Final = 8.0  # most gain the loudness search adds to make up for limiting
 EXPORT_FORMATS: Final[dict[str, tuple[str, str]]] = {
     "wav": ("WAV", "PCM_16"),
     "ogg": ("OGG", "OPUS"),
@@ -33,15 +34,19 @@ EXPORT_FORMATS: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-def _filtered_noise(n: int, b: Sequence[float], a: Sequence[float], rng: np.random.Generator) -> FloatArray:
-    out = np.empty(n, dtype=np.float32)
-    zi = np.zeros(max(len(a), len(b)) - 1)
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        white = rng.standard_normal(stop - start)
-        y, zi = signal.lfilter(b, a, white, zi=zi)
-        out[start:stop] = y
-    return out
+def _white(n: int, rng: np.random.Generator) -> FloatArray:
+    return rng.standard_normal(n, dtype=np.float32)
+
+
+def _sosfilt_chunked(sos: npt.NDArray[np.float64], x: FloatArray) -> FloatArray:
+    """Filter ``x`` in place, in float32, chunk by chunk with carried state."""
+    coeffs = np.asarray(sos, dtype=np.float32)
+    zi = np.zeros((coeffs.shape[0], 2), dtype=np.float32)
+    for start in range(0, x.size, CHUNK):
+        stop = min(x.size, start + CHUNK)
+        y, zi = signal.sosfilt(coeffs, x[start:stop], zi=zi)
+        x[start:stop] = y
+    return x
 
 
 def _unit_rms(x: FloatArray) -> FloatArray:
@@ -57,44 +62,26 @@ def pink_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     del rate  # the filter shape is rate-independent enough across 22-48 kHz
     b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
     a = [1.0, -2.494956002, 2.017265875, -0.522189400]
-    return _unit_rms(_filtered_noise(n, b, a, rng))
+    return _unit_rms(_sosfilt_chunked(signal.tf2sos(b, a), _white(n, rng)))
 
 
 def brown_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     """1/f² (leaky-integrated) noise with the rumble below 20 Hz removed, unit RMS."""
-    x = _filtered_noise(n, [1.0], [1.0, -0.997], rng)
-    sos = signal.butter(2, 20.0, "highpass", fs=rate, output="sos")
-    return _unit_rms(_sosfilt_chunked(sos, x))
-
-
-def _sosfilt_chunked(sos: npt.NDArray[np.float64], x: FloatArray) -> FloatArray:
-    zi = np.zeros((sos.shape[0], 2))
-    for start in range(0, x.size, CHUNK):
-        stop = min(x.size, start + CHUNK)
-        y, zi = signal.sosfilt(sos, x[start:stop], zi=zi)
-        x[start:stop] = y
-    return x
+    leaky = np.array([[1.0, 0.0, 0.0, 1.0, -0.997, 0.0]])
+    sos = np.vstack([leaky, signal.butter(2, 20.0, "highpass", fs=rate, output="sos")])
+    return _unit_rms(_sosfilt_chunked(sos, _white(n, rng)))
 
 
 def _slow_envelope(n: int, rate: int, rng: np.random.Generator, *, period_s: float, depth: float) -> FloatArray:
     """A smooth random gain around 1 (± depth) changing over ``period_s`` seconds."""
-    points = max(4, int(n / rate / period_s) + 4)
-    knots = 1.0 + depth * rng.uniform(-1.0, 1.0, points)
-    return _interp_chunked(n, np.linspace(0, n, points), knots)
-
-
-def _interp_chunked(n: int, xp: npt.NDArray[np.float64], fp: npt.NDArray[np.float64], scale: float = 1.0) -> FloatArray:
-    """np.interp at sample positions 0..n-1 (times ``scale``), float32, without float64 full-length temporaries."""
-    out = np.empty(n, dtype=np.float32)
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        out[start:stop] = np.interp(np.arange(start, stop, dtype=np.float64) * scale, xp, fp)
-    return out
+    step = max(1, int(period_s * rate))
+    knots = 1.0 + depth * rng.uniform(-1.0, 1.0, -(-n // step) + 1)
+    return _upsample_linear(knots.astype(np.float32), step, n)
 
 
 def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     """Rain-like: a hiss band (500 Hz-6 kHz) that breathes slowly, plus soft random droplets."""
-    hiss = _filtered_noise(n, [1.0], [1.0], rng)
+    hiss = _white(n, rng)
     band = signal.butter(2, [500.0, min(6000.0, rate * 0.45)], "bandpass", fs=rate, output="sos")
     hiss = _unit_rms(_sosfilt_chunked(band, hiss))
     hiss *= _slow_envelope(n, rate, rng, period_s=3.0, depth=0.25)
@@ -103,8 +90,7 @@ def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     positions = rng.integers(0, n, count)
     drops[positions] = rng.uniform(0.5, 1.5, count).astype(np.float32)
     decay = math.exp(-1.0 / (0.004 * rate))
-    envelope = _filtered_noise_from(drops, [1.0], [1.0, -decay])
-    droplets = envelope
+    droplets = _sosfilt_chunked(np.array([[1.0, 0.0, 0.0, 1.0, -decay, 0.0]]), drops)
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
         droplets[start:stop] *= rng.standard_normal(stop - start, dtype=np.float32)
@@ -114,16 +100,6 @@ def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
     hiss += droplets
     del droplets
     return _unit_rms(hiss)
-
-
-def _filtered_noise_from(x: FloatArray, b: Sequence[float], a: Sequence[float]) -> FloatArray:
-    zi = np.zeros(max(len(a), len(b)) - 1)
-    out = np.empty_like(x)
-    for start in range(0, x.size, CHUNK):
-        stop = min(x.size, start + CHUNK)
-        y, zi = signal.lfilter(b, a, x[start:stop], zi=zi)
-        out[start:stop] = y
-    return out
 
 
 def ocean_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
@@ -204,14 +180,33 @@ def level_phrase(x: FloatArray, rate: int, *, rms_db: float = -20.0, peak_db: fl
 
 def speech_gate(speech_spans: Sequence[tuple[float, float]], n: int, rate: int, *, control_hz: int = 100) -> FloatArray:
     """1.0 where the voice speaks, 0.0 elsewhere, smoothed (≈0.3 s attack, 0.8 s release)."""
-    m = math.ceil(n / rate * control_hz) + 1
-    gate = np.zeros(m, dtype=np.float64)
+    factor = max(1, rate // control_hz)
+    per_second = rate / factor  # control points per second (= control_hz when it divides the rate)
+    gate = np.zeros(-(-n // factor) + 1, dtype=np.float64)
     for start, end in speech_spans:
-        gate[int(start * control_hz) : math.ceil(end * control_hz) + 1] = 1.0
+        gate[int(start * per_second) : math.ceil(end * per_second) + 1] = 1.0
     # Release: hold the duck a little after speech; attack: start dipping a little before.
-    held = ndimage.maximum_filter1d(gate, size=int(0.8 * control_hz), origin=-int(0.3 * control_hz))
-    smooth = ndimage.uniform_filter1d(held, size=int(0.5 * control_hz))
-    return _interp_chunked(n, np.arange(m, dtype=np.float64), smooth, control_hz / rate)
+    held = ndimage.maximum_filter1d(gate, size=int(0.8 * per_second), origin=-int(0.3 * per_second))
+    smooth = ndimage.uniform_filter1d(held, size=int(0.5 * per_second))
+    return _upsample_linear(smooth.astype(np.float32), factor, n)
+
+
+def _upsample_linear(curve: FloatArray, factor: int, n: int) -> FloatArray:
+    """Linear interpolation of ``curve`` (one point every ``factor`` samples) to ``n`` samples, in float32."""
+    steps = np.arange(factor, dtype=np.float32) / np.float32(factor)
+    out = np.empty(n, dtype=np.float32)
+    per = max(1, CHUNK // factor)
+    for first in range(0, -(-n // factor), per):
+        last = min(first + per, -(-n // factor))
+        a = curve[first:last]
+        b = curve[first + 1 : last + 1]
+        if b.size < a.size:
+            b = np.concatenate((b, a[-1:]))
+        block = (a[:, None] + (b - a)[:, None] * steps[None, :]).ravel()
+        start = first * factor
+        stop = min(n, start + block.size)
+        out[start:stop] = block[: stop - start]
+    return out
 
 
 def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
@@ -229,37 +224,35 @@ def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
     return x
 
 
+CHANNEL_WEIGHTS: Final = (1.0, 1.0, 1.0, 1.41, 1.41)  # BS.1770: L, R, C, Ls, Rs
+
+
 @lru_cache(maxsize=8)
-def _k_weighting_sos(
-    rate: int,
-) -> tuple[list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]], Sequence[float]]:
+def _k_weighting_sos(rate: int) -> npt.NDArray[np.float32]:
+    """pyloudnorm's K-weighting filters (shelf, then high-pass) as float32 second-order sections."""
     import pyloudnorm
 
     meter = pyloudnorm.Meter(rate)
-    stages = [
-        (np.asarray(f.b, dtype=np.float64), np.asarray(f.a, dtype=np.float64), float(f.passband_gain))
+    sections = [
+        signal.tf2sos(np.asarray(f.b, dtype=np.float64) * float(f.passband_gain), np.asarray(f.a, dtype=np.float64))
         for f in meter._filters.values()
     ]
-    return stages, (1.0, 1.0, 1.0, 1.41, 1.41)
+    return np.vstack(sections).astype(np.float32)
 
 
 def k_weighted(x: FloatArray, rate: int, *, channel_gains: bool = True) -> FloatArray:
     """The K-weighted signal (pyloudnorm's filters), float32, same shape as ``x``; chunked with carried state."""
-    data = x[:, None] if x.ndim == 1 else x
-    stages, gains = _k_weighting_sos(rate)
-    out = np.empty(data.shape, dtype=np.float32)
-    for ch in range(data.shape[1]):
-        states = [np.zeros(max(len(a_), len(b_)) - 1) for b_, a_, _ in stages]
-        for start in range(0, data.shape[0], CHUNK):
-            stop = min(data.shape[0], start + CHUNK)
-            y = data[start:stop, ch].astype(np.float64)
-            for i, (b_, a_, g) in enumerate(stages):
-                y, states[i] = signal.lfilter(b_, a_, y, zi=states[i])
-                y *= g
-            if channel_gains:
-                y *= math.sqrt(gains[ch])
-            out[start:stop, ch] = y
-    return out if x.ndim == 2 else out[:, 0]
+    sos = _k_weighting_sos(rate)
+    out = np.empty(x.shape, dtype=np.float32)
+    zi = np.zeros((sos.shape[0], 2, *x.shape[1:]), dtype=np.float32)
+    for start in range(0, x.shape[0], CHUNK):
+        stop = min(x.shape[0], start + CHUNK)
+        out[start:stop], zi = signal.sosfilt(sos, x[start:stop], axis=0, zi=zi)
+    if channel_gains and x.ndim == 2:
+        weights = np.sqrt(np.asarray(CHANNEL_WEIGHTS[: x.shape[1]], dtype=np.float32))
+        if np.any(weights != 1.0):
+            out *= weights
+    return out
 
 
 def _subblock_powers(kx: FloatArray, step: int) -> npt.NDArray[np.float64]:
@@ -301,33 +294,68 @@ def integrated_loudness(x: FloatArray, rate: int) -> float:
     return _gated_loudness(_subblock_powers(k_weighted(x, rate), step), step)
 
 
-def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4, block: int = 4096) -> FloatArray:
+_TAPS_PER_PHASE: Final = 12
+
+
+@lru_cache(maxsize=4)
+def _interpolation_matrix(oversample: int) -> npt.NDArray[np.float32]:
+    """Rows k = 0..oversample-1 give the signal at ``c + k/oversample`` from the window x[c-6 .. c+6].
+
+    A 49-tap windowed-sinc interpolator (BS.1770-4 Annex 2 uses 4 phases × 12 taps); with an odd
+    length its delay is a whole number of input samples, so each row lines up with the window.
+    """
+    length = oversample * _TAPS_PER_PHASE + 1
+    h = signal.firwin(length, 1.0 / oversample, window=("kaiser", 5.0)) * oversample
+    width = _TAPS_PER_PHASE + 1
+    matrix = np.zeros((oversample, width), dtype=np.float64)
+    for k in range(oversample):
+        for j in range(width):
+            tap = oversample * (width - 1 - j) + k
+            if tap < length:
+                matrix[k, j] = h[tap]
+    return matrix.astype(np.float32)
+
+
+def _sample_level(x: FloatArray, start: int, stop: int) -> FloatArray:
+    part = x[start:stop]
+    return np.abs(part) if part.ndim == 1 else np.max(np.abs(part), axis=1)
+
+
+def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> FloatArray:
     """Per-sample peak of the ``oversample``× upsampled signal (max over channels).
 
-    Only blocks whose sample peak reaches ``floor`` are oversampled; elsewhere the sample peak
-    stands in (inter-sample overs are a fraction of a dB to a few dB, never enough to matter there).
+    Entry ``i`` covers the interval from sample i to i+1. Only intervals next to a sample at or
+    above ``floor`` are interpolated; elsewhere the sample peak stands in (inter-sample overs are
+    a fraction of a dB to a few dB, never enough to matter there).
     """
-    data = x[:, None] if x.ndim == 1 else x
-    n = data.shape[0]
+    n = x.shape[0]
     level = np.empty(n, dtype=np.float32)
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)
-        level[start:stop] = np.max(np.abs(data[start:stop]), axis=1)
-    blocks = -(-n // block)
-    padded = np.zeros(blocks * block, dtype=np.float32)
-    padded[:n] = level
-    hot = padded.reshape(blocks, block).max(axis=1) >= floor
-    del padded
-    pad = 64
-    # Runs of consecutive hot blocks, oversampled one run at a time.
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], hot.astype(np.int8), [0]))))
-    for first, last in zip(edges[::2], edges[1::2], strict=True):
-        start, stop = int(first) * block, min(n, int(last) * block)
-        lo, hi = max(0, start - pad), min(n, stop + pad)
-        for ch in range(data.shape[1]):
-            up = signal.resample_poly(data[lo:hi, ch], oversample, 1)
-            frames = np.abs(up[: (hi - lo) * oversample]).reshape(-1, oversample).max(axis=1).astype(np.float32)
-            np.maximum(level[start:stop], frames[start - lo : stop - lo], out=level[start:stop])
+        level[start:stop] = _sample_level(x, start, stop)
+    hot = level >= np.float32(floor)
+    hot[:-1] |= hot[1:]  # the interval before a hot sample, too
+    candidates = np.flatnonzero(hot)
+    del hot
+    if candidates.size == 0:
+        return level
+    matrix = _interpolation_matrix(oversample)
+    half = _TAPS_PER_PHASE // 2
+    offsets = np.arange(-half, half + 1)
+    channels = [x] if x.ndim == 1 else [x[:, ch] for ch in range(x.shape[1])]
+    per = max(1, CHUNK // 8)
+    for first in range(0, candidates.size, per):
+        idx = candidates[first : first + per]
+        window_idx = idx[:, None] + offsets[None, :]
+        outside = (window_idx < 0) | (window_idx >= n)  # zeros beyond the ends, as a meter sees them
+        np.clip(window_idx, 0, n - 1, out=window_idx)
+        best = level[idx]
+        for channel in channels:
+            windows = channel[window_idx]
+            windows[outside] = 0.0
+            values = windows @ matrix.T  # (candidates, phases)
+            np.maximum(best, np.max(np.abs(values), axis=1), out=best)
+        level[idx] = best
     return level
 
 
@@ -341,14 +369,23 @@ def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
-def limiter_runs(level: FloatArray, rate: int, *, ceiling: float) -> list[tuple[int, FloatArray]]:
-    """Smooth look-ahead gain (≤ 1, 5 ms windows) keeping ``level × gain`` under ``ceiling``.
+def limiter_runs(
+    level: FloatArray,
+    rate: int,
+    *,
+    ceiling: float,
+    makeup: float = 1.0,
+    candidates: npt.NDArray[np.intp] | None = None,
+) -> list[tuple[int, FloatArray]]:
+    """Smooth look-ahead gain (≤ 1, 5 ms windows) keeping ``level × makeup × gain`` under ``ceiling``.
 
     Returned sparsely as (start index, gain values) runs; the gain is 1 everywhere else.
+    ``candidates`` (indices that could exceed the ceiling) saves scanning the whole signal.
     """
     n = level.size
     window = max(2, int(0.005 * rate))
-    hot = np.flatnonzero(level > ceiling)
+    ceiling = ceiling / makeup
+    hot = np.flatnonzero(level > ceiling) if candidates is None else candidates[level[candidates] > ceiling]
     if hot.size == 0:
         return []
     reach = 2 * window + 2
@@ -436,20 +473,30 @@ def normalise(
     loudness = _gated_loudness(base, step)
     if not math.isfinite(loudness):
         return x, loudness, float("-inf")
-    ceiling = 10 ** ((peak_dbtp - 0.5) / 20.0)
+    ceiling = 10 ** ((peak_dbtp - 0.3) / 20.0)
     gain_db = target_lufs - loudness
-    # Only samples that could pass the ceiling at up to 4 dB more gain need the oversampled level.
-    level = true_level(x, floor=ceiling / 10 ** ((gain_db + 4.0) / 20.0) * 0.7)
-    runs: list[tuple[int, FloatArray]] = []
-    for _ in range(5):
-        g = np.float32(10 ** (gain_db / 20.0))
-        runs = limiter_runs(level * g, rate, ceiling=ceiling)
+    # Limiting may call for more gain than the plain loudness difference, up to MAX_EXTRA_GAIN_DB;
+    # only samples that could pass the ceiling at that gain need the oversampled level.
+    highest_db = gain_db + MAX_EXTRA_GAIN_DB
+    lowest_level = ceiling / 10 ** (highest_db / 20.0)
+    level = true_level(x, floor=lowest_level * 0.7)
+    candidates = np.flatnonzero(level > lowest_level)
+    tried: list[tuple[float, float, list[tuple[int, FloatArray]]]] = []
+    for _ in range(6):
+        runs = limiter_runs(level, rate, ceiling=ceiling, makeup=10 ** (gain_db / 20.0), candidates=candidates)
         estimate = _gated_loudness(_limited_powers(x, kx, base, runs, rate, step), step) + gain_db
+        tried.append((gain_db, estimate, runs))
         error = target_lufs - estimate
         if abs(error) < 0.05:
             break
-        gain_db += error
-    del level, kx
+        slope = 1.0
+        if len(tried) >= 2 and tried[-1][0] != tried[-2][0]:
+            # Secant step: limiting makes loudness grow more slowly than the gain.
+            slope = min(1.0, max(0.1, (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])))
+        gain_db = min(highest_db, gain_db + error / slope)
+    # The gain whose limiter runs were computed and whose estimate came closest.
+    gain_db, _estimate, runs = min(tried, key=lambda t: abs(target_lufs - t[1]))
+    del level, kx, candidates, tried
     x *= np.float32(10 ** (gain_db / 20.0))
     _apply_runs(x, runs)
     measured = integrated_loudness(x, rate)

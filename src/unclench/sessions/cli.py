@@ -1,4 +1,4 @@
-"""Session commands: `unclench session render …`, `unclench session list`."""
+"""Session commands: `unclench session render …`, `unclench session list`, `unclench session practice`."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def render(
     pace: str = typer.Option("calm", help="slow, calm or natural."),
     voice: str = typer.Option("joe", help="Voice id."),
     name: str = typer.Option("", help="Your first name, spoken in the session (optional)."),
-    seed: int | None = typer.Option(None, help="Same seed and settings = same audio. Default: a new one."),
+    seed: int | None = typer.Option(None, help="Variation number: same number and settings = same audio. Default: 1."),
     fmt: str = typer.Option("wav", "--format", help="Comma-separated: wav, ogg, mp3."),
     out: Path | None = typer.Option(None, help="Also copy the audio and transcript into this folder."),
 ) -> None:
@@ -80,7 +80,7 @@ def render(
         binaural=binaural,
         ending=ending,
         name=name,
-        seed=service.new_seed() if seed is None else seed,
+        seed=service.FIRST_VARIATION if seed is None else seed,
     )
     for f in formats:
         if f not in ("wav", "ogg", "mp3"):
@@ -134,6 +134,25 @@ def list_sessions() -> None:
                 session.created_at.strftime("%Y-%m-%d %H:%M"),
             )
         console.print(table)
+
+
+@session_app.command("practice")
+def practice(
+    streaks: bool | None = typer.Option(None, "--streaks/--no-streaks", help="Show your practice streak or not."),
+    reminder: str | None = typer.Option(None, help="Daily reminder on the home page from this time (hh:mm), or 'off'."),
+) -> None:
+    """Show or change your practice settings: the streak and a daily reminder, both optional.
+
+    Example: unclench session practice --reminder 20:30 --no-streaks
+    """
+    _ready()
+    with session_scope() as db:
+        preference = service.set_practice_preference(db, streaks_on=streaks, reminder=reminder)
+        streak = f", {service.streak_days(db)} day(s) in a row" if preference.streaks_on else ""
+        console.print(
+            f"Streak: {'on' if preference.streaks_on else 'off'}{streak}. "
+            f"Reminder: {service.reminder_label(preference)}."
+        )
 
 
 def register(app: typer.Typer) -> None:

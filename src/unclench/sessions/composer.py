@@ -129,6 +129,11 @@ class _Writer:
         name = options.name
         self.fmt = {"name_comma": f", {name}" if name else "", "minutes": str(round(options.minutes))}
 
+    def block(self, name: str) -> _Writer:
+        """A writer with its own seeded stream for one block, so changing one block (a region,
+        the ending) leaves the others' wordings alone and their phrases stay in the cache."""
+        return _Writer(self.options, random.Random(f"unclench-session:{self.options.seed}:{name}"))
+
     def pick(self, choices: Sequence[w.Wording]) -> w.Wording:
         return choices[self.rng.randrange(len(choices))]
 
@@ -305,7 +310,7 @@ def _targeted(wr: _Writer, title: str) -> _Part:
     for target in wr.options.regions:
         region = get_region(target.region_id)
         side = f", on the {target.side} side" if target.side in ("left", "right") else ""
-        wordings = wr.shuffled(w.TARGET_REGION, 3)
+        wordings = wr.block(f"target:{region.id}").shuffled(w.TARGET_REGION, 3)
         per_region.append([wr.steps(x, title, region=region.spoken, side=side) for x in wordings])
     for items in per_region:
         part.core += items[0]
@@ -345,19 +350,26 @@ def chapter_titles(options: SessionOptions) -> dict[str, str]:
 def compose(options: SessionOptions) -> Script:
     """Build a seeded script whose estimated length is close to the requested length."""
     options = validate_options(options)
-    rng = random.Random(f"unclench-session:{options.seed}")
-    wr = _Writer(options, rng)
+    base = _Writer(options, random.Random(f"unclench-session:{options.seed}"))
     titles = chapter_titles(options)
     opening = _Part(titles["opening"])
+    wr = base.block("opening")
     opening.core += wr.steps(wr.pick(w.OPENING), opening.title)
     opening.extras += [wr.steps(x, opening.title) for x in wr.shuffled(w.SETTLE, 3)]
-    parts = [opening, _induction(wr, titles["induction"]), _deepener(wr, titles["deepener"])]
+    parts = [
+        opening,
+        _induction(base.block(f"induction:{options.technique}"), titles["induction"]),
+        _deepener(base.block("deepener"), titles["deepener"]),
+    ]
     if options.regions:
-        parts.append(_targeted(wr, titles["targeted"]))
-    parts.append(_suggestions(wr, titles["stress"], w.STRESS, 2))
+        parts.append(_targeted(base.block("targeted"), titles["targeted"]))
+    parts.append(_suggestions(base.block("stress"), titles["stress"], w.STRESS, 2))
     sleep = options.ending == "sleep"
-    parts.append(_suggestions(wr, titles["post"], w.POST_SLEEP if sleep else w.POST_WAKE, 1))
+    parts.append(
+        _suggestions(base.block(f"post:{options.ending}"), titles["post"], w.POST_SLEEP if sleep else w.POST_WAKE, 1)
+    )
     ending = _Part(titles["ending"])
+    wr = base.block(f"ending:{options.ending}")
     ending.core += wr.steps(wr.pick(w.SLEEP if sleep else w.WAKE), ending.title)
     if sleep:
         ending.tail.append(Pause(20.0, 8.0, math.inf, ending.title))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
@@ -54,3 +54,17 @@ class Listen(Base):
     tension_after: Mapped[int | None] = mapped_column(Integer)
 
     session: Mapped[AudioSession] = relationship(back_populates="listens")
+
+
+class PracticePreference(Base):
+    """The person's practice settings (one row): show the streak or not, and an optional daily reminder."""
+
+    __tablename__ = "practice_preference"
+    __table_args__ = (
+        CheckConstraint("reminder_minute IS NULL OR reminder_minute BETWEEN 0 AND 1439", name="reminder_minute_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    streaks_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminder_minute: Mapped[int | None] = mapped_column(Integer)  # minutes after local midnight; None = off
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -99,6 +99,10 @@ def _choice(
         )
 
 
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def validate_options(options: SessionOptions) -> SessionOptions:
     """Check every option; raise one UserInputError listing every problem, or return normalised options."""
     problems: list[FieldProblem] = []
@@ -106,7 +110,7 @@ def validate_options(options: SessionOptions) -> SessionOptions:
         problems.append(
             FieldProblem(
                 "minutes",
-                f"A session lasts {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes; {options.minutes} was asked for.",
+                f"A session lasts {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes; {_shown(options.minutes)} was asked for.",
             )
         )
     _choice(problems, "technique", options.technique, TECHNIQUES)
@@ -116,7 +120,9 @@ def validate_options(options: SessionOptions) -> SessionOptions:
     _choice(problems, "binaural", options.binaural, BINAURAL_BEATS)
     _choice(problems, "ending", options.ending, ENDINGS)
     _choice(problems, "pace", options.pace, PACES)
-    _choice(problems, "voice", options.voice, VOICES)
+    if options.voice not in VOICES:
+        installed = "; ".join(f"{key}: {label}" for key, label in VOICES.items())
+        problems.append(FieldProblem("voice", f"'{options.voice}' is not an installed voice. Installed: {installed}."))
     if options.dominant_side not in ("left", "right"):
         problems.append(FieldProblem("dominant_side", "Use left or right."))
     name = " ".join(options.name.split())

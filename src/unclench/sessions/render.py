@@ -23,7 +23,7 @@ from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, validate_o
 from unclench.sessions.transcript import chapters_vtt, transcript_vtt
 from unclench.sessions.voice import PhraseCache, get_engine, voice_info
 
-RENDER_VERSION: Final = "1"
+RENDER_VERSION: Final = "2"  # 2: per-block wording streams, float32 backgrounds
 MANIFEST: Final = "session.json"
 Progress = Callable[[str, float], None]
 
@@ -121,18 +121,15 @@ def render_session(
     lap("compose_and_load")
     cache = PhraseCache(cache_dir) if cache_dir else None
     texts = script.texts()
-    raw = engine.render_phrases(
+    rate = audio.MIX_RATE
+    phrases = engine.render_phrases(
         texts,
         options.length_scale,
         cache,
         progress=lambda done, total: report("speaking", 0.02 + 0.78 * done / max(total, 1)),
+        rate=rate,
     )
     lap("speech")
-    rate = audio.MIX_RATE
-    phrases = {
-        text: audio.level_phrase(audio.resample_speech(raw[text], engine.sample_rate, rate), rate) for text in texts
-    }
-    del raw
     timeline, track, spans = _assemble_speech(script, phrases, rate)
     del phrases
     report("mixing", 0.82)

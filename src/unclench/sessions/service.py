@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -15,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
-from unclench.core.db import session_scope, utcnow
+from unclench.core.db import get_or_raise, new_id, session_scope, utcnow
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
-from unclench.sessions.models import AudioSession, Listen
+from unclench.sessions.models import AudioSession, Listen, PracticePreference
 from unclench.sessions.options import TECHNIQUES, SessionOptions, TargetRegion, validate_options
 from unclench.sessions.render import RenderResult, load_result, render_session
 
@@ -95,8 +94,23 @@ def create_session(db: Session, options: SessionOptions, *, title: str = "") -> 
     return session
 
 
-def new_seed() -> int:
-    return random.SystemRandom().randrange(0, 2**31)
+FIRST_VARIATION = 1
+
+
+def next_variation(db: Session, options: SessionOptions) -> int:
+    """The lowest variation number (seed) not yet used for these settings.
+
+    New sessions start at variation 1, so two sessions that differ only in their personal parts
+    (regions, name, ending) share most wordings and their phrases come from the cache; asking
+    for a new variation gives different wordings.
+    """
+    from unclench.sessions.render import settings_key
+
+    used = {settings_key(options_of(s)) for s in list_sessions(db)}
+    seed = FIRST_VARIATION
+    while settings_key(replace(options, seed=seed)) in used:
+        seed += 1
+    return seed
 
 
 def get_session(db: Session, session_id: str) -> AudioSession:
@@ -149,11 +163,13 @@ def render_now(session_id: str, report: Report | None = None, *, formats: tuple[
 def start_render(db: Session, session: AudioSession) -> Job:
     """Render in the background; the page polls the job for progress."""
     session_id = session.id
-    job = get_runner().submit("session-render", session.title, lambda report: render_now(session_id, report).key)
-    session.job_id = job.id
+    job_id = new_id()
+    session.job_id = job_id
     session.status = "queued"
-    db.flush()
-    return job
+    db.commit()  # the worker reads and updates this row in its own transaction
+    return get_runner().submit(
+        "session-render", session.title, lambda report: render_now(session_id, report).key, job_id=job_id
+    )
 
 
 def job_of(session: AudioSession) -> Job | None:
@@ -191,10 +207,7 @@ def start_listen(db: Session, session_id: str, *, tension_before: Any = None) ->
 
 
 def get_listen(db: Session, listen_id: str) -> Listen:
-    listen = db.get(Listen, listen_id)
-    if listen is None:
-        raise NotFoundError(f"No listen {listen_id}")
-    return listen
+    return get_or_raise(db, Listen, listen_id, "listen")
 
 
 def update_listen(
@@ -255,3 +268,75 @@ def streak_days(db: Session, *, today: date | None = None) -> int:
         streak += 1
         day -= timedelta(days=1)
     return streak
+
+
+# --- Practice settings: streak and daily reminder (both optional) --------------------------------
+
+
+def practice_preference(db: Session) -> PracticePreference:
+    """The one settings row (defaults: streak shown, no reminder); created on first use."""
+    preference = db.get(PracticePreference, 1)
+    if preference is None:
+        preference = PracticePreference(id=1, streaks_on=True, reminder_minute=None)
+        db.add(preference)
+        db.flush()
+    return preference
+
+
+def parse_reminder_time(text: str | None) -> int | None:
+    """'20:30' → minutes after midnight; '' or 'off' → None (no reminder)."""
+    value = (text or "").strip().lower()
+    if value in ("", "off", "none"):
+        return None
+    hours, sep, minutes = value.partition(":")
+    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2:
+        h, m = int(hours), int(minutes)
+        if 0 <= h <= 23 and 0 <= m <= 59:
+            return h * 60 + m
+    raise UserInputError.single("reminder", f"'{text}' is not a time of day. Use hours:minutes like 20:30, or 'off'.")
+
+
+def set_practice_preference(
+    db: Session, *, streaks_on: bool | None = None, reminder: str | None = None
+) -> PracticePreference:
+    """Change what is given; ``reminder`` is a time like '20:30' or 'off'."""
+    minute = parse_reminder_time(reminder) if reminder is not None else None
+    preference = practice_preference(db)
+    if streaks_on is not None:
+        preference.streaks_on = streaks_on
+    if reminder is not None:
+        preference.reminder_minute = minute
+    db.flush()
+    return preference
+
+
+def reminder_label(preference: PracticePreference) -> str:
+    minute = preference.reminder_minute
+    return "off" if minute is None else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def practised_today(db: Session, *, now: datetime | None = None) -> bool:
+    tz = ZoneInfo(get_settings().timezone)
+    local_now = (now or utcnow()).astimezone(tz)
+    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=tz)
+    query = select(Listen.id).where(Listen.started_at >= midnight, Listen.heard_s >= 60).limit(1)
+    return db.scalar(query) is not None
+
+
+def practice_notices(db: Session, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """A calm home-page nudge once the reminder time has passed and nobody has practised today."""
+    preference = db.get(PracticePreference, 1)
+    if preference is None or preference.reminder_minute is None:
+        return []
+    local_now = (now or utcnow()).astimezone(ZoneInfo(get_settings().timezone))
+    if local_now.hour * 60 + local_now.minute < preference.reminder_minute or practised_today(db, now=now):
+        return []
+    return [
+        {
+            "kind": "practice_reminder",
+            "level": "calm",
+            "text": f"Your practice time ({reminder_label(preference)}) has come: a few quiet minutes for your muscles.",
+            "href": "/sessions",
+            "link_text": "Open your sessions",
+        }
+    ]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.db import request_session
+from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.templating import render
 from unclench.sessions import service
@@ -73,7 +74,7 @@ def _form_options(form: dict[str, Any], regions: list[str]) -> tuple[SessionOpti
         targets.append(TargetRegion(region.id, side or ("both" if region.lateral else "centre")))
     seed_text = str(form.get("seed", "")).strip()
     try:
-        seed = int(seed_text) if seed_text else service.new_seed()
+        seed = int(seed_text) if seed_text else service.FIRST_VARIATION
     except ValueError:
         raise UserInputError.single("seed", "The seed is a whole number from 0 to 2147483647.") from None
     groups = number("pmr_groups", 7)
@@ -110,31 +111,43 @@ def _session_view(session: AudioSession) -> dict[str, Any]:
 
 
 @pages.get("/sessions", response_class=HTMLResponse)
-def library(request: Request, db: Session = Depends(request_session)) -> Response:
-    sessions = [_session_view(s) for s in service.list_sessions(db)]
-    streaks = request.cookies.get("unclench_streaks", "on") != "off"
+def library(request: Request, db: DbSession) -> Response:
+    """The person's sessions, practice streak and settings, and the listening log."""
+    return _library(request, db)
+
+
+def _library(request: Request, db: Session, *, errors: dict[str, str] | None = None, reminder: str = "") -> Response:
+    preference = service.practice_preference(db)
     return render(
         request,
         "sessions/library.html",
         {
-            "sessions": sessions,
-            "streak": service.streak_days(db) if streaks else None,
-            "streaks_on": streaks,
+            "sessions": [_session_view(s) for s in service.list_sessions(db)],
+            "streak": service.streak_days(db) if preference.streaks_on else None,
+            "streaks_on": preference.streaks_on,
+            "reminder": reminder or ("" if preference.reminder_minute is None else service.reminder_label(preference)),
             "listens": service.recent_listens(db, limit=10),
+            "errors": errors or {},
         },
+        status_code=422 if errors else 200,
     )
 
 
-@pages.post("/sessions/streaks")
-async def toggle_streaks(request: Request) -> Response:
+@pages.post("/sessions/practice")
+async def practice_settings(request: Request, db: DbSession) -> Response:
+    """Streak on/off and the daily reminder time (empty = no reminder)."""
     form = await request.form()
-    response = RedirectResponse("/sessions", status_code=303)
-    response.set_cookie("unclench_streaks", "on" if form.get("on") == "on" else "off", max_age=10 * 365 * 86400)
-    return response
+    reminder = str(form.get("reminder", ""))
+    try:
+        service.set_practice_preference(db, streaks_on=form.get("streaks") == "on", reminder=reminder)
+    except UserInputError as exc:
+        db.rollback()
+        return _library(request, db, errors={p.field: p.message for p in exc.problems}, reminder=reminder)
+    return RedirectResponse("/sessions?saved=practice", status_code=303)
 
 
 @pages.get("/sessions/new", response_class=HTMLResponse)
-def builder(request: Request, db: Session = Depends(request_session)) -> Response:
+def builder(request: Request, db: DbSession) -> Response:
     suggested = service.suggest_regions(db)
     return render(
         request,
@@ -151,7 +164,7 @@ def builder(request: Request, db: Session = Depends(request_session)) -> Respons
 
 
 @pages.post("/sessions", response_class=HTMLResponse)
-async def create(request: Request, db: Session = Depends(request_session)) -> Response:
+async def create(request: Request, db: DbSession) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     regions = [str(v) for v in form.getlist("regions")]
@@ -182,13 +195,13 @@ async def create(request: Request, db: Session = Depends(request_session)) -> Re
 
 
 @pages.get("/sessions/{session_id}", response_class=HTMLResponse)
-def player(request: Request, session_id: str, db: Session = Depends(request_session)) -> Response:
+def player(request: Request, session_id: str, db: DbSession) -> Response:
     session = service.get_session(db, session_id)
     return render(request, "sessions/player.html", _session_view(session))
 
 
 @pages.get("/sessions/{session_id}/progress", response_class=HTMLResponse)
-def progress(request: Request, session_id: str, db: Session = Depends(request_session)) -> Response:
+def progress(request: Request, session_id: str, db: DbSession) -> Response:
     """The progress fragment polled by htmx; once ready, htmx reloads the page into the player."""
     session = service.get_session(db, session_id)
     view = _session_view(session)
@@ -199,7 +212,7 @@ def progress(request: Request, session_id: str, db: Session = Depends(request_se
 
 
 @pages.post("/sessions/{session_id}/render")
-def rerender(session_id: str, db: Session = Depends(request_session)) -> Response:
+def rerender(session_id: str, db: DbSession) -> Response:
     """Render again (same settings + seed = same audio, reused if the files are still there)."""
     session = service.get_session(db, session_id)
     service.start_render(db, session)
@@ -207,19 +220,17 @@ def rerender(session_id: str, db: Session = Depends(request_session)) -> Respons
 
 
 @pages.post("/sessions/{session_id}/variation")
-def variation(session_id: str, db: Session = Depends(request_session)) -> Response:
+def variation(session_id: str, db: DbSession) -> Response:
     """Same settings, a new seed: different wordings and background."""
     session = service.get_session(db, session_id)
     options = service.options_of(session)
-    from dataclasses import replace
-
-    copy = service.create_session(db, replace(options, seed=service.new_seed()), title=session.title)
+    copy = service.create_session(db, replace(options, seed=service.next_variation(db, options)), title=session.title)
     service.start_render(db, copy)
     return RedirectResponse(f"/sessions/{copy.id}", status_code=303)
 
 
 @pages.get("/sessions/{session_id}/files/{name}")
-def session_file(session_id: str, name: str, db: Session = Depends(request_session)) -> Response:
+def session_file(session_id: str, name: str, db: DbSession) -> Response:
     session = service.get_session(db, session_id)
     result = service.result_of(session)
     if name not in FILES or result is None:
@@ -277,12 +288,18 @@ def _session_out(session: AudioSession) -> dict[str, Any]:
 
 
 @api.get("")
-def api_list(db: Session = Depends(request_session)) -> list[dict[str, Any]]:
+def api_list(db: DbSession) -> list[dict[str, Any]]:
     return [_session_out(s) for s in service.list_sessions(db)]
 
 
+@api.get("/listens")
+def api_listens(db: DbSession, limit: int = 50) -> list[dict[str, Any]]:
+    """The listening log, newest first."""
+    return [_listen_out(listen) for listen in service.recent_listens(db, limit=max(1, min(limit, 500)))]
+
+
 @api.get("/{session_id}")
-def api_get(session_id: str, db: Session = Depends(request_session)) -> dict[str, Any]:
+def api_get(session_id: str, db: DbSession) -> dict[str, Any]:
     session = service.get_session(db, session_id)
     out = _session_out(session)
     result = service.result_of(session)
@@ -293,12 +310,12 @@ def api_get(session_id: str, db: Session = Depends(request_session)) -> dict[str
 
 
 @api.post("/{session_id}/listens", status_code=201)
-def api_start_listen(session_id: str, body: ListenIn, db: Session = Depends(request_session)) -> dict[str, Any]:
+def api_start_listen(session_id: str, body: ListenIn, db: DbSession) -> dict[str, Any]:
     return _listen_out(service.start_listen(db, session_id, tension_before=body.tension_before))
 
 
 @api.patch("/listens/{listen_id}")
-def api_update_listen(listen_id: str, body: ListenUpdate, db: Session = Depends(request_session)) -> dict[str, Any]:
+def api_update_listen(listen_id: str, body: ListenUpdate, db: DbSession) -> dict[str, Any]:
     listen = service.update_listen(
         db,
         listen_id,

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from unclench.core.errors import UserInputError
 from unclench.sessions.options import VOICES
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: phrases are stored ready to mix (resampled and levelled)
 SENTENCE_JOIN_S = 0.35  # silence between sentences Piper returns for one phrase
 
 FloatArray = npt.NDArray[np.float32]
@@ -78,8 +78,8 @@ class PhraseCache:
         root.mkdir(parents=True, exist_ok=True)
 
     @staticmethod
-    def key(text: str, voice: VoiceInfo, length_scale: float) -> str:
-        material = "\0".join((CACHE_VERSION, voice.fingerprint, f"{length_scale:.4f}", text))
+    def key(text: str, voice: VoiceInfo, length_scale: float, rate: int) -> str:
+        material = "\0".join((CACHE_VERSION, voice.fingerprint, f"{length_scale:.4f}", str(rate), text))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -156,12 +156,17 @@ class VoiceEngine:
         length_scale: float,
         cache: PhraseCache | None,
         progress: Progress | None = None,
+        *,
+        rate: int,
     ) -> dict[str, FloatArray]:
-        """Every text's audio: from the cache where present, else synthesised on the thread pool."""
+        """Every text's audio ready to mix at ``rate`` (resampled, levelled): from the cache where
+        present, else synthesised and prepared on the thread pool, so that work runs on both cores."""
+        from unclench.sessions.audio import level_phrase, resample_speech
+
         result: dict[str, FloatArray] = {}
         todo: list[tuple[str, str]] = []
         for text in dict.fromkeys(texts):
-            key = PhraseCache.key(text, self.info, length_scale)
+            key = PhraseCache.key(text, self.info, length_scale, rate)
             cached = cache.get(key) if cache else None
             if cached is None:
                 todo.append((text, key))
@@ -176,8 +181,9 @@ class VoiceEngine:
 
         def work(item: tuple[str, str]) -> tuple[str, str, FloatArray]:
             text, key = item
+            ready = level_phrase(resample_speech(self.synthesize(text, length_scale), self.sample_rate, rate), rate)
             # Through 16-bit, as the cache stores it, so a cached re-render is bit-identical.
-            return text, key, from_pcm16(to_pcm16(self.synthesize(text, length_scale)))
+            return text, key, from_pcm16(to_pcm16(ready))
 
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             for text, key, audio in pool.map(work, todo):

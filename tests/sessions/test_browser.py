@@ -1,0 +1,66 @@
+"""End to end in real headless Chromium: make a short session, wait for it, play it, rate tension before and after."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.request import urlopen
+
+import pytest
+
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+def _api(base: str, path: str) -> Any:
+    with urlopen(base + path) as response:
+        return json.load(response)
+
+
+def test_make_play_and_rate_a_short_session(
+    page: Any, live_server: str, phrase_cache: Path, screenshot_dir: Path
+) -> None:
+    page.goto("/sessions/new")
+    page.locator("#minutes").fill("5")
+    page.locator("#technique").select_option("breathing")
+    page.get_by_label("I'll choose (up to 4):").check()
+    page.locator("label.chip", has=page.locator('input[name="regions"][value="jaw"]')).click()
+    assert page.locator('input[name="regions"][value="jaw"]').is_checked()
+    page.locator("#background").select_option("rain")
+    page.locator("#name").fill("Anna")
+    page.locator("#seed").fill("7")
+    page.screenshot(path=str(screenshot_dir / "session-builder.png"), full_page=True)
+    page.get_by_role("button", name="Record my session").click()
+
+    # The page stays usable while the render runs; htmx polls the progress and reloads into the player.
+    page.wait_for_url("**/sessions/*")
+    session_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    page.wait_for_selector("#audio", state="attached", timeout=240_000)
+    assert "your jaw, the strong chewing muscles" in page.locator("#transcript").inner_text()
+    chapters = [c.split("\n")[0] for c in page.locator(".chapters li button").all_inner_texts()]
+    assert chapters[0] == "Welcome" and "Slow breathing" in chapters and "Your body" in chapters
+    assert chapters[-1] == "Waking up", chapters
+
+    page.locator('[data-before="6"]').click()  # one tap: rating saved, playback starts
+    assert page.locator("#before").is_hidden()
+    page.wait_for_function("document.getElementById('audio').currentTime > 2.5", timeout=20_000)
+    assert page.get_by_role("button", name="Pause").is_visible()
+    active = page.locator("#transcript li[aria-current='true']")
+    active.wait_for(timeout=10_000)  # the transcript follows the voice
+    page.screenshot(path=str(screenshot_dir / "session-player.png"), full_page=True)
+
+    assert page.locator("#thanks").is_hidden() and page.locator("#after").is_hidden()
+    page.get_by_role("button", name="I'm done listening").click()
+    page.locator("#after").wait_for(state="visible")
+    page.locator('[data-after="3"]').click()
+    page.locator("#thanks").wait_for(state="visible")
+
+    listens = [item for item in _api(live_server, "/api/sessions/listens") if item["session_id"] == session_id]
+    assert len(listens) == 1, listens
+    listen = listens[0]
+    assert listen["tension_before"] == 6 and listen["tension_after"] == 3
+    assert listen["finished_at"] is not None and listen["completed"] is False
+    assert 2.0 <= listen["heard_s"] <= 60.0  # only time actually played counts
+
+    page.goto("/sessions")
+    assert "tension 6 → 3" in page.locator("#listens").inner_text()

@@ -1,0 +1,97 @@
+"""Session pages and API through the real app on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from unclench.core.jobs import get_runner
+
+FORM = {
+    "minutes": "5",
+    "technique": "breathing",
+    "pmr_groups": "7",
+    "pmr_style": "tense_release",
+    "region_mode": "chosen",
+    "regions": ["jaw", "suboccipitals"],
+    "background": "brown",
+    "binaural": "none",
+    "pace": "calm",
+    "voice": "joe",
+    "ending": "wake",
+    "name": "Anna",
+    "seed": "42",
+}
+
+
+def _wait_ready(client: TestClient, session_id: str) -> dict[str, object]:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        data: dict[str, object] = client.get(f"/api/sessions/{session_id}").json()
+        if data["status"] in ("ready", "failed"):
+            return data
+        time.sleep(0.3)
+    raise AssertionError("render did not finish")
+
+
+def test_builder_bad_input_shows_errors_and_writes_nothing(client: TestClient) -> None:
+    page = client.get("/sessions/new")
+    assert page.status_code == 200 and "never while driving" in page.text
+    bad = client.post("/sessions", data={**FORM, "minutes": "600", "voice": "alice"}, follow_redirects=False)
+    assert bad.status_code == 422
+    assert "5 to 45 minutes" in bad.text and "not an installed voice" in bad.text
+    assert client.get("/api/sessions").json() == []
+
+
+def test_build_render_in_background_play_and_log(client: TestClient, phrase_cache: Path) -> None:
+    created = client.post("/sessions", data=FORM, follow_redirects=False)
+    assert created.status_code == 303
+    session_id = created.headers["location"].rsplit("/", 1)[1]
+    waiting = client.get(f"/sessions/{session_id}")
+    assert waiting.status_code == 200
+    data = _wait_ready(client, session_id)
+    assert data["status"] == "ready", data
+    progress = client.get(f"/sessions/{session_id}/progress")
+    assert progress.headers.get("HX-Refresh") == "true"
+
+    page = client.get(f"/sessions/{session_id}")
+    assert '<audio id="audio"' in page.text and "Your body" in page.text
+    assert "the muscles at the back of your neck, just under your skull" in page.text
+    wav = client.get(f"/sessions/{session_id}/files/session.wav")
+    assert wav.status_code == 200 and wav.headers["content-type"] == "audio/wav" and wav.content[:4] == b"RIFF"
+    vtt = client.get(f"/sessions/{session_id}/files/transcript.vtt")
+    assert vtt.text.startswith("WEBVTT") and "Anna" in vtt.text
+    assert client.get(f"/sessions/{session_id}/files/secrets.txt").status_code == 404
+
+    listen = client.post(f"/api/sessions/{session_id}/listens", json={"tension_before": 7})
+    assert listen.status_code == 201
+    listen_id = listen.json()["id"]
+    done = client.patch(
+        f"/api/sessions/listens/{listen_id}", json={"heard_s": 290, "finished": True, "tension_after": 3}
+    )
+    assert done.json()["completed"] is True and done.json()["tension_after"] == 3
+    bad = client.patch(f"/api/sessions/listens/{listen_id}", json={"tension_after": 12})
+    assert bad.status_code == 422 and "0 (none) to 10" in bad.text
+    library = client.get("/sessions")
+    assert "1 day in a row" in library.text
+
+    # same settings + seed: re-render reuses the same files (same content hash)
+    key = data["artefact_key"]
+    again = client.post(f"/sessions/{session_id}/render", follow_redirects=False)
+    assert again.status_code == 303
+    assert _wait_ready(client, session_id)["artefact_key"] == key
+    assert get_runner() is get_runner()
+
+
+def test_practice_settings_form_checks_the_time_and_keeps_it(client: TestClient) -> None:
+    bad = client.post("/sessions/practice", data={"streaks": "on", "reminder": "25:00"})
+    assert bad.status_code == 422
+    assert "hours:minutes like 20:30" in bad.text and 'value="25:00"' in bad.text
+    saved = client.post("/sessions/practice", data={"reminder": "20:30"}, follow_redirects=False)
+    assert saved.status_code == 303
+    library = client.get("/sessions")
+    assert 'value="20:30"' in library.text and 'id="streak"' not in library.text  # streak switched off
+    listens = client.get("/api/sessions/listens")
+    assert listens.status_code == 200 and listens.json() == []
