@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ TRUE_PEAK_DBTP: Final = -1.0
 BACKGROUND_BELOW_SPEECH_DB: Final = 18.0  # background RMS this far below speech RMS
 DUCK_DB: Final = 6.0  # background dips this much while the voice speaks
 BINAURAL_BELOW_SPEECH_DB: Final = 26.0
-MAX_EXTRA_GAIN_DB: Final = 8.0  # most gain the loudness search adds to make up for limiting
+MAX_EXTRA_GAIN_DB: Final = 6.0  # most gain the loudness search adds to make up for limiting
 EXPORT_FORMATS: Final[dict[str, tuple[str, str]]] = {
     "wav": ("WAV", "PCM_16"),
     "ogg": ("OGG", "OPUS"),
@@ -268,6 +268,21 @@ def _subblock_powers(kx: FloatArray, step: int) -> npt.NDArray[np.float64]:
     return out
 
 
+def _k_weighted_powers(x: FloatArray, rate: int, step: int) -> npt.NDArray[np.float64]:
+    """``_subblock_powers(k_weighted(x))`` chunk by chunk, never holding the whole filtered signal."""
+    sos = _k_weighting_sos(rate)
+    zi = np.zeros((sos.shape[0], 2, *x.shape[1:]), dtype=np.float32)
+    chunk = max(1, CHUNK // step) * step  # whole sub-blocks per chunk
+    parts: list[npt.NDArray[np.float64]] = []
+    weights = np.sqrt(np.asarray(CHANNEL_WEIGHTS[: x.shape[1]], dtype=np.float32)) if x.ndim == 2 else None
+    for start in range(0, x.shape[0], chunk):
+        filtered, zi = signal.sosfilt(sos, x[start : start + chunk], axis=0, zi=zi)
+        if weights is not None and np.any(weights != 1.0):
+            filtered *= weights
+        parts.append(_subblock_powers(filtered, step))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 def _gated_loudness(powers: npt.NDArray[np.float64], step: int) -> float:
     """BS.1770-4 gating over 400 ms blocks with 75 % overlap, from 100 ms sub-block energies."""
     blocks = powers.size - 3
@@ -291,7 +306,7 @@ def integrated_loudness(x: FloatArray, rate: int) -> float:
     float64 copies of the whole signal, which would not fit a 45-minute session in the memory budget.
     """
     step = round(0.1 * rate)
-    return _gated_loudness(_subblock_powers(k_weighted(x, rate), step), step)
+    return _gated_loudness(_k_weighted_powers(x, rate, step), step)
 
 
 _TAPS_PER_PHASE: Final = 12
@@ -375,7 +390,7 @@ def limiter_runs(
     *,
     ceiling: float,
     makeup: float = 1.0,
-    candidates: npt.NDArray[np.intp] | None = None,
+    candidates: npt.NDArray[np.signedinteger[Any]] | None = None,
 ) -> list[tuple[int, FloatArray]]:
     """Smooth look-ahead gain (≤ 1, 5 ms windows) keeping ``level × makeup × gain`` under ``ceiling``.
 
@@ -418,7 +433,6 @@ def limit(x: FloatArray, rate: int, *, ceiling_db: float) -> FloatArray:
 
 def _limited_powers(
     x: FloatArray,
-    kx: FloatArray,
     base: npt.NDArray[np.float64],
     runs: list[tuple[int, FloatArray]],
     rate: int,
@@ -426,35 +440,35 @@ def _limited_powers(
 ) -> npt.NDArray[np.float64]:
     """Sub-block energies of ``x`` after the limiter runs, without filtering the whole signal again.
 
-    K-weighting is linear: K(x·gain) = K(x) + K(x·(gain − 1)), and the second term is zero outside
-    the runs except for the filters' short tail (200 ms is ample). Only touched sub-blocks change.
+    Outside the runs the signal is unchanged, so only sub-blocks a run touches (plus the filters'
+    short tail, 200 ms is ample) change. Those stretches are K-weighted afresh, starting 200 ms
+    early so the filters have settled (their memory is a few milliseconds) by the first changed block.
     """
     powers = base.copy()
     if not runs:
         return powers
     n = x.shape[0]
-    tail = int(0.2 * rate)
+    settle = int(0.2 * rate)
     clusters: list[list[tuple[int, FloatArray]]] = [[runs[0]]]
     for run in runs[1:]:
         last_lo, last_gain = clusters[-1][-1]
-        if run[0] - (last_lo + last_gain.size) < tail + 2 * step:
+        if run[0] - (last_lo + last_gain.size) < 2 * settle + 2 * step:
             clusters[-1].append(run)
         else:
             clusters.append([run])
     for cluster in clusters:
         lo = cluster[0][0] // step * step
-        hi = min(n, cluster[-1][0] + cluster[-1][1].size + tail)
+        hi = min(n, cluster[-1][0] + cluster[-1][1].size + settle)
         hi = min(n, -(-hi // step) * step)
-        delta = np.zeros((hi - lo, *x.shape[1:]), dtype=np.float32)
-        for start, gain in cluster:
-            stop = start + gain.size
-            g = gain - np.float32(1.0)
-            delta[start - lo : stop - lo] = x[start:stop] * (g if x.ndim == 1 else g[:, None])
-        segment = kx[lo:hi] + k_weighted(delta, rate)
-        first = lo // step
+        start = max(0, lo - settle)
+        segment = x[start:hi].copy()
+        for first_sample, gain in cluster:
+            where = segment[first_sample - start : first_sample - start + gain.size]
+            where *= gain if x.ndim == 1 else gain[:, None]
         count = (hi - lo) // step
         if count:
-            powers[first : first + count] = _subblock_powers(segment[: count * step], step)
+            weighted = k_weighted(segment, rate)[lo - start : lo - start + count * step]
+            powers[lo // step : lo // step + count] = _subblock_powers(weighted, step)
     return powers
 
 
@@ -468,8 +482,7 @@ def normalise(
     touches; the result is measured exactly at the end. Returns (signal, LUFS, true peak dBTP).
     """
     step = round(0.1 * rate)
-    kx = k_weighted(x, rate)
-    base = _subblock_powers(kx, step)
+    base = _k_weighted_powers(x, rate, step)
     loudness = _gated_loudness(base, step)
     if not math.isfinite(loudness):
         return x, loudness, float("-inf")
@@ -480,11 +493,13 @@ def normalise(
     highest_db = gain_db + MAX_EXTRA_GAIN_DB
     lowest_level = ceiling / 10 ** (highest_db / 20.0)
     level = true_level(x, floor=lowest_level * 0.7)
-    candidates = np.flatnonzero(level > lowest_level)
+    candidates: npt.NDArray[np.signedinteger[Any]] = np.flatnonzero(level > lowest_level)
+    if x.shape[0] < 2**31:
+        candidates = candidates.astype(np.int32)  # half the memory of the default int64 indices
     tried: list[tuple[float, float, list[tuple[int, FloatArray]]]] = []
     for _ in range(6):
         runs = limiter_runs(level, rate, ceiling=ceiling, makeup=10 ** (gain_db / 20.0), candidates=candidates)
-        estimate = _gated_loudness(_limited_powers(x, kx, base, runs, rate, step), step) + gain_db
+        estimate = _gated_loudness(_limited_powers(x, base, runs, rate, step), step) + gain_db
         tried.append((gain_db, estimate, runs))
         error = target_lufs - estimate
         if abs(error) < 0.05:
@@ -496,7 +511,7 @@ def normalise(
         gain_db = min(highest_db, gain_db + error / slope)
     # The gain whose limiter runs were computed and whose estimate came closest.
     gain_db, _estimate, runs = min(tried, key=lambda t: abs(target_lufs - t[1]))
-    del level, kx, candidates, tried
+    del level, candidates, tried
     x *= np.float32(10 ** (gain_db / 20.0))
     _apply_runs(x, runs)
     measured = integrated_loudness(x, rate)
