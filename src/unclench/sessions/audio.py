@@ -26,7 +26,7 @@ TRUE_PEAK_DBTP: Final = -1.0
 BACKGROUND_BELOW_SPEECH_DB: Final = 18.0  # background RMS this far below speech RMS
 DUCK_DB: Final = 6.0  # background dips this much while the voice speaks
 BINAURAL_BELOW_SPEECH_DB: Final = 26.0
-MAX_EXTRA_GAIN_DB: Final = 6.0  # most gain the loudness search adds to make up for limiting
+MAX_EXTRA_GAIN_DB: Final = 8.0  # most gain the loudness search adds to make up for limiting
 EXPORT_FORMATS: Final[dict[str, tuple[str, str]]] = {
     "wav": ("WAV", "PCM_16"),
     "ogg": ("OGG", "OPUS"),
