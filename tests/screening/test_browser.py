@@ -53,6 +53,12 @@ def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screens
     page.locator("label.chip", has_text="One swollen calf").click()
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/safety/triage?from=diary")
+    # Every page carries the banner until the check is taken again; its link leads back to it.
+    page.goto("/timeline")
+    layout_banner = page.locator('.banner.urgent[role="alert"]')
+    assert "one swollen calf" in layout_banner.inner_text()
+    layout_banner.get_by_role("link", name="Take the safety check").click()
+    page.wait_for_url("**/safety/triage?from=diary")
     banner = page.locator('[data-notice="red_flag"]')
     assert "one swollen calf" in banner.inner_text()
     flagged = page.locator("label.question.flagged")
@@ -63,4 +69,6 @@ def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screens
     assert page.get_by_role("heading", level=1).inner_text() == "See a doctor today"
     page.goto("/")
     assert page.locator('[role="alert"]').count() == 0  # the triage was taken again: no banner
+    page.goto("/timeline")
+    assert page.locator('.banner.urgent[role="alert"]').count() == 0
     page.screenshot(path=str(screenshot_dir / "safety-after-red-flag.png"), full_page=True)

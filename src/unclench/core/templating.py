@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from unclench.core.models_registry import DOMAINS
+from unclench.core.models_registry import DOMAINS, domain_module
 from unclench.core.settings import get_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -49,5 +49,18 @@ def templates() -> Jinja2Templates:
     return engine
 
 
+def urgent_notices() -> list[dict[str, Any]]:
+    """Urgent safety notices (a warning sign awaiting the safety check) for the banner on every page."""
+    from unclench.core.db import session_scope
+
+    provider = getattr(domain_module("screening", "service"), "safety_notices", None)
+    if provider is None:
+        return []
+    with session_scope() as db:
+        return [n for n in provider(db) if n.get("level") == "urgent"]
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    return templates().TemplateResponse(request, name, context or {}, status_code=status_code)
+    """A page in the base layout; the layout shows urgent safety notices unless the page shows its own."""
+    values = {"layout_notices": urgent_notices(), **(context or {})}
+    return templates().TemplateResponse(request, name, values, status_code=status_code)
