@@ -132,3 +132,19 @@ def test_unknown_format_is_refused_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(UserInputError, match="format"):
         render_session(OPTIONS, tmp_path, formats=("flac",))
     assert not any(tmp_path.iterdir())
+
+
+def test_two_downloads_at_once_make_one_intact_file(rendered: RenderResult, tmp_path: Path) -> None:
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    from unclench.sessions.render import export_format
+
+    folder = tmp_path / "copy"
+    shutil.copytree(rendered.folder, folder)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        paths = list(pool.map(lambda _i: export_format(folder, "mp3"), range(2)))
+    assert paths[0] == paths[1] == folder / "session.mp3"
+    data, rate = soundfile.read(str(paths[0]), dtype="float32")
+    assert data.shape[0] / rate == pytest.approx(rendered.duration_s, abs=0.2)
+    assert not list(folder.glob("*.part"))

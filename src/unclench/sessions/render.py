@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -182,15 +183,26 @@ def export_format(folder: Path, fmt: str) -> Path:
     if fmt not in audio.EXPORT_FORMATS:
         raise UserInputError.single("format", f"Unknown format {fmt!r}; use {', '.join(audio.EXPORT_FORMATS)}.")
     target = folder / f"session.{fmt}"
-    if target.exists():
-        return target
-    data, rate = soundfile.read(str(folder / "session.wav"), dtype="float32")
-    audio.export(data, rate, target, fmt)
-    manifest_path = folder / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["files"][fmt] = target.name
-    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    # Two downloads at once must not both write the same file: the second waits for the first.
+    with _folder_lock(folder):
+        if target.exists():
+            return target
+        data, rate = soundfile.read(str(folder / "session.wav"), dtype="float32")
+        audio.export(data, rate, target, fmt)
+        manifest_path = folder / MANIFEST
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["files"][fmt] = target.name
+        manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return target
+
+
+_locks_guard = threading.Lock()
+_folder_locks: dict[Path, threading.Lock] = {}
+
+
+def _folder_lock(folder: Path) -> threading.Lock:
+    with _locks_guard:
+        return _folder_locks.setdefault(folder.resolve(), threading.Lock())
 
 
 def load_result(folder: Path) -> RenderResult | None:
