@@ -61,6 +61,10 @@ def urgent_notices() -> list[dict[str, Any]]:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """A page in the base layout; the layout shows urgent safety notices unless the page shows its own."""
-    values = {"layout_notices": urgent_notices(), **(context or {})}
+    """A page in the base layout; the layout shows urgent safety notices unless the page shows its own.
+
+    The notices are passed as a function, so only pages that draw the layout's banner query them
+    (not htmx fragments polled every second, nor pages with their own notices).
+    """
+    values = {"layout_notices": urgent_notices, **(context or {})}
     return templates().TemplateResponse(request, name, values, status_code=status_code)

@@ -21,7 +21,7 @@ from unclench.core.settings import get_settings
 from unclench.diary import service as diary
 from unclench.sessions.models import AudioSession, Listen, PracticePreference
 from unclench.sessions.options import TECHNIQUES, SessionOptions, TargetRegion, validate_options
-from unclench.sessions.render import RenderResult, load_result, render_session
+from unclench.sessions.render import RenderResult, load_result, render_session, settings_key
 
 LEG_REGIONS = {"calf", "foot", "shin", "thigh_back", "thigh_front", "knee"}
 
@@ -104,8 +104,6 @@ def next_variation(db: Session, options: SessionOptions) -> int:
     (regions, name, ending) share most wordings and their phrases come from the cache; asking
     for a new variation gives different wordings.
     """
-    from unclench.sessions.render import settings_key
-
     used = {settings_key(options_of(s)) for s in list_sessions(db)}
     seed = FIRST_VARIATION
     while settings_key(replace(options, seed=seed)) in used:
@@ -316,10 +314,9 @@ def reminder_label(preference: PracticePreference) -> str:
 
 
 def practised_today(db: Session, *, now: datetime | None = None) -> bool:
-    tz = ZoneInfo(get_settings().timezone)
-    local_now = (now or utcnow()).astimezone(tz)
-    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=tz)
-    query = select(Listen.id).where(Listen.started_at >= midnight, Listen.heard_s >= 60).limit(1)
+    today = (now or utcnow()).astimezone(ZoneInfo(get_settings().timezone)).date()
+    start, end = diary.day_bounds(today, today)
+    query = select(Listen.id).where(Listen.started_at >= start, Listen.started_at < end, Listen.heard_s >= 60).limit(1)
     return db.scalar(query) is not None
 
 
