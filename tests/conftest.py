@@ -1,6 +1,9 @@
-"""Shared fixtures: real SQLite and real PostgreSQL databases, an API client, a live server and Chromium.
+"""Shared fixtures: a frozen clock, real SQLite and real PostgreSQL databases, an API client, a live server and Chromium.
 
 Any test that asks for `db`, `client` or `database_url` runs once on each database.
+Every test runs on a frozen clock (`frozen_clock`): a fixed moment in a fixed time zone, never the real date. Tests in
+modules marked `pytest.mark.hard_dates` also run at each of `HARD_MOMENTS` (clock changes, leap day, new year, a
+Monday and a Sunday, the zones at UTC+14 and UTC-11).
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -23,6 +30,100 @@ from unclench.core.db import Base
 from unclench.core.migrate import upgrade_database
 from unclench.core.models_registry import import_all_models
 from unclench.core.settings import reset_settings_cache
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A frozen "now": a wall-clock time in the person's time zone."""
+
+    local: str  # ISO date and time on the person's wall clock
+    timezone: str
+
+    @property
+    def instant(self) -> datetime:
+        # A skipped wall time (spring forward) reads with the offset from before the change, a repeated one
+        # (fall back) is its first occurrence: the same rule as core.clock.local_moment.
+        return datetime.fromisoformat(self.local).replace(tzinfo=ZoneInfo(self.timezone)).astimezone(UTC)
+
+    @property
+    def today(self) -> date:
+        return self.instant.astimezone(ZoneInfo(self.timezone)).date()
+
+
+# An ordinary Wednesday mid-morning: what "now" is for every test that is not about a hard date.
+DEFAULT_MOMENT = Moment("2026-06-17T10:00", "Europe/Berlin")
+
+HARD_MOMENTS = {
+    "monday": Moment("2026-11-23T08:00", "Europe/Berlin"),
+    "sunday-late": Moment("2026-11-29T23:30", "Europe/Berlin"),
+    "leap-day": Moment("2028-02-29T12:00", "Europe/Berlin"),
+    "berlin-spring-forward-0030": Moment("2026-03-29T00:30", "Europe/Berlin"),
+    "berlin-spring-forward-0230": Moment("2026-03-29T02:30", "Europe/Berlin"),  # skipped: 03:30 on the new clock
+    "berlin-fall-back-0030": Moment("2026-10-25T00:30", "Europe/Berlin"),
+    "berlin-fall-back-0230": Moment("2026-10-25T02:30", "Europe/Berlin"),  # happens twice; the first
+    "new-york-spring-forward-0030": Moment("2026-03-08T00:30", "America/New_York"),
+    "new-york-spring-forward-0230": Moment("2026-03-08T02:30", "America/New_York"),
+    "new-york-fall-back-0030": Moment("2026-11-01T00:30", "America/New_York"),
+    "new-york-fall-back-0230": Moment("2026-11-01T02:30", "America/New_York"),
+    "new-years-eve-2359": Moment("2026-12-31T23:59", "Europe/Berlin"),
+    "new-years-day-0001": Moment("2027-01-01T00:01", "Europe/Berlin"),
+    "kiritimati-utc+14": Moment("2026-06-17T00:30", "Pacific/Kiritimati"),  # UTC is still on the 16th
+    "pago-pago-utc-11": Moment("2026-06-17T23:30", "Pacific/Pago_Pago"),  # UTC is already on the 18th
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "hard_dates: also run the test at every moment in HARD_MOMENTS")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "frozen_clock" in metafunc.fixturenames and metafunc.definition.get_closest_marker("hard_dates"):
+        moments = {"default": DEFAULT_MOMENT, **HARD_MOMENTS}
+        metafunc.parametrize("frozen_clock", list(moments.values()), ids=list(moments), indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The hard moments run on SQLite; PostgreSQL runs every test at the default moment.
+
+    Times are stored the same way (UTC) in both, so the date logic under test is the app's, not the database's;
+    this keeps `make test` within minutes on two cores.
+    """
+    keep, skip = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        hard = params.get("frozen_clock", DEFAULT_MOMENT) != DEFAULT_MOMENT
+        (skip if hard and params.get("database_url") == "postgresql" else keep).append(item)
+    if skip:
+        config.hook.pytest_deselected(items=skip)
+        items[:] = keep
+
+
+@dataclass
+class FrozenClock:
+    """The test's frozen "now"; a test that needs time to pass moves it explicitly."""
+
+    moment: Moment
+    traveller: time_machine.Traveller
+
+    def move_to(self, instant: datetime) -> None:
+        """Jump to an aware instant (build local wall times with `core.clock.local_moment`)."""
+        self.traveller.move_to(instant)
+
+    def shift(self, delta: timedelta) -> None:
+        self.traveller.shift(delta)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[FrozenClock]:
+    """Freeze time at the test's moment and set the person's time zone to the moment's (no test sees the real date)."""
+    moment: Moment = getattr(request, "param", DEFAULT_MOMENT)
+    monkeypatch.setenv("UNCLENCH_TIMEZONE", moment.timezone)
+    monkeypatch.delenv("UNCLENCH_NOW", raising=False)
+    reset_settings_cache()
+    with time_machine.travel(moment.instant, tick=False) as traveller:
+        yield FrozenClock(moment, traveller)
+    reset_settings_cache()
+
 
 POSTGRES_ADMIN_URL = os.environ.get("UNCLENCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -78,7 +179,6 @@ def app_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     data_dir = tmp_path / "data"
     monkeypatch.setenv("UNCLENCH_DATABASE_URL", database_url)
     monkeypatch.setenv("UNCLENCH_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("UNCLENCH_TIMEZONE", "Europe/Berlin")
     reset_settings_cache()
     core_db.dispose_engines()
     yield data_dir
@@ -120,7 +220,6 @@ def live_server(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setenv("UNCLENCH_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("UNCLENCH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("UNCLENCH_TIMEZONE", "Europe/Berlin")
     reset_settings_cache()
     core_db.dispose_engines()
     port = _free_port()

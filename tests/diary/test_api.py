@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+
+from unclench.core import clock
+
+pytestmark = pytest.mark.hard_dates
 
 
 def _episode(**overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "started_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "started_at": (clock.now() - timedelta(hours=1)).isoformat(),
         "kind": "spasm",
         "intensity": 5,
         "regions": [{"region": "lower_back", "side": "left"}],
@@ -48,7 +53,7 @@ def test_api_rejects_bad_input_with_field_errors_and_writes_nothing(client: Test
         for item in response.json()["detail"]
     }
     assert "intensity" in locations
-    future = client.post("/api/episodes", json=_episode(started_at=(datetime.now(UTC) + timedelta(days=3)).isoformat()))
+    future = client.post("/api/episodes", json=_episode(started_at=(clock.now() + timedelta(days=3)).isoformat()))
     assert future.status_code == 422 and "future" in future.text
     assert client.get("/api/episodes").json() == []
 
@@ -56,7 +61,7 @@ def test_api_rejects_bad_input_with_field_errors_and_writes_nothing(client: Test
 def test_checkins_and_factors_over_the_api(client: TestClient) -> None:
     factor = client.post("/api/factors", json={"name": "Cold weather", "kind": "yesno"})
     assert factor.status_code == 201
-    day = (date.today() - timedelta(days=1)).isoformat()
+    day = (clock.today() - timedelta(days=1)).isoformat()
     saved = client.put(
         "/api/checkins", json={"day": day, "stress": 6, "sleep_hours": 5.5, "factors": {"Cold weather": 1}}
     )
@@ -97,12 +102,12 @@ def test_episode_form_keeps_input_and_shows_messages_beside_fields(client: TestC
 
 
 def test_checkin_form_validates_and_saves(client: TestClient) -> None:
-    bad = client.post("/checkin", data={"day": date.today().isoformat(), "stress": "eleven", "sleep_hours": "30"})
+    bad = client.post("/checkin", data={"day": clock.today().isoformat(), "stress": "eleven", "sleep_hours": "30"})
     assert bad.status_code == 422
     assert "must be a whole number" in bad.text and "must be at most 24" in bad.text
     good = client.post(
         "/checkin",
-        data={"day": date.today().isoformat(), "stress": "4", "medications": "ibuprofen, magnesium"},
+        data={"day": clock.today().isoformat(), "stress": "4", "medications": "ibuprofen, magnesium"},
         follow_redirects=False,
     )
     assert good.status_code == 303

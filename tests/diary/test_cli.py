@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from unclench.cli import app
 from unclench.diary import cli as diary_cli
 
+pytestmark = pytest.mark.hard_dates
+
 runner = CliRunner()
 
 

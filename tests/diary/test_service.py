@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.validation import parse_input
 from unclench.diary import service
 from unclench.diary.schemas import CheckInIn, EpisodeIn, FactorIn
 
+pytestmark = pytest.mark.hard_dates
+
 
 def episode_in(**overrides: object) -> EpisodeIn:
     data: dict[str, object] = {
-        "started_at": datetime.now(UTC) - timedelta(hours=2),
+        "started_at": clock.now() - timedelta(hours=2),
         "kind": "cramp",
         "intensity": 6,
         "pain": 4,
@@ -27,15 +30,16 @@ def episode_in(**overrides: object) -> EpisodeIn:
 
 
 def test_episode_round_trips_with_regions_and_utc_times(db: Session) -> None:
-    naive_local = datetime(2026, 3, 1, 7, 30)  # read in Europe/Berlin (UTC+1 in March)
+    naive_local = datetime(2026, 3, 1, 7, 30)  # a wall-clock time with no zone is read in the person's zone
     created = service.create_episode(
         db, episode_in(started_at=naive_local, regions=[{"region": "jaw", "side": "right"}, {"region": "neck_back"}])
     )
     db.commit()
     db.expire_all()
     loaded = service.get_episode(db, created.id)
-    assert loaded.started_at == datetime(2026, 3, 1, 6, 30, tzinfo=UTC)
-    assert loaded.timezone == "Europe/Berlin"
+    assert loaded.started_at == clock.local_moment(date(2026, 3, 1), time(7, 30))
+    assert loaded.started_at.tzinfo is not None and loaded.started_at.utcoffset() == timedelta(0)
+    assert loaded.timezone == clock.person_timezone_name()
     assert [(r.region_id, r.side) for r in loaded.regions] == [("jaw", "right"), ("neck_back", "both")]
 
 
@@ -50,7 +54,7 @@ def test_bad_episode_input_names_every_field(db: Session) -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"started_at": datetime.now(UTC) + timedelta(days=2)}, "future"),
+        ({"started_at": timedelta(days=2)}, "future"),  # from now, on the test's frozen clock
         ({"ongoing": True, "duration_s": 60}, "still going"),
         ({"regions": [{"region": "throat", "side": "left"}]}, "no left or right"),
         ({"regions": []}, "at least one"),
@@ -58,12 +62,14 @@ def test_bad_episode_input_names_every_field(db: Session) -> None:
     ],
 )
 def test_episode_rules(db: Session, overrides: dict[str, object], expected: str) -> None:
+    if isinstance(overrides.get("started_at"), timedelta):
+        overrides = {**overrides, "started_at": clock.now() + overrides["started_at"]}  # type: ignore[operator]
     with pytest.raises(UserInputError, match=expected):
         episode_in(**overrides)
 
 
 def test_ongoing_episode_is_closed_later_with_its_duration(db: Session) -> None:
-    started = datetime.now(UTC) - timedelta(minutes=30)
+    started = clock.now() - timedelta(minutes=30)
     episode = service.create_episode(db, episode_in(started_at=started, ongoing=True, duration_s=None, kind="tension"))
     closed = service.close_episode(db, episode.id, ended_at=started + timedelta(minutes=20))
     assert closed.ongoing is False
@@ -83,7 +89,7 @@ def test_delete_can_be_undone(db: Session) -> None:
 
 
 def test_filters_counts_and_recent_choices(db: Session) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     service.create_episode(
         db,
         episode_in(started_at=now - timedelta(days=3), kind="twitch", regions=[{"region": "eyelid", "side": "left"}]),
@@ -104,7 +110,7 @@ def test_filters_counts_and_recent_choices(db: Session) -> None:
 def test_checkin_upsert_with_custom_factors(db: Session) -> None:
     service.create_factor(db, parse_input(FactorIn, {"name": "Screen after 22:00", "kind": "yesno"}))
     service.create_factor(db, parse_input(FactorIn, {"name": "Neck pain", "kind": "scale"}))
-    day = date.today() - timedelta(days=1)
+    day = clock.today() - timedelta(days=1)
     service.upsert_checkin(
         db,
         parse_input(
@@ -131,21 +137,21 @@ def test_checkin_upsert_with_custom_factors(db: Session) -> None:
 def test_checkin_rejects_bad_factor_values_and_writes_nothing(db: Session) -> None:
     service.create_factor(db, parse_input(FactorIn, {"name": "Argument", "kind": "yesno"}))
     db.commit()
-    data = parse_input(CheckInIn, {"day": date.today(), "stress": 5, "factors": {"Argument": 3, "Unknown": 1}})
+    data = parse_input(CheckInIn, {"day": clock.today(), "stress": 5, "factors": {"Argument": 3, "Unknown": 1}})
     with pytest.raises(UserInputError) as caught:
         service.upsert_checkin(db, data)
     assert {p.field for p in caught.value.problems} == {"factors.Argument", "factors.Unknown"}
     db.rollback()
     assert service.list_checkins(db) == []
     with pytest.raises(UserInputError, match="future"):
-        parse_input(CheckInIn, {"day": date.today() + timedelta(days=5)})
+        parse_input(CheckInIn, {"day": clock.today() + timedelta(days=5)})
     with pytest.raises(UserInputError, match="already track"):
         service.create_factor(db, parse_input(FactorIn, {"name": "Argument", "kind": "number"}))
 
 
 def test_checkin_values_gives_plain_rows_with_custom_factors(db: Session) -> None:
     factor = service.create_factor(db, parse_input(FactorIn, {"name": "Cold", "kind": "yesno"}))
-    day = date.today() - timedelta(days=2)
+    day = clock.today() - timedelta(days=2)
     service.upsert_checkin(
         db,
         parse_input(

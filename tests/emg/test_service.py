@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.diary import service as diary
 from unclench.emg import service
@@ -55,8 +57,6 @@ def test_burst_becomes_a_diary_episode_once(db: Session, app_env: Path) -> None:
 
 
 def test_edf_with_start_time_and_bad_files_write_nothing(db: Session, app_env: Path, tmp_path: Path) -> None:
-    from datetime import datetime
-
     sim = simulate_emg(30, 1000, seed=9)
     path = write_edf(
         tmp_path / "jaw.edf",
@@ -67,7 +67,9 @@ def test_edf_with_start_time_and_bad_files_write_nothing(db: Session, app_env: P
         annotations=[Annotation(1.0, 0.0, "lights out")],
     )
     rec = service.import_file(db, path=path, regions={"jaw": service.RegionChoice("jaw", "left")})
-    assert rec.recorded_at.year == 2026 and rec.recorded_at.tzinfo is not None
+    # The header's start is the local wall clock where it was recorded: late on 1 March stays on 1 March.
+    assert rec.recorded_at == clock.local_moment(date(2026, 3, 1), time(23, 30))
+    assert clock.local_day(rec.recorded_at) == date(2026, 3, 1)
     assert rec.summary["annotations"] == 1
     before = sorted(p.name for p in (app_env / "emg").iterdir())
     bad = tmp_path / "nan.csv"

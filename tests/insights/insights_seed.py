@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.validation import parse_input
 from unclench.diary import service as diary
 from unclench.diary.schemas import CheckInIn, EpisodeIn, FactorIn
@@ -18,8 +18,8 @@ SEED_DAYS = 90
 def seed_diary(db: Session, days: int = SEED_DAYS, seed: int = 11) -> date:
     """`days` days ending yesterday: on days after 'late screen' the rate of cramps triples. Returns the first day."""
     rng = np.random.default_rng(seed)
-    tz = ZoneInfo("Europe/Berlin")
-    last = datetime.now(tz).date() - timedelta(days=1)
+    tz = clock.zone()  # the person's zone: "yesterday" and the episodes' times are on their calendar
+    last = clock.local_now().date() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
     diary.create_factor(db, parse_input(FactorIn, {"name": "late screen", "kind": "yesno"}))
     late = rng.random(days) < 0.5
@@ -35,7 +35,7 @@ def seed_diary(db: Session, days: int = SEED_DAYS, seed: int = 11) -> date:
             start = datetime(day.year, day.month, day.day, 9, tzinfo=tz) + timedelta(minutes=int(rng.integers(0, 600)))
             episode = {
                 "started_at": start.astimezone(UTC),
-                "timezone": "Europe/Berlin",
+                "timezone": clock.person_timezone_name(),
                 "kind": "cramp" if rng.random() < 0.7 else "twitch",
                 "intensity": int(rng.integers(2, 9)),
                 "pain": int(rng.integers(0, 6)),

@@ -10,6 +10,8 @@ import pytest
 from unclench.core.errors import UserInputError
 from unclench.insights.daytable import CheckInRecord, EpisodeRecord, build_day_table, diary_day
 
+pytestmark = pytest.mark.hard_dates
+
 
 def _episode(iso: str, intensity: int = 5, kind: str = "cramp", tz: str = "Europe/Berlin") -> EpisodeRecord:
     return EpisodeRecord(datetime.fromisoformat(iso).astimezone(UTC), tz, kind, intensity)

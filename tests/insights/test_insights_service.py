@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from tests.conftest import FrozenClock
 from unclench.cli import app
+from unclench.core import clock
 from unclench.core.errors import UserInputError
+from unclench.emg import service as emg
+from unclench.emg.simulate import simulate_emg
 from unclench.insights import service
+from unclench.sessions import service as sessions
+from unclench.sessions.options import SessionOptions
 
 runner = CliRunner()
+pytestmark = pytest.mark.hard_dates
 
 
 def test_planted_factor_is_found_through_the_diary_services(db: Session, seeded: date) -> None:
@@ -123,57 +131,65 @@ def test_plain_rows_reader_gives_the_same_insights(db: Session, seeded: date, mo
 
 
 def test_practice_effect_reads_listens_and_emg_through_the_other_domains(
-    db: Session, seeded: date, monkeypatch: pytest.MonkeyPatch
+    db: Session, seeded: date, frozen_clock: FrozenClock, tmp_path: Path
 ) -> None:
-    """Listens (with technique and tension ratings) and EMG resting tone, as the sessions/emg services give them."""
-    from datetime import UTC, datetime
-    from types import SimpleNamespace
-
-    start = datetime.combine(seeded, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
-    listens = []
-    for day in range(0, 84):
-        if (day // 7) % 2 == 0 and day % 7 in (0, 2, 4):  # every other week: three sessions
-            technique = "pmr" if len(listens) % 2 == 0 else "body_scan"
-            after = 2 if technique == "pmr" else 5
-            session = SimpleNamespace(options={"technique": technique})
-            listens.append(
-                SimpleNamespace(
-                    started_at=start + timedelta(days=day),
-                    heard_s=900.0,
-                    tension_before=7,
-                    tension_after=after,
-                    session=session,
-                )
+    """Listens made through the sessions service and EMG recordings imported through the emg service, each at its
+    own moment on the frozen clock, reach the practice-week comparison, the per-technique change and the tone trend."""
+    durations = {"pmr": 1200.0, "body_scan": 900.0}
+    sessions_by_technique = {}
+    for technique, seconds in durations.items():
+        made = sessions.create_session(db, SessionOptions(minutes=round(seconds / 60), technique=technique))
+        made.duration_s = seconds  # what a render would record; rendering audio is not what this test is about
+        sessions_by_technique[technique] = made
+    first_monday = clock.week_start(seeded) + timedelta(days=7)  # the first whole calendar week of the diary
+    techniques = ["pmr", "body_scan"]
+    listened = 0
+    for week in range(0, 12, 2):  # every other calendar week: three listens (Monday, Wednesday, Friday at noon)
+        for weekday in (0, 2, 4):
+            technique = techniques[listened % 2]
+            day = first_monday + timedelta(days=7 * week + weekday)
+            frozen_clock.move_to(clock.local_moment(day, time(12)))
+            listen = sessions.start_listen(db, sessions_by_technique[technique].id, tension_before=7)
+            sessions.update_listen(
+                db, listen.id, heard_s=600, finished=True, tension_after=2 if technique == "pmr" else 5
             )
-    listens.append(
-        SimpleNamespace(started_at=start, heard_s=10.0, tension_before=None, tension_after=None, session=None)
-    )
-    channel = SimpleNamespace
-    recordings = [
-        SimpleNamespace(
-            recorded_at=start + timedelta(days=7 * i),
-            channels=[channel(resting_tone_uv=12.0 - i), channel(resting_tone_uv=None)],
+            listened += 1
+    frozen_clock.move_to(clock.local_moment(first_monday + timedelta(days=8), time(13)))
+    sessions.start_listen(db, sessions_by_technique["pmr"].id)  # opened and closed at once: does not count
+
+    planted_slope = -1.0  # µV a week
+    for i in range(8):
+        frozen_clock.move_to(clock.local_moment(first_monday + timedelta(days=7 * i), time(19)))
+        sim = simulate_emg(
+            20,
+            1000,
+            seed=100 + i,
+            rest_uv=12.0 + planted_slope * i,
+            first_burst_after_s=30.0,
+            mains_hz=None,
+            motion_per_min=0.0,
         )
-        for i in range(8)
-    ]
-    fakes = {
-        "sessions": SimpleNamespace(recent_listens=lambda db, limit: listens),
-        "emg": SimpleNamespace(list_recordings=lambda db, limit: recordings),
-    }
-    real = service.domain_module
-    monkeypatch.setattr(
-        service,
-        "domain_module",
-        lambda domain, name: fakes[domain] if domain in fakes and name == "service" else real(domain, name),
-    )
+        path = tmp_path / f"rest-{i}.csv"
+        np.savetxt(
+            path,
+            np.column_stack([np.arange(sim.signal.size) / 1000, sim.signal]),
+            delimiter=",",
+            header="time,emg_uV",
+            comments="",
+        )
+        emg.import_file(db, path=path)
+    frozen_clock.move_to(frozen_clock.moment.instant)
+    db.commit()
+
     practice = service.compute_insights(db).practice
     assert practice.notes == []
-    assert practice.weeks is not None and practice.weeks.weeks_regular >= 4 and practice.weeks.weeks_without >= 4
+    assert practice.weeks is not None
+    assert practice.weeks.weeks_regular == 6 and practice.weeks.weeks_without >= 5
     assert practice.weeks.ratio is not None
     assert [t.technique for t in practice.techniques] == ["pmr", "body_scan"]
-    assert practice.techniques[0].mean_drop == 5
+    assert practice.techniques[0].mean_drop == 5 and practice.techniques[1].mean_drop == 2
     assert practice.tone is not None and practice.tone.slope_per_week is not None
-    assert abs(practice.tone.slope_per_week + 1.0) < 1e-6
+    assert practice.tone.slope_per_week == pytest.approx(planted_slope, rel=0.15)
 
 
 def test_an_empty_diary_shows_pages_with_a_message(client: TestClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from unclench.insights.practice import (
     linear_trend,
@@ -12,6 +13,8 @@ from unclench.insights.practice import (
     tension_change_by_technique,
     weekly_practice_effect,
 )
+
+pytestmark = pytest.mark.hard_dates
 
 
 def _diary(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.models_registry import domain_module
 from unclench.core.validation import parse_input
 from unclench.diary import service as diary
@@ -20,7 +21,7 @@ REGIONS = [("calf", "left"), ("eyelid", "right"), ("neck_back", "both"), ("jaw",
 def seed_small_diary(db: Session, days: int = 60, seed: int = 5) -> date:
     rng = np.random.default_rng(seed)
     tz = ZoneInfo("Europe/Berlin")
-    last = datetime.now(tz).date() - timedelta(days=1)
+    last = clock.local_now().date() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
     for i in range(days):
         day = first + timedelta(days=i)
@@ -50,12 +51,12 @@ def seed_small_diary(db: Session, days: int = 60, seed: int = 5) -> date:
             )
     stress_service = domain_module("stress", "service")
     if stress_service is not None:
-        taken = datetime.now(UTC) - timedelta(days=10)
+        taken = clock.now() - timedelta(days=10)
         stress_service.record_questionnaire(db, "pss10", [2, 3, 1, 2, 2, 3, 1, 2, 3, 2], taken_at=taken)
     screening = domain_module("screening", "service")
     if screening is not None:
         screening.add_medication(db, "salbutamol")
-        screening.record_triage(db, [], taken_at=datetime.now(UTC) - timedelta(days=3))
+        screening.record_triage(db, [], taken_at=clock.now() - timedelta(days=3))
         screening.record_all_clear(db, last - timedelta(days=2), "bloods normal")
     db.flush()
     return first

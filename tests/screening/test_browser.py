@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from unclench.core import clock
 
 
 @pytest.mark.xdist_group("browser")
@@ -41,7 +43,7 @@ def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screens
     created = page.request.post(
         "/api/episodes",
         data={
-            "started_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+            "started_at": (clock.now() - timedelta(hours=2)).isoformat(),
             "kind": "cramp",
             "intensity": 8,
             "regions": [{"region": "calf", "side": "left"}],

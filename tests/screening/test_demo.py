@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.screening import demo as screening_demo
 from unclench.screening import service as screening
 from unclench.stress import demo as stress_demo
 from unclench.stress import service as stress
 
+pytestmark = pytest.mark.hard_dates
+
 
 def test_extend_demo_fills_screening_and_stress(db: Session) -> None:
-    first, last = date(2026, 1, 1), date(2026, 6, 29)
+    last = clock.today() - timedelta(days=1)  # the demo diary ends yesterday
+    first = last - timedelta(days=179)
     screening_demo.extend_demo(db, seed=7, first_day=first, last_day=last)
     stress_demo.extend_demo(db, seed=7, first_day=first, last_day=last)
     db.commit()

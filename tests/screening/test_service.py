@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.validation import parse_input
 from unclench.diary import service as diary
@@ -15,12 +16,14 @@ from unclench.diary.schemas import EpisodeIn
 from unclench.screening import service
 from unclench.screening.models import Medication, TriageResult
 
+pytestmark = pytest.mark.hard_dates
+
 
 def make_episode(db: Session) -> str:
     data = parse_input(
         EpisodeIn,
         {
-            "started_at": datetime.now(UTC) - timedelta(hours=1),
+            "started_at": clock.now() - timedelta(hours=1),
             "kind": "cramp",
             "intensity": 7,
             "regions": [{"region": "calf", "side": "left"}],
@@ -89,7 +92,7 @@ def test_medication_matches_include_checkin_medicines_found_first(db: Session) -
 
 def test_all_clear_is_recorded_and_future_dates_are_refused(db: Session) -> None:
     with pytest.raises(UserInputError):
-        service.record_all_clear(db, date.today() + timedelta(days=3))
+        service.record_all_clear(db, clock.today() + timedelta(days=3))
     assert service.latest_all_clear(db) is None
     service.record_all_clear(db, date(2026, 1, 10), "bloods normal")
     service.record_all_clear(db, date(2026, 2, 1), "")
@@ -105,7 +108,7 @@ def test_notices_for_a_new_person_are_gentle(db: Session) -> None:
 
 
 def test_red_flag_brings_the_triage_back_until_it_is_taken_again(db: Session) -> None:
-    service.record_triage(db, [], taken_at=datetime.now(UTC) - timedelta(days=2))
+    service.record_triage(db, [], taken_at=clock.now() - timedelta(days=2))
     service.record_all_clear(db, date(2026, 1, 10))
     db.commit()
     assert service.safety_notices(db) == []

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+
+from tests.conftest import FrozenClock
+from unclench.core import clock
+
+pytestmark = pytest.mark.hard_dates
 
 
 def make_episode(client: TestClient) -> str:
     response = client.post(
         "/api/episodes",
         json={
-            "started_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "started_at": (clock.now() - timedelta(hours=1)).isoformat(),
             "kind": "cramp",
             "intensity": 6,
             "regions": [{"region": "calf", "side": "left"}],
@@ -47,10 +53,14 @@ def test_api_triage_and_latest(client: TestClient) -> None:
     assert questions[0]["level"] == "emergency" and len(questions) >= 25
 
 
-def test_red_flag_on_an_episode_shows_a_banner_until_the_triage_is_taken(client: TestClient) -> None:
+def test_red_flag_on_an_episode_shows_a_banner_until_the_triage_is_taken(
+    client: TestClient, frozen_clock: FrozenClock
+) -> None:
     client.post("/api/safety/triage", json={"yes": []})
-    client.post("/api/safety/all-clear", json={"checked_on": "2026-01-05", "note": "all normal"})
+    checked_on = (clock.today() - timedelta(days=60)).isoformat()
+    client.post("/api/safety/all-clear", json={"checked_on": checked_on, "note": "all normal"})
     assert client.get("/api/safety/notices").json() == []
+    frozen_clock.shift(timedelta(minutes=5))  # a warning sign noticed after that triage
     episode_id = make_episode(client)
     form = client.get(f"/safety/episodes/{episode_id}/flags")
     assert form.status_code == 200 and 'value="dark_urine"' in form.text
@@ -64,6 +74,7 @@ def test_red_flag_on_an_episode_shows_a_banner_until_the_triage_is_taken(client:
     assert 'data-notice="red_flag"' in triage.text
     assert 'class="question flagged" for="q-stroke_signs"' in triage.text
     assert client.get("/safety").text.count('data-notice="red_flag"') == 1
+    frozen_clock.shift(timedelta(minutes=5))
     client.post("/safety/triage", data={"yes": ["progressive_weakness"]})
     assert client.get("/api/safety/notices").json() == []
     flags = client.get(f"/api/safety/episodes/{episode_id}/red-flags").json()

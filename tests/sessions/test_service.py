@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.conftest import FrozenClock
+from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
@@ -26,7 +27,7 @@ def _episode(db: Session, region: str, side: str | None, kind: str, intensity: i
     diary.create_episode(
         db,
         EpisodeIn(
-            started_at=datetime.now(UTC) - timedelta(days=days_ago),
+            started_at=clock.now() - timedelta(days=days_ago),
             kind=kind,  # type: ignore[arg-type]
             intensity=intensity,
             regions=[RegionIn(region=region, side=side)],
@@ -110,25 +111,63 @@ def test_new_variation_takes_the_next_unused_number(db: Session) -> None:
     assert service.next_variation(db, replace(SHORT, regions=(TargetRegion("jaw", "both"),))) == 1
 
 
-def test_practice_reminder_appears_after_its_time_until_practised(db: Session) -> None:
-    tz = ZoneInfo(get_settings().timezone)
-    evening = datetime.now(tz).replace(hour=21, minute=0, second=0, microsecond=0)
-    morning = evening.replace(hour=7)
-    assert service.practice_notices(db, now=evening) == []  # no reminder set: nothing
+def _listen_at(db: Session, frozen_clock: FrozenClock, session_id: str, instant: datetime, heard_s: float) -> None:
+    frozen_clock.move_to(instant)
+    listen = service.start_listen(db, session_id)
+    service.update_listen(db, listen.id, heard_s=heard_s)
+
+
+@pytest.mark.hard_dates
+def test_practice_reminder_appears_after_its_time_until_practised(db: Session, frozen_clock: FrozenClock) -> None:
+    today = clock.today()
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return clock.local_moment(today, time(hour, minute))
+
+    frozen_clock.move_to(at(21))
+    assert service.practice_notices(db) == []  # no reminder set: nothing
     service.set_practice_preference(db, reminder="20:30")
-    assert service.practice_notices(db, now=morning) == []
-    [notice] = service.practice_notices(db, now=evening)
+    frozen_clock.move_to(at(7))
+    assert service.practice_notices(db) == []
+    frozen_clock.move_to(at(20, 29))
+    assert service.practice_notices(db) == []  # a minute early
+    frozen_clock.move_to(at(20, 30))
+    [notice] = service.practice_notices(db)
     assert "20:30" in notice["text"] and notice["level"] == "calm"
 
     session = service.create_session(db, SHORT)
-    session.duration_s = 300.0
-    listen = service.start_listen(db, session.id)
-    listen.started_at = evening.replace(hour=8).astimezone(UTC)
-    service.update_listen(db, listen.id, heard_s=90)
-    assert service.practice_notices(db, now=evening) == []  # practised today
+    session.duration_s = 300.0  # as a render would set it
+    _listen_at(db, frozen_clock, session.id, clock.local_moment(today - timedelta(days=1), time(23, 50)), 90)
+    frozen_clock.move_to(at(21))
+    assert len(service.practice_notices(db)) == 1  # late last night is not today
+    _listen_at(db, frozen_clock, session.id, at(0, 5), 30)
+    frozen_clock.move_to(at(21))
+    assert len(service.practice_notices(db)) == 1  # half a minute is not practice
+    _listen_at(db, frozen_clock, session.id, at(8), 90)
+    frozen_clock.move_to(at(21))
+    assert service.practice_notices(db) == []  # practised today
+    frozen_clock.move_to(clock.local_moment(today + timedelta(days=1), time(20, 30)))
+    assert len(service.practice_notices(db)) == 1  # a new day asks again
     service.set_practice_preference(db, reminder="off", streaks_on=False)
     preference = service.practice_preference(db)
     assert preference.reminder_minute is None and preference.streaks_on is False
+
+
+@pytest.mark.hard_dates
+def test_streak_counts_the_persons_calendar_days(db: Session, frozen_clock: FrozenClock) -> None:
+    """Listens late at night and just after midnight land on the local day they happened, across any clock change."""
+    today = clock.today()
+    session = service.create_session(db, SHORT)
+    session.duration_s = 300.0
+    assert service.streak_days(db) == 0
+    for days_ago, at in ((3, time(23, 55)), (2, time(0, 5)), (1, time(23, 59)), (0, time(0, 1))):
+        _listen_at(db, frozen_clock, session.id, clock.local_moment(today - timedelta(days=days_ago), at), 120)
+    frozen_clock.move_to(clock.local_moment(today, time(12)))
+    assert service.streak_days(db) == 4
+    frozen_clock.move_to(clock.local_moment(today + timedelta(days=1), time(9)))
+    assert service.streak_days(db) == 4  # not yet broken: today's listen may still come
+    frozen_clock.move_to(clock.local_moment(today + timedelta(days=2), time(0, 0)))
+    assert service.streak_days(db) == 0  # a whole day without practice
 
 
 @pytest.mark.parametrize("text", ["25:00", "8pm", "20:3", "noon", "-1:00"])

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from unclench.cli import app
 from unclench.stress import cli as stress_cli
 
+pytestmark = pytest.mark.hard_dates
+
 runner = CliRunner()
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.conftest import FrozenClock
+from unclench.core import clock
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.stress import service
 from unclench.stress.models import QuestionnaireResponse, ReflectionNote
 
+pytestmark = pytest.mark.hard_dates
 
-def test_pss_history_is_oldest_first_and_due_monthly(db: Session) -> None:
+
+def test_pss_history_is_oldest_first_and_due_monthly(db: Session, frozen_clock: FrozenClock) -> None:
     assert service.pss_due(db)
-    now = datetime.now(UTC)
+    now = clock.now()
     service.record_questionnaire(db, "pss10", [2] * 10, taken_at=now - timedelta(days=40))
     service.record_questionnaire(db, "pss10", [0, 0, 0, 4, 4, 0, 4, 4, 0, 0], taken_at=now - timedelta(days=5))
     service.record_questionnaire(db, "phq4", [1, 1, 1, 1])
@@ -24,7 +28,20 @@ def test_pss_history_is_oldest_first_and_due_monthly(db: Session) -> None:
     assert history[0]["taken_at"].tzinfo is not None
     assert [h["band"] for h in history] == ["moderate", "low"]
     assert not service.pss_due(db)
-    assert service.pss_due(db, now=now + timedelta(days=26))
+    frozen_clock.shift(timedelta(days=26))
+    assert service.pss_due(db)
+
+
+def test_pss_falls_due_on_the_persons_calendar_day(db: Session, frozen_clock: FrozenClock) -> None:
+    """Taken late in the evening, due from the first minute of the day 30 days on, whatever clock change lies between."""
+    taken_day = clock.today() - timedelta(days=40)
+    taken = clock.local_moment(taken_day, time(23, 50))
+    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=taken)
+    db.commit()
+    frozen_clock.move_to(clock.local_moment(taken_day + timedelta(days=29), time(23, 59)))
+    assert not service.pss_due(db)
+    frozen_clock.move_to(clock.local_moment(taken_day + timedelta(days=30), time(0, 1)))
+    assert service.pss_due(db)
 
 
 def test_phq4_stores_subscores(db: Session) -> None:
@@ -42,7 +59,7 @@ def test_incomplete_questionnaire_writes_nothing(db: Session) -> None:
         service.record_questionnaire(db, "pss10", [1, 2, 3])
     assert "missing items 4, 5, 6, 7, 8, 9, 10" in str(info.value)
     with pytest.raises(UserInputError):
-        service.record_questionnaire(db, "pss10", [1] * 10, taken_at=datetime.now(UTC) + timedelta(days=1))
+        service.record_questionnaire(db, "pss10", [1] * 10, taken_at=clock.now() + timedelta(days=1))
     db.commit()
     assert db.query(QuestionnaireResponse).count() == 0
 
@@ -81,11 +98,11 @@ def test_reflection_notes_keep_the_prompt(db: Session) -> None:
 
 def test_stress_notice_only_when_a_month_has_passed(db: Session) -> None:
     assert service.stress_notices(db) == []  # never taken: the stress page invites, the home page stays quiet
-    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=datetime.now(UTC) - timedelta(days=3))
+    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=clock.now() - timedelta(days=3))
     db.commit()
     assert service.stress_notices(db) == []
     service.delete_response(db, service.questionnaire_history(db, "pss10")[0].id)
-    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=datetime.now(UTC) - timedelta(days=31))
+    service.record_questionnaire(db, "pss10", [2] * 10, taken_at=clock.now() - timedelta(days=31))
     db.commit()
     notices = service.stress_notices(db)
     assert [n["kind"] for n in notices] == ["pss_due"] and "20 of 40" in notices[0]["text"]

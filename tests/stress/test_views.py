@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
+
+pytestmark = pytest.mark.hard_dates
 
 
 def test_pss_form_incomplete_then_complete_then_chart(client: TestClient) -> None:

@@ -67,10 +67,6 @@ def id_column_type() -> String:
     return String(32)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
-from unclench.core.db import new_id, utcnow
+from unclench.core import clock
+from unclench.core.db import new_id
 from unclench.core.errors import NotFoundError, UserInputError
 
 JobStatus = Literal["queued", "running", "done", "failed"]
@@ -37,7 +38,7 @@ class Job:
     fraction: float = 0.0
     error: str = ""
     result: Any = None
-    created_at: datetime = field(default_factory=utcnow)
+    created_at: datetime = field(default_factory=clock.now)
     finished_at: datetime | None = None
 
     @property
@@ -79,12 +80,12 @@ class JobRunner:
             try:
                 result = work(report)
             except UserInputError as exc:
-                self._update(job.id, status="failed", error=str(exc), finished_at=utcnow())
+                self._update(job.id, status="failed", error=str(exc), finished_at=clock.now())
             except Exception as exc:  # a job must never die silently
                 traceback.print_exc()
-                self._update(job.id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=utcnow())
+                self._update(job.id, status="failed", error=f"{type(exc).__name__}: {exc}", finished_at=clock.now())
             else:
-                self._update(job.id, status="done", stage="done", fraction=1.0, result=result, finished_at=utcnow())
+                self._update(job.id, status="done", stage="done", fraction=1.0, result=result, finished_at=clock.now())
 
         self._pool.submit(run)
         return job

@@ -6,15 +6,14 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from unclench.core import clock
 from unclench.core.models_registry import DOMAINS, domain_module
-from unclench.core.settings import get_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,7 +22,7 @@ def local_time(value: datetime | None, fmt: str = "%a %d %b, %H:%M", tz: str | N
     """Show a stored UTC time in the person's time zone."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(tz or get_settings().timezone)).strftime(fmt)
+    return value.astimezone(clock.zone(tz)).strftime(fmt)
 
 
 def duration_words(seconds: int | None) -> str:

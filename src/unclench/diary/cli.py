@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from unclench.body.taxonomy import load_taxonomy
+from unclench.core import clock
 from unclench.core.db import get_engine, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.migrate import upgrade_database
@@ -46,7 +47,7 @@ def parse_duration(text: str | None) -> int | None:
 
 def parse_when(text: str | None) -> datetime:
     if text is None or not text.strip():
-        return datetime.now(UTC)
+        return clock.now()
     try:
         return datetime.fromisoformat(text.strip().replace(" ", "T"))
     except ValueError:
@@ -138,7 +139,7 @@ def checkin(
     data = parse_input(
         CheckInIn,
         {
-            "day": day or date.today().isoformat(),
+            "day": day or clock.today().isoformat(),
             "stress": stress,
             "stress_source": source,
             "sleep_hours": sleep,
@@ -178,7 +179,7 @@ def episodes(
         get_region(region, field="--region")
     labels = load_taxonomy().by_id()
     with session_scope() as db:
-        found = service.list_episodes(db, start=datetime.now(UTC) - timedelta(days=days), region=region, kind=kind)
+        found = service.list_episodes(db, start=clock.now() - timedelta(days=days), region=region, kind=kind)
         table = Table(title=f"{len(found)} episode(s) in the last {days} days")
         for column in ("When", "Kind", "Where", "Intensity", "Pain", "Duration", "Id"):
             table.add_column(column)

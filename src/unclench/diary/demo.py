@@ -16,8 +16,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.settings import get_settings
 from unclench.diary import service
 from unclench.diary.models import CheckIn, Episode
 from unclench.diary.schemas import CheckInIn, EpisodeIn, FactorIn, RegionIn
@@ -48,9 +48,9 @@ def create_demo_person(db: Session, *, days: int = 180, seed: int = 7, end: date
             "diary", "already has entries; the demo fills only an empty diary (start with a fresh UNCLENCH_DATA_DIR)"
         )
     rng = np.random.default_rng(seed)
-    tz_name = get_settings().timezone
+    tz_name = clock.person_timezone_name()
     tz = ZoneInfo(tz_name)
-    last_day = end or (datetime.now(tz).date() - timedelta(days=1))
+    last_day = end or (clock.today() - timedelta(days=1))
     first_day = last_day - timedelta(days=days - 1)
     for name, kind in ((SCREEN_LATE, "yesno"), (ARGUMENT, "yesno")):
         if name not in {f.name for f in service.list_factors(db, include_archived=True)}:
@@ -114,7 +114,7 @@ def create_demo_person(db: Session, *, days: int = 180, seed: int = 7, end: date
                 if region == "eyelid":
                     side = str(rng.choice(["left", "right"], p=[0.7, 0.3]))
                 local_start = datetime.combine(day, time(0, 0), tzinfo=tz) + timedelta(hours=hour)
-                if local_start >= datetime.now(tz) - timedelta(hours=1):
+                if local_start >= clock.now() - timedelta(hours=1):
                     continue
                 service.create_episode(
                     db,

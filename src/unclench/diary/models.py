@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+from unclench.core import clock
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
 
 EPISODE_KINDS = ("twitch", "tic", "cramp", "spasm", "tension")
 STRESS_SOURCES = ("work", "home", "health", "money", "other")
@@ -35,8 +36,8 @@ class Episode(Base):
     helped: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
     regions: Mapped[list[EpisodeRegion]] = relationship(
         back_populates="episode", cascade="all, delete-orphan", lazy="selectin", order_by="EpisodeRegion.position"
@@ -68,7 +69,7 @@ class CustomFactor(Base):
     kind: Mapped[str] = mapped_column(String(8))
     unit: Mapped[str] = mapped_column(String(24), default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
 class CheckIn(Base):
@@ -91,7 +92,7 @@ class CheckIn(Base):
     medications: Mapped[list[str]] = mapped_column(JSON, default=list)
     mood: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
     factor_values: Mapped[list[CustomFactorValue]] = relationship(
         back_populates="checkin", cascade="all, delete-orphan", lazy="selectin"

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from unclench.body.taxonomy import get_region, normalise_side
+from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.settings import get_settings
 
 EpisodeKind = Literal["twitch", "tic", "cramp", "spasm", "tension"]
 StressSource = Literal["work", "home", "health", "money", "other"]
@@ -81,18 +81,18 @@ class EpisodeIn(BaseModel):
 
     @model_validator(mode="after")
     def consistent(self) -> EpisodeIn:
-        tz_name = self.timezone or get_settings().timezone
+        tz_name = self.timezone or clock.person_timezone_name()
         self.timezone = tz_name
         if self.started_at.tzinfo is None:
             self.started_at = self.started_at.replace(tzinfo=ZoneInfo(tz_name))
         self.started_at = self.started_at.astimezone(UTC)
-        if self.started_at > datetime.now(UTC) + FUTURE_TOLERANCE:
+        if self.started_at > clock.now() + FUTURE_TOLERANCE:
             raise ValueError("the start time is in the future; an episode can only be logged once it has started")
         if self.ongoing and self.duration_s is not None:
             raise ValueError("an episode that is still going has no duration yet; leave the duration empty")
         if (
             self.duration_s is not None
-            and self.started_at + timedelta(seconds=self.duration_s) > datetime.now(UTC) + FUTURE_TOLERANCE
+            and self.started_at + timedelta(seconds=self.duration_s) > clock.now() + FUTURE_TOLERANCE
         ):
             raise ValueError("the end (start + duration) is in the future; mark it as still going instead")
         seen = set()
@@ -156,7 +156,7 @@ class CheckInIn(BaseModel):
     @field_validator("day")
     @classmethod
     def not_in_future(cls, value: date) -> date:
-        today = datetime.now(ZoneInfo(get_settings().timezone)).date()
+        today = clock.today()
         if value > today + timedelta(days=1):
             raise ValueError("the day is in the future; a check-in is for today or a past day")
         return value

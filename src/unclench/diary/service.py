@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unclench.core.db import get_or_raise, utcnow
+from unclench.core import clock
+from unclench.core.db import get_or_raise
 from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
-from unclench.core.settings import get_settings
 from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode, EpisodeRegion
 from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
 
@@ -21,7 +21,7 @@ from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
 def fill_episode(episode: Episode, data: EpisodeIn) -> None:
     """Copy validated input onto an episode (new or existing)."""
     episode.started_at = data.started_at
-    episode.timezone = data.timezone or get_settings().timezone
+    episode.timezone = data.timezone or clock.person_timezone_name()
     episode.duration_s = data.duration_s
     episode.ongoing = data.ongoing
     episode.kind = data.kind
@@ -67,14 +67,14 @@ def close_episode(db: Session, episode_id: str, ended_at: datetime | None = None
     if not episode.ongoing:
         raise UserInputError.single("ongoing", "this episode is already over")
     if ended_at is None:
-        end = utcnow()
+        end = clock.now()
     elif ended_at.tzinfo is None:
         end = ended_at.replace(tzinfo=ZoneInfo(episode.timezone)).astimezone(UTC)
     else:
         end = ended_at.astimezone(UTC)
     if end < episode.started_at:
         raise UserInputError.single("ended_at", "the end is before the start")
-    if end > utcnow() + timedelta(minutes=10):
+    if end > clock.now() + timedelta(minutes=10):
         raise UserInputError.single("ended_at", "the end is in the future")
     episode.ongoing = False
     episode.duration_s = int((end - episode.started_at).total_seconds())
@@ -85,7 +85,7 @@ def close_episode(db: Session, episode_id: str, ended_at: datetime | None = None
 def delete_episode(db: Session, episode_id: str) -> Episode:
     """Move an episode to the bin; `restore_episode` undoes this."""
     episode = get_episode(db, episode_id)
-    episode.deleted_at = utcnow()
+    episode.deleted_at = clock.now()
     db.flush()
     return episode
 
@@ -148,23 +148,13 @@ def region_side_counts(
     return counts
 
 
-def local_day(moment: datetime, tz_name: str | None = None) -> date:
-    return moment.astimezone(ZoneInfo(tz_name or get_settings().timezone)).date()
-
-
-def day_bounds(first: date, last: date, tz_name: str | None = None) -> tuple[datetime, datetime]:
-    """UTC instants covering local days first..last inclusive."""
-    tz = ZoneInfo(tz_name or get_settings().timezone)
-    start = datetime.combine(first, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)
-    return start, end
-
-
 def episodes_per_day(
     db: Session, first: date, last: date, *, region: str | None = None, kind: str | None = None
 ) -> Counter[date]:
-    start, end = day_bounds(first, last)
-    return Counter(local_day(e.started_at) for e in list_episodes(db, start=start, end=end, region=region, kind=kind))
+    start, end = clock.day_bounds(first, last)
+    return Counter(
+        clock.local_day(e.started_at) for e in list_episodes(db, start=start, end=end, region=region, kind=kind)
+    )
 
 
 # ---------------------------------------------------------------- custom factors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar as calendar_lib
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
+from unclench.core import clock
 from unclench.core.db import DbSession
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
-from unclench.core.settings import get_settings
 from unclench.core.templating import render
 from unclench.core.validation import parse_input
 from unclench.diary import service
@@ -27,10 +27,6 @@ from unclench.screening.knowledge import load_red_flags
 pages = APIRouter(include_in_schema=False)
 
 HEAT_PERIODS = {"7": "last 7 days", "30": "last 30 days", "90": "last 3 months", "365": "last year"}
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def _errors_by_field(exc: UserInputError) -> dict[str, str]:
@@ -46,7 +42,7 @@ def _body_map(db: Session, days: int, selected: tuple[str, str] | None = None) -
     render_map = getattr(domain_module("body", "bodymap"), "render_body_map", None)
     if render_map is None:
         return ""
-    side_counts = service.region_side_counts(db, start=datetime.now(UTC) - timedelta(days=days))
+    side_counts = service.region_side_counts(db, start=clock.now() - timedelta(days=days))
     period = "in the " + HEAT_PERIODS.get(str(days), f"last {days} days")
     return render_map(side_counts=side_counts, selected=selected, period_label=period)
 
@@ -74,7 +70,7 @@ def _form_context(db: Session) -> dict[str, Any]:
         "kinds": KIND_LABELS,
         "kind_order": _kinds_recent_first(recent),
         "recent": [(get_region(r), s, k) for r, s, k in recent],
-        "timezone": get_settings().timezone,
+        "timezone": clock.person_timezone_name(),
         "region_labels": load_taxonomy().by_id(),
         "red_flags": load_red_flags(),
     }
@@ -82,8 +78,8 @@ def _form_context(db: Session) -> dict[str, Any]:
 
 @pages.get("/")
 def home(request: Request, db: DbSession, days: int = 30) -> Response:
-    today = _today()
-    start, end = service.day_bounds(today, today)
+    today = clock.today()
+    start, end = clock.day_bounds(today, today)
     context = _form_context(db)
     context.update(
         body_map=_body_map(db, days),
@@ -93,7 +89,7 @@ def home(request: Request, db: DbSession, days: int = 30) -> Response:
         ongoing=[e for e in service.list_episodes(db, limit=200) if e.ongoing],
         checkin=service.get_checkin(db, today),
         notices=_home_notices(db),
-        now_local=datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M"),
+        now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"),
     )
     return render(request, "diary/home.html", context)
 
@@ -108,7 +104,7 @@ def _episode_data_from_form(form: dict[str, Any], regions: list[str]) -> dict[st
         except ValueError:
             duration_s = duration_min  # let validation explain
     return {
-        "started_at": form.get("started_at") or datetime.now(UTC),
+        "started_at": form.get("started_at") or clock.now(),
         "ongoing": form.get("ongoing") == "on",
         "duration_s": duration_s,
         "kind": form.get("kind") or "",
@@ -142,7 +138,7 @@ def new_episode(request: Request, db: DbSession, region: str = "", side: str = "
         "kind": kind,
         "intensity": 5,
         "pain": 0,
-        "started_at": datetime.now(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%dT%H:%M"),
+        "started_at": clock.local_now().strftime("%Y-%m-%dT%H:%M"),
     }
     return _episode_form(request, db, values=values, errors={}, episode_id=None)
 
@@ -238,13 +234,13 @@ def timeline(
 ) -> Response:
     region_id, kind_id = _filters(region, kind)
     days = max(1, min(days, 3650))
-    first = _today() - timedelta(days=days - 1)
-    start, end = service.day_bounds(first, _today())
+    first = clock.today() - timedelta(days=days - 1)
+    start, end = clock.day_bounds(first, clock.today())
     episodes = service.list_episodes(db, start=start, end=end, region=region_id, kind=kind_id)
-    checkins = {c.day: c for c in service.list_checkins(db, start=first, end=_today())}
+    checkins = {c.day: c for c in service.list_checkins(db, start=first, end=clock.today())}
     by_day: dict[date, list[Any]] = {}
     for episode in episodes:
-        by_day.setdefault(service.local_day(episode.started_at), []).append(episode)
+        by_day.setdefault(clock.local_day(episode.started_at), []).append(episode)
     days_shown = sorted(set(by_day) | set(checkins), reverse=True)
     context = {
         "days_shown": days_shown,
@@ -267,7 +263,7 @@ def timeline(
 @pages.get("/calendar")
 def calendar_page(request: Request, db: DbSession, month: str = "", region: str = "", kind: str = "") -> Response:
     region_id, kind_id = _filters(region, kind)
-    today = _today()
+    today = clock.today()
     try:
         first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
     except ValueError:
@@ -325,7 +321,7 @@ def _checkin_page(
         "saved": saved,
         "stress_sources": STRESS_SOURCE_LABELS,
         "factors": service.list_factors(db),
-        "today": _today(),
+        "today": clock.today(),
     }
     return render(request, "diary/checkin.html", context, status_code=status)
 
@@ -333,7 +329,7 @@ def _checkin_page(
 @pages.get("/checkin")
 def checkin_form(request: Request, db: DbSession, day: str = "", saved: int = 0) -> Response:
     try:
-        chosen = date.fromisoformat(day) if day else _today()
+        chosen = date.fromisoformat(day) if day else clock.today()
     except ValueError:
         raise UserInputError.single("day", "use a date like 2026-03-01") from None
     existing = service.get_checkin(db, chosen)
@@ -375,7 +371,7 @@ async def save_checkin(request: Request, db: DbSession) -> Response:
         try:
             day = date.fromisoformat(fields.get("day", ""))
         except ValueError:
-            day = _today()
+            day = clock.today()
         return _checkin_page(request, db, day, values, _errors_by_field(exc), status=422)
     return RedirectResponse(f"/checkin?day={checkin.day.isoformat()}&saved=1", status_code=303)
 
@@ -397,7 +393,7 @@ async def add_factor(request: Request, db: DbSession) -> Response:
         return _checkin_page(
             request,
             db,
-            _today(),
+            clock.today(),
             {"new_factor": fields},
             {"factor_" + k: v for k, v in _errors_by_field(exc).items()},
             status=422,

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unclench.core.db import get_engine, session_scope
+from unclench.core.db import get_engine, new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.migrate import upgrade_database
 from unclench.core.settings import get_settings
@@ -229,7 +229,7 @@ def record(
         raise UserInputError.single("record", "less than 2 s were recorded; nothing saved")
     _ready()
     store = get_settings().artefact_dir("emg")
-    tmp = store / f"live-{int(time.time())}.{'bdf' if bdf else 'edf'}"
+    tmp = store / f"live-{new_id()}.{'bdf' if bdf else 'edf'}"
     monitor.save(tmp, bdf=bdf)
     try:
         with session_scope() as db:

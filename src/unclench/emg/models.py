@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+from unclench.core import clock
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
 
 
 class EmgRecording(Base):
@@ -30,7 +31,7 @@ class EmgRecording(Base):
         ForeignKey("session_listen.id", ondelete="SET NULL"), index=True, nullable=True
     )
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     channels: Mapped[list[EmgChannel]] = relationship(

@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side
-from unclench.core.db import get_or_raise, utcnow
+from unclench.core import clock
+from unclench.core.db import get_or_raise
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.emg.dsp import ChannelAnalysis
@@ -98,7 +99,10 @@ def import_file(
         os.close(fd)
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
-    recorded_at = start.replace(tzinfo=UTC) if start is not None and start.year > 1985 else utcnow()
+    # EDF/BDF headers hold the local wall-clock start, with no zone: it is read in the person's zone.
+    recorded_at = (
+        clock.local_moment(start.date(), start.time()) if start is not None and start.year > 1985 else clock.now()
+    )
     if existing is not None:  # was deleted: bring it back with fresh numbers
         db.delete(existing)
         db.flush()
@@ -220,7 +224,7 @@ def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", inten
     started = rec.recorded_at + timedelta(seconds=burst.onset_s)
     data = EpisodeIn(
         started_at=started.astimezone(UTC),
-        timezone=get_settings().timezone,
+        timezone=clock.person_timezone_name(),
         duration_s=max(1, round(burst.offset_s - burst.onset_s)),
         kind=kind,
         intensity=intensity,
@@ -239,5 +243,5 @@ def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", inten
 def delete_recording(db: Session, *, recording_id: str) -> None:
     """Soft-delete a recording (its file stays until the store is cleaned)."""
     rec = get_recording(db, recording_id=recording_id)
-    rec.deleted_at = datetime.now(UTC)
+    rec.deleted_at = clock.now()
     db.flush()

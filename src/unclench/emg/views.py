@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile, WebSocket, WebSo
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import DbSession, session_scope
+from unclench.core.db import DbSession, new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
@@ -233,10 +233,12 @@ async def emg_ws_live(ws: WebSocket) -> None:
             chunk = source.poll()
             if chunk.shape[1] == 0:
                 continue
-            t_poll = time.time() * 1000
+            t_poll = time.perf_counter()
             frame = monitor.feed(chunk)
             payload = frame.to_json()
-            payload["proc_ms"] = round(time.time() * 1000 - t_poll, 3)
+            payload["proc_ms"] = round((time.perf_counter() - t_poll) * 1000, 3)
+            # The epoch wall clock on purpose (not core.clock): the browser subtracts it from its own Date.now()
+            # to show transport latency.
             payload["sent_ms"] = time.time() * 1000
             await ws.send_json(payload)
     except WebSocketDisconnect:
@@ -246,7 +248,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
         receiver.cancel()
     if stop["save"] and monitor.raw().shape[1] >= monitor.fs * 2:
         store = get_settings().artefact_dir("emg")
-        tmp = store / f"live-{int(time.time() * 1000)}.edf"
+        tmp = store / f"live-{new_id()}.edf"
         monitor.save(tmp)
         try:
             with session_scope() as db:

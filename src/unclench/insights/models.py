@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from unclench.core.db import Base, UTCDateTime, utcnow
+from unclench.core import clock
+from unclench.core.db import Base, UTCDateTime
 
 
 class InsightsPreference(Base):
@@ -18,4 +19,4 @@ class InsightsPreference(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day_starts_at: Mapped[int] = mapped_column(Integer, default=6)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)

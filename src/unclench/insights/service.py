@@ -7,15 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
+from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
-from unclench.core.settings import get_settings
 from unclench.diary import service as diary
 from unclench.diary.schemas import KIND_LABELS
 from unclench.insights.daytable import (
@@ -110,10 +109,6 @@ class DiaryData:
         )
 
 
-def today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
-
-
 def parse_period(first: date | str | None, last: date | str | None) -> tuple[date | None, date | None]:
     """Dates from text (YYYY-MM-DD) with a clear message, or None for 'the whole diary'."""
 
@@ -145,9 +140,9 @@ def load_diary(
     if kind and kind not in KIND_LABELS:
         raise UserInputError.single("kind", f"'{kind}' is not one of: {', '.join(KIND_LABELS)}")
     hour = get_day_start(db) if day_starts_at is None else check_day_start(day_starts_at)
-    end_day = last or today()
+    end_day = last or clock.today()
     # Episodes may belong to a diary day up to `hour` hours into the next date, and time zones vary.
-    _, end_at = diary.day_bounds(end_day + timedelta(days=1), end_day + timedelta(days=1))
+    _, end_at = clock.day_bounds(end_day + timedelta(days=1), end_day + timedelta(days=1))
     checkin_rows = _checkin_rows(db, first, end_day)
     if first is None:
         rows = diary.list_episodes(db, end=end_at)
@@ -159,7 +154,7 @@ def load_diary(
         start_day = first
         if end_day < start_day:
             raise UserInputError.single("to", "the end of the period is before its start")
-        start_at, _ = diary.day_bounds(start_day - timedelta(days=1), start_day - timedelta(days=1))
+        start_at, _ = clock.day_bounds(start_day - timedelta(days=1), start_day - timedelta(days=1))
         rows = diary.list_episodes(db, start=start_at, end=end_at)
     episodes = [
         EpisodeRecord(
@@ -293,8 +288,8 @@ def tone_records(db: Session) -> list[ToneRecord] | None:
 def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practice:
     """Practice effect from the sessions' listening log and the EMG summaries, where those domains exist."""
     notes: list[str] = []
-    start_at, _ = diary.day_bounds(data.first, data.first)
-    _, end_at = diary.day_bounds(data.last, data.last)
+    start_at, _ = clock.day_bounds(data.first, data.first)
+    _, end_at = clock.day_bounds(data.last, data.last)
     weeks = None
     techniques: list[TechniqueChange] = []
     try:
@@ -304,7 +299,7 @@ def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practi
     if log is None:
         notes.append("The listening log is not available, so practice cannot be compared.")
     else:
-        tz = get_settings().timezone
+        tz = clock.person_timezone_name()
         listened = [diary_day(item.listened_at, tz, data.day_starts_at) for item in log]
         intensity_sums = (table[COUNT] * table["mean_intensity"].fillna(0)).to_numpy()
         weeks = weekly_practice_effect(

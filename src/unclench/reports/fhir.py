@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
+from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.diary import service as diary
@@ -145,8 +146,8 @@ def listen_procedure(listen: Any, subject: str) -> dict[str, Any]:
 def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], list[str]]:
     """The Bundle for the period, validated; and the list of data kinds that could not be included."""
     options = options.checked()
-    start, _ = diary.day_bounds(options.first, options.first)
-    _, end = diary.day_bounds(options.last, options.last)
+    start, _ = clock.day_bounds(options.first, options.first)
+    _, end = clock.day_bounds(options.last, options.last)
     patient_id = uuid.uuid4().hex
     subject = f"urn:uuid:{_uuid(patient_id)}"
     patient = {
@@ -185,7 +186,7 @@ def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], li
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
-        "timestamp": _instant(datetime.now(UTC)),
+        "timestamp": _instant(clock.now()),
         "meta": {"tag": [{"system": f"{BASE}/CodeSystem/provenance", "code": "self-reported"}]},
         "entry": [{"fullUrl": f"urn:uuid:{_uuid(r['id'])}", "resource": r} for r in resources],
     }

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
+from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import templates
@@ -73,7 +74,7 @@ def parse_options(
 ) -> ReportOptions:
     """Options from form/CLI text. Default period: the last 90 days; default sections: all."""
     start, end = insights_service.parse_period(first, last)
-    end = end or insights_service.today()
+    end = end or clock.today()
     start = start or end - timedelta(days=89)
     if sections is None or sections == "" or sections == []:
         chosen = tuple(SECTIONS)
@@ -194,7 +195,7 @@ def build_report(db: Session, options: ReportOptions) -> Report:
         }
     if "practice" in options.sections:
         ctx["practice"] = insights.practice
-    return Report(options, datetime.now().astimezone(), ctx)
+    return Report(options, clock.local_now(), ctx)
 
 
 def _before_after(table: Any, day: date, noun: str, window: int = 28) -> str:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from unclench.core.settings import get_settings
+from unclench.core import clock
 from unclench.screening import service
 
 
 def extend_demo(db: Session, *, seed: int, first_day: date, last_day: date) -> None:
     """Called by `unclench demo` after the diary is filled (seed is unused: nothing here is random)."""
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.zone()
     taken = datetime.combine(first_day, time(21, 0), tz)
     service.record_triage(db, ["brief_cramps", "short_twitch"], taken_at=taken)
     service.add_medication(db, "Salbutamol inhaler", note="for hay-fever asthma, as needed")

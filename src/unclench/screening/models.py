@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+from unclench.core import clock
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
 
 
 class TriageResult(Base):
@@ -16,7 +17,7 @@ class TriageResult(Base):
     __tablename__ = "triage_result"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
     answers: Mapped[list[str]] = mapped_column(JSON, default=list)
     level: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -30,7 +31,7 @@ class Medication(Base):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(Text, default="")
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
 class PhysicalAllClear(Base):
@@ -41,7 +42,7 @@ class PhysicalAllClear(Base):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     checked_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
 class EpisodeRedFlag(Base):
@@ -53,4 +54,4 @@ class EpisodeRedFlag(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     episode_id: Mapped[str] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
     feature_id: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

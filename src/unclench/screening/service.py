@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from unclench.core.db import get_or_raise, utcnow
+from unclench.core import clock
+from unclench.core.db import get_or_raise
 from unclench.core.errors import UserInputError
-from unclench.core.settings import get_settings
 from unclench.screening.knowledge import load_medications, load_triage, red_flag, source_dict
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
 from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
@@ -34,7 +33,7 @@ def record_triage(
     outcome = evaluate_triage(yes)
     # Keep every yes answer (self-care ones too, which a more serious outcome does not list).
     result = TriageResult(
-        taken_at=taken_at or utcnow(),
+        taken_at=taken_at or clock.now(),
         answers=validate_rule_ids(yes),
         level=outcome.level.id,
         reasons=list(outcome.reasons),
@@ -129,15 +128,11 @@ def medication_matches(db: Session) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- physical all clear
 
 
-def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
-
-
 def record_all_clear(db: Session, checked_on: date, note: str = "") -> PhysicalAllClear:
     """Record that a doctor has checked the person (date of the visit, optional note)."""
-    if checked_on > _today():
+    if checked_on > clock.today():
         raise UserInputError.single("checked_on", "the date is in the future; record the all clear after the visit")
-    if checked_on < _today() - timedelta(days=365 * 30):
+    if checked_on < clock.today() - timedelta(days=365 * 30):
         raise UserInputError.single("checked_on", "that date is too far in the past")
     if len(note) > NOTE_MAX:
         raise UserInputError.single("note", f"is too long ({NOTE_MAX} characters at most)")

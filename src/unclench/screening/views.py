@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
-from unclench.core.settings import get_settings
 from unclench.core.templating import render
 from unclench.screening import service
 from unclench.screening.api import router as api_router
@@ -31,10 +30,6 @@ LEVEL_HEADINGS = {
     "routine": "Things to mention at a routine visit",
     "self_care": "Everyday patterns",
 }
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def _errors(exc: UserInputError) -> dict[str, str]:
@@ -64,7 +59,7 @@ def _overview(
         "medications": service.medication_matches(db),
         "values": all_clear_values or {},
         "errors": errors or {},
-        "today": _today(),
+        "today": clock.today(),
     }
     return render(request, "screening/overview.html", context, status_code=status)
 

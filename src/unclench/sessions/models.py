@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+from unclench.core import clock
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
 
 
 class AudioSession(Base):
@@ -29,7 +30,7 @@ class AudioSession(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     duration_s: Mapped[float | None] = mapped_column(Float)
     loudness_lufs: Mapped[float | None] = mapped_column(Float)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -45,7 +46,7 @@ class Listen(Base):
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     session_id: Mapped[str] = mapped_column(ForeignKey("audio_session.id", ondelete="CASCADE"), index=True)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heard_s: Mapped[float] = mapped_column(Float, default=0.0)
     position_s: Mapped[float] = mapped_column(Float, default=0.0)
@@ -67,4 +68,4 @@ class PracticePreference(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     streaks_on: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_minute: Mapped[int | None] = mapped_column(Integer)  # minutes after local midnight; None = off
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)

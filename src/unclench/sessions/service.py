@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
-from unclench.core.db import get_or_raise, new_id, session_scope, utcnow
+from unclench.core import clock
+from unclench.core.db import get_or_raise, new_id, session_scope
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
@@ -38,7 +38,7 @@ def phrase_cache_dir() -> Path:
 
 def suggest_regions(db: Session, *, days: int = 90, limit: int = 3) -> list[TargetRegion]:
     """The diary's most frequent and most intense regions: score = episodes × mean intensity."""
-    since = utcnow() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     counts: dict[str, int] = defaultdict(int)
     intensity: dict[str, float] = defaultdict(float)
     sides: dict[str, set[str]] = defaultdict(set)
@@ -58,7 +58,7 @@ def suggest_regions(db: Session, *, days: int = 90, limit: int = 3) -> list[Targ
 
 
 def has_leg_cramps(db: Session, *, days: int = 180) -> bool:
-    since = utcnow() - timedelta(days=days)
+    since = clock.now() - timedelta(days=days)
     return any(
         item.region_id in LEG_REGIONS for e in diary.list_episodes(db, start=since, kind="cramp") for item in e.regions
     )
@@ -154,7 +154,7 @@ def render_now(session_id: str, report: Report | None = None, *, formats: tuple[
         session.artefact_key = result.key
         session.duration_s = result.duration_s
         session.loudness_lufs = result.loudness_lufs
-        session.rendered_at = utcnow()
+        session.rendered_at = clock.now()
     return result
 
 
@@ -239,7 +239,7 @@ def update_listen(
     if tension_after is not None:
         listen.tension_after = _rating(tension_after, "tension_after")
     if finished:
-        listen.finished_at = listen.finished_at or utcnow()
+        listen.finished_at = listen.finished_at or clock.now()
         listen.completed = duration > 0 and listen.heard_s >= 0.9 * duration
     db.flush()
     return listen
@@ -250,15 +250,15 @@ def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:
     return list(db.scalars(query))
 
 
-def streak_days(db: Session, *, today: date | None = None) -> int:
-    """Days in a row (ending today or yesterday) with at least one listen of a minute or more."""
-    tz = ZoneInfo(get_settings().timezone)
+def streak_days(db: Session) -> int:
+    """Days in a row (ending today or yesterday, on the person's calendar) with a listen of a minute or more."""
+    tz = clock.zone()
     days = {
         listen.started_at.astimezone(tz).date()
         for listen in db.scalars(select(Listen).where(Listen.heard_s >= 60))
         if isinstance(listen.started_at, datetime)
     }
-    day = today or datetime.now(tz).date()
+    day = clock.today()
     if day not in days:
         day -= timedelta(days=1)
     streak = 0
@@ -313,20 +313,20 @@ def reminder_label(preference: PracticePreference) -> str:
     return "off" if minute is None else f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def practised_today(db: Session, *, now: datetime | None = None) -> bool:
-    today = (now or utcnow()).astimezone(ZoneInfo(get_settings().timezone)).date()
-    start, end = diary.day_bounds(today, today)
+def practised_today(db: Session) -> bool:
+    today = clock.today()
+    start, end = clock.day_bounds(today, today)
     query = select(Listen.id).where(Listen.started_at >= start, Listen.started_at < end, Listen.heard_s >= 60).limit(1)
     return db.scalar(query) is not None
 
 
-def practice_notices(db: Session, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def practice_notices(db: Session) -> list[dict[str, Any]]:
     """A calm home-page nudge once the reminder time has passed and nobody has practised today."""
     preference = db.get(PracticePreference, 1)
     if preference is None or preference.reminder_minute is None:
         return []
-    local_now = (now or utcnow()).astimezone(ZoneInfo(get_settings().timezone))
-    if local_now.hour * 60 + local_now.minute < preference.reminder_minute or practised_today(db, now=now):
+    local_now = clock.local_now()
+    if local_now.hour * 60 + local_now.minute < preference.reminder_minute or practised_today(db):
         return []
     return [
         {

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from unclench.core import clock
+
 Y_MAX = 40
 
 
@@ -32,7 +34,7 @@ def pss_chart_svg(
         first, last = ordered[0][0], ordered[-1][0]
         span = (last - first).total_seconds()
     else:
-        first, span = datetime.now(), 0.0
+        first, span = clock.now(), 0.0
 
     def x(moment: datetime) -> float:
         if span <= 0:

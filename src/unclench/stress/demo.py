@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from unclench.core.settings import get_settings
+from unclench.core import clock
 from unclench.stress import service
 
 REVERSED = {4, 5, 7, 8}
@@ -32,7 +31,7 @@ def pss_answers_for(target: int, rng: np.random.Generator) -> list[int]:
 def extend_demo(db: Session, *, seed: int, first_day: date, last_day: date) -> None:
     """Called by `unclench demo` after the diary is filled."""
     rng = np.random.default_rng(seed + 303)
-    tz = ZoneInfo(get_settings().timezone)
+    tz = clock.zone()
     months = max(1, (last_day - first_day).days // 30 + 1)
     for month in range(months):
         day = min(first_day + timedelta(days=30 * month + 2), last_day)

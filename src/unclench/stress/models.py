@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id, utcnow
+from unclench.core import clock
+from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
 
 
 class QuestionnaireResponse(Base):
@@ -17,7 +18,7 @@ class QuestionnaireResponse(Base):
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     instrument: Mapped[str] = mapped_column(String(16), index=True)
-    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
     answers: Mapped[list[int]] = mapped_column(JSON, default=list)
     total: Mapped[int] = mapped_column(Integer)
     band: Mapped[str] = mapped_column(String(16), default="")
@@ -37,7 +38,7 @@ class StressorRating(Base):
     stressor_id: Mapped[str] = mapped_column(String(32), unique=True)
     weight: Mapped[int] = mapped_column(Integer)
     leeway: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 
 
 class ReflectionNote(Base):
@@ -50,4 +51,4 @@ class ReflectionNote(Base):
     prompt_id: Mapped[str] = mapped_column(String(48))
     prompt_text: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)

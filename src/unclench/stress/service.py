@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unclench.core.db import get_or_raise, utcnow
+from unclench.core import clock
+from unclench.core.db import get_or_raise
 from unclench.core.errors import UserInputError
 from unclench.stress.inventory import Plan, Rating, make_plan, validate_ratings
 from unclench.stress.models import QuestionnaireResponse, ReflectionNote, StressorRating
@@ -35,10 +36,10 @@ def record_questionnaire(
 ) -> tuple[QuestionnaireResponse, Score]:
     """Score a completed questionnaire and store it; incomplete answers raise UserInputError and store nothing."""
     result = score(instrument, answers)
-    when = taken_at or utcnow()
+    when = taken_at or clock.now()
     if when.tzinfo is None:
         raise UserInputError.single("taken_at", "needs a time zone")
-    if when > utcnow() + timedelta(minutes=10):
+    if when > clock.now() + timedelta(minutes=10):
         raise UserInputError.single("taken_at", "is in the future")
     response = QuestionnaireResponse(
         instrument=instrument,
@@ -82,13 +83,16 @@ def pss_history(db: Session) -> list[dict[str, Any]]:
     ]
 
 
-def pss_due(db: Session, *, now: datetime | None = None) -> bool:
-    """True when the PSS-10 has never been taken or was last taken a month or more ago."""
+def pss_due(db: Session) -> bool:
+    """True when the PSS-10 has never been taken, or from the day a month (its repeat interval) after the last one.
+
+    Counted in the person's calendar days, not hours, so it falls due in the morning of that day and a clock change
+    in between moves nothing."""
     history = questionnaire_history(db, "pss10")
     if not history:
         return True
     repeat = timedelta(days=int(load_instrument("pss10")["repeat_days"]))
-    return (now or utcnow()) - history[-1].taken_at >= repeat
+    return clock.today() >= clock.local_day(history[-1].taken_at) + repeat
 
 
 def stress_notices(db: Session) -> list[dict[str, Any]]:
