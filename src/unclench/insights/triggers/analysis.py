@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from unclench.insights.daytable import COUNT, MEAN_INTENSITY
+from unclench.insights.triggers.adjusted import PARTNER_R, ExposureColumn, adjust_findings, phi
 from unclench.insights.triggers.factors import MIN_DAYS, Factor, exposures_for, shifted
 from unclench.insights.triggers.regression import (
     MeanDifference,
@@ -18,27 +19,63 @@ from unclench.insights.triggers.regression import (
     fit_rate_ratio,
 )
 from unclench.insights.triggers.report import Collinearity, Finding, Status, TriggerReport
-from unclench.insights.triggers.wording import intensity_sentence, missing_sentence, rate_sentence
+from unclench.insights.triggers.wording import (
+    collinearity_sentence,
+    intensity_sentence,
+    missing_sentence,
+    rate_sentence,
+)
 
 FDR_LEVEL = 0.05
 COLLINEAR_R = 0.8
 
 
-def find_collinear(table: pd.DataFrame, factors: Sequence[Factor], min_days: int = MIN_DAYS) -> list[Collinearity]:
-    keys = [f.key for f in factors if f.key in table.columns]
-    names = {f.key: f.name for f in factors}
-    if len(keys) < 2:
-        return []
-    frame = table[keys]
-    present = frame.notna().to_numpy(dtype=float)
-    overlap = present.T @ present
-    corr = frame.corr(min_periods=min_days).to_numpy()
+def exposure_columns(
+    table: pd.DataFrame, factors: Sequence[Factor], min_days: int = MIN_DAYS
+) -> dict[str, list[ExposureColumn] | str]:
+    """Per factor key: its exposures (one per timing) as day series, or the sentence saying why there are none."""
+    days = len(table)
+    out: dict[str, list[ExposureColumn] | str] = {}
+    for factor in factors:
+        values = table[factor.key].to_numpy(dtype=float) if factor.key in table.columns else np.full(days, np.nan)
+        plan = exposures_for(factor, values, min_days)
+        if isinstance(plan, str):
+            out[factor.key] = plan
+            continue
+        out[factor.key] = [
+            ExposureColumn(
+                e, e.cut.apply(shifted(values, e.lag, e.average_nights)), shifted(values, e.lag, e.average_nights)
+            )
+            for e in plan
+        ]
+    return out
+
+
+def find_collinear(columns: Mapping[str, list[ExposureColumn] | str], min_days: int = MIN_DAYS) -> list[Collinearity]:
+    """Pairs of factors whose days overlap: φ between their first-timing yes/no days (same day, night before).
+
+    |φ| ≥ 0.8: the diary cannot tell them apart. |φ| ≥ 0.3 (:data:`PARTNER_R`): a link of one can show up as
+    a link of the other, so each is adjusted for the other.
+    """
+    first = [plan[0] for plan in columns.values() if not isinstance(plan, str)]
     found = []
-    for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            r = corr[i, j]
-            if not np.isnan(r) and abs(r) >= COLLINEAR_R:
-                found.append(Collinearity(names[keys[i]], names[keys[j]], float(r), int(overlap[i, j])))
+    for i, one in enumerate(first):
+        for other in first[i + 1 :]:
+            both = int((~(np.isnan(one.values) | np.isnan(other.values))).sum())
+            r = phi(one.values, other.values)
+            if both < 2 * min_days or math.isnan(r) or abs(r) < PARTNER_R:
+                continue
+            apart = abs(r) >= COLLINEAR_R
+            names = (one.exposure.factor.name, other.exposure.factor.name)
+            found.append(
+                Collinearity(
+                    *names,
+                    r=r,
+                    days=both,
+                    level="cannot_tell_apart" if apart else "often_together",
+                    sentence=collinearity_sentence(*names, r, both, apart),
+                )
+            )
     return found
 
 
@@ -50,10 +87,9 @@ def analyse_triggers(
     fdr_level: float = FDR_LEVEL,
     noun: str = "episodes",
 ) -> TriggerReport:
-    """Test every factor at every timing against the daily episode rate and mean intensity."""
+    """Test every factor at every timing against the daily episode rate and mean intensity; adjust what looks linked."""
     factor_list = list(factors)
     counts = table[COUNT].to_numpy(dtype=float)
-    intensity = table[MEAN_INTENSITY].to_numpy(dtype=float)
     notes: list[str] = []
     findings: list[Finding] = []
     missing: list[Finding] = []
@@ -64,85 +100,36 @@ def analyse_triggers(
         return TriggerReport([], [], [], notes, 0, 0, fdr_level, 0)
     if total == 0:
         notes.append(f"No {noun} were logged in these {days} days, so there is nothing to compare factors against.")
-    collinear = find_collinear(table, factor_list, min_days)
+    plans = exposure_columns(table, factor_list, min_days)
+    collinear = find_collinear(plans, min_days)
     pairs_by_name: dict[str, list[str]] = {}
+    partners: dict[str, set[str]] = {}
+    keys = {f.name: f.key for f in factor_list}
     for pair in collinear:
-        pairs_by_name.setdefault(pair.first, []).append(pair.sentence)
-        pairs_by_name.setdefault(pair.second, []).append(pair.sentence)
+        for one, other in ((pair.first, pair.second), (pair.second, pair.first)):
+            pairs_by_name.setdefault(one, []).append(pair.sentence)
+            partners.setdefault(keys[one], set()).add(keys[other])
 
+    tested: dict[tuple[str, str], ExposureColumn] = {}
     for factor in factor_list:
-        in_table = factor.key in table.columns
-        values = table[factor.key].to_numpy(dtype=float) if in_table else np.full(days, np.nan)
-        plan = exposures_for(factor, values, min_days)
+        plan = plans[factor.key]
         if isinstance(plan, str):
             status: Status = "no_data" if "no check-in" in plan else "one_value"
             missing.append(Finding(factor.key, factor.name, "", "rate", "", status, plan))
             continue
-        for exposure in plan:
-            exposed = exposure.cut.apply(shifted(values, exposure.lag, exposure.average_nights))
-            keep = ~np.isnan(exposed)
-            x = exposed[keep]
-            n_with = int(x.sum())
-            n_without = int(x.size - n_with)
-            base = {
-                "factor_key": factor.key,
-                "factor_name": factor.name,
-                "timing": exposure.timing_label,
-                "phrase": exposure.cut.phrase,
-                "days_with": n_with,
-                "days_without": n_without,
-                "warnings": list(pairs_by_name.get(factor.name, [])),
-            }
-            if n_with < min_days or n_without < min_days:
-                sentence = missing_sentence(exposure, n_with, n_without, min_days)
-                missing.append(Finding(outcome="rate", status="not_enough_data", sentence=sentence, **base))  # type: ignore[arg-type]
-                continue
-            if total == 0:
-                continue
-            y = counts[keep]
-            if y[x == 1].sum() == 0 or y[x == 0].sum() == 0:
-                side = "with" if y[x == 1].sum() == 0 else "without"
-                sentence = (
-                    f"{exposure.opening}: no {noun} at all on the {n_with if side == 'with' else n_without} days "
-                    f"{side} it, too few to put a size on the difference."
-                )
-                missing.append(Finding(outcome="rate", status="not_estimable", sentence=sentence, **base))  # type: ignore[arg-type]
-            else:
-                rr = fit_rate_ratio(y, x)
-                findings.append(
-                    Finding(
-                        outcome="rate",
-                        status="uncertain",
-                        sentence="",
-                        estimate=rr.ratio,
-                        low=rr.low,
-                        high=rr.high,
-                        p_value=rr.p_value,
-                        model=rr.model,
-                        opening=exposure.opening,
-                        per_unit=_per_unit(factor, shifted(values, exposure.lag, exposure.average_nights), counts),
-                        **base,  # type: ignore[arg-type]
-                    )
-                )
-            with_episodes = keep & (counts > 0)
-            xi = exposed[with_episodes]
-            ni_with = int(xi.sum())
-            ni_without = int(xi.size - ni_with)
-            if ni_with >= min_days and ni_without >= min_days:
-                diff = fit_intensity_difference(intensity[with_episodes], counts[with_episodes], xi)
-                finding = Finding(
-                    outcome="intensity",
-                    status="uncertain",
-                    sentence="",
-                    opening=exposure.opening,
-                    estimate=diff.difference,
-                    low=diff.low,
-                    high=diff.high,
-                    p_value=diff.p_value,
-                    model="weighted least squares on daily mean intensity",
-                    **{**base, "days_with": ni_with, "days_without": ni_without},  # type: ignore[arg-type]
-                )
-                findings.append(finding)
+        for column in plan:
+            tested[(factor.key, column.exposure.timing_label)] = column
+            found, lacking = _test_exposure(
+                column,
+                counts,
+                table[MEAN_INTENSITY].to_numpy(dtype=float),
+                pairs_by_name.get(factor.name, []),
+                min_days=min_days,
+                noun=noun,
+                any_episodes=total > 0,
+            )
+            findings += found
+            missing += lacking
 
     q_values = benjamini_hochberg([f.p_value for f in findings if f.p_value is not None])
     for finding, q in zip(findings, q_values, strict=True):
@@ -157,6 +144,10 @@ def analyse_triggers(
         else:
             diff = MeanDifference(finding.estimate, finding.low, finding.high, float(q))
             finding.sentence = intensity_sentence(finding.opening, noun, diff, clear)
+    adjust_findings(findings, tested, counts, partners, min_days=min_days, noun=noun)
+    for finding in findings:
+        if finding.adjusted is not None:
+            finding.sentence += " " + finding.adjusted.sentence
     findings.sort(key=_rank_key)
     if findings:
         notes.append(
@@ -164,7 +155,94 @@ def analyse_triggers(
             f"(Benjamini–Hochberg, false-discovery rate {fdr_level:.0%}). A factor that goes with more {noun} "
             "does not necessarily cause them."
         )
+    if any(f.adjusted is not None for f in findings):
+        notes.append(
+            "Each factor is first compared on its own. Where one seems linked, it is also shown allowing for the "
+            f"other factors that seem linked or that come with it, because a factor that merely comes with another "
+            f"can seem to go with more {noun} itself."
+        )
     return TriggerReport(findings, missing, collinear, notes, days, total, fdr_level, len(findings))
+
+
+def _test_exposure(
+    column: ExposureColumn,
+    counts: np.ndarray,
+    intensity: np.ndarray,
+    warnings: list[str],
+    *,
+    min_days: int,
+    noun: str,
+    any_episodes: bool,
+) -> tuple[list[Finding], list[Finding]]:
+    """The rate and intensity findings for one exposure, or what is missing to make them."""
+    exposure, exposed = column.exposure, column.values
+    factor = exposure.factor
+    keep = ~np.isnan(exposed)
+    x = exposed[keep]
+    n_with = int(x.sum())
+    n_without = int(x.size - n_with)
+    base = {
+        "factor_key": factor.key,
+        "factor_name": factor.name,
+        "timing": exposure.timing_label,
+        "phrase": exposure.cut.phrase,
+        "days_with": n_with,
+        "days_without": n_without,
+        "warnings": list(warnings),
+    }
+    if n_with < min_days or n_without < min_days:
+        sentence = missing_sentence(exposure, n_with, n_without, min_days)
+        return [], [Finding(outcome="rate", status="not_enough_data", sentence=sentence, **base)]  # type: ignore[arg-type]
+    if not any_episodes:
+        return [], []
+    found: list[Finding] = []
+    lacking: list[Finding] = []
+    y = counts[keep]
+    if y[x == 1].sum() == 0 or y[x == 0].sum() == 0:
+        side = "with" if y[x == 1].sum() == 0 else "without"
+        sentence = (
+            f"{exposure.opening}: no {noun} at all on the {n_with if side == 'with' else n_without} days "
+            f"{side} it, too few to put a size on the difference."
+        )
+        lacking.append(Finding(outcome="rate", status="not_estimable", sentence=sentence, **base))  # type: ignore[arg-type]
+    else:
+        rr = fit_rate_ratio(y, x)
+        found.append(
+            Finding(
+                outcome="rate",
+                status="uncertain",
+                sentence="",
+                estimate=rr.ratio,
+                low=rr.low,
+                high=rr.high,
+                p_value=rr.p_value,
+                model=rr.model,
+                opening=exposure.opening,
+                per_unit=_per_unit(factor, column.raw, counts),
+                **base,  # type: ignore[arg-type]
+            )
+        )
+    with_episodes = keep & (counts > 0)
+    xi = exposed[with_episodes]
+    ni_with = int(xi.sum())
+    ni_without = int(xi.size - ni_with)
+    if ni_with >= min_days and ni_without >= min_days:
+        diff = fit_intensity_difference(intensity[with_episodes], counts[with_episodes], xi)
+        found.append(
+            Finding(
+                outcome="intensity",
+                status="uncertain",
+                sentence="",
+                opening=exposure.opening,
+                estimate=diff.difference,
+                low=diff.low,
+                high=diff.high,
+                p_value=diff.p_value,
+                model="weighted least squares on daily mean intensity",
+                **{**base, "days_with": ni_with, "days_without": ni_without},  # type: ignore[arg-type]
+            )
+        )
+    return found, lacking
 
 
 def _per_unit(factor: Factor, raw: np.ndarray, counts: np.ndarray) -> str:
@@ -184,7 +262,10 @@ def _per_unit(factor: Factor, raw: np.ndarray, counts: np.ndarray) -> str:
     return f"Per 1{unit} more {factor.name}: {rr.ratio:.2f}× (likely range {rr.low:.2f}–{rr.high:.2f}×)"
 
 
-def _rank_key(finding: Finding) -> tuple[int, float, float]:
+def _rank_key(finding: Finding) -> tuple[bool, bool, float, float]:
+    """Clear links first, those that shrink once other factors are allowed for after them; then by q and size."""
     size = finding.estimate or 0.0
     magnitude = abs(math.log(size)) if finding.outcome == "rate" and size > 0 else abs(size) / 3
-    return (0 if finding.status == "clear" else 1, finding.q_value if finding.q_value is not None else 1.0, -magnitude)
+    shrinks = finding.adjusted is not None and finding.adjusted.verdict == "shrinks"
+    q = finding.q_value if finding.q_value is not None else 1.0
+    return (finding.status != "clear", shrinks, q, -magnitude)

@@ -6,6 +6,42 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Status = Literal["clear", "uncertain", "not_enough_data", "one_value", "no_data", "not_estimable"]
+Verdict = Literal["holds", "shrinks", "unclear"]
+
+
+@dataclass
+class Adjusted:
+    """A rate finding's estimate once the other candidate factors are allowed for (see `triggers.adjusted`)."""
+
+    estimate: float
+    low: float
+    high: float
+    p_value: float
+    adjusted_for: list[str]
+    """Names of the other factors in the model."""
+    days: int
+    """Days on which every factor in the model was recorded."""
+    model: str
+    verdict: Verdict
+    """holds: the adjusted range excludes no difference; shrinks: the link moved at least half-way to none and
+    its range includes no difference; unclear: neither."""
+    moves_with: str | None
+    """For 'shrinks': the other factor's days that lend this one most of its link."""
+    sentence: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "estimate": self.estimate,
+            "low": self.low,
+            "high": self.high,
+            "p_value": self.p_value,
+            "adjusted_for": list(self.adjusted_for),
+            "days": self.days,
+            "model": self.model,
+            "verdict": self.verdict,
+            "moves_with": self.moves_with,
+            "sentence": self.sentence,
+        }
 
 
 @dataclass
@@ -31,6 +67,8 @@ class Finding:
     opening: str = ""
     per_unit: str = ""
     """For number and scale factors: the rate ratio per one unit more (descriptive, not part of the FDR family)."""
+    adjusted: Adjusted | None = None
+    """Rate findings that look like a link: the estimate allowing for the other candidate factors."""
 
     @property
     def estimable(self) -> bool:
@@ -55,23 +93,31 @@ class Finding:
             "model": self.model,
             "warnings": list(self.warnings),
             "per_unit": self.per_unit,
+            "adjusted": self.adjusted.as_dict() if self.adjusted else None,
         }
 
 
 @dataclass(frozen=True)
 class Collinearity:
+    """Two factors whose days with and without overlap (φ between their yes/no days, same day / night before)."""
+
     first: str
     second: str
     r: float
     days: int
+    level: Literal["cannot_tell_apart", "often_together"]
+    """cannot_tell_apart: |r| ≥ 0.8; often_together: |r| ≥ 0.3 (see `triggers.adjusted.PARTNER_R`)."""
+    sentence: str
 
-    @property
-    def sentence(self) -> str:
-        direction = "together" if self.r > 0 else "in opposite directions"
-        return (
-            f"{self.first} and {self.second} moved {direction} on most days (r = {self.r:.2f}, {self.days} days): "
-            "the diary cannot tell their links apart."
-        )
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "first": self.first,
+            "second": self.second,
+            "r": self.r,
+            "days": self.days,
+            "level": self.level,
+            "sentence": self.sentence,
+        }
 
 
 @dataclass
@@ -100,5 +146,5 @@ class TriggerReport:
             "notes": list(self.notes),
             "findings": [f.as_dict() for f in self.findings],
             "missing": [f.as_dict() for f in self.missing],
-            "collinear": [{"first": c.first, "second": c.second, "r": c.r, "days": c.days} for c in self.collinear],
+            "collinear": [c.as_dict() for c in self.collinear],
         }

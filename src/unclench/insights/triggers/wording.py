@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unclench.insights.triggers.factors import Exposure
 from unclench.insights.triggers.regression import MeanDifference, RateRatio
+from unclench.insights.triggers.report import Adjusted
 
 
 def _fmt(value: float) -> str:
@@ -47,4 +48,41 @@ def missing_sentence(exposure: Exposure, with_days: int, without_days: int, min_
         f"{exposure.factor.name.capitalize()} ({exposure.timing_label}): not enough data yet — "
         f"{with_days} days with {exposure.cut.phrase} and {without_days} without; "
         f"needs at least {min_days} of each ({' and '.join(needs)})."
+    )
+
+
+def _names(names: list[str]) -> str:
+    if len(names) <= 3:
+        return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    return f"{', '.join(names[:2])} and {len(names) - 2} other factors"
+
+
+def adjusted_sentence(factor_name: str, adjusted: Adjusted, noun: str) -> str:
+    """What is left of a link once the other candidate factors are allowed for; never causal."""
+    others = _names(adjusted.adjusted_for)
+    size = f"{_fmt(adjusted.estimate)}× (likely range {_fmt(adjusted.low)}–{_fmt(adjusted.high)}×)"
+    if adjusted.verdict == "shrinks":
+        lead = factor_name.capitalize()
+        if adjusted.moves_with:
+            lead += f" moves with {adjusted.moves_with}"
+        else:
+            lead += f" moves with {others}"
+        return f"{lead}; on its own it shows no clear link: allowing for {others}, {size}."
+    if adjusted.verdict == "holds":
+        return f"Allowing for {others}, still {size}."
+    return f"Allowing for {others}: {size}, a range that includes no difference, so this is less sure than it looks."
+
+
+def collinearity_sentence(first: str, second: str, r: float, days: int, apart: bool) -> str:
+    """Why two factors that move together matter, in plain words."""
+    if apart:
+        direction = "together" if r > 0 else "in opposite directions"
+        return (
+            f"{first} and {second} moved {direction} on most days (r = {r:.2f}, {days} days): "
+            "the diary cannot tell their links apart."
+        )
+    how = "often come together" if r > 0 else "seldom come together"
+    return (
+        f"{first.capitalize()} and {second} {how} (r = {r:.2f}, {days} days): a link of one can then show up as "
+        "a link of the other, so where one seems linked it is also shown with the other allowed for."
     )
