@@ -23,7 +23,7 @@ class Adjusted:
     """Days on which every factor in the model was recorded."""
     model: str
     verdict: Verdict
-    """holds: the adjusted range excludes no difference; shrinks: the link moved at least half-way to none and
+    """holds: the adjusted range excludes no difference; shrinks: the link moved at least a third of the way to none and
     its range includes no difference; unclear: neither."""
     moves_with: str | None
     """For 'shrinks': the other factor's days that lend this one most of its link."""
