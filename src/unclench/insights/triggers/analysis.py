@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from unclench.insights.daytable import COUNT, MEAN_INTENSITY
-from unclench.insights.triggers.adjusted import PARTNER_R, ExposureColumn, adjust_findings, phi
+from unclench.insights.triggers.adjusted import PARTNER_R, ExposureColumn, adjust_findings
 from unclench.insights.triggers.factors import MIN_DAYS, Factor, exposures_for, shifted
 from unclench.insights.triggers.regression import (
     MeanDifference,
@@ -42,12 +42,8 @@ def exposure_columns(
         if isinstance(plan, str):
             out[factor.key] = plan
             continue
-        out[factor.key] = [
-            ExposureColumn(
-                e, e.cut.apply(shifted(values, e.lag, e.average_nights)), shifted(values, e.lag, e.average_nights)
-            )
-            for e in plan
-        ]
+        raws = [shifted(values, e.lag, e.average_nights) for e in plan]
+        out[factor.key] = [ExposureColumn(e, e.cut.apply(raw), raw) for e, raw in zip(plan, raws, strict=True)]
     return out
 
 
@@ -58,24 +54,26 @@ def find_collinear(columns: Mapping[str, list[ExposureColumn] | str], min_days: 
     a link of the other, so each is adjusted for the other.
     """
     first = [plan[0] for plan in columns.values() if not isinstance(plan, str)]
+    if len(first) < 2:
+        return []
+    frame = pd.DataFrame({i: column.values for i, column in enumerate(first)})
+    present = frame.notna().to_numpy(dtype=float)
+    overlap = present.T @ present
+    corr = frame.corr(min_periods=2 * min_days).to_numpy()
     found = []
-    for i, one in enumerate(first):
-        for other in first[i + 1 :]:
-            both = int((~(np.isnan(one.values) | np.isnan(other.values))).sum())
-            r = phi(one.values, other.values)
-            if both < 2 * min_days or math.isnan(r) or abs(r) < PARTNER_R:
-                continue
-            apart = abs(r) >= COLLINEAR_R
-            names = (one.exposure.factor.name, other.exposure.factor.name)
-            found.append(
-                Collinearity(
-                    *names,
-                    r=r,
-                    days=both,
-                    level="cannot_tell_apart" if apart else "often_together",
-                    sentence=collinearity_sentence(*names, r, both, apart),
-                )
+    for i, j in zip(*np.nonzero(np.triu(np.abs(np.nan_to_num(corr)) >= PARTNER_R, k=1)), strict=True):
+        r, both = float(corr[i, j]), int(overlap[i, j])
+        apart = abs(r) >= COLLINEAR_R
+        names = (first[i].exposure.factor.name, first[j].exposure.factor.name)
+        found.append(
+            Collinearity(
+                *names,
+                r=r,
+                days=both,
+                level="cannot_tell_apart" if apart else "often_together",
+                sentence=collinearity_sentence(*names, r, both, apart),
             )
+        )
     return found
 
 
