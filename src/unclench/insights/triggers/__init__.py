@@ -16,7 +16,15 @@ Method, per factor and timing (same day, day before; for sleep the night before 
 4. Mean intensity on days with episodes: weighted least squares (weights = episodes that day); the
    difference in points on the 0–10 scale with its 95 % interval.
 5. Benjamini–Hochberg across every test made (all factors, timings and both outcomes).
-6. Factors that move together (|r| ≥ 0.8) are flagged: the diary cannot tell them apart.
+6. Factors whose days overlap are flagged (φ between their yes/no days): |φ| ≥ 0.8, the diary cannot tell
+   them apart; |φ| ≥ 0.3, a link of one can show up as a link of the other.
+7. Every rate finding that looks like a link (clear, or its own range excludes no difference) is also
+   estimated allowing for the other candidate factors and its partners, in one multivariable count model
+   with a weak prior (:mod:`.adjusted`); a finding that shrinks toward no difference is said to move with
+   the other factor. The clear/uncertain status stays that of step 5.
+
+Modules: :mod:`.factors` (factors → exposures), :mod:`.regression` (count and intensity models),
+:mod:`.adjusted`, :mod:`.wording`, :mod:`.report` (what is handed back), :mod:`.analysis` (the whole run).
 
 Wording: a factor "goes with" more episodes; nothing here says it causes them.
 """
