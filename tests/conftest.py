@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from unclench.core import clock
 from unclench.core import db as core_db
 from unclench.core.db import Base
 from unclench.core.migrate import upgrade_database
@@ -120,6 +121,7 @@ def frozen_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("UNCLENCH_TIMEZONE", moment.timezone)
     monkeypatch.delenv("UNCLENCH_NOW", raising=False)
     reset_settings_cache()
+    clock.reset()
     with time_machine.travel(moment.instant, tick=False) as traveller:
         yield FrozenClock(moment, traveller)
     reset_settings_cache()

@@ -29,6 +29,11 @@ def _offset_for(start: str, tz_name: str) -> timedelta:
     return moment.astimezone(UTC) - datetime.now(UTC)
 
 
+def reset() -> None:
+    """Forget where the `UNCLENCH_NOW` clock was started (tests move between moments)."""
+    _offset_for.cache_clear()
+
+
 def now() -> datetime:
     """The current instant, timezone-aware in UTC."""
     real = datetime.now(UTC)
@@ -82,13 +87,6 @@ def day_start(day: date, tz_name: str | None = None) -> datetime:
 def day_bounds(first: date, last: date, tz_name: str | None = None) -> tuple[datetime, datetime]:
     """UTC instants covering local days first..last inclusive (half-open: [start, end))."""
     return day_start(first, tz_name), day_start(last + timedelta(days=1), tz_name)
-
-
-def days_back(days: int, tz_name: str | None = None) -> tuple[datetime, datetime]:
-    """The UTC span of the last `days` local days, today included, up to now."""
-    last = today(tz_name)
-    start, _ = day_bounds(last - timedelta(days=days - 1), last, tz_name)
-    return start, now()
 
 
 def week_start(day: date) -> date:

@@ -185,7 +185,8 @@ def api_burst_episode(burst_id: int, db: DbSession, kind: str = "tension") -> di
 
 @router.websocket("/emg/ws/live")
 async def emg_ws_live(ws: WebSocket) -> None:
-    """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","sent_ms"} about every 20 ms.
+    """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","proc_ms"} about every 20 ms;
+    a {"ping": t} from the page is answered with {"pong": t}.
 
     Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}.
     """
@@ -215,6 +216,8 @@ async def emg_ws_live(ws: WebSocket) -> None:
         try:
             while True:
                 msg = json.loads(await ws.receive_text())
+                if "ping" in msg:  # the page times half this round trip as the transport latency
+                    await ws.send_json({"pong": msg["ping"]})
                 if "target" in msg:
                     monitor.target_uv = float(msg["target"])
                 if "mark" in msg:
@@ -237,9 +240,6 @@ async def emg_ws_live(ws: WebSocket) -> None:
             frame = monitor.feed(chunk)
             payload = frame.to_json()
             payload["proc_ms"] = round((time.perf_counter() - t_poll) * 1000, 3)
-            # The epoch wall clock on purpose (not core.clock): the browser subtracts it from its own Date.now()
-            # to show transport latency.
-            payload["sent_ms"] = time.time() * 1000
             await ws.send_json(payload)
     except WebSocketDisconnect:
         stop["flag"] = True

@@ -57,8 +57,6 @@
   }
 
   function onFrame(f) {
-    const arrived = Date.now();
-    if (f.sent_ms) keep(stats.transport, arrived - f.sent_ms);
     if (f.proc_ms !== undefined) keep(stats.proc, f.proc_ms);
     stats.frames += 1; stats.phase = f.phase;
     if (f.phase === "calibrating") { $("emg-status").textContent = `Calibrating — sit still and let go… ${f.calibration_left_s.toFixed(0)} s`; return; }
@@ -104,9 +102,14 @@
     ws.onmessage = (msg) => {
       const f = JSON.parse(msg.data);
       if (f.error) { $("emg-status").textContent = f.error; $("emg-go").disabled = false; $("emg-stop").disabled = true; return; }
+      // Transport is half a ping's round trip on this page's own clock, so no two clocks need to agree.
+      if (f.pong !== undefined) { keep(stats.transport, (performance.now() - f.pong) / 2); return; }
       if (f.ready) {
         startedAt = Date.now();
-        timer = setInterval(() => { const s = Math.floor((Date.now() - startedAt) / 1000); $("emg-timer").textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; }, 500);
+        timer = setInterval(() => {
+          const s = Math.floor((Date.now() - startedAt) / 1000); $("emg-timer").textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+          if (ws && ws.readyState === 1) ws.send(JSON.stringify({ ping: performance.now() }));
+        }, 500);
         if (f.warnings.length) $("emg-status").textContent = f.warnings.join(" ");
         return;
       }
