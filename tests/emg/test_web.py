@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from unclench.emg import dsp
 from unclench.emg.boards import write_playback_file
+from unclench.emg.readers import write_edf
 from unclench.emg.simulate import simulate_emg
 
 DATA = Path(__file__).parent / "data"
@@ -101,3 +102,11 @@ def test_live_page_in_chromium(page: Any, screenshot_dir: Path) -> None:
     page.wait_for_url("**/emg/*")
     assert "resting tone" in page.content()
     page.screenshot(path=str(screenshot_dir / "emg-recording.png"), full_page=True)
+
+
+def test_an_edf_declaring_minus_one_channels_is_422(client: TestClient, tmp_path: Path) -> None:
+    good = write_edf(tmp_path / "good.edf", simulate_emg(2, 1000, seed=3).signal[None, :], 1000, ["emg"])
+    raw = bytearray(good.read_bytes())
+    raw[252:256] = b"-1  "
+    r = client.post("/emg/upload", files={"file": ("bad.edf", bytes(raw), "application/octet-stream")})
+    assert r.status_code == 422 and "declares -1 signals" in r.text

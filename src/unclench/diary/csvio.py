@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from unclench.core.db import new_id
 from unclench.core.errors import FieldProblem, UserInputError
-from unclench.core.validation import problems_from
+from unclench.core.validation import check_moment, problems_from
 from unclench.diary import service
 from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode
 from unclench.diary.schemas import CheckInIn, EpisodeIn, FactorIn
@@ -139,16 +139,42 @@ def _read_csv(path: Path, required: list[str], problems: list[FieldProblem]) -> 
         )
         return []
     rows = []
-    for number, row in enumerate(reader, start=2):
-        if None in row:
-            problems.append(FieldProblem(label, "has more values than columns", row=number))
-            continue
-        rows.append({k: (v or "") for k, v in row.items()})
+    number = 1
+    try:
+        for number, row in enumerate(reader, start=2):
+            if None in row:
+                problems.append(FieldProblem(label, "has more values than columns", row=number))
+                continue
+            rows.append({k: (v or "") for k, v in row.items()})
+    except csv.Error as exc:
+        problems.append(FieldProblem(label, _csv_error_message(exc), row=number + 1))
     return rows
+
+
+def _csv_error_message(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"has a value longer than {csv.field_size_limit():,} characters, which is no diary field "
+            "(notes hold up to 5,000): is this the right file?"
+        )
+    return f"cannot be read as CSV from this row on ({exc})"
+
+
+ID_RULE = "must be empty or up to 32 letters, digits, '-' or '_'"
 
 
 def _valid_id(value: str) -> bool:
     return len(value) <= 32 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in value)
+
+
+def _utc_moment(text: str) -> datetime:
+    """An ISO time in the accepted range, read as UTC when it names no offset; ValueError says what is wrong."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be a time like 2026-03-01T08:30:00Z") from None
+    check_moment(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _yes_no(value: str) -> bool | None:
@@ -177,8 +203,11 @@ def import_diary(db: Session, folder: Path) -> ImportSummary:
         raise UserInputError.single("folder", f"{folder} holds neither {EPISODES_FILE} nor {CHECKINS_FILE}")
 
     factors_by_name: dict[str, CustomFactor] = {f.name: f for f in service.list_factors(db, include_archived=True)}
+    known_factor_ids = {f.id: f.name for f in factors_by_name.values()}
     new_factors: list[CustomFactor] = []
     if paths[FACTORS_FILE].exists():
+        first_row_of_id: dict[str, int] = {}
+        first_row_of_name: dict[str, int] = {}
         for number, row in enumerate(_read_csv(paths[FACTORS_FILE], FACTOR_COLUMNS, problems), start=2):
             try:
                 factor_in = FactorIn.model_validate({"name": row["name"], "kind": row["kind"], "unit": row["unit"]})
@@ -189,10 +218,44 @@ def import_diary(db: Session, folder: Path) -> ImportSummary:
             if archived is None:
                 problems.append(FieldProblem(f"{FACTORS_FILE}: archived", "must be yes or no", row=number))
                 continue
+            factor_id = row["id"]
+            if not _valid_id(factor_id):
+                problems.append(FieldProblem(f"{FACTORS_FILE}: id", ID_RULE, row=number))
+                continue
+            if factor_id and factor_id in first_row_of_id:
+                problems.append(
+                    FieldProblem(
+                        f"{FACTORS_FILE}: id",
+                        f"'{factor_id}' is also the id on row {first_row_of_id[factor_id]}; each factor needs its own id",
+                        row=number,
+                    )
+                )
+                continue
+            if factor_in.name in first_row_of_name:
+                problems.append(
+                    FieldProblem(
+                        f"{FACTORS_FILE}: name",
+                        f"'{factor_in.name}' is also the name on row {first_row_of_name[factor_in.name]}; "
+                        "each factor needs its own name",
+                        row=number,
+                    )
+                )
+                continue
+            first_row_of_id[factor_id] = first_row_of_name[factor_in.name] = number
             if factor_in.name in factors_by_name:
                 continue  # the person already tracks it; values will attach to the existing factor
+            if factor_id in known_factor_ids:
+                problems.append(
+                    FieldProblem(
+                        f"{FACTORS_FILE}: id",
+                        f"your factor '{known_factor_ids[factor_id]}' already has the id '{factor_id}'; "
+                        "leave the id empty to give this one a new id",
+                        row=number,
+                    )
+                )
+                continue
             new_factor = CustomFactor(
-                id=row["id"] or new_id(),
+                id=factor_id or new_id(),
                 name=factor_in.name,
                 kind=factor_in.kind,
                 unit=factor_in.unit,
@@ -204,6 +267,7 @@ def import_diary(db: Session, folder: Path) -> ImportSummary:
     episodes: list[Episode] = []
     if paths[EPISODES_FILE].exists():
         existing_ids = set(db.scalars(select(Episode.id)))
+        rows_of_ids: dict[str, int] = {}
         for number, row in enumerate(_read_csv(paths[EPISODES_FILE], EPISODE_COLUMNS[:9], problems), start=2):
             ongoing = _yes_no(row["ongoing"] or "no")
             regions = [
@@ -229,9 +293,14 @@ def import_diary(db: Session, folder: Path) -> ImportSummary:
                 problems += _problems(exc, EPISODES_FILE, number)
                 continue
             if not _valid_id(row["id"]):
+                problems.append(FieldProblem(f"{EPISODES_FILE}: id", ID_RULE, row=number))
+                continue
+            if row["id"] in rows_of_ids:
                 problems.append(
                     FieldProblem(
-                        f"{EPISODES_FILE}: id", "must be empty or up to 32 letters, digits, '-' or '_'", row=number
+                        f"{EPISODES_FILE}: id",
+                        f"'{row['id']}' is also the id on row {rows_of_ids[row['id']]}; each episode needs its own id",
+                        row=number,
                     )
                 )
                 continue
@@ -248,14 +317,11 @@ def import_diary(db: Session, folder: Path) -> ImportSummary:
             service.fill_episode(episode, episode_in)
             if row.get("created_at"):
                 try:
-                    episode.created_at = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
-                except ValueError:
-                    problems.append(
-                        FieldProblem(
-                            f"{EPISODES_FILE}: created_at", "must be a time like 2026-03-01T08:30:00Z", row=number
-                        )
-                    )
-            existing_ids.add(episode.id)
+                    episode.created_at = _utc_moment(row["created_at"])
+                except ValueError as exc:
+                    problems.append(FieldProblem(f"{EPISODES_FILE}: created_at", str(exc), row=number))
+            if row["id"]:
+                rows_of_ids[row["id"]] = number
             episodes.append(episode)
 
     checkins: list[tuple[CheckInIn, dict[str, float]]] = []
