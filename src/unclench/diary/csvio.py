@@ -54,11 +54,29 @@ def _number(value: float | int | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"), full-width forms
+# included. Such a cell is written with a leading apostrophe, which spreadsheets show as text and the import removes.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+TEXT_MARK = "'"
+
+
+def spreadsheet_safe(value: str) -> str:
+    """`value` with one more leading apostrophe if, after its apostrophes, it would start a formula."""
+    return TEXT_MARK + value if value.lstrip(TEXT_MARK).startswith(FORMULA_STARTS) else value
+
+
+def from_spreadsheet_safe(value: str) -> str:
+    """Undo `spreadsheet_safe`: a cell left untouched by it comes back unchanged."""
+    if value.startswith(TEXT_MARK) and value.lstrip(TEXT_MARK).startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
 
 
 @dataclass
@@ -145,7 +163,7 @@ def _read_csv(path: Path, required: list[str], problems: list[FieldProblem]) -> 
             if None in row:
                 problems.append(FieldProblem(label, "has more values than columns", row=number))
                 continue
-            rows.append({k: (v or "") for k, v in row.items()})
+            rows.append({k: from_spreadsheet_safe(v or "") for k, v in row.items()})
     except csv.Error as exc:
         problems.append(FieldProblem(label, _csv_error_message(exc), row=number + 1))
     return rows
