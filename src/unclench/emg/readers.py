@@ -8,6 +8,7 @@ failed write leaves nothing behind.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 import re
@@ -134,7 +135,7 @@ def read_csv(
     p = Path(path)
     try:
         df = pd.read_csv(p, sep=None, engine="python") if p.suffix.lower() == ".tsv" else pd.read_csv(p)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as exc:
         raise UserInputError.single("file", f"{p.name} is not a readable CSV file ({exc})") from None
     if df.empty:
         raise UserInputError.single("file", f"{p.name} has no rows")
