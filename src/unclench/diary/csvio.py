@@ -204,7 +204,10 @@ def _rows(path: Path, required: list[str], problems: _Problems) -> Iterator[tupl
                     problems.add(FieldProblem(label, "has more values than columns", row=number))
                     continue
                 # The apostrophe test inline: this runs for every cell of a million-row file.
-                yield number, {k: from_spreadsheet_safe(v) if v[:1] == TEXT_MARK else (v or "") for k, v in row.items()}
+                yield (
+                    number,
+                    {k: from_spreadsheet_safe(v) if v and v[0] == TEXT_MARK else (v or "") for k, v in row.items()},
+                )
     except UnicodeDecodeError:
         problems.add(FieldProblem(label, "is not UTF-8 text; save it again as 'CSV UTF-8' and retry"))
     except csv.Error as exc:
