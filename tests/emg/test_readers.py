@@ -114,3 +114,26 @@ def test_edf_clipping_from_header_range(tmp_path: Path) -> None:
     with read_edf(path) as rec:
         res = analyze_stream(rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at)
     assert res[0].quality["clipped_s"] > 0
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ((252, 256), b"-1  ", "declares -1 signals; an EDF/BDF file has 1 to 4096"),
+        ((252, 256), b"0   ", "declares 0 signals"),
+        ((252, 256), b"x   ", "header cannot be read"),
+        ((236, 244), b"-5      ", "declares -5 data records"),
+        ((184, 192), b"-1      ", "says it is -1 bytes long"),
+        ((256 + 2 * 216, 256 + 2 * 216 + 8), b"-100    ", "samples-per-record"),
+    ],
+)
+def test_malformed_edf_header_is_a_clear_error(
+    tmp_path: Path, where: tuple[int, int], value: bytes, message: str
+) -> None:
+    good = write_edf(tmp_path / "good.edf", simulate_emg(2, 1000, seed=3).signal[None, :], 1000, ["emg"])
+    raw = bytearray(good.read_bytes())
+    raw[where[0] : where[1]] = value
+    bad = tmp_path / "bad.edf"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(UserInputError, match=message):
+        open_recording(bad)

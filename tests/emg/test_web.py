@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from unclench.core.jobs import get_runner
 from unclench.emg import dsp
+from unclench.emg import views as emg_views
 from unclench.emg.boards import write_playback_file
+from unclench.emg.readers import write_edf
 from unclench.emg.simulate import simulate_emg
 
 DATA = Path(__file__).parent / "data"
@@ -24,10 +27,14 @@ def test_upload_analysis_page_plot_and_burst_to_diary(client: TestClient) -> Non
             data={"region": "upper_arm", "side": "left"},
             follow_redirects=False,
         )
-    assert r.status_code == 303
-    page = client.get(r.headers["location"])
+    assert r.status_code == 303 and r.headers["location"].startswith("/emg/jobs/")
+    job_id = r.headers["location"].rsplit("/", 1)[-1]
+    assert get_runner().wait(job_id, timeout=120).status == "done"
+    done = client.get(r.headers["location"], follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get(done.headers["location"])
     assert page.status_code == 200 and page.text.count("Add to diary") == 9
-    rec_id = r.headers["location"].rsplit("/", 1)[-1]
+    rec_id = done.headers["location"].rsplit("/", 1)[-1]
     png = client.get(f"/emg/{rec_id}/plot.png")
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
     data = client.get(f"/api/emg/recordings/{rec_id}").json()
@@ -101,3 +108,31 @@ def test_live_page_in_chromium(page: Any, screenshot_dir: Path) -> None:
     page.wait_for_url("**/emg/*")
     assert "resting tone" in page.content()
     page.screenshot(path=str(screenshot_dir / "emg-recording.png"), full_page=True)
+
+
+def test_an_edf_declaring_minus_one_channels_is_422(client: TestClient, tmp_path: Path) -> None:
+    good = write_edf(tmp_path / "good.edf", simulate_emg(2, 1000, seed=3).signal[None, :], 1000, ["emg"])
+    raw = bytearray(good.read_bytes())
+    raw[252:256] = b"-1  "
+    r = client.post("/emg/upload", files={"file": ("bad.edf", bytes(raw), "application/octet-stream")})
+    assert r.status_code == 422 and "declares -1 signals" in r.text
+
+
+def test_an_upload_over_the_size_limit_is_refused_with_the_limit(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emg_views, "MAX_UPLOAD_BYTES", 4096)
+    monkeypatch.setattr(emg_views, "UPLOAD_CHUNK", 1024)
+    r = client.post("/emg/upload", files={"file": ("big.csv", b"t,emg_uV\n" + b"0.001,1\n" * 2000, "text/csv")})
+    assert r.status_code == 422 and "big.csv is larger than the 0 MB an upload may be" in r.text
+    assert client.get("/api/emg/recordings").json() == []
+
+
+def test_a_failed_analysis_shows_its_message_on_the_job_page(client: TestClient) -> None:
+    # Half a second at 1 kHz: the file opens fine, and the analysis in the job refuses it.
+    text = "time,emg_uV\n" + "".join(f"{i / 1000:.3f},{(i % 7) * 10}\n" for i in range(500))
+    r = client.post("/emg/upload", files={"file": ("short.csv", text.encode(), "text/csv")})
+    job_id = str(r.url).rsplit("/", 1)[-1]
+    assert get_runner().wait(job_id, timeout=60).status == "failed"
+    page = client.get(f"/emg/jobs/{job_id}")
+    assert page.status_code == 422 and "at least 1 s is needed" in page.text

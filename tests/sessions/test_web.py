@@ -95,3 +95,12 @@ def test_practice_settings_form_checks_the_time_and_keeps_it(client: TestClient)
     assert 'value="20:30"' in library.text and 'id="streak"' not in library.text  # streak switched off
     listens = client.get("/api/sessions/listens")
     assert listens.status_code == 200 and listens.json() == []
+
+
+def test_a_form_without_pmr_groups_uses_the_default() -> None:
+    from unclench.sessions.views import _form_options
+
+    options, _auto = _form_options({"minutes": "10", "technique": "pmr"}, [])
+    assert options.pmr_groups == 7
+    options, _auto = _form_options({"minutes": "10", "pmr_groups": "4"}, [])
+    assert options.pmr_groups == 4

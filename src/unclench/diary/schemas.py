@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from unclench.body.taxonomy import get_region, normalise_side
 from unclench.core import clock
 from unclench.core.errors import UserInputError
+from unclench.core.validation import check_day, check_moment
 
 EpisodeKind = Literal["twitch", "tic", "cramp", "spasm", "tension"]
 StressSource = Literal["work", "home", "health", "money", "other"]
@@ -61,7 +61,7 @@ class RegionIn(BaseModel):
 class EpisodeIn(BaseModel):
     """A new or edited episode. A naive start time is read in the person's time zone."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     started_at: datetime
     timezone: str | None = None
@@ -79,6 +79,11 @@ class EpisodeIn(BaseModel):
     def known_timezone(cls, value: str | None) -> str | None:
         return None if value in (None, "") else check_timezone(value)
 
+    @field_validator("started_at")
+    @classmethod
+    def start_in_range(cls, value: datetime) -> datetime:
+        return check_moment(value)
+
     @model_validator(mode="after")
     def consistent(self) -> EpisodeIn:
         tz_name = self.timezone or clock.person_timezone_name()
@@ -86,13 +91,14 @@ class EpisodeIn(BaseModel):
         if self.started_at.tzinfo is None:
             self.started_at = self.started_at.replace(tzinfo=ZoneInfo(tz_name))
         self.started_at = self.started_at.astimezone(UTC)
-        if self.started_at > clock.now() + FUTURE_TOLERANCE:
+        now = clock.now()
+        if self.started_at > now + FUTURE_TOLERANCE:
             raise ValueError("the start time is in the future; an episode can only be logged once it has started")
         if self.ongoing and self.duration_s is not None:
             raise ValueError("an episode that is still going has no duration yet; leave the duration empty")
         if (
             self.duration_s is not None
-            and self.started_at + timedelta(seconds=self.duration_s) > clock.now() + FUTURE_TOLERANCE
+            and self.started_at + timedelta(seconds=self.duration_s) > now + FUTURE_TOLERANCE
         ):
             raise ValueError("the end (start + duration) is in the future; mark it as still going instead")
         seen = set()
@@ -106,6 +112,11 @@ class EpisodeIn(BaseModel):
 
 class EpisodeClose(BaseModel):
     ended_at: datetime | None = None
+
+    @field_validator("ended_at")
+    @classmethod
+    def end_in_range(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else check_moment(value)
 
 
 class RegionOut(BaseModel):
@@ -135,7 +146,7 @@ class EpisodeOut(BaseModel):
 class CheckInIn(BaseModel):
     """The day's context; every field but the day is optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     day: date
     stress: int | None = Field(default=None, ge=0, le=10)
@@ -155,11 +166,8 @@ class CheckInIn(BaseModel):
 
     @field_validator("day")
     @classmethod
-    def not_in_future(cls, value: date) -> date:
-        today = clock.today()
-        if value > today + timedelta(days=1):
-            raise ValueError("the day is in the future; a check-in is for today or a past day")
-        return value
+    def day_in_range(cls, value: date) -> date:
+        return check_day(value)
 
     @field_validator("medications")
     @classmethod
@@ -168,14 +176,6 @@ class CheckInIn(BaseModel):
         if any(len(item) > 120 for item in cleaned):
             raise ValueError("a medicine name is longer than 120 characters")
         return cleaned
-
-    @field_validator("factors")
-    @classmethod
-    def finite_values(cls, value: dict[str, float]) -> dict[str, float]:
-        for name, number in value.items():
-            if not math.isfinite(number):
-                raise ValueError(f"the value for '{name}' is not a number")
-        return value
 
 
 class CheckInOut(BaseModel):

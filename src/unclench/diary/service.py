@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,17 +19,25 @@ from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
 # ---------------------------------------------------------------- episodes
 
 
+def episode_columns(data: EpisodeIn) -> dict[str, Any]:
+    """The episode table's values for validated input, regions aside (the CSV import writes these in bulk)."""
+    return {
+        "started_at": data.started_at,
+        "timezone": data.timezone or clock.person_timezone_name(),
+        "duration_s": data.duration_s,
+        "ongoing": data.ongoing,
+        "kind": data.kind,
+        "intensity": data.intensity,
+        "pain": data.pain,
+        "helped": data.helped.strip(),
+        "notes": data.notes.strip(),
+    }
+
+
 def fill_episode(episode: Episode, data: EpisodeIn) -> None:
     """Copy validated input onto an episode (new or existing)."""
-    episode.started_at = data.started_at
-    episode.timezone = data.timezone or clock.person_timezone_name()
-    episode.duration_s = data.duration_s
-    episode.ongoing = data.ongoing
-    episode.kind = data.kind
-    episode.intensity = data.intensity
-    episode.pain = data.pain
-    episode.helped = data.helped.strip()
-    episode.notes = data.notes.strip()
+    for name, value in episode_columns(data).items():
+        setattr(episode, name, value)
     episode.regions = [
         EpisodeRegion(region_id=item.region, side=item.side or "centre", position=position)
         for position, item in enumerate(data.regions)

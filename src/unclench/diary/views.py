@@ -17,7 +17,7 @@ from unclench.core.db import DbSession
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
-from unclench.core.validation import parse_input
+from unclench.core.validation import EARLIEST_DAY, check_day, latest_day, parse_input
 from unclench.diary import service
 from unclench.diary.api import router as api_router
 from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn
@@ -27,6 +27,17 @@ from unclench.screening.knowledge import load_red_flags
 pages = APIRouter(include_in_schema=False)
 
 HEAT_PERIODS = {"7": "last 7 days", "30": "last 30 days", "90": "last 3 months", "365": "last year"}
+
+
+def local_path(target: str, *, default: str) -> str:
+    """`target` if it is a path on this site, else `default` (no open redirect through `next`).
+
+    A browser reads `//host/x` and `/\\host/x` as another site, and drops tabs and newlines, so only a single
+    leading slash followed by a plain path is kept.
+    """
+    if not target.startswith("/") or target.startswith("//") or any(ch in target for ch in "\\\t\r\n"):
+        return default
+    return target
 
 
 def _errors_by_field(exc: UserInputError) -> dict[str, str]:
@@ -161,9 +172,7 @@ async def _save_episode(request: Request, db: Session, episode_id: str | None) -
     if flags:
         # A warning sign was noticed: show the safety check straight away rather than a banner later.
         return RedirectResponse(f"/safety/triage?episode={episode.id}", status_code=303)
-    target = fields.get("next") or "/timeline"
-    if not target.startswith("/"):
-        target = "/timeline"
+    target = local_path(fields.get("next", ""), default="/timeline")
     return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved={episode.id}", status_code=303)
 
 
@@ -265,9 +274,11 @@ def calendar_page(request: Request, db: DbSession, month: str = "", region: str 
     region_id, kind_id = _filters(region, kind)
     today = clock.today()
     try:
-        first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+        first = check_day(date.fromisoformat(f"{month}-01")) if month else today.replace(day=1)
     except ValueError:
-        raise UserInputError.single("month", "use a month like 2026-03") from None
+        raise UserInputError.single(
+            "month", f"use a month like 2026-03, from {EARLIEST_DAY:%Y-%m} to {latest_day():%Y-%m}"
+        ) from None
     last = first.replace(day=calendar_lib.monthrange(first.year, first.month)[1])
     counts = service.episodes_per_day(db, first, last, region=region_id, kind=kind_id)
     checkins = {c.day: c for c in service.list_checkins(db, start=first, end=last)}

@@ -8,6 +8,7 @@ failed write leaves nothing behind.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
 import re
@@ -134,7 +135,7 @@ def read_csv(
     p = Path(path)
     try:
         df = pd.read_csv(p, sep=None, engine="python") if p.suffix.lower() == ".tsv" else pd.read_csv(p)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as exc:
         raise UserInputError.single("file", f"{p.name} is not a readable CSV file ({exc})") from None
     if df.empty:
         raise UserInputError.single("file", f"{p.name} has no rows")
@@ -229,26 +230,58 @@ def read_csv(
 # ---------------------------------------------------------------------------------------------
 
 
-def _expected_size(path: Path) -> tuple[int, int] | None:
-    """(expected bytes, actual bytes) from the EDF/BDF header, or None if the header is unreadable."""
+MAX_EDF_SIGNALS = 4096  # EDFlib's own limit (EDFLIB_MAXSIGNALS)
+
+
+def _header_int(head: bytes, start: int, stop: int) -> int | None:
+    try:
+        return int(head[start:stop].decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _check_edf_header(path: Path) -> None:
+    """Refuse an EDF/BDF file whose fixed header is malformed or promises more bytes than the file holds."""
+    name = path.name
     with path.open("rb") as fh:
         head = fh.read(256)
         if len(head) < 256:
-            return None
-        try:
-            header_bytes = int(head[184:192].decode("ascii").strip())
-            n_records = int(head[236:244].decode("ascii").strip())
-            n_signals = int(head[252:256].decode("ascii").strip())
-        except ValueError:
-            return None
+            raise UserInputError.single("file", f"{name} is not an EDF/BDF file (its header cannot be read)")
+        header_bytes = _header_int(head, 184, 192)
+        n_records = _header_int(head, 236, 244)
+        n_signals = _header_int(head, 252, 256)
+        if header_bytes is None or n_records is None or n_signals is None:
+            raise UserInputError.single("file", f"{name} is not an EDF/BDF file (its header cannot be read)")
+        if not 1 <= n_signals <= MAX_EDF_SIGNALS:
+            raise UserInputError.single(
+                "file", f"{name}: the header declares {n_signals} signals; an EDF/BDF file has 1 to {MAX_EDF_SIGNALS}"
+            )
+        if header_bytes != 256 * (n_signals + 1):
+            raise UserInputError.single(
+                "file",
+                f"{name}: the header says it is {header_bytes} bytes long, but {n_signals} signals need "
+                f"{256 * (n_signals + 1)}",
+            )
+        if n_records < -1:
+            raise UserInputError.single(
+                "file", f"{name}: the header declares {n_records} data records; it must be 0 or more (-1 if unknown)"
+            )
         fh.seek(256 + n_signals * 216)
         raw = fh.read(n_signals * 8)
-    try:
-        per_record = sum(int(raw[i * 8 : i * 8 + 8].decode("ascii").strip()) for i in range(n_signals))
-    except ValueError:
-        return None
+    per_signal = [_header_int(raw, i * 8, i * 8 + 8) for i in range(n_signals)]
+    if len(raw) < n_signals * 8 or any(n is None or n < 0 for n in per_signal):
+        raise UserInputError.single(
+            "file", f"{name}: the header's samples-per-record fields must be whole numbers of 0 or more"
+        )
     width = 3 if head[0:1] == b"\xff" else 2
-    return header_bytes + n_records * per_record * width, path.stat().st_size
+    expected = header_bytes + max(n_records, 0) * sum(n for n in per_signal if n is not None) * width
+    actual = path.stat().st_size
+    if actual < expected:
+        raise UserInputError.single(
+            "file",
+            f"{name} is truncated: the header promises {expected} bytes but the file has {actual} "
+            "(an interrupted copy or recording?)",
+        )
 
 
 def read_edf(path: str | Path, *, channels: Sequence[str] | None = None) -> Recording:
@@ -256,19 +289,10 @@ def read_edf(path: str | Path, *, channels: Sequence[str] | None = None) -> Reco
     import pyedflib
 
     p = Path(path)
-    sizes = _expected_size(p)
-    if sizes is None:
-        raise UserInputError.single("file", f"{p.name} is not an EDF/BDF file (its header cannot be read)")
-    expected, actual = sizes
-    if actual < expected:
-        raise UserInputError.single(
-            "file",
-            f"{p.name} is truncated: the header promises {expected} bytes but the file has {actual} "
-            "(an interrupted copy or recording?)",
-        )
+    _check_edf_header(p)
     try:
         reader = pyedflib.EdfReader(str(p))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise UserInputError.single("file", f"{p.name} cannot be read as EDF/BDF: {exc}") from None
     try:
         labels = [str(s).strip() for s in reader.getSignalLabels()]

@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -43,10 +44,18 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def analyze_recording(rec: Recording, *, target_uv: float | None = None) -> list[ChannelAnalysis]:
-    """Streamed offline analysis of every channel of an opened recording."""
+def analyze_recording(
+    rec: Recording, *, target_uv: float | None = None, progress: Callable[[int, int], None] | None = None
+) -> list[ChannelAnalysis]:
+    """Streamed offline analysis of every channel of an opened recording; `progress(done, total)` per chunk."""
     return analyze_stream(
-        rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at, target_uv=target_uv
+        rec.read,
+        rec.n_samples,
+        rec.fs,
+        channel_names=rec.channel_names,
+        clip_at=rec.clip_at,
+        target_uv=target_uv,
+        progress=progress,
     )
 
 
@@ -73,6 +82,7 @@ def import_file(
     source: str = "file",
     target_uv: float | None = None,
     extra_summary: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EmgRecording:
     """Read, analyse and store a recording; the same file imported again returns the stored one."""
     fmt = FORMATS.get(path.suffix.lower())
@@ -86,7 +96,8 @@ def import_file(
         _check_listen(db, listen_id)
     with open_recording(path, fs=fs, unit=unit, channels=channels) as rec:
         chosen = _check_regions(regions or {}, rec.channel_names)
-        results = analyze_recording(rec, target_uv=target_uv)  # every error surfaces before anything is written
+        # every error surfaces before anything is written
+        results = analyze_recording(rec, target_uv=target_uv, progress=progress)
         start = rec.start
         names = list(rec.channel_names)
         meta = {"units": rec.units, "unit_source": rec.unit_source, "annotations": len(rec.annotations)}

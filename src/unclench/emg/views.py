@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
 from unclench.core.db import DbSession, new_id, session_scope
 from unclench.core.errors import UserInputError
+from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
 from unclench.emg import service
@@ -81,6 +82,61 @@ def emg_home(request: Request, db: DbSession) -> Response:
     return render(request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": {}})
 
 
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+"""An 8-hour, 8-channel, 1 kHz EDF is about 460 MB; anything larger is refused before it is read."""
+UPLOAD_CHUNK = 1024 * 1024
+
+
+def _too_big(name: str) -> UserInputError:
+    return UserInputError.single(
+        "file", f"{name} is larger than the {MAX_UPLOAD_BYTES // 2**20} MB an upload may be; split it or shorten it"
+    )
+
+
+async def _save_upload(request: Request, file: UploadFile, name: str, target: Path) -> None:
+    """Copy the upload to `target` a chunk at a time, refusing it once it passes MAX_UPLOAD_BYTES."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + UPLOAD_CHUNK:  # the form around the file is small
+        raise _too_big(name)
+    written = 0
+    with target.open("wb") as out:
+        while chunk := await file.read(UPLOAD_CHUNK):
+            written += len(chunk)
+            if written > MAX_UPLOAD_BYTES:
+                raise _too_big(name)
+            out.write(chunk)
+
+
+def _analyse_upload_job(
+    path: Path, name: str, fs: float | None, unit: str | None, regions: dict[str, service.RegionChoice]
+) -> Callable[[Callable[[str, float], None]], str]:
+    """The job that analyses and stores an upload off the event loop; its result is the recording id."""
+
+    def work(report: Callable[[str, float], None]) -> str:
+        try:
+            with session_scope() as db:
+                stored = service.import_file(
+                    db,
+                    path=path,
+                    original_name=name,
+                    fs=fs,
+                    unit=unit,
+                    regions=regions,
+                    progress=lambda done, total: report("analysing", 0.95 * done / max(total, 1)),
+                )
+                report("saving", 0.97)
+                return stored.id
+        finally:
+            path.unlink(missing_ok=True)
+
+    return work
+
+
+def _first_channel(path: Path, fs: float | None, unit: str | None) -> str:
+    with open_recording(path, fs=fs, unit=unit) as rec:
+        return rec.channel_names[0]
+
+
 @router.post("/emg/upload", include_in_schema=False)
 async def emg_upload(
     request: Request,
@@ -91,36 +147,49 @@ async def emg_upload(
     region: str = Form(""),
     side: str = Form(""),
 ) -> Response:
+    """Check the upload (size, header, sample rate) at once, then analyse it as a job: the server keeps answering."""
     name = Path(file.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
+    job_id = new_id()
+    path = get_settings().artefact_dir("emg-uploads") / f"{job_id}{suffix}"
+    errors: dict[str, str] = {}
+    try:
+        fs_value = float(fs) if fs.strip() else None
+    except ValueError:
+        fs_value = None
+        errors = {"fs": f"{fs!r} is not a number of Hz"}
+    if not errors:
         try:
-            fs_value = float(fs) if fs.strip() else None
-        except ValueError:
-            fs_value = None
-            errors = {"fs": f"{fs!r} is not a number of Hz"}
-        else:
-            errors = {}
-        if not errors:
-            try:
-                regions = {}
-                if region:
-                    with open_recording(path, fs=fs_value, unit=unit or None) as rec:
-                        first = rec.channel_names[0]
-                    regions = {first: service.RegionChoice(region, side or None)}
-                stored = service.import_file(
-                    db, path=path, original_name=name, fs=fs_value, unit=unit or None, regions=regions
-                )
-                return RedirectResponse(f"/emg/{stored.id}", status_code=303)
-            except UserInputError as exc:
-                errors = {p.field: str(p) for p in exc.problems}
+            await _save_upload(request, file, name, path)
+            # Opening reads the header (or the whole CSV): a bad file is answered here, on a worker thread.
+            first = await run_in_threadpool(_first_channel, path, fs_value, unit or None)
+            regions = {first: service.RegionChoice(region, side or None)} if region else {}
+            get_runner().submit(
+                "emg-upload",
+                name,
+                _analyse_upload_job(path, name, fs_value, unit or None, regions),
+                job_id=job_id,
+            )
+            return RedirectResponse(f"/emg/jobs/{job_id}", status_code=303)
+        except UserInputError as exc:
+            path.unlink(missing_ok=True)
+            errors = {p.field: str(p) for p in exc.problems}
     recs = service.list_recordings(db)
     return render(
         request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": errors}, status_code=422
     )
+
+
+@router.get("/emg/jobs/{job_id}", include_in_schema=False)
+def emg_job(request: Request, job_id: str) -> Response:
+    """Progress of an upload's analysis (polled by htmx); the recording's page once it is done."""
+    job = get_runner().get(job_id)
+    if job.status == "done":
+        target = f"/emg/{job.result}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    return render(request, "emg/job.html", {"job": job}, status_code=422 if job.status == "failed" else 200)
 
 
 @router.get("/emg/live", include_in_schema=False)

@@ -15,6 +15,7 @@ from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
+from unclench.core.validation import EARLIEST_DAY, check_day
 from unclench.diary import service as diary
 from unclench.diary.schemas import KIND_LABELS
 from unclench.insights.daytable import (
@@ -115,12 +116,15 @@ def parse_period(first: date | str | None, last: date | str | None) -> tuple[dat
     def _one(name: str, value: date | str | None) -> date | None:
         if value is None or value == "":
             return None
-        if isinstance(value, date):
-            return value
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                raise UserInputError.single(name, f"'{value}' is not a date like 2026-03-01") from None
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise UserInputError.single(name, f"'{value}' is not a date like 2026-03-01") from None
+            return check_day(value)
+        except ValueError as exc:
+            raise UserInputError.single(name, str(exc)) from None
 
     start, end = _one("from", first), _one("to", last)
     if start and end and end < start:
@@ -143,15 +147,17 @@ def load_diary(
     end_day = last or clock.today()
     # Episodes may belong to a diary day up to `hour` hours into the next date, and time zones vary.
     _, end_at = clock.day_bounds(end_day + timedelta(days=1), end_day + timedelta(days=1))
-    checkin_rows = _checkin_rows(db, first, end_day)
+    # Whatever is stored, the analyses only look at days the app accepts (pandas cannot count days near year 1).
+    checkin_rows = _checkin_rows(db, first or EARLIEST_DAY, end_day)
     if first is None:
-        rows = diary.list_episodes(db, end=end_at)
+        earliest_at, _ = clock.day_bounds(EARLIEST_DAY, EARLIEST_DAY)
+        rows = diary.list_episodes(db, start=earliest_at, end=end_at)
         start_day = checkin_rows[0][0] if checkin_rows else end_day
         if rows:
             start_day = min(start_day, diary_day(rows[-1].started_at, rows[-1].timezone, hour))
-        start_day = min(start_day, end_day)
+        start_day = max(min(start_day, end_day), EARLIEST_DAY)
     else:
-        start_day = first
+        start_day = max(first, EARLIEST_DAY)
         if end_day < start_day:
             raise UserInputError.single("to", "the end of the period is before its start")
         start_at, _ = clock.day_bounds(start_day - timedelta(days=1), start_day - timedelta(days=1))
@@ -181,7 +187,7 @@ def load_diary(
     return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications)
 
 
-def _checkin_rows(db: Session, first: date | None, last: date) -> list[tuple[date, dict[str, float | None], list[str]]]:
+def _checkin_rows(db: Session, first: date, last: date) -> list[tuple[date, dict[str, float | None], list[str]]]:
     """(day, factor values by column, medications) per check-in in [first, last], oldest first."""
     rows: list[tuple[date, dict[str, float | None], list[str]]] = []
     for day, given, medications in diary.checkin_values(db, start=first, end=last):

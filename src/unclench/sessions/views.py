@@ -77,7 +77,7 @@ def _form_options(form: dict[str, Any], regions: list[str]) -> tuple[SessionOpti
         seed = int(seed_text) if seed_text else service.FIRST_VARIATION
     except ValueError:
         raise UserInputError.single("seed", "The seed is a whole number from 0 to 2147483647.") from None
-    groups = number("pmr_groups", 7)
+    groups = number("pmr_groups", 7.0)
     options = SessionOptions(
         minutes=number("minutes", 10),
         technique=str(form.get("technique", "pmr")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -12,6 +13,7 @@ from unclench import __version__
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
 from unclench.core.templating import render
+from unclench.core.validation import friendly_message
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -46,6 +48,15 @@ def create_app() -> FastAPI:
         if request.url.path.startswith("/api"):
             return JSONResponse({"detail": detail}, status_code=422)
         return render(request, "error.html", {"problems": exc.problems, "status": 422}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's own handler echoes the input back, and a NaN or Infinity in it cannot be written as JSON;
+        # the field and a plain message are what a caller needs.
+        detail = [
+            {"loc": list(error["loc"]), "msg": friendly_message(error), "type": error["type"]} for error in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
