@@ -1,16 +1,28 @@
-"""Apply Alembic migrations programmatically (the app, the CLI and the tests all use this)."""
+"""Apply Alembic migrations programmatically (the app, the CLI and the tests all use this).
+
+Alembic itself takes a good part of a second to import, so `schema_is_current` answers "is anything to do?" by reading
+the revision ids from the migration files and the `alembic_version` table; Alembic is loaded only to upgrade.
+"""
 
 from __future__ import annotations
 
+import ast
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -19,4 +31,53 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_database(database_url: str) -> None:
     """Bring the database to the newest schema. Each domain may own a branch, so upgrade all heads."""
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), "heads")
+
+
+def _revision_ids(value: ast.expr | None) -> set[str]:
+    """The revision id(s) an assignment in a migration file names: a string, a tuple/list of them, or None."""
+    if value is None:
+        return set()
+    found = ast.literal_eval(value)
+    if found is None:
+        return set()
+    return {found} if isinstance(found, str) else set(found)
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The newest revision of every branch: revisions no other revision names as its `down_revision`.
+
+    Read from the files' `revision` and `down_revision` assignments without importing them or Alembic.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in VERSIONS_DIR.glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+            if isinstance(node, ast.AnnAssign):
+                targets: list[ast.expr] = [node.target]
+            elif isinstance(node, ast.Assign):
+                targets = node.targets
+            else:
+                continue
+            names = {target.id for target in targets if isinstance(target, ast.Name)}
+            if "revision" in names:
+                revisions |= _revision_ids(node.value)
+            if "down_revision" in names:
+                parents |= _revision_ids(node.value)
+    return frozenset(revisions - parents)
+
+
+def applied_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions recorded in the database (empty when it was never migrated)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when the database stands at every head, so there is nothing to upgrade."""
+    return applied_revisions(engine) == head_revisions()

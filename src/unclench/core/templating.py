@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from unclench.core.formatting import duration_words, local_time
 from unclench.core.models_registry import DOMAINS, domain_module
-from unclench.core.settings import get_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def local_time(value: datetime | None, fmt: str = "%a %d %b, %H:%M", tz: str | None = None) -> str:
-    """Show a stored UTC time in the person's time zone."""
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(tz or get_settings().timezone)).strftime(fmt)
-
-
-def duration_words(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min" + (f" {secs} s" if secs else "")
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h" + (f" {minutes} min" if minutes else "")
 
 
 @lru_cache(maxsize=1)

@@ -12,12 +12,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
-from unclench.core.db import DbSession
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
 from unclench.core.validation import parse_input
+from unclench.core.web_db import DbSession
 from unclench.diary import service
 from unclench.diary.api import router as api_router
 from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn

@@ -14,10 +14,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile, WebSocket, WebSo
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import DbSession, session_scope
+from unclench.core.db import session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.emg import service
 from unclench.emg.boards import BoardRequest, open_source
 from unclench.emg.models import EmgRecording

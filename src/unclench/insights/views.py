@@ -8,9 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from unclench.core.db import DbSession
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
 from unclench.insights import service
 from unclench.insights.charts import calendar_svg, forest_plot_svg

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from unclench.core.db import DbSession
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports import fhir, service
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.sessions import service
 from unclench.sessions.models import AudioSession, Listen
 from unclench.sessions.options import (
