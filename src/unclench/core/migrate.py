@@ -7,6 +7,7 @@ the revision ids from the migration files and the `alembic_version` table; Alemb
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,11 +37,13 @@ def upgrade_database(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "heads")
 
 
-def _revision_ids(value: ast.expr | None) -> set[str]:
-    """The revision id(s) an assignment in a migration file names: a string, a tuple/list of them, or None."""
-    if value is None:
-        return set()
-    found = ast.literal_eval(value)
+# `revision = "…"` / `down_revision: … = ("…", "…")` at the start of a line in a migration file.
+REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _revision_ids(literal: str) -> set[str]:
+    """The revision id(s) a migration file's assignment names: a string, a tuple/list of them, or None."""
+    found = ast.literal_eval(literal)
     if found is None:
         return set()
     return {found} if isinstance(found, str) else set(found)
@@ -50,23 +53,14 @@ def _revision_ids(value: ast.expr | None) -> set[str]:
 def head_revisions() -> frozenset[str]:
     """The newest revision of every branch: revisions no other revision names as its `down_revision`.
 
-    Read from the files' `revision` and `down_revision` assignments without importing them or Alembic.
+    Read from the files' `revision` and `down_revision` lines without importing them or Alembic (parsing whole
+    files would cost more than the rest of a command). A value this cannot read raises, and the caller upgrades.
     """
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in VERSIONS_DIR.glob("*.py"):
-        for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
-            if isinstance(node, ast.AnnAssign):
-                targets: list[ast.expr] = [node.target]
-            elif isinstance(node, ast.Assign):
-                targets = node.targets
-            else:
-                continue
-            names = {target.id for target in targets if isinstance(target, ast.Name)}
-            if "revision" in names:
-                revisions |= _revision_ids(node.value)
-            if "down_revision" in names:
-                parents |= _revision_ids(node.value)
+        for name, literal in REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).update(_revision_ids(literal))
     return frozenset(revisions - parents)
 
 
@@ -79,5 +73,12 @@ def applied_revisions(engine: Engine) -> frozenset[str]:
 
 
 def schema_is_current(engine: Engine) -> bool:
-    """True when the database stands at every head, so there is nothing to upgrade."""
-    return applied_revisions(engine) == head_revisions()
+    """True when the database stands at every head, so there is nothing to upgrade.
+
+    False (so Alembic runs and decides) when the migration files cannot be read without it.
+    """
+    try:
+        heads = head_revisions()
+    except (ValueError, SyntaxError):
+        return False
+    return applied_revisions(engine) == heads

@@ -20,11 +20,10 @@ from unclench.core.settings import get_settings
 from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.emg import service
-from unclench.emg.boards import BoardRequest, open_source
 from unclench.emg.models import EmgRecording
-from unclench.emg.monitor import Monitor
-from unclench.emg.plot import plot_analysis
-from unclench.emg.readers import open_recording
+
+# Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
+# that use them import them, so the app starts (and its other pages answer) without them.
 
 router = APIRouter()
 KINDS = ("tension", "spasm", "cramp", "twitch", "tic")
@@ -92,6 +91,8 @@ async def emg_upload(
     region: str = Form(""),
     side: str = Form(""),
 ) -> Response:
+    from unclench.emg.readers import open_recording
+
     name = Path(file.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
@@ -143,6 +144,9 @@ def emg_detail(request: Request, recording_id: str, db: DbSession) -> Response:
 
 @router.get("/emg/{recording_id}/plot.png", include_in_schema=False)
 def emg_plot(recording_id: str, db: DbSession) -> Response:
+    from unclench.emg.plot import plot_analysis
+    from unclench.emg.readers import open_recording
+
     rec = service.get_recording(db, recording_id=recording_id)
     png = get_settings().artefact_dir("emg") / f"{rec.file_sha256}.png"
     if not png.exists():
@@ -190,6 +194,9 @@ async def emg_ws_live(ws: WebSocket) -> None:
 
     Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}.
     """
+    from unclench.emg.boards import BoardRequest, open_source
+    from unclench.emg.monitor import Monitor
+
     await ws.accept()
     q = ws.query_params
     req = BoardRequest(
