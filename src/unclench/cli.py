@@ -39,7 +39,9 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for _domain in ("core", *DOMAINS):
+# Each cli module imports only Typer and light helpers at its top; a command loads its services when it runs,
+# so `--help` and everyday commands do not pay for the numeric and web libraries other commands use.
+for _domain in ("core", *DOMAINS, "web"):
     _module = domain_module(_domain, "cli")
     _register = getattr(_module, "register", None)
     if _register is not None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -18,3 +21,47 @@ def test_migrated_schema_matches_models(database_url: str) -> None:
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == [], differences
+
+
+def test_head_revisions_read_without_alembic_match_alembics_own() -> None:
+    from alembic.script import ScriptDirectory
+
+    from unclench.core.migrate import alembic_config, head_revisions
+
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def test_migrated_database_is_current(database_url: str) -> None:
+    from unclench.core.migrate import schema_is_current
+
+    engine = create_engine(database_url)
+    try:
+        assert schema_is_current(engine)
+    finally:
+        engine.dispose()
+
+
+def test_ensure_schema_upgrades_a_database_that_is_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic import command
+
+    from unclench.core import db as core_db
+    from unclench.core.cli_db import ensure_schema
+    from unclench.core.migrate import alembic_config, applied_revisions, head_revisions, schema_is_current
+    from unclench.core.settings import reset_settings_cache
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    command.upgrade(alembic_config(url), "0002_diary")  # an older app version's schema: the diary only
+    monkeypatch.setenv("UNCLENCH_DATABASE_URL", url)
+    monkeypatch.setenv("UNCLENCH_DATA_DIR", str(tmp_path / "data"))
+    reset_settings_cache()
+    core_db.dispose_engines()
+    try:
+        engine = core_db.get_engine()
+        assert applied_revisions(engine) == {"0002_diary"}
+        assert not schema_is_current(engine)
+        ensure_schema()
+        assert applied_revisions(engine) == head_revisions()
+        assert schema_is_current(engine)
+    finally:
+        core_db.dispose_engines()
+        reset_settings_cache()

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -122,14 +121,3 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def request_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed if the handler succeeds."""
-    with session_scope() as session:
-        yield session
-
-
-# Use this in routes: `db: DbSession`. Function scope makes FastAPI commit *before* the response is sent,
-# so a browser following a redirect after a POST always sees what was just saved.
-DbSession = Annotated[Session, Depends(request_session, scope="function")]

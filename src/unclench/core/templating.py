@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,29 +11,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from unclench.core import clock
+from unclench.core.formatting import duration_words, local_time
 from unclench.core.models_registry import DOMAINS, domain_module
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def local_time(value: datetime | None, fmt: str = "%a %d %b, %H:%M", tz: str | None = None) -> str:
-    """Show a stored UTC time in the person's time zone."""
-    if value is None:
-        return ""
-    return value.astimezone(clock.zone(tz)).strftime(fmt)
-
-
-def duration_words(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min" + (f" {secs} s" if secs else "")
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h" + (f" {minutes} min" if minutes else "")
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from fastapi import APIRouter, Query, Response
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError
+from unclench.core.web_db import DbSession
 from unclench.diary import service
 from unclench.diary.schemas import (
     CheckInIn,

@@ -13,24 +13,16 @@ from rich.table import Table
 
 from unclench.body.taxonomy import load_taxonomy
 from unclench.core import clock
-from unclench.core.db import get_engine, session_scope
+from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
-from unclench.core.migrate import upgrade_database
-from unclench.core.models_registry import DOMAINS, domain_module
-from unclench.core.settings import get_settings
-from unclench.core.validation import parse_input
-from unclench.diary import csvio, demo, service
-from unclench.diary.schemas import KIND_LABELS, CheckInIn, EpisodeIn, FactorIn
+from unclench.core.formatting import duration_words, local_time
+
+# Services, schemas and the database are imported inside each command: `--help` and the other domains' commands
+# then never load them, and `log` loads only the diary's part.
 
 console = Console()
 
 DURATION_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$", re.IGNORECASE)
-
-
-def _ready() -> None:
-    """Make sure the schema exists before any command touches the database."""
-    upgrade_database(get_settings().database_url)
-    get_engine()
 
 
 def parse_duration(text: str | None) -> int | None:
@@ -79,7 +71,10 @@ def log(
 
     Example: unclench log calf:left --kind cramp --intensity 7 --duration 2m --helped "stretching"
     """
-    _ready()
+    from unclench.core.validation import parse_input
+    from unclench.diary import service
+    from unclench.diary.schemas import KIND_LABELS, EpisodeIn
+
     regions = [{"region": item.partition(":")[0], "side": item.partition(":")[2]} for item in where]
     duration_s = parse_duration(duration)
     started = parse_when(at)
@@ -99,7 +94,7 @@ def log(
             "notes": notes,
         },
     )
-    with session_scope() as db:
+    with cli_session() as db:
         episode = service.create_episode(db, data)
         console.print(
             f"[green]Logged[/] {KIND_LABELS[episode.kind].lower()} ({episode.intensity}/10) — id {episode.id}"
@@ -129,7 +124,10 @@ def checkin(
 
     Example: unclench checkin --stress 7 --source work --sleep 5.5 --caffeine 4 --factor "Argument at home=yes"
     """
-    _ready()
+    from unclench.core.validation import parse_input
+    from unclench.diary import service
+    from unclench.diary.schemas import CheckInIn
+
     factors: dict[str, Any] = {}
     for item in factor:
         name, sep, value = item.rpartition("=")
@@ -156,7 +154,7 @@ def checkin(
             "factors": factors,
         },
     )
-    with session_scope() as db:
+    with cli_session() as db:
         saved = service.upsert_checkin(db, data)
         console.print(f"[green]Check-in saved[/] for {saved.day.isoformat()}")
 
@@ -170,7 +168,9 @@ def episodes(
 
     Example: unclench episodes --days 14 --region jaw
     """
-    _ready()
+    from unclench.diary import service
+    from unclench.diary.schemas import KIND_LABELS
+
     if kind and kind not in KIND_LABELS:
         raise UserInputError.single("--kind", f"use one of {', '.join(KIND_LABELS)}")
     if region:
@@ -178,13 +178,11 @@ def episodes(
 
         get_region(region, field="--region")
     labels = load_taxonomy().by_id()
-    with session_scope() as db:
+    with cli_session() as db:
         found = service.list_episodes(db, start=clock.now() - timedelta(days=days), region=region, kind=kind)
         table = Table(title=f"{len(found)} episode(s) in the last {days} days")
         for column in ("When", "Kind", "Where", "Intensity", "Pain", "Duration", "Id"):
             table.add_column(column)
-        from unclench.core.templating import duration_words, local_time
-
         for e in found:
             where = ", ".join(
                 labels[r.region_id].describe(r.side) if r.region_id in labels else r.region_id for r in e.regions
@@ -227,8 +225,11 @@ def factors_add(
 
     Example: unclench factors add "Screen after 22:00" --kind yesno
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.core.validation import parse_input
+    from unclench.diary import service
+    from unclench.diary.schemas import FactorIn
+
+    with cli_session() as db:
         factor = service.create_factor(db, parse_input(FactorIn, {"name": name, "kind": kind, "unit": unit}))
         console.print(f"[green]Now tracking[/] {factor.name} ({factor.kind})")
 
@@ -239,8 +240,9 @@ def factors_list() -> None:
 
     Example: unclench factors list
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.diary import service
+
+    with cli_session() as db:
         table = Table(title="Your factors")
         table.add_column("Name")
         table.add_column("Kind")
@@ -257,8 +259,9 @@ def export(
 
     Example: unclench export ~/unclench-export
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.diary import csvio
+
+    with cli_session() as db:
         summary = csvio.export_diary(db, folder)
     console.print(
         f"[green]Exported[/] {summary.episodes} episodes, {summary.checkins} check-ins and {summary.factors} factors to {summary.folder}"
@@ -270,8 +273,9 @@ def import_(folder: Path = typer.Argument(..., help="Folder written by `unclench
 
     Example: unclench import ~/unclench-export
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.diary import csvio
+
+    with cli_session() as db:
         summary = csvio.import_diary(db, folder)
     console.print(
         f"[green]Imported[/] {summary.episodes} episodes, {summary.checkins} check-ins and {summary.factors} new factors"
@@ -288,8 +292,10 @@ def demo_command(
 
     Example: UNCLENCH_DATA_DIR=/tmp/unclench-demo unclench demo --days 180 --seed 7
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.core.models_registry import DOMAINS, domain_module
+    from unclench.diary import demo
+
+    with cli_session() as db:
         summary = demo.create_demo_person(db, days=days, seed=seed)
         # Other domains add their part of the sample person (sessions listened to, an EMG recording…).
         for domain in DOMAINS:

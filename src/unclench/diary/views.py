@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
 from unclench.core import clock
-from unclench.core.db import DbSession
 from unclench.core.errors import UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
 from unclench.core.validation import EARLIEST_DAY, check_day, latest_day, parse_input
+from unclench.core.web_db import DbSession
 from unclench.diary import service
 from unclench.diary.api import router as api_router
 from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console, Group
@@ -13,28 +14,27 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unclench.core.db import get_engine, new_id, session_scope
+from unclench.core.cli_db import cli_session
+from unclench.core.db import new_id
 from unclench.core.errors import UserInputError
-from unclench.core.migrate import upgrade_database
 from unclench.core.settings import get_settings
-from unclench.emg import service
-from unclench.emg.boards import BoardRequest, open_source
-from unclench.emg.dsp import ChannelAnalysis
-from unclench.emg.monitor import Frame, Monitor, run_source
-from unclench.emg.plot import plot_analysis
-from unclench.emg.readers import open_recording
+
+# The EMG modules load NumPy, SciPy, pandas, matplotlib and BrainFlow: each command imports what it uses when it
+# runs, so the rest of the CLI (and `--help`) never loads them.
+if TYPE_CHECKING:
+    from unclench.emg import service
+    from unclench.emg.boards import BoardRequest
+    from unclench.emg.dsp import ChannelAnalysis
+    from unclench.emg.monitor import Frame, Monitor
 
 console = Console()
 emg_app = typer.Typer(help="Surface-EMG biofeedback: analyse recordings, live feedback, record.", no_args_is_help=True)
 
 
-def _ready() -> None:
-    upgrade_database(get_settings().database_url)
-    get_engine()
-
-
 def parse_regions(items: list[str]) -> dict[str, service.RegionChoice]:
     """['emg1=jaw:left', 'emg2=neck_back'] → {channel: RegionChoice}."""
+    from unclench.emg import service
+
     out: dict[str, service.RegionChoice] = {}
     for item in items:
         ch, eq, spec = item.partition("=")
@@ -79,6 +79,10 @@ def analyze(
 
     Example: unclench emg analyze night.edf --region emg1=jaw:left
     """
+    from unclench.emg import service
+    from unclench.emg.plot import plot_analysis
+    from unclench.emg.readers import open_recording
+
     if not file.exists():
         raise UserInputError.single("FILE", f"{file} does not exist")
     regions = parse_regions(region)
@@ -111,8 +115,7 @@ def analyze(
     plot_analysis(results, names, out, title=file.name)
     console.print(f"plot: {out}")
     if save:
-        _ready()
-        with session_scope() as db:
+        with cli_session() as db:
             stored = service.import_file(
                 db, path=file, fs=fs, unit=unit, channels=channel or None, regions=regions, listen_id=listen
             )
@@ -122,6 +125,8 @@ def analyze(
 def _board_request(
     board: str, serial_port: str | None, mac: str | None, ip: str | None, file: Path | None, master: str | None
 ) -> BoardRequest:
+    from unclench.emg.boards import BoardRequest
+
     return BoardRequest(
         name=board,
         serial_port=serial_port,
@@ -156,6 +161,9 @@ def _gauge(frame: Frame, monitor: Monitor, started: float) -> Group:
 def _run_live(
     req: BoardRequest, minutes: float, calibration: float, target: float | None, channel: list[int]
 ) -> Monitor:
+    from unclench.emg.boards import open_source
+    from unclench.emg.monitor import Monitor, run_source
+
     with open_source(req, channels=channel or None) as src:
         for w in src.warnings:
             console.print(f"[yellow]warning:[/yellow] {w}")
@@ -222,17 +230,18 @@ def record(
 
     Example: unclench emg record --board synthetic --minutes 1 --region emg1=jaw:left
     """
+    from unclench.emg import service
+
     regions = parse_regions(region)
     req = _board_request(board, serial_port, mac_address, ip_address, file, master_board)
     monitor = _run_live(req, minutes, calibration, target, channel)
     if monitor.raw().shape[1] < monitor.fs * 2:
         raise UserInputError.single("record", "less than 2 s were recorded; nothing saved")
-    _ready()
     store = get_settings().artefact_dir("emg")
     tmp = store / f"live-{new_id()}.{'bdf' if bdf else 'edf'}"
     monitor.save(tmp, bdf=bdf)
     try:
-        with session_scope() as db:
+        with cli_session() as db:
             stored = service.import_file(
                 db,
                 path=tmp,
@@ -254,8 +263,9 @@ def list_cmd() -> None:
 
     Example: unclench emg list
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.emg import service
+
+    with cli_session() as db:
         table = Table(title="EMG recordings")
         for col in ("id", "recorded", "name", "min", "channel", "region", "tone µV", "bursts"):
             table.add_column(col)
@@ -283,8 +293,9 @@ def to_episode(
 
     Example: unclench emg to-episode 42 --kind spasm
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.emg import service
+
+    with cli_session() as db:
         ep = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
         console.print(f"diary episode {ep.id} created")
 

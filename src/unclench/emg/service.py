@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,10 +21,13 @@ from unclench.core import clock
 from unclench.core.db import get_or_raise
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
-from unclench.emg.dsp import ChannelAnalysis
 from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
-from unclench.emg.readers import Recording, open_recording
-from unclench.emg.stream import analyze_stream
+
+# Reading and analysing signals loads SciPy and pandas: the functions that do it import them, so listing
+# recordings (and starting the web app) does not.
+if TYPE_CHECKING:
+    from unclench.emg.dsp import ChannelAnalysis
+    from unclench.emg.readers import Recording
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".edf": "edf", ".bdf": "bdf", ".rec": "edf"}
 
@@ -48,6 +51,8 @@ def analyze_recording(
     rec: Recording, *, target_uv: float | None = None, progress: Callable[[int, int], None] | None = None
 ) -> list[ChannelAnalysis]:
     """Streamed offline analysis of every channel of an opened recording; `progress(done, total)` per chunk."""
+    from unclench.emg.stream import analyze_stream
+
     return analyze_stream(
         rec.read,
         rec.n_samples,
@@ -85,6 +90,8 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
 ) -> EmgRecording:
     """Read, analyse and store a recording; the same file imported again returns the stored one."""
+    from unclench.emg.readers import open_recording
+
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UserInputError.single("file", f"unsupported file type {path.suffix!r}: use CSV, EDF/EDF+ or BDF/BDF+")
@@ -163,6 +170,7 @@ def _finite(x: float) -> float | None:
 def _check_listen(db: Session, listen_id: str) -> None:
     try:
         from unclench.sessions.models import Listen
+
     except ImportError:  # pragma: no cover - sessions domain absent
         raise UserInputError.single("listen", "sessions are not available in this installation") from None
     if db.get(Listen, listen_id) is None:

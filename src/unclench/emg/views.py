@@ -14,17 +14,17 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import DbSession, new_id, session_scope
+from unclench.core.db import new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.emg import service
-from unclench.emg.boards import BoardRequest, open_source
 from unclench.emg.models import EmgRecording
-from unclench.emg.monitor import Monitor
-from unclench.emg.plot import plot_analysis
-from unclench.emg.readers import open_recording
+
+# Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
+# that use them import them, so the app starts (and its other pages answer) without them.
 
 router = APIRouter()
 KINDS = ("tension", "spasm", "cramp", "twitch", "tic")
@@ -133,6 +133,8 @@ def _analyse_upload_job(
 
 
 def _first_channel(path: Path, fs: float | None, unit: str | None) -> str:
+    from unclench.emg.readers import open_recording  # here, not at the top: it loads SciPy, which start-up skips
+
     with open_recording(path, fs=fs, unit=unit) as rec:
         return rec.channel_names[0]
 
@@ -148,6 +150,7 @@ async def emg_upload(
     side: str = Form(""),
 ) -> Response:
     """Check the upload (size, header, sample rate) at once, then analyse it as a job: the server keeps answering."""
+
     name = Path(file.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()
     job_id = new_id()
@@ -211,6 +214,9 @@ def emg_detail(request: Request, recording_id: str, db: DbSession) -> Response:
 
 @router.get("/emg/{recording_id}/plot.png", include_in_schema=False)
 def emg_plot(recording_id: str, db: DbSession) -> Response:
+    from unclench.emg.plot import plot_analysis
+    from unclench.emg.readers import open_recording
+
     rec = service.get_recording(db, recording_id=recording_id)
     png = get_settings().artefact_dir("emg") / f"{rec.file_sha256}.png"
     if not png.exists():
@@ -259,6 +265,9 @@ async def emg_ws_live(ws: WebSocket) -> None:
 
     Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}.
     """
+    from unclench.emg.boards import BoardRequest, open_source
+    from unclench.emg.monitor import Monitor
+
     await ws.accept()
     q = ws.query_params
     req = BoardRequest(

@@ -8,10 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from unclench.core.db import get_engine, session_scope
-from unclench.core.migrate import upgrade_database
-from unclench.core.settings import get_settings
-from unclench.insights import service
+from unclench.core.cli_db import cli_session
 
 console = Console()
 
@@ -33,10 +30,10 @@ def insights(
 
     Example: unclench insights --from 2026-01-01 --kind cramp --day-starts 6
     """
-    upgrade_database(get_settings().database_url)
-    get_engine()
+    from unclench.insights import service  # pandas and statsmodels: only for this command
+
     start, end = service.parse_period(first, last)
-    with session_scope() as db:
+    with cli_session() as db:
         if save_day_start and day_starts is not None:
             service.set_day_start(db, day_starts)
         result = service.compute_insights(db, first=start, last=end, kind=kind, day_starts_at=day_starts)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from unclench.core.db import DbSession
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
-from unclench.insights import service
-from unclench.insights.charts import calendar_svg, forest_plot_svg
-from unclench.insights.daytable import COUNT
+
+# The insights service and charts load pandas and statsmodels: the routes import them when asked, so the app
+# starts (and its other pages answer) without them.
+if TYPE_CHECKING:
+    from unclench.insights import service
 
 router = APIRouter()
 
@@ -43,6 +45,10 @@ def _body_map(insights: service.Insights, days: set[Any] | None, label: str) -> 
 
 
 def page_context(db: Session, *, first: str, last: str, kind: str, factor: str) -> dict[str, Any]:
+    from unclench.insights import service
+    from unclench.insights.charts import calendar_svg, forest_plot_svg
+    from unclench.insights.daytable import COUNT
+
     start, end = service.parse_period(first, last)
     insights = service.compute_insights(db, first=start, last=end, kind=kind or None)
     report = insights.triggers
@@ -87,16 +93,22 @@ def insights_page(
 
 @router.post("/insights/day-start", include_in_schema=False)
 def save_day_start(db: DbSession, hour: int = Form(...)) -> Response:
+    from unclench.insights import service
+
     service.set_day_start(db, hour)
     return RedirectResponse("/insights?saved=1", status_code=303)
 
 
 @router.get("/api/insights", tags=["insights"], summary="Which factors go with more episodes, and does practice help")
 def insights_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
+    from unclench.insights import service
+
     start, end = service.parse_period(first, last)
     return service.compute_insights(db, first=start, last=end, kind=kind or None).as_dict()
 
 
 @router.put("/api/insights/day-start", tags=["insights"], summary="Set the hour (0–12) your diary day starts")
 def day_start_api(hour: int, db: DbSession) -> dict[str, int]:
+    from unclench.insights import service
+
     return {"day_starts_at": service.set_day_start(db, hour)}

@@ -8,11 +8,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from unclench.core.db import get_engine, session_scope
+from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
-from unclench.core.migrate import upgrade_database
-from unclench.core.settings import get_settings
-from unclench.reports import fhir, service
+from unclench.reports.sections import SECTIONS
 
 console = Console()
 
@@ -23,7 +21,7 @@ def report(
     pdf: Path | None = typer.Option(None, "--pdf", help="Write the doctor's report (PDF) to this file"),
     fhir_file: Path | None = typer.Option(None, "--fhir", help="Write a FHIR R4 Bundle (JSON) to this file"),
     sections: str | None = typer.Option(
-        None, "--sections", help=f"Comma-separated sections; default all: {','.join(service.SECTIONS)}"
+        None, "--sections", help=f"Comma-separated sections; default all: {','.join(SECTIONS)}"
     ),
     kind: str | None = typer.Option(None, "--kind", "-k", help="Only twitch, tic, cramp, spasm or tension"),
 ) -> None:
@@ -31,6 +29,8 @@ def report(
 
     Example: unclench report --from 2026-01-01 --to 2026-03-31 --pdf report.pdf
     """
+    from unclench.reports import fhir, service  # WeasyPrint, NumPy and the statistics: only for this command
+
     if (pdf is None) == (fhir_file is None):
         raise UserInputError.single("--pdf/--fhir", "give exactly one of --pdf FILE or --fhir FILE")
     target = pdf or fhir_file
@@ -38,9 +38,7 @@ def report(
     if not target.parent.exists():
         raise UserInputError.single("--pdf" if pdf else "--fhir", f"the folder {target.parent} does not exist")
     options = service.parse_options(first, last, sections, kind)
-    upgrade_database(get_settings().database_url)
-    get_engine()
-    with session_scope() as db:
+    with cli_session() as db:
         if pdf is not None:
             data = service.render_pdf(db, options)
             pdf.write_bytes(data)

@@ -30,18 +30,8 @@ from unclench.insights import service as insights_service
 from unclench.insights.charts import calendar_svg, forest_plot_svg, trend_svg
 from unclench.insights.daytable import COUNT, diary_day
 from unclench.insights.practice import linear_trend
+from unclench.reports.sections import SECTIONS
 
-SECTIONS: dict[str, str] = {
-    "summary": "Summary numbers",
-    "where": "Where on the body",
-    "calendar": "Calendar",
-    "kinds": "Kinds and durations",
-    "medications": "Medicines",
-    "safety": "Safety screen",
-    "stress": "Stress",
-    "factors": "Factors with evidence",
-    "practice": "Practice and its effect",
-}
 MAX_DAYS = 3660
 CALENDAR_DAYS = 182
 SELF_REPORTED = "Self-reported by the patient in the unclench diary; not a diagnosis."

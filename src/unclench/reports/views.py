@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from unclench.core.db import DbSession
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
-from unclench.reports import fhir, service
+from unclench.reports.sections import SECTIONS
+
+# The report service loads the insights statistics (pandas, statsmodels) and WeasyPrint: the routes import it when
+# asked, so the app starts (and its other pages answer) without them.
+if TYPE_CHECKING:
+    from unclench.reports import service
 
 router = APIRouter()
 
 
 def _options(first: str, last: str, sections: list[str] | None, kind: str) -> service.ReportOptions:
+    from unclench.reports import service
+
     return service.parse_options(first or None, last or None, sections or None, kind or None)
 
 
@@ -37,7 +44,7 @@ def builder(
     query += [("sections", s) for s in options.sections]
     context: dict[str, Any] = {
         "options": options,
-        "all_sections": service.SECTIONS,
+        "all_sections": SECTIONS,
         "kinds": KIND_LABELS,
         "kind": kind,
         "query": "&".join(f"{k}={v}" for k, v in query),
@@ -49,6 +56,8 @@ def builder(
 def preview(
     db: DbSession, first: str = "", last: str = "", kind: str = "", sections: list[str] | None = Query(None)
 ) -> Response:
+    from unclench.reports import service
+
     report = service.build_report(db, _options(first, last, sections, kind))
     return HTMLResponse(service.render_html(report, preview=True))
 
@@ -57,6 +66,8 @@ def preview(
 def pdf(
     db: DbSession, first: str = "", last: str = "", kind: str = "", sections: list[str] | None = Query(None)
 ) -> Response:
+    from unclench.reports import service
+
     options = _options(first, last, sections, kind)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "pdf")}"'}
     return Response(service.render_pdf(db, options), media_type="application/pdf", headers=headers)
@@ -64,6 +75,8 @@ def pdf(
 
 @router.get("/reports/bundle.json", tags=["reports"], summary="FHIR R4 Bundle of the period")
 def fhir_export(db: DbSession, first: str = "", last: str = "", kind: str = "") -> Response:
+    from unclench.reports import fhir
+
     options = _options(first, last, None, kind)
     bundle, _missing = fhir.fhir_bundle(db, options)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "fhir.json")}"'}
@@ -72,11 +85,15 @@ def fhir_export(db: DbSession, first: str = "", last: str = "", kind: str = "") 
 
 @router.get("/reports/diary-csv.zip", tags=["reports"], summary="Everything in the diary as CSV files (zip)")
 def csv_export(db: DbSession) -> Response:
+    from unclench.reports import service
+
     headers = {"Content-Disposition": 'attachment; filename="unclench-diary-csv.zip"'}
     return Response(service.export_csv_zip(db), media_type="application/zip", headers=headers)
 
 
 @router.get("/api/reports/fhir", tags=["reports"], summary="FHIR R4 Bundle of the period (JSON)")
 def fhir_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
+    from unclench.reports import fhir
+
     bundle, _missing = fhir.fhir_bundle(db, _options(first, last, None, kind))
     return bundle

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
-from unclench.core.db import DbSession
+from unclench.core.web_db import DbSession
 from unclench.screening import service
 from unclench.screening.knowledge import load_physical_causes, load_red_flags, load_triage, source_dict
 from unclench.screening.meds import match_medication

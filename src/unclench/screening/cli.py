@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from unclench.core.db import get_engine, session_scope
+from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
-from unclench.core.migrate import upgrade_database
-from unclench.core.settings import get_settings
-from unclench.screening import service
 from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage
-from unclench.screening.meds import MedicationMatch, match_medication
-from unclench.screening.triage import TriageOutcome
+
+# The service (and the database behind it) and the fuzzy medicine matcher load inside the commands that use them,
+# so `--help` and other commands do not.
+if TYPE_CHECKING:
+    from unclench.screening.meds import MedicationMatch
+    from unclench.screening.triage import TriageOutcome
 
 console = Console()
 
@@ -29,11 +31,6 @@ screen_app = typer.Typer(
 meds_app = typer.Typer(
     help="Check your medicines against known muscle cramp, spasm and twitch side effects.", no_args_is_help=True
 )
-
-
-def _ready() -> None:
-    upgrade_database(get_settings().database_url)
-    get_engine()
 
 
 def print_outcome(outcome: TriageOutcome) -> None:
@@ -60,6 +57,8 @@ def triage(
 
     Example: unclench screen triage --yes dvt --yes brief_cramps
     """
+    from unclench.screening import service
+
     book = load_triage()
     answers = list(yes or [])
     if not answers and not none:
@@ -70,8 +69,7 @@ def triage(
                     answers.append(rule.id)
             if level.id == "emergency" and answers:
                 break  # an emergency answer decides it: do not keep the person reading
-    _ready()
-    with session_scope() as db:
+    with cli_session() as db:
         _, outcome = service.record_triage(db, answers)
     print_outcome(outcome)
 
@@ -118,12 +116,13 @@ def all_clear(
 
     Example: unclench screen all-clear --date 2026-03-01 --note "bloods normal, thyroid fine"
     """
+    from unclench.screening import service
+
     try:
         checked_on = date.fromisoformat(on.strip())
     except ValueError:
         raise UserInputError.single("--date", f"'{on}' is not a date; use e.g. 2026-03-01") from None
-    _ready()
-    with session_scope() as db:
+    with cli_session() as db:
         service.record_all_clear(db, checked_on, note)
     console.print(f"[green]Recorded:[/] a doctor checked you on {checked_on:%d %B %Y}.")
 
@@ -142,8 +141,9 @@ def flag(
 
     Example: unclench screen flag 3f2a9c… --feature weakness --feature numbness
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.screening import service
+
+    with cli_session() as db:
         chosen = service.set_episode_red_flags(db, episode_id, list(feature or []))
     if chosen:
         labels = {f.id: f.label for f in load_red_flags()}
@@ -159,8 +159,9 @@ def status() -> None:
 
     Example: unclench screen status
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.screening import service
+
+    with cli_session() as db:
         last = service.latest_triage(db)
         clear = service.latest_all_clear(db)
         notices = service.safety_notices(db)
@@ -196,6 +197,8 @@ def check(names: list[str] = typer.Argument(..., help="Medicine names as you wou
 
     Example: unclench meds check "Lipitor 20mg" ventolin sertaline
     """
+    from unclench.screening.meds import match_medication
+
     for name in names:
         print_match(match_medication(name))
     console.print(f"\n[bold]{load_medications().advice}[/]")
@@ -211,8 +214,9 @@ def add(
 
     Example: unclench meds add "atorvastatin 20 mg" --note "since January"
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.screening import service
+
+    with cli_session() as db:
         _, match = service.add_medication(db, name, note=note, keep_unknown=keep)
     print_match(match)
     console.print(f"[green]Added to your list.[/] {load_medications().advice}")
@@ -224,8 +228,9 @@ def list_() -> None:
 
     Example: unclench meds list
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.screening import service
+
+    with cli_session() as db:
         meds = [(m.id, m.name, m.note) for m in service.list_medications(db)]
         matches = service.medication_matches(db)
     table = Table(title="Your medicines")
@@ -255,8 +260,9 @@ def remove(medication_id: str = typer.Argument(..., help="The id shown by `uncle
 
     Example: unclench meds remove 3f2a9c…
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.screening import service
+
+    with cli_session() as db:
         service.remove_medication(db, medication_id)
     console.print("Removed.")
 

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.screening import service
 from unclench.screening.api import router as api_router
 from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage

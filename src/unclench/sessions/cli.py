@@ -11,23 +11,17 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from unclench.body.taxonomy import get_region
-from unclench.core.db import get_engine, session_scope
+from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
-from unclench.core.migrate import upgrade_database
-from unclench.core.settings import get_settings
-from unclench.sessions import service
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, TargetRegion
-from unclench.sessions.render import export_format
+
+# The service and the renderer (NumPy, SciPy, the Piper voice) load inside the commands that use them,
+# so `--help` and other commands do not.
 
 console = Console()
 session_app = typer.Typer(
     help="Guided relaxation sessions: render personalised audio, list your sessions.", no_args_is_help=True
 )
-
-
-def _ready() -> None:
-    upgrade_database(get_settings().database_url)
-    get_engine()
 
 
 def parse_regions(text: str) -> tuple[list[TargetRegion], bool]:
@@ -65,7 +59,9 @@ def render(
 
     Example: unclench session render --minutes 10 --technique pmr --groups 7 --regions auto --background rain
     """
-    _ready()
+    from unclench.sessions import service
+    from unclench.sessions.render import export_format
+
     targets, auto = parse_regions(regions)
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
     options = SessionOptions(
@@ -85,7 +81,7 @@ def render(
     for f in formats:
         if f not in ("wav", "ogg", "mp3"):
             raise UserInputError.single("--format", f"'{f}' is not a format; use wav, ogg or mp3.")
-    with session_scope() as db:
+    with cli_session() as db:
         options = service.personal_options(db, options, auto_regions=auto)
         session = service.create_session(db, options)
         session_id = session.id
@@ -120,8 +116,9 @@ def list_sessions() -> None:
 
     Example: unclench session list
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.sessions import service
+
+    with cli_session() as db:
         table = Table("id", "title", "status", "length", "listens", "created")
         for session in service.list_sessions(db):
             length = f"{session.duration_s / 60:.1f} min" if session.duration_s else "-"
@@ -145,8 +142,9 @@ def practice(
 
     Example: unclench session practice --reminder 20:30 --no-streaks
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.sessions import service
+
+    with cli_session() as db:
         preference = service.set_practice_preference(db, streaks_on=streaks, reminder=reminder)
         streak = f", {service.streak_days(db)} day(s) in a row" if preference.streaks_on else ""
         console.print(

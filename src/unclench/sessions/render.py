@@ -18,7 +18,6 @@ from typing import Any, Final
 import numpy as np
 
 from unclench.core.errors import UserInputError
-from unclench.sessions import audio
 from unclench.sessions.composer import Script, Speech, Timeline, compose, fit_timeline
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, validate_options
 from unclench.sessions.transcript import chapters_vtt, transcript_vtt
@@ -96,6 +95,8 @@ def render_session(
     force: bool = False,
 ) -> RenderResult:
     """Render (or reuse) the session for these options under ``artefact_root/<key>/``."""
+    from unclench.sessions import audio  # SciPy: loaded when audio is made, not when the app starts
+
     unknown = [f for f in formats if f not in audio.EXPORT_FORMATS]
     if unknown:
         raise UserInputError.single("formats", f"Unknown format {unknown[0]!r}; use {', '.join(audio.EXPORT_FORMATS)}.")
@@ -179,6 +180,8 @@ def render_session(
 def export_format(folder: Path, fmt: str) -> Path:
     """Add another format (e.g. MP3) to an already rendered session, from its WAV."""
     import soundfile
+
+    from unclench.sessions import audio  # SciPy: loaded when audio is made, not when the app starts
 
     if fmt not in audio.EXPORT_FORMATS:
         raise UserInputError.single("format", f"Unknown format {fmt!r}; use {', '.join(audio.EXPORT_FORMATS)}.")

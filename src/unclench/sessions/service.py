@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,11 @@ from unclench.core.settings import get_settings
 from unclench.diary import service as diary
 from unclench.sessions.models import AudioSession, Listen, PracticePreference
 from unclench.sessions.options import TECHNIQUES, SessionOptions, TargetRegion, validate_options
-from unclench.sessions.render import RenderResult, load_result, render_session, settings_key
+
+# The renderer loads NumPy and the voice: the functions that render or read results import it, so pages that only
+# list sessions or show the practice reminder (the home page) do not.
+if TYPE_CHECKING:
+    from unclench.sessions.render import RenderResult
 
 LEG_REGIONS = {"calf", "foot", "shin", "thigh_back", "thigh_front", "knee"}
 
@@ -104,6 +108,8 @@ def next_variation(db: Session, options: SessionOptions) -> int:
     (regions, name, ending) share most wordings and their phrases come from the cache; asking
     for a new variation gives different wordings.
     """
+    from unclench.sessions.render import settings_key
+
     used = {settings_key(options_of(s)) for s in list_sessions(db)}
     seed = FIRST_VARIATION
     while settings_key(replace(options, seed=seed)) in used:
@@ -128,6 +134,8 @@ def options_of(session: AudioSession) -> SessionOptions:
 
 
 def result_of(session: AudioSession) -> RenderResult | None:
+    from unclench.sessions.render import load_result
+
     if not session.artefact_key:
         return None
     return load_result(audio_root() / session.artefact_key)
@@ -135,6 +143,8 @@ def result_of(session: AudioSession) -> RenderResult | None:
 
 def render_now(session_id: str, report: Report | None = None, *, formats: tuple[str, ...] = ("wav",)) -> RenderResult:
     """Render a stored session in this thread, recording status and the artefact hash."""
+    from unclench.sessions.render import render_session
+
     with session_scope() as db:
         session = get_session(db, session_id)
         options = options_of(session)

@@ -11,9 +11,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.sessions import service
 from unclench.sessions.models import AudioSession, Listen
 from unclench.sessions.options import (
@@ -28,7 +28,6 @@ from unclench.sessions.options import (
     SessionOptions,
     TargetRegion,
 )
-from unclench.sessions.render import export_format
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)
@@ -231,6 +230,8 @@ def variation(session_id: str, db: DbSession) -> Response:
 
 @pages.get("/sessions/{session_id}/files/{name}")
 def session_file(session_id: str, name: str, db: DbSession) -> Response:
+    from unclench.sessions.render import export_format  # NumPy and the encoders: only for downloads
+
     session = service.get_session(db, session_id)
     result = service.result_of(session)
     if name not in FILES or result is None:

@@ -25,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 
 from unclench.core.errors import UserInputError
-from unclench.sessions.audio import level_phrase, resample_speech
 from unclench.sessions.options import VOICES
 
 CACHE_VERSION = "2"  # 2: phrases are stored ready to mix (resampled and levelled)
@@ -162,6 +161,9 @@ class VoiceEngine:
     ) -> dict[str, FloatArray]:
         """Every text's audio ready to mix at ``rate`` (resampled, levelled): from the cache where
         present, else synthesised and prepared on the thread pool, so that work runs on both cores."""
+        # SciPy (through audio) loads when phrases are made, not whenever the sessions service is imported.
+        from unclench.sessions.audio import level_phrase, resample_speech
+
         result: dict[str, FloatArray] = {}
         todo: list[tuple[str, str]] = []
         for text in dict.fromkeys(texts):

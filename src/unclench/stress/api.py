@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from unclench.core.db import DbSession
+from unclench.core.web_db import DbSession
 from unclench.stress import service
 from unclench.stress.inventory import load_inventory_data, stressors
 from unclench.stress.questionnaires import load_instrument

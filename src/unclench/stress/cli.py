@@ -9,14 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from unclench.body.taxonomy import get_region
-from unclench.core.db import get_engine, session_scope
+from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
-from unclench.core.migrate import upgrade_database
-from unclench.core.settings import get_settings
-from unclench.stress import service
 from unclench.stress.inventory import Plan, load_inventory_data, stressors
 from unclench.stress.questionnaires import Score, load_instrument
 from unclench.stress.reflection import load_reflection_data, prompts_for_region
+
+# The service (and the database behind it) loads inside the commands that use it, so `--help` and other commands
+# do not.
 
 console = Console()
 
@@ -24,11 +24,6 @@ stress_app = typer.Typer(
     help="Stress: the Perceived Stress Scale, a brief anxiety and mood screen, your stressors and a plan.",
     no_args_is_help=True,
 )
-
-
-def _ready() -> None:
-    upgrade_database(get_settings().database_url)
-    get_engine()
 
 
 def parse_answer_list(text: str) -> list[int | None]:
@@ -79,9 +74,10 @@ def print_score(result: Score) -> None:
 
 
 def _take(instrument: str, answers: str | None) -> None:
+    from unclench.stress import service
+
     values = parse_answer_list(answers) if answers else ask_items(instrument)
-    _ready()
-    with session_scope() as db:
+    with cli_session() as db:
         _, result = service.record_questionnaire(db, instrument, values)
     print_score(result)
 
@@ -118,8 +114,9 @@ def history() -> None:
 
     Example: unclench stress history
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.stress import service
+
+    with cli_session() as db:
         rows = [
             (r.taken_at, r.instrument, r.total, r.band)
             for instrument in ("pss10", "phq4")
@@ -169,6 +166,8 @@ def rate(
 
     Example: unclench stress rate --rate deadlines=4:3 --rate money=3:0
     """
+    from unclench.stress import service
+
     raw: dict[str, dict[str, Any]] = {}
     if rating:
         for text in rating:
@@ -185,8 +184,7 @@ def rate(
             weighs = ask_number(f"{stressor.label}: how much does it weigh?", 4, default=0)
             room = ask_number("  …and how much leeway do you have over it?", 4) if weighs else 0
             raw[stressor.id] = {"weight": weighs, "leeway": room}
-    _ready()
-    with session_scope() as db:
+    with cli_session() as db:
         plan = service.save_ratings(db, raw)
         print_plan(plan)
 
@@ -197,8 +195,9 @@ def plan() -> None:
 
     Example: unclench stress plan
     """
-    _ready()
-    with session_scope() as db:
+    from unclench.stress import service
+
+    with cli_session() as db:
         print_plan(service.current_plan(db))
 
 
@@ -212,6 +211,8 @@ def reflect(
 
     Example: unclench stress reflect jaw --prompt jaw_unsaid --note "the meeting on Monday"
     """
+    from unclench.stress import service
+
     data = load_reflection_data()
     label = get_region(region).label
     console.print(f"[bold]{label}[/] — [italic]{data['label']}[/]\n[dim]{data['disclaimer']}[/]\n")
@@ -221,8 +222,7 @@ def reflect(
         return
     if prompt is None or note is None:
         raise UserInputError.single("--note", "give both --prompt and --note to save an answer")
-    _ready()
-    with session_scope() as db:
+    with cli_session() as db:
         service.add_reflection_note(db, prompt, note)
     console.print("\n[green]Saved as a private note.[/]")
 

@@ -10,10 +10,10 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.db import DbSession
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
+from unclench.core.web_db import DbSession
 from unclench.stress import service
 from unclench.stress.api import router as api_router
 from unclench.stress.chart import pss_chart_svg

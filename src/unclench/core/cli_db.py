@@ -1,0 +1,36 @@
+"""The database for commands: make sure the schema is current, then one session per command.
+
+Every command that touches the database goes through `cli_session()` (or `ensure_schema()` before it starts
+something long-lived, such as the web server), so a fresh data dir just works and an up-to-date one costs a single
+version query instead of an Alembic run. This module is light to import (SQLAlchemy loads when a command first
+asks for a session), so every cli.py can import it at its top and `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def ensure_schema() -> None:
+    """Upgrade the database only when its schema is behind the migrations (a cheap version check otherwise)."""
+    from unclench.core.db import get_engine
+    from unclench.core.migrate import schema_is_current, upgrade_database
+    from unclench.core.settings import get_settings
+
+    if not schema_is_current(get_engine()):
+        upgrade_database(get_settings().database_url)
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    """A session on an up-to-date schema that commits when the command succeeds and rolls back otherwise."""
+    from unclench.core.db import session_scope
+
+    ensure_schema()
+    with session_scope() as session:
+        yield session

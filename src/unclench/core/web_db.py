@@ -1,0 +1,25 @@
+"""The database for web requests: one session per request, as the `DbSession` dependency routes take.
+
+Kept apart from core.db so that commands, which never serve requests, do not load FastAPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from unclench.core.db import session_scope
+
+
+def request_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, committed if the handler succeeds."""
+    with session_scope() as session:
+        yield session
+
+
+# Use this in routes: `db: DbSession`. Function scope makes FastAPI commit *before* the response is sent,
+# so a browser following a redirect after a POST always sees what was just saved.
+DbSession = Annotated[Session, Depends(request_session, scope="function")]
