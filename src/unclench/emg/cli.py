@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from unclench.core import clock
 from unclench.core.cli_db import cli_session
-from unclench.core.db import new_id
 from unclench.core.errors import UserInputError
 from unclench.core.settings import get_settings
 
@@ -238,14 +239,14 @@ def record(
     if monitor.raw().shape[1] < monitor.fs * 2:
         raise UserInputError.single("record", "less than 2 s were recorded; nothing saved")
     store = get_settings().artefact_dir("emg")
-    tmp = store / f"live-{new_id()}.{'bdf' if bdf else 'edf'}"
+    tmp = store / f"live-{uuid.uuid4().hex}.{'bdf' if bdf else 'edf'}"
     monitor.save(tmp, bdf=bdf)
     try:
         with cli_session() as db:
             stored = service.import_file(
                 db,
                 path=tmp,
-                original_name=f"{board} {time.strftime('%Y-%m-%d %H:%M')}",
+                original_name=f"{board} {clock.local_now():%Y-%m-%d %H:%M}",
                 regions=regions,
                 listen_id=listen,
                 source=f"live:{board}"[:16],

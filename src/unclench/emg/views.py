@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
+from unclench.core import clock
 from unclench.core.db import new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.jobs import get_runner
@@ -333,7 +334,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
                 stored = service.import_file(
                     db,
                     path=tmp,
-                    original_name=f"live {req.name} {time.strftime('%Y-%m-%d %H:%M')}",
+                    original_name=f"live {req.name} {clock.local_now():%Y-%m-%d %H:%M}",
                     source=f"live:{req.name}"[:16],
                     target_uv=monitor.target_uv,
                     extra_summary={"live": monitor.summary()},
