@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 from scipy import signal as sps
-from scipy.ndimage import median_filter
+from scipy.ndimage import maximum_filter1d, median_filter
 
 from unclench.core.errors import UserInputError
 
@@ -708,6 +708,7 @@ class BurstParams:
     min_off_ratio: float = 1.3
     min_duration_s: float = 0.02
     min_mean_ratio: float = 1.0  # a burst's mean envelope must reach this × the on-threshold (drops blips)
+    brief_peak_ratio: float = 1.5  # an event shorter than two windows must peak this × on (a twitch one sees)
     bridge_s: float = 0.2
     split_ratio: float = 0.5
     refine: bool = True
@@ -884,7 +885,7 @@ def _refine(
     on2 = on * on
     lvl_on = _level(f2, c, min(n - 1, c + 2 * w), on2)
     lvl_off = _level(f2, c, d, on2)
-    lo, hi = max(0, min(a, c - 2 * w)), min(n - 1, max(b - 1, d + 2 * w))
+    lo, hi = max(0, c - 2 * w), min(n - 1, max(b - 1, d + 2 * w))
     # onset: the first point near c at the onset level, then back to the crossing
     level2 = base2 + frac * (lvl_on - base2)
     reach = np.flatnonzero(f2[lo : min(n, c + w + 1)] >= lvl_on)
@@ -896,7 +897,14 @@ def _refine(
         start = j + float((level2 - y0) / (y1 - y0)) if y1 > y0 else float(j + 1)
     else:
         start = float(lo)
-    # offset: the last point near d at the event's level, then forward to the crossing
+    # offset of a longer event: where the long envelope's power falls through ``frac`` of the way from rest
+    # to the event's median power (robust to slowly fading tails)
+    env2_seg = env[c : d + 1] ** 2
+    lvl_long = max(_med(env2_seg), on2)
+    stop = _crossing(env * env, c, min(n - 1, max(b - 1, d) + w), base2 + frac * (lvl_long - base2), rising=False)
+    if stop - start >= 2 * w:
+        return start, stop
+    # a brief event: the last point near d at its level, then forward to the crossing on the short envelope
     level2 = base2 + frac * (lvl_off - base2)
     reach = np.flatnonzero(f2[max(c, d - w) : hi + 1] >= lvl_off)
     i = max(c, d - w) + int(reach[-1]) if reach.size else d
@@ -956,8 +964,9 @@ def detect_bursts_env(
             inside = env[int(np.floor(start)) : int(np.ceil(stop)) + 1]
         # brief events must stand clear of the on-threshold on average (blips that barely touch it do
         # not); a longer one is a weak burst hovering around it when its mean stays above ``off``
-        floor = p.min_mean_ratio * on if offset - onset < 2 * window_s else off
-        if inside.size == 0 or float(inside.mean()) < floor:
+        brief = offset - onset < 2 * window_s
+        floor = p.min_mean_ratio * on if brief else off
+        if inside.size == 0 or float(inside.mean()) < floor or (brief and float(seg.max()) < p.brief_peak_ratio * on):
             continue
         bursts.append(
             Burst(
@@ -1103,6 +1112,11 @@ def analyze_envelope(
     p = params or BurstParams()
     hop_s = 1.0 / env_fs
     valid = ~block_mask_to_envelope(flags.excluded, flags.block_s, env.size, hop_s)
+    # an electrode coming off or back on makes the filters ring: 0.3 s either side of a flat line is left out
+    flat = block_mask_to_envelope(flags.flat, flags.block_s, env.size, hop_s)
+    if flat.any():
+        pad = round(0.3 * env_fs)
+        valid &= ~maximum_filter1d(flat.astype(np.uint8), size=2 * pad + 1).astype(bool)
     # the first and last 0.25 s hold the filters' start-up and a truncated window: not rest, not bursts
     edge = min(env.size // 4, round(0.25 * env_fs))
     valid[:edge] = False
@@ -1172,8 +1186,12 @@ def analyze(
     raw = check_signal(x)
     if raw.size < fs:
         raise UserInputError.single("signal", f"the signal is only {raw.size / fs:.2f} s long; at least 1 s is needed")
-    spec = plan_clean(raw, fs, low_hz=low_hz, high_hz=high_hz, mains=mains, notch_mode=notch_mode)
-    y = apply_clean(raw, spec)
+    spec = plan_clean(raw, fs, low_hz=low_hz, high_hz=high_hz, mains=mains, notch_mode=notch_mode, ecg=False)
+    y = apply_filters(raw, spec)
+    heart = detect_ecg(y[: int(MAINS_PROBE_S * fs)], fs)  # the same head plan_clean would look at
+    if heart is not None:
+        spec = replace(spec, ecg=heart)
+        y = remove_ecg(y, heart)
     flags = quality_flags(raw, fs, quality, clip_at=clip_at, cleaned=y)
     if flags.flat.all():
         raise UserInputError.single("signal", "the channel is a flat line (electrode off or disconnected)")
