@@ -54,8 +54,10 @@ def main() -> None:
     wanted = set(args.cases.split(","))
     duration = 60.0 if args.quick else 120.0
     print(f"== accuracy suite, {duration:g}-s signals; F1 at ±50/±100 ms, count error; target F1 ≥ {TARGET_F1} ==")
-    print(f"{'case':14s} {'fs':>5s} {'true':>4s} | {'ours F1 50':>10s} {'F1 100':>6s} {'count':>6s} {'ms':>6s} | "
-          f"{'NK2 F1 50':>9s} {'F1 100':>6s} {'count':>6s} {'ms':>6s} | flags")
+    print(
+        f"{'case':14s} {'fs':>5s} {'true':>4s} | {'ours F1 50':>10s} {'F1 100':>6s} {'count':>6s} {'ms':>6s} | "
+        f"{'NK2 F1 50':>9s} {'F1 100':>6s} {'count':>6s} {'ms':>6s} | flags"
+    )
     worst = 1.0
     ours_all: list[float] = []
     nk_all: list[float] = []
@@ -82,10 +84,14 @@ def main() -> None:
             if result.clean.mains_hz:
                 flags.append(f"mains {result.clean.mains_hz:g}")
             mark = "" if o50 >= TARGET_F1 else "  << below target"
-            print(f"{case.name:14s} {fs:5.0f} {len(case.onsets):4d} | {o50:10.3f} {o100:6.3f} {oc:+6.0%} {ours_ms:6.0f} | "
-                  f"{nk_text} | {', '.join(flags)}{mark}")
-    print(f"unclench: worst F1 ±50 ms {worst:.3f}, mean {np.mean(ours_all):.3f}"
-          + (f"; NeuroKit2 mean {np.mean(nk_all):.3f}" if nk_all else ""))
+            print(
+                f"{case.name:14s} {fs:5.0f} {len(case.onsets):4d} | {o50:10.3f} {o100:6.3f} {oc:+6.0%} {ours_ms:6.0f} | "
+                f"{nk_text} | {', '.join(flags)}{mark}"
+            )
+    print(
+        f"unclench: worst F1 ±50 ms {worst:.3f}, mean {np.mean(ours_all):.3f}"
+        + (f"; NeuroKit2 mean {np.mean(nk_all):.3f}" if nk_all else "")
+    )
 
 
 if __name__ == "__main__":

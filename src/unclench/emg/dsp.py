@@ -272,6 +272,11 @@ def detect_ecg(y: npt.ArrayLike, fs: float) -> EcgPlan | None:
     beats = peaks[e[peaks] >= 2.5 * local[np.minimum(peaks // step, local.size - 1)]]
     pre, post = round(0.1 * fs), round(0.15 * fs)
     beats = beats[(beats >= pre) & (beats < arr.size - post)]
+    # the energy hump is broad: put each beat on its R peak (the largest deflection within ±20 ms)
+    half = round(0.02 * fs)
+    around = _segments(arr, beats, half, half + 1)
+    beats = beats - half + np.argmax(np.abs(around), axis=1)
+    beats = beats[(beats >= pre) & (beats < arr.size - post)]
     if beats.size < 8:
         return None
     rr = np.diff(beats) / fs
@@ -834,7 +839,9 @@ def _med(a: FloatArray) -> float:
     return float(srt[m]) if srt.size % 2 else float(0.5 * (srt[m - 1] + srt[m]))
 
 
-def split_runs(env: FloatArray, runs: list[tuple[int, int]], on: float, min_gap: int, ratio: float) -> list[tuple[int, int]]:
+def split_runs(
+    env: FloatArray, runs: list[tuple[int, int]], on: float, min_gap: int, ratio: float
+) -> list[tuple[int, int]]:
     """Split hysteresis runs at stretches under ``on`` that last more than ``min_gap`` points and whose
     median is below ``ratio`` × the median level of the above-``on`` activity on either side."""
     out: list[tuple[int, int]] = []

@@ -60,7 +60,7 @@ def analyze_stream(
     head = read(0, min(n_samples, round(dsp.MAINS_PROBE_S * fs)))
     _check_finite(head, 0, channel_names)
     specs = [dsp.plan_clean(head[c], fs, mains=mains, notch_mode=notch_mode) for c in range(n_ch)]
-    p = params or BurstParams()
+    burst_params = params or BurstParams()
     envs: list[list[FloatArray]] = [[] for _ in range(n_ch)]
     fines: list[list[FloatArray]] = [[] for _ in range(n_ch)]
     feats: list[list[BlockFeatures]] = [[] for _ in range(n_ch)]
@@ -78,7 +78,7 @@ def analyze_stream(
             raw = np.asarray(data[c], dtype=np.float64)
             y = dsp.apply_clean(raw, specs[c])
             envs[c].append(dsp.envelope(y, fs, window_s=window_s, hop_s=hop_s, start=ext0)[k0:k1])
-            fines[c].append(dsp.envelope(y, fs, window_s=p.fine_window_s, hop_s=hop_s, start=ext0)[k0:k1])
+            fines[c].append(dsp.envelope(y, fs, window_s=burst_params.fine_window_s, hop_s=hop_s, start=ext0)[k0:k1])
             feats[c].append(dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b1))
         if progress is not None:
             progress(stop, n_samples)
