@@ -163,3 +163,22 @@ def test_250hz_still_works_but_band_is_narrower() -> None:
     assert result.clean.high_hz == 112.5
     f1, _, _ = dsp.onset_f1([b.onset_s for b in result.bursts], sim.onsets)
     assert f1 >= 0.8
+
+
+def test_onset_of_a_stepped_rise_is_on_the_step_in_any_window() -> None:
+    """The timing envelope reaches the onset level only after a weaker first step (as happens on the live
+    envelope): the onset is where the strong rise crosses, the same whether the search window starts
+    early (offline) or just before the run (live), never the window's start or far outside it."""
+    env_fs = 100.0
+    base = dsp.Baseline(3.0, 0.3, "given")
+    env = np.full(400, 3.0)
+    env[100:200] = 60.0
+    fine = np.full(400, 3.0)
+    fine[100] = 3.05  # rises a hair at the run start …
+    fine[101:111] = 20.0  # … a weak first step …
+    fine[111:200] = 100.0  # … then the activity at its own level
+    whole = dsp.detect_bursts_env(env, env_fs, base, fine=fine)
+    window = dsp.detect_bursts_env(env[65:260], env_fs, base, fine=fine[65:260], t0_s=0.65)
+    assert len(whole) == len(window) == 1
+    assert 1.10 <= whole[0].onset_s <= 1.11
+    assert window[0].onset_s == pytest.approx(whole[0].onset_s, abs=1e-9)

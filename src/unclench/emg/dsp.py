@@ -895,13 +895,18 @@ def _refine(
     lo, hi = max(0, c - 2 * w), min(n - 1, max(b - 1, d + 2 * w))
     # onset: the first point near c at the onset level, then back to the crossing
     level2 = base2 + frac * (lvl_on - base2)
-    reach = np.flatnonzero(f2[lo : min(n, c + w + 1)] >= lvl_on)
+    # (searched up to c + 2w, where the onset level was read, so the walk back never starts from a point
+    # still under the crossing level and extrapolates far off)
+    near = f2[lo : min(n, c + 2 * w + 1)]
+    reach = np.flatnonzero(near >= lvl_on)
+    if not reach.size:
+        reach = np.flatnonzero(near >= level2)
     i = lo + int(reach[0]) if reach.size else c
     below = _quiet_ends(f2[lo:i] < level2, q)
     if below.size:
         j = lo + int(below[-1])
         y0, y1 = f2[j], f2[j + 1]
-        start = j + float((level2 - y0) / (y1 - y0)) if y1 > y0 else float(j + 1)
+        start = j + min(1.0, float((level2 - y0) / (y1 - y0))) if y1 > y0 else float(j + 1)
     else:
         start = float(lo)
     # offset of a longer event: where the long envelope's power falls through ``frac`` of the way from rest
@@ -919,7 +924,7 @@ def _refine(
     if below.size:
         j = hi - int(below[-1])
         y0, y1 = f2[j - 1], f2[j]
-        stop = j - 1 + float((y0 - level2) / (y0 - y1)) if y0 > y1 else float(j - 1)
+        stop = j - 1 + min(1.0, float((y0 - level2) / (y0 - y1))) if y0 > y1 else float(j - 1)
     else:
         stop = float(hi)
     return start, stop
