@@ -11,12 +11,14 @@ No database import here: this module is tested and benchmarked alone.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d, median_filter
 
@@ -87,17 +89,58 @@ def band_edges(fs: float, low_hz: float = 20.0, high_hz: float = 450.0) -> tuple
 
 
 def bandpass_sos(fs: float, low_hz: float = 20.0, high_hz: float = 450.0, order: int = 4) -> FloatArray:
-    """Butterworth band-pass as second-order sections (``order`` per edge)."""
+    """Butterworth band-pass as second-order sections (``order`` per edge), designed once per setting."""
     low, high = band_edges(fs, low_hz, high_hz)
-    sos = sps.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
-    return np.asarray(sos, dtype=np.float64)
+    return _butter_sos(order, low, high, fs).copy()  # a copy: scipy's sosfilt wants writable sections
+
+
+@functools.lru_cache(maxsize=64)
+def _butter_sos(order: int, low_hz: float, high_hz: float, fs: float) -> FloatArray:
+    """A Butterworth band-pass design, cached (designing one costs more than filtering a minute at 1 kHz)."""
+    sos = np.asarray(sps.butter(order, [low_hz, high_hz], btype="bandpass", fs=fs, output="sos"), dtype=np.float64)
+    sos.setflags(write=False)
+    return sos
+
+
+@functools.lru_cache(maxsize=64)
+def _sos_zi(sos_bytes: bytes, sections: int) -> FloatArray:
+    """``sosfilt_zi`` of a cascade given by its bytes, cached (the same few cascades are used again and again)."""
+    zi = np.asarray(sps.sosfilt_zi(np.frombuffer(sos_bytes).reshape(sections, 6)), dtype=np.float64)
+    zi.setflags(write=False)
+    return zi
+
+
+def sos_zi(sos: FloatArray) -> FloatArray:
+    """Steady-state initial conditions of a second-order-section cascade (read-only; see ``sosfilt_zi``)."""
+    arr = np.ascontiguousarray(sos, dtype=np.float64)
+    return _sos_zi(arr.tobytes(), arr.shape[0])
 
 
 def _psd(x: FloatArray, fs: float) -> tuple[FloatArray, FloatArray]:
-    """Welch PSD at 0.5 Hz resolution with median averaging: steady hum survives, bursts do not raise the floor."""
+    """Welch PSD at 0.5 Hz resolution with median averaging: steady hum survives, bursts do not raise the floor.
+
+    Equals ``scipy.signal.welch(x, fs, nperseg=2 s, detrend="constant", average="median")`` (tested), written
+    out over a strided view of the segments: scipy's general version spends more on bookkeeping than on the
+    FFTs for this one case.
+    """
     nper = int(min(x.size, round(fs * 2)))
-    freqs, pxx = sps.welch(x, fs=fs, nperseg=nper, detrend="constant", average="median")
-    return np.asarray(freqs), np.asarray(pxx)
+    segs = sliding_window_view(x, nper)[:: nper - nper // 2]
+    win = _hann(nper)
+    spec = np.fft.rfft((segs - segs.mean(axis=1, keepdims=True)) * win, axis=1)
+    power = spec.real * spec.real + spec.imag * spec.imag
+    # the median of exponentially distributed periodogram values is biased low: scipy's correction
+    half = 2.0 * np.arange(1.0, (segs.shape[0] - 1) // 2 + 1)
+    bias = 1.0 + float(np.sum(1.0 / (half + 1.0) - 1.0 / half))
+    pxx = np.median(power, axis=0) / (fs * float(win @ win) * bias)
+    pxx[1 : None if nper % 2 else -1] *= 2.0  # one-sided: all but DC (and Nyquist) count twice
+    return np.fft.rfftfreq(nper, 1.0 / fs).astype(np.float64), pxx
+
+
+@functools.lru_cache(maxsize=16)
+def _hann(n: int) -> FloatArray:
+    win = np.asarray(sps.get_window("hann", n), dtype=np.float64)
+    win.setflags(write=False)
+    return win
 
 
 def mains_peak_ratios(
@@ -234,11 +277,22 @@ class EcgPlan:
 
 def _qrs_energy(y: FloatArray, fs: float) -> FloatArray:
     """40 ms centred moving RMS of the cleaned signal: one hump per QRS complex."""
-    w = max(1, round(0.04 * fs))
-    c = np.concatenate([[0.0], np.cumsum(y * y)])
-    lo = np.clip(np.arange(y.size) - w // 2, 0, y.size)
-    hi = np.clip(lo + w, 0, y.size)
-    return np.sqrt(np.maximum((c[hi] - c[lo]) / np.maximum(hi - lo, 1), 0.0))
+    n = y.size
+    w = min(max(1, round(0.04 * fs)), n)
+    c = np.empty(n + 1)
+    c[0] = 0.0
+    np.cumsum(y * y, out=c[1:])
+    # window k covers [k − w//2, k − w//2 + w), truncated at the ends: whole windows by slicing, the ends by index
+    sums = np.empty(n)
+    count = np.full(n, float(w))
+    h = w // 2
+    sums[h : n - w + h + 1] = c[w:] - c[: n - w + 1]
+    for k in (*range(h), *range(n - w + h + 1, n)):
+        lo = max(0, k - h)
+        hi = min(n, lo + w)
+        sums[k], count[k] = c[hi] - c[lo], hi - lo
+    np.maximum(sums, 0.0, out=sums)
+    return np.sqrt(sums / count)
 
 
 def _beat_candidates(e: FloatArray, fs: float, threshold: float) -> npt.NDArray[np.intp]:
@@ -264,7 +318,9 @@ def detect_ecg(y: npt.ArrayLike, fs: float) -> EcgPlan | None:
     e = _qrs_energy(arr, fs)
     floor = float(np.median(e))
     peaks = _beat_candidates(e, fs, 3.0 * floor)
-    if peaks.size < 8:
+    # the checks below need at least 60 % of the beats at 40 bpm or faster (and 8): give up early when
+    # there are not even that many candidates (the usual case, and the costly part is what follows)
+    if peaks.size < max(8, 0.6 * arr.size / fs * ECG_BPM_RANGE[0] / 60.0):
         return None
     # a QRS is a 40 ms hump well above the half second around it; muscle bursts are not
     step = max(1, round(0.01 * fs))
@@ -398,17 +454,27 @@ def apply_filters(x: npt.ArrayLike, spec: CleanSpec) -> FloatArray:
     arr = np.asarray(x, dtype=np.float64)
     bp = spec.bandpass
     if not spec.notch_hz or spec.notch_mode == "off":
-        return np.asarray(sps.sosfiltfilt(bp, arr), dtype=np.float64)
+        return filtfilt_sos(bp, arr)
     if spec.notch_mode == "zero_phase":
-        y = np.asarray(sps.sosfiltfilt(bp, arr), dtype=np.float64)
-        return np.asarray(sps.sosfiltfilt(spec.notch, y), dtype=np.float64)
-    forward = np.vstack([bp, spec.notch])
-    padlen = min(arr.size - 1, 3 * (2 * bp.shape[0] + 1))
-    ext = np.concatenate([2 * arr[0] - arr[padlen:0:-1], arr, 2 * arr[-1] - arr[-2 : -padlen - 2 : -1]])
-    y, _ = sps.sosfilt(forward, ext, zi=sps.sosfilt_zi(forward) * ext[0])
+        return filtfilt_sos(spec.notch, filtfilt_sos(bp, arr))
+    return filtfilt_sos(bp, arr, forward_extra=spec.notch)
+
+
+def filtfilt_sos(sos: FloatArray, x: FloatArray, *, forward_extra: FloatArray | None = None) -> FloatArray:
+    """``scipy.signal.sosfiltfilt(sos, x)`` (odd extension, default pad length) with cached initial conditions.
+
+    ``forward_extra`` sections run in the forward pass only (a causal filter riding along in the same
+    pass over the data).
+    """
+    forward = sos if forward_extra is None else np.vstack([sos, forward_extra])
+    # pad length as sosfiltfilt computes it for these sections
+    taps = 2 * sos.shape[0] + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    padlen = min(x.size - 1, 3 * taps)
+    ext = np.concatenate([2 * x[0] - x[padlen:0:-1], x, 2 * x[-1] - x[-2 : -padlen - 2 : -1]])
+    y, _ = sps.sosfilt(forward, ext, zi=sos_zi(forward) * ext[0])
     rev = y[::-1]
-    z, _ = sps.sosfilt(bp, rev, zi=sps.sosfilt_zi(bp) * rev[0])
-    return np.ascontiguousarray(z[::-1][padlen : padlen + arr.size])
+    z, _ = sps.sosfilt(sos, rev, zi=sos_zi(sos) * rev[0])
+    return np.ascontiguousarray(z[::-1][padlen : padlen + x.size])
 
 
 def clean(x: npt.ArrayLike, fs: float, **kwargs: Any) -> tuple[FloatArray, CleanSpec]:
@@ -590,8 +656,8 @@ def motion_features(raw: FloatArray, cleaned: FloatArray, fs: float, n: int) -> 
     if nblocks == 0:
         return np.zeros(0), np.zeros(0)
     coarse = raw[: nblocks * n].reshape(-1, d).mean(axis=1)
-    low_sos = sps.butter(2, [4.0, 15.0], btype="bandpass", fs=fs / d, output="sos")
-    low = np.asarray(sps.sosfiltfilt(low_sos, coarse)) if coarse.size > 15 else coarse - coarse.mean()
+    low_sos = _butter_sos(2, 4.0, 15.0, fs / d).copy()
+    low = filtfilt_sos(low_sos, coarse) if coarse.size > 15 else coarse - coarse.mean()
     low_rms = np.sqrt(np.mean(low.reshape(nblocks, n // d) ** 2, axis=1))
     high_rms = np.sqrt(np.mean(_block_view(cleaned, n) ** 2, axis=1))
     ratio = low_rms / np.maximum(high_rms, 1e-9)
@@ -634,36 +700,60 @@ def envelope(
     is centred on it offline and trailing (ending on it) when ``centered`` is False. Windows are
     truncated at the signal's ends. Units: those of ``y`` (µV).
     """
+    return envelopes(y, fs, (window_s,), hop_s=hop_s, kind=kind, centered=centered, start=start)[0]
+
+
+def envelopes(
+    y: npt.ArrayLike,
+    fs: float,
+    windows_s: tuple[float, ...],
+    *,
+    hop_s: float = 0.01,
+    kind: Literal["rms", "mav"] = "rms",
+    centered: bool = True,
+    start: int = 0,
+) -> list[FloatArray]:
+    """``envelope`` for several window lengths at once, from one running sum (one pass over the data)."""
     fs = check_fs(fs)
     arr = np.asarray(y, dtype=np.float64)
-    w = max(1, round(window_s * fs))
+    n = arr.size
     h = hop_samples(fs, hop_s)
     values = arr * arr if kind == "rms" else np.abs(arr)
-    centers = np.arange(0, arr.size, h)
-    if centered:
-        lo = centers - w // 2
-        hi = lo + w
-    else:
-        hi = centers + 1
-        lo = hi - w
-    lo = np.clip(lo, 0, arr.size)
-    hi = np.clip(hi, 0, arr.size)
-    count = np.maximum(hi - lo, 1)
+    centers = np.arange(0, n, h)
+    spans = []
+    for window_s in windows_s:
+        w = max(1, round(window_s * fs))
+        lo = centers - w // 2 if centered else centers + 1 - w
+        lo = np.clip(lo, 0, n)
+        hi = np.clip(lo + w if centered else centers + 1, 0, n)
+        spans.append((lo, hi, np.maximum(hi - lo, 1)))
+    s0_all = np.minimum.reduce([lo for lo, _, _ in spans])
+    s1_all = np.maximum.reduce([hi for _, hi, _ in spans])
     # Running sums restart every ~10 s (at global sample indices, via ``start``) so rounding does
     # not grow with the recording's length and streamed chunks do the same arithmetic as whole files.
     seg = max(h, (round(10 * fs) // h) * h)
-    sums = np.empty(centers.size)
+    sums = [np.empty(centers.size) for _ in spans]
     first = (-start) % seg  # local index of the first segment boundary
-    bounds = [0, *range(first if first else seg, arr.size, seg), arr.size]
+    bounds = [0, *range(first if first else seg, n, seg), n]
+    csum = np.empty(0)
     for a, b in itertools.pairwise(bounds):
         ka, kb = -(-a // h), -(-b // h)
         if kb <= ka:
             continue
-        s0, s1 = int(lo[ka:kb].min()), int(hi[ka:kb].max())
-        csum = np.concatenate([[0.0], np.cumsum(values[s0:s1])])
-        sums[ka:kb] = csum[hi[ka:kb] - s0] - csum[lo[ka:kb] - s0]
-    mean = np.maximum(sums / count, 0.0)
-    return np.sqrt(mean) if kind == "rms" else mean
+        # window edges only grow with the point index: the segment's span is its first start and last end
+        s0, s1 = int(s0_all[ka]), int(s1_all[kb - 1])
+        if csum.size < s1 - s0 + 1:
+            csum = np.empty(s1 - s0 + 1)
+            csum[0] = 0.0
+        np.cumsum(values[s0:s1], out=csum[1 : s1 - s0 + 1])
+        for (lo, hi, _), out in zip(spans, sums, strict=True):
+            out[ka:kb] = csum[hi[ka:kb] - s0] - csum[lo[ka:kb] - s0]
+    result = []
+    for (_, _, count), total in zip(spans, sums, strict=True):
+        total /= count
+        np.maximum(total, 0.0, out=total)
+        result.append(np.sqrt(total, out=total) if kind == "rms" else total)
+    return result
 
 
 def block_mask_to_envelope(mask: BoolArray, block_s: float, n_env: int, hop_s: float) -> BoolArray:
@@ -1208,8 +1298,7 @@ def analyze(
     if flags.flat.all():
         raise UserInputError.single("signal", "the channel is a flat line (electrode off or disconnected)")
     p = params or BurstParams()
-    env = envelope(y, fs, window_s=window_s, hop_s=hop_s)
-    fine = envelope(y, fs, window_s=p.fine_window_s, hop_s=hop_s)
+    env, fine = envelopes(y, fs, (window_s, p.fine_window_s), hop_s=hop_s)
     env_fs = fs / hop_samples(fs, hop_s)
     return analyze_envelope(
         env,

@@ -77,8 +77,9 @@ def analyze_stream(
         for c in range(n_ch):
             raw = np.asarray(data[c], dtype=np.float64)
             y = dsp.apply_clean(raw, specs[c])
-            envs[c].append(dsp.envelope(y, fs, window_s=window_s, hop_s=hop_s, start=ext0)[k0:k1])
-            fines[c].append(dsp.envelope(y, fs, window_s=burst_params.fine_window_s, hop_s=hop_s, start=ext0)[k0:k1])
+            env, fine = dsp.envelopes(y, fs, (window_s, burst_params.fine_window_s), hop_s=hop_s, start=ext0)
+            envs[c].append(env[k0:k1])
+            fines[c].append(fine[k0:k1])
             feats[c].append(dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b1))
         if progress is not None:
             progress(stop, n_samples)
