@@ -369,8 +369,10 @@ def remove_ecg(y: FloatArray, plan: EcgPlan) -> FloatArray:
     out = y.copy()
     if beats.size == 0:
         return out
-    # align each candidate on the template (±20 ms) and keep those that look like a beat
-    shift = round(0.02 * plan.fs)
+    # align each candidate on the template and keep those that look like a beat; the search reaches ±10 % of
+    # the beat interval (at most 80 ms): the energy peak can sit off the R wave when muscle activity is near,
+    # and a beat put back by the rhythm below is off by the beat-to-beat variation (a few % of the interval)
+    shift = round(min(0.08, 0.1 * 60.0 / plan.bpm) * plan.fs)
     xc = sps.correlate(y, template, mode="valid", method="fft")  # xc[i] = <y[i:i+len], template>
     starts = beats - pre
     offsets = np.arange(-shift, shift + 1)
