@@ -814,6 +814,12 @@ class BurstParams:
     quiet_percentile: float = 20.0
     twitch_max_s: float = 0.25
     sustained_min_s: float = 5.0
+    # a weak longer event (mean under on) must stand out from the tone around it (``background_s`` either
+    # side, a low percentile): its mean ``rise_ratio``× or its peak ``rise_peak_ratio``× that background.
+    # Patches of raised resting tone that touch on measured ≤ 1.94× / 2.41×, weak bursts ≥ 2.26× / 2.61×.
+    rise_ratio: float = 2.0
+    rise_peak_ratio: float = 2.5
+    background_s: float = 3.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -960,6 +966,12 @@ def _level(f2: FloatArray, i0: int, i1: int, on2: float) -> float:
     return max(_med(high) if high.size else float(seg.max()), on2)
 
 
+def _peak_level(f2: FloatArray, i0: int, i1: int) -> float:
+    """The power of the strongest activity in [i0, i1]: median of the points within 6 dB of the peak power."""
+    seg = f2[i0 : i1 + 1]
+    return _med(seg[seg >= 0.25 * float(seg.max())])
+
+
 def _quiet_ends(below: BoolArray, q: int) -> npt.NDArray[np.intp]:
     """Indices of ``below`` points that end a run of at least ``q`` True values (all True points if q ≤ 1)."""
     if q <= 1 or below.size < q:
@@ -969,13 +981,26 @@ def _quiet_ends(below: BoolArray, q: int) -> npt.NDArray[np.intp]:
 
 
 def _refine(
-    env: FloatArray, f2: FloatArray, a: int, b: int, base2: float, on: float, w: int, frac: float, q: int = 1
+    env: FloatArray,
+    f2: FloatArray,
+    a: int,
+    b: int,
+    base2: float,
+    on: float,
+    w: int,
+    frac: float,
+    q: int = 1,
+    split_ratio: float = 0.0,
 ) -> tuple[float, float]:
     """Fractional onset/offset indices where the short envelope's power ``f2`` crosses ``frac`` of the way from
-    rest to the activity's own level (read near the onset for the onset, over the whole event for the offset).
+    rest to the activity's own level (read near the onset for the onset; over the whole event for a long
+    event's offset, and at least the onset's level for a brief one's).
 
     From the first point that reaches that level the onset walks back to the last point under the crossing
-    level (and the offset forward), so noise before a weak onset cannot pull it early.
+    level (and the offset forward), so noise before a weak onset cannot pull it early. A long event that is
+    a brief core followed by a stretch whose median is under ``split_ratio`` × the core's (a twitch running
+    on into raised tone that touches ``on``) ends with its core, as ``split_runs`` ends one whose tone stays
+    under ``on``.
     """
     n = env.size
     above = np.flatnonzero(env[a:b] >= on)
@@ -1006,20 +1031,44 @@ def _refine(
     env2_seg = env[c : d + 1] ** 2
     lvl_long = max(_med(env2_seg), on2)
     stop = _crossing(env * env, c, min(n - 1, max(b - 1, d) + w), base2 + frac * (lvl_long - base2), rising=False)
+    # a brief event's level is at least the level at its onset: the long window's smear after a twitch (and
+    # the notch's ring) would otherwise pull the median down and the offset late
+    lvl_brief = max(lvl_off, lvl_on)
     if stop - start >= 2 * w:
-        return start, stop
-    # a brief event: the last point near d at its level, then forward to the crossing on the short envelope
-    level2 = base2 + frac * (lvl_off - base2)
-    reach = np.flatnonzero(f2[max(c, d - w) : hi + 1] >= lvl_off)
-    i = max(c, d - w) + int(reach[-1]) if reach.size else d
+        if split_ratio <= 0:
+            return start, stop
+        # the core's level: its strongest part (a 30 ms twitch is a few points of the 200 ms the onset
+        # level is read over, the rest raised tone)
+        core_stop = _brief_stop(f2, c, d, hi, base2, frac, _peak_level(f2, c, min(n - 1, c + 2 * w)), w, q)
+        k0, k1 = int(np.ceil(start)), int(np.floor(core_stop))
+        t0, t1 = int(np.ceil(core_stop)), int(np.floor(stop))
+        if (
+            core_stop - start >= 2 * w
+            or k1 < k0
+            or t1 - t0 < 2 * w
+            or _med(env[t0 : t1 + 1]) >= split_ratio * _med(env[k0 : k1 + 1])
+        ):
+            return start, stop
+        return start, core_stop
+    return start, _brief_stop(f2, c, d, hi, base2, frac, lvl_brief, w, q)
+
+
+def _brief_stop(
+    f2: FloatArray, c: int, d: int, hi: int, base2: float, frac: float, lvl: float, w: int, q: int
+) -> float:
+    """A brief event's offset: the last point at its level ``lvl`` (power), then forward to where the short
+    envelope's power falls through ``frac`` of the way from rest to that level."""
+    level2 = base2 + frac * (lvl - base2)
+    # (the last point at the level is looked for from c: after a twitch the long envelope, and so d, runs on
+    # by half a window or more, and the twitch's strong part can end before d − w)
+    reach = np.flatnonzero(f2[c : hi + 1] >= lvl)
+    i = c + int(reach[-1]) if reach.size else d
     below = _quiet_ends(f2[i + 1 : hi + 1][::-1] < level2, q)
     if below.size:
         j = hi - int(below[-1])
         y0, y1 = f2[j - 1], f2[j]
-        stop = j - 1 + min(1.0, float((y0 - level2) / (y0 - y1))) if y0 > y1 else float(j - 1)
-    else:
-        stop = float(hi)
-    return start, stop
+        return j - 1 + min(1.0, max(0.0, float((y0 - level2) / (y0 - y1)))) if y0 > y1 else float(j - 1)
+    return float(hi)
 
 
 def detect_bursts_env(
@@ -1054,7 +1103,7 @@ def detect_bursts_env(
         if valid is not None and 2 * np.count_nonzero(valid[a:b]) < b - a:
             continue  # mostly flat line or motion artefact: left out
         if p.refine:
-            start, stop = _refine(env, f2, a, b, base2, on, w, p.refine_fraction, QUIET_PTS)
+            start, stop = _refine(env, f2, a, b, base2, on, w, p.refine_fraction, QUIET_PTS, p.split_ratio)
             if stop <= start:
                 start, stop = float(a), float(b - 1)
         else:
@@ -1072,6 +1121,10 @@ def detect_bursts_env(
         floor = p.min_mean_ratio * on if brief else off
         if inside.size == 0 or float(inside.mean()) < floor or (brief and float(seg.max()) < p.brief_peak_ratio * on):
             continue
+        if not brief and float(inside.mean()) < on:
+            bg = _background(env, valid, start, stop, round(p.background_s * env_fs), round(0.3 * env_fs))
+            if float(inside.mean()) < p.rise_ratio * bg and float(seg.max()) < p.rise_peak_ratio * bg:
+                continue  # raised tone touching on, not a burst
         bursts.append(
             Burst(
                 onset_s=round(onset, 6),
@@ -1083,6 +1136,18 @@ def detect_bursts_env(
             )
         )
     return bursts
+
+
+def _background(env: FloatArray, valid: BoolArray | None, start: float, stop: float, reach: int, guard: int) -> float:
+    """The tone around an event: 25th percentile of the valid envelope from ``guard`` to ``reach`` points
+    either side of it (0 when under half a second's worth of points is there, e.g. in a live window)."""
+    i0, i1 = int(np.floor(start)), int(np.ceil(stop))
+    lo, hi = max(0, i0 - reach), min(env.size, i1 + reach + 1)
+    parts = [env[lo : max(lo, i0 - guard)], env[min(hi, i1 + guard + 1) : hi]]
+    if valid is not None:
+        parts = [parts[0][valid[lo : max(lo, i0 - guard)]], parts[1][valid[min(hi, i1 + guard + 1) : hi]]]
+    around = np.concatenate(parts)
+    return float(np.percentile(around, 25)) if around.size >= max(10, reach // 6) else 0.0
 
 
 def resting_tone(env: FloatArray, valid: BoolArray, bursts: list[Burst], env_fs: float, *, pad_s: float = 0.5) -> float:
