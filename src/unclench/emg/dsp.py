@@ -795,8 +795,9 @@ class BurstParams:
     ``refine_fraction`` of the way from rest to the burst's own level, so 30 ms twitches keep their
     length and onsets are not delayed by the long window. Events shorter than ``min_duration_s`` or
     whose mean envelope stays under ``min_mean_ratio``·on (blips that barely touch the threshold) are
-    dropped. Each event is classed by duration: twitch (< ``twitch_max_s``), burst, or sustained
-    (≥ ``sustained_min_s``: cramp, held tension).
+    dropped, as are longer events whose mean is under ``on`` that do not rise clearly over the tone
+    around them (raised resting tone that only touches ``on``). Each event is classed by duration:
+    twitch (< ``twitch_max_s``), burst, or sustained (≥ ``sustained_min_s``: cramp, held tension).
     """
 
     k_on: float = 12.0
