@@ -163,3 +163,48 @@ def test_250hz_still_works_but_band_is_narrower() -> None:
     assert result.clean.high_hz == 112.5
     f1, _, _ = dsp.onset_f1([b.onset_s for b in result.bursts], sim.onsets)
     assert f1 >= 0.8
+
+
+def test_onset_of_a_stepped_rise_is_on_the_step_in_any_window() -> None:
+    """The timing envelope reaches the onset level only after a weaker first step (as happens on the live
+    envelope): the onset is where the strong rise crosses, the same whether the search window starts
+    early (offline) or just before the run (live), never the window's start or far outside it."""
+    env_fs = 100.0
+    base = dsp.Baseline(3.0, 0.3, "given")
+    env = np.full(400, 3.0)
+    env[100:200] = 60.0
+    fine = np.full(400, 3.0)
+    fine[100] = 3.05  # rises a hair at the run start …
+    fine[101:111] = 20.0  # … a weak first step …
+    fine[111:200] = 100.0  # … then the activity at its own level
+    whole = dsp.detect_bursts_env(env, env_fs, base, fine=fine)
+    window = dsp.detect_bursts_env(env[65:260], env_fs, base, fine=fine[65:260], t0_s=0.65)
+    assert len(whole) == len(window) == 1
+    assert 1.10 <= whole[0].onset_s <= 1.11
+    assert window[0].onset_s == pytest.approx(whole[0].onset_s, abs=1e-9)
+
+
+def test_psd_equals_scipy_welch_with_median_averaging() -> None:
+    from scipy import signal as sps
+
+    rng = np.random.default_rng(5)
+    for fs, n in ((1000.0, 60000), (250.0, 15000), (512.0, 30001), (1000.0, 1999)):
+        x = rng.normal(size=n).cumsum() * 0.01 + rng.normal(size=n)
+        freqs, pxx = dsp._psd(x, fs)
+        ref_f, ref_p = sps.welch(x, fs=fs, nperseg=min(n, round(2 * fs)), detrend="constant", average="median")
+        assert np.allclose(freqs, ref_f) and np.allclose(pxx, ref_p, rtol=1e-9, atol=0)
+
+
+def test_envelopes_from_one_running_sum_equal_separate_envelopes() -> None:
+    y = np.random.default_rng(6).normal(size=25_000) * 5.0
+    long, short = dsp.envelopes(y, FS, (0.1, 0.025), start=3000)
+    assert np.allclose(long, dsp.envelope(y, FS, window_s=0.1, start=3000), rtol=1e-9)
+    assert np.allclose(short, dsp.envelope(y, FS, window_s=0.025, start=3000), rtol=1e-9)
+
+
+def test_filtfilt_sos_equals_scipy_sosfiltfilt() -> None:
+    from scipy import signal as sps
+
+    x = np.random.default_rng(7).normal(size=5000).cumsum()
+    for sos in (dsp.bandpass_sos(FS), dsp.bandpass_sos(250.0), dsp.notch_sos(FS, [50.0, 150.0])):
+        assert np.allclose(dsp.filtfilt_sos(sos, x), sps.sosfiltfilt(sos, x), rtol=0, atol=1e-9 * np.abs(x).max())

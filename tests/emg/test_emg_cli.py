@@ -41,3 +41,22 @@ def test_analyze_bad_input_exits_2(app_env: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown board" in result.output
     result = runner.invoke(app, ["emg", "live", "--board", "cyton"])
     assert result.exit_code == 2 and "serial port" in result.output
+
+
+def test_analyze_json_matches_its_schema(app_env: Path) -> None:
+    import json
+
+    import jsonschema
+
+    result = runner.invoke(app, ["emg", "analyze", str(DATA / "emg_bursts.csv"), "--no-save", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    schema = json.loads((Path(emg_cli.__file__).parent / "analysis.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    (channel,) = doc["channels"]
+    assert channel["name"] == "emg_mV" and channel["fs"] == 1000.0
+    assert len(channel["bursts"]) == 9 and {b["kind"] for b in channel["bursts"]} == {"burst"}
+    assert channel["quality"]["ecg"] is False
+    broken = {**doc, "channels": [{**channel, "bursts": [{**channel["bursts"][0], "kind": "spasm"}]}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)

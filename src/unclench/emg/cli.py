@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
 from pathlib import Path
@@ -75,10 +76,14 @@ def analyze(
     save: bool = typer.Option(True, help="Keep the recording and its numbers in your data (--no-save: just show)."),
     listen: str | None = typer.Option(None, help="Tie the recording to a session listen id."),
     bursts: bool = typer.Option(False, "--bursts", help="Also list every burst."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the result as JSON only (schema: docs/emg-json.md); no plot unless --plot."
+    ),
 ) -> None:
-    """Analyse an EMG file: resting tone, bursts, quality; prints a table and writes a PNG plot.
+    """Analyse an EMG file: resting tone, bursts (twitch, burst, sustained), quality; a table and a PNG plot.
 
     Example: unclench emg analyze night.edf --region emg1=jaw:left
+    Example: unclench emg analyze night.edf --no-save --json
     """
     from unclench.emg import service
     from unclench.emg.plot import plot_analysis
@@ -93,34 +98,61 @@ def analyze(
         names = list(rec.channel_names)
         info = f"{rec.duration_s / 60:.1f} min at {rec.fs:g} Hz, units {', '.join(rec.units)} ({rec.unit_source})"
     elapsed = time.perf_counter() - t0
+    if as_json:
+        typer.echo(json.dumps(service.analysis_json(file.name, names, results)))
+        if plot is not None:
+            plot_analysis(results, names, plot, title=file.name)
+    else:
+        _print_analysis(file, results, names, info, elapsed, bursts, plot)
+    if save:
+        with cli_session() as db:
+            stored = service.import_file(
+                db, path=file, fs=fs, unit=unit, channels=channel or None, regions=regions, listen_id=listen
+            )
+            if not as_json:
+                console.print(f"saved as recording {stored.id}")
+
+
+def _print_analysis(
+    file: Path,
+    results: list[ChannelAnalysis],
+    names: list[str],
+    info: str,
+    elapsed: float,
+    bursts: bool,
+    plot: Path | None,
+) -> None:
     console.print(summary_table(results, names, f"{file.name}: {info}"))
     r0 = results[0]
     console.print(
         f"[dim]method: band-pass {r0.clean.low_hz:g}–{r0.clean.high_hz:g} Hz, notch {list(r0.clean.notch_hz) or 'none'} "
         f"({r0.clean.notch_mode}), RMS {r0.window_s * 1000:.0f} ms, thresholds on/off "
         f"{r0.burst_params.k_on:g}/{r0.burst_params.k_off:g}×spread over a robust rest baseline, "
+        f"timed on a {r0.burst_params.fine_window_s * 1000:.0f} ms envelope, "
+        f"heartbeats {'removed (' + format(r0.clean.ecg_bpm, 'g') + ' bpm)' if r0.clean.ecg_bpm else 'none found'}, "
         f"min {r0.burst_params.min_duration_s * 1000:.0f} ms, gaps < {r0.burst_params.bridge_s * 1000:.0f} ms bridged; "
         f"analysed in {elapsed:.2f} s[/dim]"
     )
     if bursts:
         bt = Table(title="bursts")
-        for col in ("channel", "onset s", "duration s", "peak µV", "clipped"):
+        for col in ("channel", "onset s", "duration s", "kind", "peak µV", "clipped"):
             bt.add_column(col)
         for name, r in zip(names, results, strict=True):
             for b in r.bursts:
                 bt.add_row(
-                    name, f"{b.onset_s:.2f}", f"{b.duration_s:.2f}", f"{b.peak_uv:.0f}", "yes" if b.clipped else ""
+                    name,
+                    f"{b.onset_s:.3f}",
+                    f"{b.duration_s:.3f}",
+                    b.kind,
+                    f"{b.peak_uv:.0f}",
+                    "yes" if b.clipped else "",
                 )
         console.print(bt)
+    from unclench.emg.plot import plot_analysis  # matplotlib: only when a plot is drawn
+
     out = plot or Path.cwd() / f"{file.stem}-emg.png"
     plot_analysis(results, names, out, title=file.name)
     console.print(f"plot: {out}")
-    if save:
-        with cli_session() as db:
-            stored = service.import_file(
-                db, path=file, fs=fs, unit=unit, channels=channel or None, regions=regions, listen_id=listen
-            )
-            console.print(f"saved as recording {stored.id}")
 
 
 def _board_request(

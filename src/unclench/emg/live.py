@@ -59,6 +59,7 @@ class LiveUpdate:
     low_rms: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
     high_rms: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)
     motion: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool), repr=False)
+    fine: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False)  # short-window envelope (timing)
 
 
 class LiveChannel:
@@ -82,6 +83,7 @@ class LiveChannel:
         self.params = params or BurstParams()
         self.window_s = window_s
         self.w = max(1, round(window_s * self.fs))
+        self.wf = min(self.w, max(1, round(self.params.fine_window_s * self.fs)))
         self.h = hop_samples(self.fs, hop_s)
         self.env_fs = self.fs / self.h
         self.on, self.off = baseline.thresholds(self.params)
@@ -98,6 +100,8 @@ class LiveChannel:
         self.motion_factor = 12.0
         self._hist_motion = np.zeros(0, dtype=bool)
         self._hist_parts: list[FloatArray] = []
+        self._fine_parts: list[FloatArray] = []
+        self._hist_fine = np.zeros(0)
         self._motion_parts: list[npt.NDArray[np.bool_]] = []
         self._n = 0  # samples consumed
         self._k = 0  # envelope points produced
@@ -163,11 +167,15 @@ class LiveChannel:
         lo = np.maximum(hi - self.w, 0)
         count = np.minimum(positions + 1, self.w)  # truncated window at the very start
         rms = np.sqrt(np.maximum((csum[:, hi] - csum[:, lo]) / count, 0.0))
+        # the short (timing) window, centred on the instant the trailing long window describes
+        lo_f = np.maximum(hi - self.w + self.w // 2 - self.wf // 2, 0)
+        hi_f = np.maximum(lo_f + self.wf, lo_f + 1)
+        fine = np.sqrt(np.maximum((csum[0, hi_f] - csum[0, lo_f]) / (hi_f - lo_f), 0.0))
         self._n += chunk.size
         self._k += positions.size
         self._tail = buf[:, -(self.w - 1) :] if self.w > 1 else np.zeros((2, 0))
         times = (positions - self.w / 2) / self.fs
-        return LiveUpdate(np.asarray(times, dtype=np.float64), rms[0], low_rms=rms[1], high_rms=rms[0])
+        return LiveUpdate(np.asarray(times, dtype=np.float64), rms[0], low_rms=rms[1], high_rms=rms[0], fine=fine)
 
     def push(self, chunk: npt.ArrayLike) -> LiveUpdate:
         """Feed new raw samples (µV); get the new envelope points and any burst events."""
@@ -182,6 +190,7 @@ class LiveChannel:
         else:
             upd.motion = np.zeros(upd.env_uv.size, dtype=bool)
         self._hist_parts.append(upd.env_uv)
+        self._fine_parts.append(upd.fine)
         self._motion_parts.append(upd.motion)
         if self._active_from is not None or bool((upd.env_uv > self.off).any()):
             for i, value in enumerate(upd.env_uv.tolist()):
@@ -195,6 +204,8 @@ class LiveChannel:
         if self._hist_parts:
             self._hist = np.concatenate([self._hist, *self._hist_parts])
             self._hist_motion = np.concatenate([self._hist_motion, *self._motion_parts])
+            self._hist_fine = np.concatenate([self._hist_fine, *self._fine_parts])
+            self._fine_parts.clear()
             self._hist_parts.clear()
             self._motion_parts.clear()
 
@@ -233,7 +244,7 @@ class LiveChannel:
     def _finalise(self, start: int, end: int, k: int) -> LiveEvent:
         self._consolidate()
         w_pts = max(1, round(self.window_s * self.env_fs))
-        lo = max(self._hist_start, start - w_pts - 5)
+        lo = max(self._hist_start, start - 3 * w_pts - 5)  # the onset may walk back two windows
         hi = min(self._hist_start + self._hist.size, k + 1)
         seg = self._hist[lo - self._hist_start : hi - self._hist_start]
         motion = self._hist_motion[lo - self._hist_start : hi - self._hist_start]
@@ -241,15 +252,16 @@ class LiveChannel:
         pad = max(1, round(0.15 * self.env_fs))
         valid = ~maximum_filter1d(motion.astype(np.uint8), size=2 * pad + 1).astype(bool)
         t0 = self._time_of(lo)
+        fine = self._hist_fine[lo - self._hist_start : hi - self._hist_start]
         found = detect_bursts_env(
-            seg, self.env_fs, self.baseline, self.params, valid=valid, t0_s=t0, window_s=self.window_s
+            seg, self.env_fs, self.baseline, self.params, valid=valid, t0_s=t0, window_s=self.window_s, fine=fine
         )
         at = min(self._n, (k + 1) * self.h)
         if not found:
             return LiveEvent("burst_dropped", at, self._time_of(start))
-        burst = found[0] if len(found) == 1 else _merge(found)
-        self.bursts.append(burst)
-        return LiveEvent("burst_final", at, burst.onset_s, burst)
+        # a run the offline rules split (e.g. two twitches on raised tone) stays split live
+        self.bursts.extend(found)
+        return LiveEvent("burst_final", at, found[0].onset_s, found[-1])
 
     def _trim_history(self) -> None:
         if len(self._hist_parts) < 200:
@@ -257,26 +269,17 @@ class LiveChannel:
         self._consolidate()
         keep_from = self._k - self._history_pts
         if self._active_from is not None:
-            keep_from = min(keep_from, self._active_from - 20)
+            keep_from = min(keep_from, self._active_from - 40)
         drop = keep_from - self._hist_start
         if drop > 0:
             self._hist = self._hist[drop:]
             self._hist_motion = self._hist_motion[drop:]
+            self._hist_fine = self._hist_fine[drop:]
             self._hist_start += drop
 
     @property
     def samples_seen(self) -> int:
         return self._n
-
-
-def _merge(bursts: list[Burst]) -> Burst:
-    return Burst(
-        onset_s=bursts[0].onset_s,
-        offset_s=bursts[-1].offset_s,
-        peak_uv=max(b.peak_uv for b in bursts),
-        mean_uv=float(np.mean([b.mean_uv for b in bursts])),
-        clipped=any(b.clipped for b in bursts),
-    )
 
 
 def run_live_on_array(

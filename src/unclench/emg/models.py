@@ -77,6 +77,7 @@ class EmgBurst(Base):
     peak_uv: Mapped[float] = mapped_column(Float)
     mean_uv: Mapped[float] = mapped_column(Float)
     clipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(12), default="burst")  # twitch, burst or sustained (by duration)
     episode_id: Mapped[str | None] = mapped_column(ForeignKey("episode.id", ondelete="SET NULL"), nullable=True)
 
     channel: Mapped[EmgChannel] = relationship(back_populates="bursts")

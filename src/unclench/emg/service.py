@@ -64,6 +64,31 @@ def analyze_recording(
     )
 
 
+def analysis_json(file_name: str, names: list[str], results: list[ChannelAnalysis]) -> dict[str, Any]:
+    """The machine-readable result of an analysis (schema: emg/analysis.schema.json, docs/emg-json.md)."""
+    return {
+        "file": file_name,
+        "duration_s": results[0].duration_s if results else 0.0,
+        "channels": [
+            {
+                "name": name,
+                "fs": r.fs,
+                "resting_tone_uv": _finite(r.resting_tone_uv),
+                "baseline_uv": _finite(r.baseline.level_uv),
+                "burst_rate_per_min": _finite(r.burst_rate_per_min),
+                "mains_hz": r.clean.mains_hz,
+                "ecg_bpm": r.clean.ecg_bpm,
+                "quality": {**r.quality, "ecg": r.clean.ecg_bpm is not None},
+                "bursts": [
+                    {**b.to_dict(), "peak_uv": _finite(b.peak_uv) or 0.0, "mean_uv": _finite(b.mean_uv) or 0.0}
+                    for b in r.bursts
+                ],
+            }
+            for name, r in zip(names, results, strict=True)
+        ],
+    }
+
+
 def _check_regions(regions: dict[str, RegionChoice], names: list[str]) -> dict[str, tuple[str, str]]:
     out = {}
     for ch, choice in regions.items():
@@ -154,7 +179,14 @@ def import_file(
             motion_s=res.quality["motion_s"],
         )
         ch.bursts = [
-            EmgBurst(onset_s=b.onset_s, offset_s=b.offset_s, peak_uv=b.peak_uv, mean_uv=b.mean_uv, clipped=b.clipped)
+            EmgBurst(
+                onset_s=b.onset_s,
+                offset_s=b.offset_s,
+                peak_uv=b.peak_uv,
+                mean_uv=b.mean_uv,
+                clipped=b.clipped,
+                kind=b.kind,
+            )
             for b in res.bursts
         ]
         recording.channels.append(ch)

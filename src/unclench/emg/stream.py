@@ -60,7 +60,9 @@ def analyze_stream(
     head = read(0, min(n_samples, round(dsp.MAINS_PROBE_S * fs)))
     _check_finite(head, 0, channel_names)
     specs = [dsp.plan_clean(head[c], fs, mains=mains, notch_mode=notch_mode) for c in range(n_ch)]
+    burst_params = params or BurstParams()
     envs: list[list[FloatArray]] = [[] for _ in range(n_ch)]
+    fines: list[list[FloatArray]] = [[] for _ in range(n_ch)]
     feats: list[list[BlockFeatures]] = [[] for _ in range(n_ch)]
 
     for start in range(0, n_samples, chunk):
@@ -75,7 +77,9 @@ def analyze_stream(
         for c in range(n_ch):
             raw = np.asarray(data[c], dtype=np.float64)
             y = dsp.apply_clean(raw, specs[c])
-            envs[c].append(dsp.envelope(y, fs, window_s=window_s, hop_s=hop_s, start=ext0)[k0:k1])
+            env, fine = dsp.envelopes(y, fs, (window_s, burst_params.fine_window_s), hop_s=hop_s, start=ext0)
+            envs[c].append(env[k0:k1])
+            fines[c].append(fine[k0:k1])
             feats[c].append(dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b1))
         if progress is not None:
             progress(stop, n_samples)
@@ -101,6 +105,7 @@ def analyze_stream(
                     calibration_s=calibration_s,
                     target_uv=target_uv,
                     window_s=window_s,
+                    fine_env=np.concatenate(fines[c]),
                 )
             )
         except UserInputError as exc:
