@@ -14,6 +14,7 @@ LINT_PATHS := src tests $(wildcard bench)
 # `make lock` runs uv from its own small venv: it must work even when .venv can no longer install from a stale lock.
 UV_VERSION := 0.13.8
 UV := .venv-lock/bin/uv
+UV_STAMP := .venv-lock/.uv-$(UV_VERSION)
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet \
 	--custom-compile-command "make lock"
 
@@ -42,13 +43,14 @@ $(STAMP): $(DEV_LOCK) pyproject.toml
 
 # Refresh the lock files after editing dependencies in pyproject.toml: `make lock` keeps every pinned version and adds
 # what is new; `make lock UPGRADE=1` moves everything to the newest releases (then run `make test`). Commit both files.
-lock: $(UV)
+lock: $(UV_STAMP)
 	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) -o $(DEV_LOCK)
 	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) --constraint $(DEV_LOCK) -o $(LOCK)
 
-$(UV):
+$(UV_STAMP):
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install -q uv==$(UV_VERSION)
+	touch $@
 
 # Debian packages the tests need: Chromium for the browser tests, poppler for PDF pages, fonts.
 system-deps:
