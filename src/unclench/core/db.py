@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -48,6 +48,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 ModelT = TypeVar("ModelT", bound=Base)
+
+# An integer primary key from a URL: PostgreSQL's INTEGER stops at 2**31 - 1 (SQLite's at 2**63 - 1), and a larger
+# number must be a clear 422 rather than a database overflow.
+IntegerId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A row's whole-number id")]
 
 
 def get_or_raise(db: Session, model: type[ModelT], record_id: object, what: str) -> ModelT:
