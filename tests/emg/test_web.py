@@ -136,3 +136,14 @@ def test_a_failed_analysis_shows_its_message_on_the_job_page(client: TestClient)
     assert get_runner().wait(job_id, timeout=60).status == "failed"
     page = client.get(f"/emg/jobs/{job_id}")
     assert page.status_code == 422 and "at least 1 s is needed" in page.text
+
+
+@pytest.mark.parametrize("burst_id", [0, 2**31, 2**63])
+def test_a_burst_id_outside_the_database_range_is_422(client: TestClient, burst_id: int) -> None:
+    # Schemathesis found 2**31 (PostgreSQL INTEGER) and 2**63 (SQLite) as 500s: the overflow came from the driver.
+    for url in [f"/api/emg/bursts/{burst_id}/episode", f"/emg/bursts/{burst_id}/episode"]:
+        r = client.post(url)
+        assert r.status_code == 422, url
+        [problem] = r.json()["detail"]
+        assert problem["loc"] == ["path", "burst_id"] and problem["msg"].startswith("must be at")
+    assert client.post(f"/api/emg/bursts/{2**31 - 1}/episode").status_code == 404

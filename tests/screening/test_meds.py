@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from unclench.core.errors import UserInputError
 from unclench.screening.meds import match_medication, normalise_name
@@ -73,3 +74,24 @@ def test_empty_or_dose_only_input_is_refused(typed: str) -> None:
 def test_normalise_strips_doses_and_forms() -> None:
     assert normalise_name("Salbutamol 100 mcg inhaler, 2 puffs as needed") == "salbutamol"
     assert normalise_name("Co-codamol") == "co codamol"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/safety/medications", {"name": "my\x00pill", "keep_unknown": True}, "name"),
+        ("/api/safety/medications", {"name": "my pill", "note": "\x00", "keep_unknown": True}, "note"),
+        ("/api/safety/all-clear", {"checked_on": "2026-06-01", "note": "bloods\x00normal"}, "note"),
+    ],
+)
+def test_a_nul_character_in_a_name_or_note_is_422(
+    client: TestClient, url: str, body: dict[str, object], field: str
+) -> None:
+    # PostgreSQL cannot store NUL in text (schemathesis found such 500s); refused the same on both databases.
+    r = client.post(url, json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {"loc": ["body", field], "msg": "must not contain a NUL character (\\x00)", "type": "value_error"}
+    ]
+    assert client.get("/api/safety/medications").json()["list"] == []
+    assert client.get("/api/safety/all-clear").json() is None

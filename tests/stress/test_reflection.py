@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
 from unclench.body.taxonomy import region_ids
 from unclench.core.errors import UserInputError
@@ -46,3 +47,13 @@ def test_region_prompts_come_first_then_general() -> None:
     assert prompts[-1].region_id is None
     with pytest.raises(UserInputError):
         prompts_for_region("tail")
+
+
+def test_a_nul_character_in_a_reflection_is_422_and_nothing_is_saved(client: TestClient) -> None:
+    # PostgreSQL cannot store NUL in text (schemathesis found such 500s); refused the same on both databases.
+    r = client.post("/api/stress/reflection-notes", json={"prompt_id": "jaw_unsaid", "text": "the\x00meeting"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {"loc": ["body", "text"], "msg": "must not contain a NUL character (\\x00)", "type": "value_error"}
+    ]
+    assert client.get("/api/stress/reflection-notes").json() == []

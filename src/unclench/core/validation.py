@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from unclench.core import clock
 from unclench.core.errors import FieldProblem, UserInputError
@@ -54,6 +54,20 @@ def check_moment(value: datetime) -> datetime:
     """`value` if its calendar date (as written, before any zone conversion) passes `check_day`."""
     check_day(value.date())
     return value
+
+
+# ---------------------------------------------------------------- free text
+
+
+def refuse_nul(value: str) -> str:
+    """`value` unless it holds a NUL character, which no person types and PostgreSQL cannot store in text."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character (\\x00)")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(refuse_nul)]
+"""Free text a person writes (notes, names): any characters but NUL, the same on SQLite and PostgreSQL."""
 
 
 # ---------------------------------------------------------------- validation errors in plain words

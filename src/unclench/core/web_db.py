@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from sqlalchemy.orm import Session
 
 from unclench.core.db import session_scope
@@ -23,3 +23,7 @@ def request_session() -> Iterator[Session]:
 # Use this in routes: `db: DbSession`. Function scope makes FastAPI commit *before* the response is sent,
 # so a browser following a redirect after a POST always sees what was just saved.
 DbSession = Annotated[Session, Depends(request_session, scope="function")]
+
+# An integer primary key from a URL: PostgreSQL's INTEGER stops at 2**31 - 1 (SQLite's at 2**63 - 1), and a larger
+# number must be a clear 422 rather than a database overflow.
+IntegerId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A row's whole-number id")]

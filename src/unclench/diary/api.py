@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from fastapi import APIRouter, Query, Response
 
-from unclench.body.taxonomy import all_regions
+from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError
 from unclench.core.web_db import DbSession
 from unclench.diary import service
@@ -48,6 +48,8 @@ def list_episodes(
     kind: EpisodeKind | None = None,
     limit: int = Query(500, ge=1, le=10000),
 ) -> list[EpisodeOut]:
+    if region:
+        get_region(region)  # an unknown region is a 422 listing the known ones, as on the diary page
     return [
         EpisodeOut.model_validate(e)
         for e in service.list_episodes(db, start=start, end=end, region=region, kind=kind, limit=limit)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from unclench.body.taxonomy import get_region, normalise_side
 from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.validation import check_day, check_moment
+from unclench.core.validation import PlainText, check_day, check_moment
 
 EpisodeKind = Literal["twitch", "tic", "cramp", "spasm", "tension"]
 StressSource = Literal["work", "home", "health", "money", "other"]
@@ -71,8 +71,8 @@ class EpisodeIn(BaseModel):
     intensity: int = Field(ge=0, le=10)
     pain: int = Field(default=0, ge=0, le=10)
     regions: list[RegionIn] = Field(min_length=1)
-    helped: str = Field(default="", max_length=2000)
-    notes: str = Field(default="", max_length=5000)
+    helped: PlainText = Field(default="", max_length=2000)
+    notes: PlainText = Field(default="", max_length=5000)
 
     @field_validator("timezone")
     @classmethod
@@ -156,12 +156,12 @@ class CheckInIn(BaseModel):
     caffeine_drinks: int | None = Field(default=None, ge=0, le=40)
     alcohol_units: float | None = Field(default=None, ge=0, le=60)
     exercise_minutes: int | None = Field(default=None, ge=0, le=1440)
-    exercise_type: str = Field(default="", max_length=80)
+    exercise_type: PlainText = Field(default="", max_length=80)
     sitting_hours: float | None = Field(default=None, ge=0, le=24)
     fluids_litres: float | None = Field(default=None, ge=0, le=15)
-    medications: list[str] = Field(default_factory=list)
+    medications: list[PlainText] = Field(default_factory=list)
     mood: int | None = Field(default=None, ge=0, le=10)
-    notes: str = Field(default="", max_length=5000)
+    notes: PlainText = Field(default="", max_length=5000)
     factors: dict[str, float] = Field(default_factory=dict, description="Custom factor values by factor name")
 
     @field_validator("day")
@@ -201,9 +201,9 @@ class CheckInOut(BaseModel):
 class FactorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=80)
+    name: PlainText = Field(min_length=1, max_length=80)
     kind: FactorKind
-    unit: str = Field(default="", max_length=24)
+    unit: PlainText = Field(default="", max_length=24)
 
     @field_validator("name")
     @classmethod

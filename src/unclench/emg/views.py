@@ -20,7 +20,7 @@ from unclench.core.errors import UserInputError
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
-from unclench.core.web_db import DbSession
+from unclench.core.web_db import DbSession, IntegerId
 from unclench.emg import service
 from unclench.emg.models import EmgRecording
 
@@ -228,13 +228,13 @@ def emg_plot(recording_id: str, db: DbSession) -> Response:
 
 
 @router.post("/emg/channels/{channel_id}/region", include_in_schema=False)
-def emg_channel_region(channel_id: int, db: DbSession, region: str = Form(...), side: str = Form("")) -> Response:
+def emg_channel_region(channel_id: IntegerId, db: DbSession, region: str = Form(...), side: str = Form("")) -> Response:
     ch = service.set_channel_region(db, channel_id=channel_id, region=region, side=side or None)
     return RedirectResponse(f"/emg/{ch.recording_id}", status_code=303)
 
 
 @router.post("/emg/bursts/{burst_id}/episode", include_in_schema=False)
-def emg_burst_episode(burst_id: int, db: DbSession, kind: str = Form("tension")) -> Response:
+def emg_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = Form("tension")) -> Response:
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     from unclench.emg.models import EmgBurst
 
@@ -254,7 +254,7 @@ def api_recording(recording_id: str, db: DbSession) -> dict[str, Any]:
 
 
 @router.post("/api/emg/bursts/{burst_id}/episode")
-def api_burst_episode(burst_id: int, db: DbSession, kind: str = "tension") -> dict[str, Any]:
+def api_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = "tension") -> dict[str, Any]:
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     return {"episode_id": episode.id}
 

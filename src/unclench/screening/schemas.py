@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from unclench.core.validation import PlainText
+
 
 class SourceOut(BaseModel):
     title: str
@@ -32,8 +34,8 @@ class TriageOut(BaseModel):
 class MedicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=120)
-    note: str = Field(default="", max_length=2000)
+    name: PlainText = Field(max_length=120)
+    note: PlainText = Field(default="", max_length=2000)
     keep_unknown: bool = Field(default=False, description="Keep a name that is not in the knowledge base.")
 
 
@@ -41,7 +43,7 @@ class AllClearIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     checked_on: date
-    note: str = Field(default="", max_length=2000)
+    note: PlainText = Field(default="", max_length=2000)
 
 
 class AllClearOut(BaseModel):

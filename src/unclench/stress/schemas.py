@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from unclench.core.validation import PlainText
+
 
 class AnswersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -34,7 +36,7 @@ class ReflectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt_id: str
-    text: str = Field(max_length=5000)
+    text: PlainText = Field(max_length=5000)
 
 
 class ReflectionOut(BaseModel):

@@ -4,22 +4,40 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import HTTPConnection
 
 from unclench import __version__
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
 from unclench.core.templating import render
-from unclench.core.validation import friendly_message
+from unclench.core.validation import friendly_message, refuse_nul
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+def refuse_nul_in_url(connection: HTTPConnection) -> None:
+    """A NUL character in a path id or a query value is a 422 naming the parameter, never a database error.
+
+    No id, date or name the app knows contains one, and PostgreSQL cannot compare text holding it.
+    """
+    params = [*connection.path_params.items(), *connection.query_params.multi_items()]
+    problems = []
+    for name, value in params:
+        try:
+            refuse_nul(name + value)
+        except ValueError as exc:
+            problems.append(FieldProblem(field=name.replace("\x00", "") or "query", message=str(exc)))
+    if problems:
+        raise UserInputError(problems)
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        dependencies=[Depends(refuse_nul_in_url)],
         title="unclench",
         version=__version__,
         description="Local-first diary, safety screen, relaxation sessions and EMG biofeedback for muscles that won't let go.",
@@ -37,9 +55,14 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(UserInputError)
     async def user_input_error(request: Request, exc: UserInputError) -> Response:
+        def where(field: str) -> str:
+            if field in request.path_params:
+                return "path"
+            return "query" if field in request.query_params else "body"
+
         detail = [
             {
-                "loc": ["body", p.field] if p.row is None else ["body", p.row, p.field],
+                "loc": [where(p.field), p.field] if p.row is None else ["body", p.row, p.field],
                 "msg": p.message,
                 "type": "value_error",
             }
