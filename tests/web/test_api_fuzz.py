@@ -24,6 +24,9 @@ MAX_EXAMPLES = int(os.environ.get("UNCLENCH_FUZZ_EXAMPLES", "15"))
 # schemathesis ignores a @settings value that equals Hypothesis's `ci` profile, and derandomize=True is one.
 config = schemathesis.Config()
 config.projects.default.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
+# The first insights request loads pandas and statsmodels; on a busy machine that can pass schemathesis's 10 s
+# default. This test is about answers, not speed (the benchmarks measure that).
+config.projects.default.update(request_timeout=120)
 
 # One app for the module: it opens the database named by the environment on each request, and `app_env` points that
 # at a fresh database and data dir for every operation.
