@@ -59,10 +59,6 @@ class Form:
         value = self.values.get(name, default)
         return value if isinstance(value, str) else default
 
-    def checked(self, name: str) -> bool:
-        """A checkbox: ticked boxes send "on" (or "true"/"1" from scripts)."""
-        return self.text(name) in ("on", "true", "1")
-
     def save(self, db: Session, action: Callable[[], ResultT]) -> ResultT | None:
         """`action()`, or None with the problems kept if it raised UserInputError; then nothing it wrote stays."""
         try:
