@@ -46,6 +46,15 @@ def test_upload_analysis_page_plot_and_burst_to_diary(client: TestClient) -> Non
     assert made.headers["location"].split("episode=")[1].startswith(again["episode_id"])
     episode = client.get(f"/api/episodes/{again['episode_id']}").json()
     assert episode["kind"] == "spasm" and episode["regions"][0]["region_id"] == "upper_arm"
+    channel_id = data["channels"][0]["id"]
+    moved = client.post(
+        f"/emg/channels/{channel_id}/region", data={"region": "jaw", "side": ""}, follow_redirects=False
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == f"/emg/{rec_id}"
+    channel = client.get(f"/api/emg/recordings/{rec_id}").json()["channels"][0]
+    assert channel["region"] == "jaw"
+    unsaid = client.post(f"/emg/channels/{channel_id}/region", data={"side": "left"})
+    assert unsaid.status_code == 422 and "region: is required" in unsaid.text
 
 
 def test_bad_upload_is_422_and_writes_nothing(client: TestClient, app_env: Path) -> None:
@@ -147,3 +156,14 @@ def test_a_burst_id_outside_the_database_range_is_422(client: TestClient, burst_
         [problem] = r.json()["detail"]
         assert problem["loc"] == ["path", "burst_id"] and problem["msg"].startswith("must be at")
     assert client.post(f"/api/emg/bursts/{2**31 - 1}/episode").status_code == 404
+
+
+def test_a_sample_rate_that_is_not_a_number_is_named_and_nothing_is_kept(client: TestClient, app_env: Path) -> None:
+    r = client.post("/emg/upload", files={"file": ("x.csv", b"a\n1\n2\n", "text/csv")}, data={"fs": "fast"})
+    assert r.status_code == 422 and "&#39;fast&#39; is not a number of Hz" in r.text
+    assert not any((app_env / "emg-uploads").glob("*")) if (app_env / "emg-uploads").exists() else True
+
+
+def test_websocket_options_that_are_not_numbers_are_a_clear_error(client: TestClient) -> None:
+    with client.websocket_connect("/emg/ws/live?board=synthetic&minutes=soon") as ws:
+        assert "minutes: must be a number" in ws.receive_json()["error"]

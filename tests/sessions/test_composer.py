@@ -136,3 +136,25 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_too_much_content_for_the_length_says_how_long_it_needs() -> None:
     with pytest.raises(UserInputError, match="needs at least"):
         compose(options(minutes=5, pmr_groups=16))
+
+
+def test_checked_options_are_checked_once_and_stay_checked() -> None:
+    from unclench.sessions.options import CheckedOptions, validate_options
+
+    checked = validate_options(options(name="  Anna   Lena ", minutes=10))
+    assert isinstance(checked, CheckedOptions) and checked.name == "Anna Lena" and isinstance(checked.minutes, float)
+    assert validate_options(checked) is checked  # passed on, not checked again
+    with pytest.raises(UserInputError) as caught:
+        dataclasses.replace(checked, minutes=600)  # a changed copy is checked again
+    assert caught.value.problems[0].field == "minutes"
+
+
+def test_saving_and_rendering_the_same_options_compose_the_script_once() -> None:
+    from unclench.sessions.composer import _compose
+    from unclench.sessions.options import validate_options
+
+    checked = validate_options(options(seed=123456))
+    before = _compose.cache_info()
+    first, second = compose(checked), compose(options(seed=123456))
+    after = _compose.cache_info()
+    assert first is second and (after.misses - before.misses, after.hits - before.hits) == (1, 1)

@@ -98,9 +98,16 @@ def test_practice_settings_form_checks_the_time_and_keeps_it(client: TestClient)
 
 
 def test_a_form_without_pmr_groups_uses_the_default() -> None:
-    from unclench.sessions.views import _form_options
+    from unclench.core.validation import parse_input
+    from unclench.sessions.schemas import SessionForm
 
-    options, _auto = _form_options({"minutes": "10", "technique": "pmr"}, [])
-    assert options.pmr_groups == 7
-    options, _auto = _form_options({"minutes": "10", "pmr_groups": "4"}, [])
-    assert options.pmr_groups == 4
+    assert parse_input(SessionForm, {"minutes": "10", "technique": "pmr"}).options().pmr_groups == 7
+    assert parse_input(SessionForm, {"minutes": "10", "pmr_groups": "4"}).options().pmr_groups == 4
+    assert parse_input(SessionForm, {"minutes": "", "pmr_groups": "", "seed": ""}).options().minutes == 10
+
+
+def test_a_number_that_is_not_one_is_named_with_every_other_problem(client: TestClient) -> None:
+    bad = client.post("/sessions", data={**FORM, "minutes": "ten", "seed": "x"}, follow_redirects=False)
+    assert bad.status_code == 422
+    assert "must be a number" in bad.text and "The seed is a whole number from 0 to 2147483647." in bad.text
+    assert 'value="ten"' in bad.text and client.get("/api/sessions").json() == []

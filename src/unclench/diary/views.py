@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
 from unclench.core import clock
 from unclench.core.errors import UserInputError
+from unclench.core.forms import Form, read_form
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
-from unclench.core.validation import EARLIEST_DAY, check_day, latest_day, parse_input
+from unclench.core.validation import EARLIEST_DAY, check_day, latest_day
 from unclench.core.web_db import DbSession
 from unclench.diary import service
 from unclench.diary.api import router as api_router
@@ -38,14 +39,6 @@ def local_path(target: str, *, default: str) -> str:
     if not target.startswith("/") or target.startswith("//") or any(ch in target for ch in "\\\t\r\n"):
         return default
     return target
-
-
-def _errors_by_field(exc: UserInputError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for problem in exc.problems:
-        key = problem.field.split(".")[0] if problem.field.startswith("regions") else problem.field
-        errors.setdefault(key, problem.message)
-    return errors
 
 
 def _body_map(db: Session, days: int, selected: tuple[str, str] | None = None) -> Any:
@@ -154,25 +147,28 @@ def new_episode(request: Request, db: DbSession, region: str = "", side: str = "
     return _episode_form(request, db, values=values, errors={}, episode_id=None)
 
 
+def _store_episode(db: Session, episode_id: str | None, data: EpisodeIn, flags: list[str]) -> Any:
+    episode = service.update_episode(db, episode_id, data) if episode_id else service.create_episode(db, data)
+    screening_service.set_episode_red_flags(db, episode.id, flags)
+    return episode
+
+
 async def _save_episode(request: Request, db: Session, episode_id: str | None) -> Response:
-    form = await request.form()
-    fields = {key: str(value) for key, value in form.items()}
-    regions = [str(v) for v in form.getlist("regions")]
-    flags = [str(v) for v in form.getlist("red_flags")]
-    try:
-        data = parse_input(EpisodeIn, _episode_data_from_form(fields, regions))
-        episode = service.update_episode(db, episode_id, data) if episode_id else service.create_episode(db, data)
-        screening_service.set_episode_red_flags(db, episode.id, flags)
-    except UserInputError as exc:
-        db.rollback()
-        values = {**fields, "regions": regions, "red_flags": flags, "ongoing": fields.get("ongoing") == "on"}
-        return _episode_form(
-            request, db, values=values, errors=_errors_by_field(exc), episode_id=episode_id, status=422
-        )
+    form = await read_form(request, lists=("regions", "red_flags"))
+    flags = form.values["red_flags"]
+    episode = form.submit(
+        db,
+        EpisodeIn,
+        lambda data: _store_episode(db, episode_id, data, flags),
+        data=_episode_data_from_form(form.values, form.values["regions"]),
+    )
+    if episode is None:
+        values = {**form.values, "ongoing": form.text("ongoing") == "on"}
+        return _episode_form(request, db, values=values, errors=form.errors, episode_id=episode_id, status=422)
     if flags:
         # A warning sign was noticed: show the safety check straight away rather than a banner later.
         return RedirectResponse(f"/safety/triage?episode={episode.id}", status_code=303)
-    target = local_path(fields.get("next", ""), default="/timeline")
+    target = local_path(form.text("next"), default="/timeline")
     return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved={episode.id}", status_code=303)
 
 
@@ -353,62 +349,52 @@ def checkin_form(request: Request, db: DbSession, day: str = "", saved: int = 0)
     return _checkin_page(request, db, chosen, values, {}, saved=bool(saved))
 
 
-@pages.post("/checkin")
-async def save_checkin(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    fields = {key: str(value) for key, value in form.items()}
-    data: dict[str, Any] = {"day": fields.get("day", "")}
+def _checkin_data(form: Form, factors: list[Any]) -> dict[str, Any]:
+    """CheckInIn input from the check-in form: empty number fields are left out, yes/no factors become 1/0."""
+    data: dict[str, Any] = {"day": form.text("day")}
     for name in CHECKIN_NUMBER_FIELDS:
-        if fields.get(name, "").strip():
-            data[name] = fields[name].strip()
-    if fields.get("stress_source"):
-        data["stress_source"] = fields["stress_source"]
-    data["exercise_type"] = fields.get("exercise_type", "")
-    data["notes"] = fields.get("notes", "")
-    data["medications"] = [m for m in fields.get("medications", "").split(",")]
+        if form.text(name).strip():
+            data[name] = form.text(name).strip()
+    if form.text("stress_source"):
+        data["stress_source"] = form.text("stress_source")
+    data["exercise_type"] = form.text("exercise_type")
+    data["notes"] = form.text("notes")
+    data["medications"] = form.text("medications").split(",")
     factor_values: dict[str, Any] = {}
-    for factor in service.list_factors(db):
-        raw = fields.get(f"factor:{factor.id}", "").strip()
+    for factor in factors:
+        raw = form.text(f"factor:{factor.id}").strip()
         if factor.kind == "yesno":
             raw = {"yes": "1", "no": "0"}.get(raw, raw)
         if raw:
             factor_values[factor.name] = raw
     data["factors"] = factor_values
-    try:
-        checkin = service.upsert_checkin(db, parse_input(CheckInIn, data))
-    except UserInputError as exc:
-        db.rollback()
-        values = {**fields, "factors": {f.name: fields.get(f"factor:{f.id}", "") for f in service.list_factors(db)}}
+    return data
+
+
+@pages.post("/checkin")
+async def save_checkin(request: Request, db: DbSession) -> Response:
+    form = await read_form(request)
+    data = _checkin_data(form, service.list_factors(db))
+    checkin = form.submit(db, CheckInIn, lambda valid: service.upsert_checkin(db, valid), data=data)
+    if checkin is None:
+        factors = service.list_factors(db)
+        values = {**form.values, "factors": {f.name: form.text(f"factor:{f.id}") for f in factors}}
         try:
-            day = date.fromisoformat(fields.get("day", ""))
+            day = date.fromisoformat(form.text("day"))
         except ValueError:
             day = clock.today()
-        return _checkin_page(request, db, day, values, _errors_by_field(exc), status=422)
+        return _checkin_page(request, db, day, values, form.errors, status=422)
     return RedirectResponse(f"/checkin?day={checkin.day.isoformat()}&saved=1", status_code=303)
 
 
 @pages.post("/factors")
 async def add_factor(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    fields = {key: str(value) for key, value in form.items()}
-    try:
-        service.create_factor(
-            db,
-            parse_input(
-                FactorIn,
-                {"name": fields.get("name", ""), "kind": fields.get("kind", ""), "unit": fields.get("unit", "")},
-            ),
-        )
-    except UserInputError as exc:
-        db.rollback()
-        return _checkin_page(
-            request,
-            db,
-            clock.today(),
-            {"new_factor": fields},
-            {"factor_" + k: v for k, v in _errors_by_field(exc).items()},
-            status=422,
-        )
+    form = await read_form(request)
+    data = {"name": form.text("name"), "kind": form.text("kind"), "unit": form.text("unit")}
+    factor = form.submit(db, FactorIn, lambda valid: service.create_factor(db, valid), data=data)
+    if factor is None:
+        errors = {"factor_" + name: message for name, message in form.errors.items()}
+        return _checkin_page(request, db, clock.today(), {"new_factor": form.values}, errors, status=422)
     return RedirectResponse("/checkin", status_code=303)
 
 

@@ -17,12 +17,15 @@ from unclench.body.taxonomy import all_regions
 from unclench.core import clock
 from unclench.core.db import new_id, session_scope
 from unclench.core.errors import UserInputError
+from unclench.core.forms import field_errors, form_page, read_form
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.templating import render
+from unclench.core.validation import parse_input
 from unclench.core.web_db import DbSession, IntegerId
 from unclench.emg import service
 from unclench.emg.models import EmgRecording
+from unclench.emg.schemas import LiveOptions, RegionChoiceIn, UploadForm
 
 # Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
 # that use them import them, so the app starts (and its other pages answer) without them.
@@ -141,46 +144,32 @@ def _first_channel(path: Path, fs: float | None, unit: str | None) -> str:
 
 
 @router.post("/emg/upload", include_in_schema=False)
-async def emg_upload(
-    request: Request,
-    db: DbSession,
-    file: UploadFile = File(...),
-    fs: str = Form(""),
-    unit: str = Form(""),
-    region: str = Form(""),
-    side: str = Form(""),
-) -> Response:
+async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(...)) -> Response:
     """Check the upload (size, header, sample rate) at once, then analyse it as a job: the server keeps answering."""
 
+    form = await read_form(request)
     name = Path(file.filename or "upload.csv").name
-    suffix = Path(name).suffix.lower()
     job_id = new_id()
-    path = get_settings().artefact_dir("emg-uploads") / f"{job_id}{suffix}"
-    errors: dict[str, str] = {}
-    try:
-        fs_value = float(fs) if fs.strip() else None
-    except ValueError:
-        fs_value = None
-        errors = {"fs": f"{fs!r} is not a number of Hz"}
-    if not errors:
+    path = get_settings().artefact_dir("emg-uploads") / f"{job_id}{Path(name).suffix.lower()}"
+    upload = form.submit(db, UploadForm, lambda valid: valid)
+    errors = form.errors
+    if upload is not None:
         try:
             await _save_upload(request, file, name, path)
             # Opening reads the header (or the whole CSV): a bad file is answered here, on a worker thread.
-            first = await run_in_threadpool(_first_channel, path, fs_value, unit or None)
-            regions = {first: service.RegionChoice(region, side or None)} if region else {}
+            first = await run_in_threadpool(_first_channel, path, upload.fs, upload.unit)
+            choice = upload.region_choice
+            regions = {first: service.RegionChoice(choice.region, choice.side)} if choice else {}
             get_runner().submit(
-                "emg-upload",
-                name,
-                _analyse_upload_job(path, name, fs_value, unit or None, regions),
-                job_id=job_id,
+                "emg-upload", name, _analyse_upload_job(path, name, upload.fs, upload.unit, regions), job_id=job_id
             )
             return RedirectResponse(f"/emg/jobs/{job_id}", status_code=303)
         except UserInputError as exc:
             path.unlink(missing_ok=True)
-            errors = {p.field: str(p) for p in exc.problems}
+            errors = field_errors(exc.problems, labelled=True)  # the row and column of a bad CSV value
     recs = service.list_recordings(db)
-    return render(
-        request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": errors}, status_code=422
+    return form_page(
+        request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": errors}, status=422
     )
 
 
@@ -228,8 +217,10 @@ def emg_plot(recording_id: str, db: DbSession) -> Response:
 
 
 @router.post("/emg/channels/{channel_id}/region", include_in_schema=False)
-def emg_channel_region(channel_id: IntegerId, db: DbSession, region: str = Form(...), side: str = Form("")) -> Response:
-    ch = service.set_channel_region(db, channel_id=channel_id, region=region, side=side or None)
+async def emg_channel_region(request: Request, channel_id: IntegerId, db: DbSession) -> Response:
+    form = await read_form(request)
+    choice = parse_input(RegionChoiceIn, form.values)
+    ch = service.set_channel_region(db, channel_id=channel_id, region=choice.region, side=choice.side)
     return RedirectResponse(f"/emg/{ch.recording_id}", status_code=303)
 
 
@@ -270,23 +261,17 @@ async def emg_ws_live(ws: WebSocket) -> None:
     from unclench.emg.monitor import Monitor
 
     await ws.accept()
-    q = ws.query_params
-    req = BoardRequest(
-        name=q.get("board", "synthetic"),
-        serial_port=q.get("serial_port") or None,
-        file=q.get("file") or None,
-        master_board=q.get("master_board") or None,
-    )
     try:
-        calibration = float(q.get("calibration", "10"))
-        minutes = float(q.get("minutes", "30"))
-        target = float(q["target"]) if q.get("target") else None
-        channels = [int(c) for c in q.get("channels", "1").split(",") if c.strip()]
-        source = open_source(req, channels=channels)
+        live = parse_input(LiveOptions, dict(ws.query_params))
+        req = BoardRequest(
+            name=live.board, serial_port=live.serial_port, file=live.file, master_board=live.master_board
+        )
+        source = open_source(req, channels=live.channels)
     except (UserInputError, ValueError) as exc:
         await ws.send_json({"error": str(exc)})
         await ws.close()
         return
+    calibration, minutes, target = live.calibration, live.minutes, live.target
     monitor = Monitor(source.fs, source.channel_names, calibration_s=calibration, target_uv=target)
     await ws.send_json({"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings})
     stop = {"flag": False, "save": False}

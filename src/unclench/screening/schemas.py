@@ -1,10 +1,10 @@
-"""Pydantic shapes for the screening JSON API."""
+"""Pydantic shapes for screening input (JSON API and forms) and output."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from unclench.core.validation import PlainText
 
@@ -44,6 +44,17 @@ class AllClearIn(BaseModel):
 
     checked_on: date
     note: PlainText = Field(default="", max_length=2000)
+
+    @field_validator("checked_on", mode="before")
+    @classmethod
+    def read_day(cls, value: object) -> object:
+        """A date as typed in the form or sent as JSON; anything else is explained in plain words."""
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("use a date like 2026-03-01") from None
+        return value
 
 
 class AllClearOut(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from unclench.core import clock
 from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.forms import read_form
 from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.screening import service
@@ -19,6 +19,7 @@ from unclench.screening.api import router as api_router
 from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage
 from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
+from unclench.screening.schemas import AllClearIn, MedicationIn
 from unclench.screening.triage import rules_for_features
 
 pages = APIRouter(include_in_schema=False)
@@ -30,13 +31,6 @@ LEVEL_HEADINGS = {
     "routine": "Things to mention at a routine visit",
     "self_care": "Everyday patterns",
 }
-
-
-def _errors(exc: UserInputError) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for problem in exc.problems:
-        out.setdefault(problem.field, problem.message)
-    return out
 
 
 def _overview(
@@ -88,9 +82,8 @@ def triage_form(request: Request, db: DbSession) -> Response:
 
 @pages.post("/safety/triage")
 async def triage_submit(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    yes = [str(v) for v in form.getlist("yes")]
-    result, _ = service.record_triage(db, yes)
+    form = await read_form(request, lists=("yes",))
+    result, _ = service.record_triage(db, form.values["yes"])
     return RedirectResponse(f"/safety/triage/{result.id}", status_code=303)
 
 
@@ -105,17 +98,13 @@ def triage_result(request: Request, result_id: str, db: DbSession) -> Response:
 
 @pages.post("/safety/all-clear")
 async def all_clear(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items()}
-    try:
-        try:
-            checked_on = date.fromisoformat(values.get("checked_on", "").strip())
-        except ValueError:
-            raise UserInputError.single("checked_on", "use a date like 2026-03-01") from None
-        service.record_all_clear(db, checked_on, values.get("note", ""))
-    except UserInputError as exc:
-        db.rollback()
-        return _overview(request, db, all_clear_values=values, errors=_errors(exc), status=422)
+    form = await read_form(request)
+    data = {"checked_on": form.text("checked_on"), "note": form.text("note")}
+    saved = form.submit(
+        db, AllClearIn, lambda valid: service.record_all_clear(db, valid.checked_on, valid.note), data=data
+    )
+    if saved is None:
+        return _overview(request, db, all_clear_values=form.values, errors=form.errors, status=422)
     return RedirectResponse("/safety#all-clear", status_code=303)
 
 
@@ -154,19 +143,18 @@ def medicines(request: Request, db: DbSession, check: str = "") -> Response:
 
 @pages.post("/safety/medicines")
 async def add_medicine(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items()}
-    try:
-        service.add_medication(
-            db, values.get("name", ""), note=values.get("note", ""), keep_unknown=values.get("keep_unknown") == "1"
-        )
-    except UserInputError as exc:
-        db.rollback()
+    form = await read_form(request)
+    data = {"name": form.text("name"), "note": form.text("note"), "keep_unknown": form.text("keep_unknown") == "1"}
+
+    def add(valid: MedicationIn) -> Any:
+        return service.add_medication(db, valid.name, note=valid.note, keep_unknown=valid.keep_unknown)
+
+    if form.submit(db, MedicationIn, add, data=data) is None:
         suggestions: list[str] = []
         with contextlib.suppress(UserInputError):
-            suggestions = list(match_medication(values.get("name", "")).suggestions)
-        values["suggestions"] = ",".join(suggestions)
-        return _medicines_page(request, db, values=values, errors=_errors(exc), status=422)
+            suggestions = list(match_medication(form.text("name")).suggestions)
+        values = {**form.values, "suggestions": ",".join(suggestions)}
+        return _medicines_page(request, db, values=values, errors=form.errors, status=422)
     return RedirectResponse("/safety/medicines", status_code=303)
 
 
@@ -190,8 +178,8 @@ def episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
 
 @pages.post("/safety/episodes/{episode_id}/flags")
 async def save_episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
-    form = await request.form()
-    chosen = service.set_episode_red_flags(db, episode_id, [str(v) for v in form.getlist("feature")])
+    form = await read_form(request, lists=("feature",))
+    chosen = service.set_episode_red_flags(db, episode_id, form.values["feature"])
     return RedirectResponse("/safety/triage?from=diary" if chosen else "/", status_code=303)
 
 

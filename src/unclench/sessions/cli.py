@@ -91,7 +91,9 @@ def render(
     ) as bar:
         task = bar.add_task("starting", total=1.0)
         result = service.render_now(
-            session_id, lambda stage, fraction: bar.update(task, completed=fraction, description=stage)
+            session_id,
+            lambda stage, fraction: bar.update(task, completed=fraction, description=stage),
+            options=options,  # checked when the session was saved: not checked again
         )
     for f in formats:
         if f != "wav":

@@ -12,12 +12,13 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, Literal
 
 from unclench.body.taxonomy import get_region
 from unclench.core.errors import UserInputError
 from unclench.sessions import wordings as w
-from unclench.sessions.options import TECHNIQUES, SessionOptions, validate_options
+from unclench.sessions.options import TECHNIQUES, CheckedOptions, SessionOptions, validate_options
 
 # Calibrated on the Joe voice at length scale 1.0 (about 187 words a minute, sentence onset ~0.3 s).
 WORDS_PER_SECOND: Final = 187.0 / 60.0
@@ -349,7 +350,12 @@ def chapter_titles(options: SessionOptions) -> dict[str, str]:
 
 def compose(options: SessionOptions) -> Script:
     """Build a seeded script whose estimated length is close to the requested length."""
-    options = validate_options(options)
+    return _compose(validate_options(options))
+
+
+@lru_cache(maxsize=16)
+def _compose(options: CheckedOptions) -> Script:
+    """The script for checked options, kept: saving a session composes it (does it fit?), rendering reuses it."""
     base = _Writer(options, random.Random(f"unclench-session:{options.seed}"))
     titles = chapter_titles(options)
     opening = _Part(titles["opening"])

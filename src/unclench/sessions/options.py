@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
 from unclench.body.taxonomy import get_region, normalise_side
@@ -36,6 +36,8 @@ BINAURAL_BEATS: Final[dict[str, float]] = {"none": 0.0, "theta": 6.0, "alpha": 1
 MIN_MINUTES: Final = 5.0
 MAX_MINUTES: Final = 45.0
 MAX_TARGET_REGIONS: Final = 4
+FIRST_VARIATION: Final = 1
+"""New sessions start at variation (seed) 1; see `service.next_variation`."""
 _NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 
 
@@ -103,8 +105,8 @@ def _shown(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def validate_options(options: SessionOptions) -> SessionOptions:
-    """Check every option; raise one UserInputError listing every problem, or return normalised options."""
+def _checked_fields(options: SessionOptions) -> tuple[list[FieldProblem], dict[str, Any]]:
+    """Every problem with the options, and their fields normalised (name tidied, regions known and unique)."""
     problems: list[FieldProblem] = []
     if not isinstance(options.minutes, int | float) or not (MIN_MINUTES <= float(options.minutes) <= MAX_MINUTES):
         problems.append(
@@ -147,7 +149,32 @@ def validate_options(options: SessionOptions) -> SessionOptions:
             seen.add(region.id)
             regions.append(TargetRegion(region.id, side))
     if problems:
-        raise UserInputError(problems)
-    return SessionOptions(
-        **{**options.__dict__, "name": name, "regions": tuple(regions), "minutes": float(options.minutes)}
-    )
+        return problems, {}
+    return [], {f.name: getattr(options, f.name) for f in fields(SessionOptions)} | {
+        "name": name,
+        "regions": tuple(regions),
+        "minutes": float(options.minutes),
+    }
+
+
+@dataclass(frozen=True)
+class CheckedOptions(SessionOptions):
+    """Options that passed every check, normalised: what the composer, the renderer and storage are given.
+
+    Making one runs the checks (so `dataclasses.replace` on it checks the new values too); `validate_options`
+    passes one on unchanged, so options checked at the edge are not checked again on the way to the audio.
+    """
+
+    def __post_init__(self) -> None:
+        problems, normalised = _checked_fields(self)
+        if problems:
+            raise UserInputError(problems)
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)  # frozen: the normalised values are set once, while it is made
+
+
+def validate_options(options: SessionOptions) -> CheckedOptions:
+    """Check every option; raise one UserInputError listing every problem, or return normalised options."""
+    if isinstance(options, CheckedOptions):
+        return options
+    return CheckedOptions(**{f.name: getattr(options, f.name) for f in fields(SessionOptions)})

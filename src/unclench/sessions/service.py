@@ -20,7 +20,14 @@ from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
 from unclench.sessions.models import AudioSession, Listen, PracticePreference
-from unclench.sessions.options import TECHNIQUES, SessionOptions, TargetRegion, validate_options
+from unclench.sessions.options import (
+    FIRST_VARIATION,
+    TECHNIQUES,
+    CheckedOptions,
+    SessionOptions,
+    TargetRegion,
+    validate_options,
+)
 
 # The renderer loads NumPy and the voice: the functions that render or read results import it, so pages that only
 # list sessions or show the practice reminder (the home page) do not.
@@ -68,7 +75,7 @@ def has_leg_cramps(db: Session, *, days: int = 180) -> bool:
     )
 
 
-def personal_options(db: Session, options: SessionOptions, *, auto_regions: bool) -> SessionOptions:
+def personal_options(db: Session, options: SessionOptions, *, auto_regions: bool) -> CheckedOptions:
     """Fill in what the diary knows: target regions (if auto) and gentle tensing for leg cramps."""
     if auto_regions:
         options = replace(options, regions=tuple(suggest_regions(db)))
@@ -85,20 +92,17 @@ def describe(options: SessionOptions) -> str:
 
 
 def create_session(db: Session, options: SessionOptions, *, title: str = "") -> AudioSession:
-    """Store a session's settings (checked first; nothing is written on bad input)."""
+    """Store a session's settings (checked first, unless already checked; nothing is written on bad input)."""
     options = validate_options(options)
     from unclench.sessions.composer import compose
 
-    compose(options)  # refuses content that cannot fit the length, before anything is stored
+    compose(options)  # refuses content that cannot fit the length, before anything is stored; rendering reuses it
     session = AudioSession(
         title=(title.strip() or describe(options))[:120], options=options.to_dict(), status="pending"
     )
     db.add(session)
     db.flush()
     return session
-
-
-FIRST_VARIATION = 1
 
 
 def next_variation(db: Session, options: SessionOptions) -> int:
@@ -141,16 +145,28 @@ def result_of(session: AudioSession) -> RenderResult | None:
     return load_result(audio_root() / session.artefact_key)
 
 
-def render_now(session_id: str, report: Report | None = None, *, formats: tuple[str, ...] = ("wav",)) -> RenderResult:
-    """Render a stored session in this thread, recording status and the artefact hash."""
+def render_now(
+    session_id: str,
+    report: Report | None = None,
+    *,
+    formats: tuple[str, ...] = ("wav",),
+    options: CheckedOptions | None = None,
+) -> RenderResult:
+    """Render a stored session in this thread, recording status and the artefact hash.
+
+    `options`: the session's own, already checked when it was saved (not checked again); without them the stored
+    ones are read and checked.
+    """
     from unclench.sessions.render import render_session
 
     with session_scope() as db:
         session = get_session(db, session_id)
-        options = options_of(session)
+        stored = options_of(session)
         session.status = "rendering"
     try:
-        result = render_session(options, audio_root(), cache_dir=phrase_cache_dir(), formats=formats, progress=report)
+        result = render_session(
+            options or stored, audio_root(), cache_dir=phrase_cache_dir(), formats=formats, progress=report
+        )
     except Exception as exc:
         with session_scope() as db:
             session = get_session(db, session_id)
@@ -168,15 +184,18 @@ def render_now(session_id: str, report: Report | None = None, *, formats: tuple[
     return result
 
 
-def start_render(db: Session, session: AudioSession) -> Job:
-    """Render in the background; the page polls the job for progress."""
+def start_render(db: Session, session: AudioSession, options: CheckedOptions | None = None) -> Job:
+    """Render in the background; the page polls the job for progress. `options`: as for `render_now`."""
     session_id = session.id
     job_id = new_id()
     session.job_id = job_id
     session.status = "queued"
     db.commit()  # the worker reads and updates this row in its own transaction
     return get_runner().submit(
-        "session-render", session.title, lambda report: render_now(session_id, report).key, job_id=job_id
+        "session-render",
+        session.title,
+        lambda report: render_now(session_id, report, options=options).key,
+        job_id=job_id,
     )
 
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.errors import NotFoundError
+from unclench.core.forms import Form, form_page, read_form
 from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.sessions import service
@@ -25,9 +26,9 @@ from unclench.sessions.options import (
     PMR_STYLES,
     TECHNIQUES,
     VOICES,
-    SessionOptions,
-    TargetRegion,
+    CheckedOptions,
 )
+from unclench.sessions.schemas import PracticeForm, SessionForm
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)
@@ -54,45 +55,6 @@ def _choices() -> dict[str, Any]:
         "voices": VOICES,
         "regions": all_regions(),
     }
-
-
-def _form_options(form: dict[str, Any], regions: list[str]) -> tuple[SessionOptions, bool]:
-    def number(name: str, default: float) -> float:
-        raw = str(form.get(name, "")).strip()
-        if not raw:
-            return default
-        try:
-            return float(raw)
-        except ValueError:
-            raise UserInputError.single(name, "must be a number") from None
-
-    targets = []
-    for value in regions:
-        region_id, _, side = value.partition(":")
-        region = get_region(region_id, field="regions")
-        targets.append(TargetRegion(region.id, side or ("both" if region.lateral else "centre")))
-    seed_text = str(form.get("seed", "")).strip()
-    try:
-        seed = int(seed_text) if seed_text else service.FIRST_VARIATION
-    except ValueError:
-        raise UserInputError.single("seed", "The seed is a whole number from 0 to 2147483647.") from None
-    groups = number("pmr_groups", 7.0)
-    options = SessionOptions(
-        minutes=number("minutes", 10),
-        technique=str(form.get("technique", "pmr")),
-        pmr_groups=int(groups) if groups.is_integer() else -1,
-        pmr_style=str(form.get("pmr_style", "tense_release")),
-        cramp_prone=form.get("cramp_prone") in ("on", "true", "1"),
-        regions=tuple(targets),
-        voice=str(form.get("voice", "joe")),
-        pace=str(form.get("pace", "calm")),
-        background=str(form.get("background", "pink")),
-        binaural=str(form.get("binaural", "none")),
-        ending=str(form.get("ending", "wake")),
-        name=str(form.get("name", "")),
-        seed=seed,
-    )
-    return options, form.get("region_mode", "auto") == "auto"
 
 
 def _session_view(session: AudioSession) -> dict[str, Any]:
@@ -135,61 +97,50 @@ def _library(request: Request, db: Session, *, errors: dict[str, str] | None = N
 @pages.post("/sessions/practice")
 async def practice_settings(request: Request, db: DbSession) -> Response:
     """Streak on/off and the daily reminder time (empty = no reminder)."""
-    form = await request.form()
-    reminder = str(form.get("reminder", ""))
-    try:
-        service.set_practice_preference(db, streaks_on=form.get("streaks") == "on", reminder=reminder)
-    except UserInputError as exc:
-        db.rollback()
-        return _library(request, db, errors={p.field: p.message for p in exc.problems}, reminder=reminder)
+    form = await read_form(request)
+
+    def save(valid: PracticeForm) -> Any:
+        return service.set_practice_preference(db, streaks_on=valid.streaks, reminder=valid.reminder)
+
+    if form.submit(db, PracticeForm, save) is None:
+        return _library(request, db, errors=form.errors, reminder=form.text("reminder"))
     return RedirectResponse("/sessions?saved=practice", status_code=303)
+
+
+def _builder(request: Request, db: Session, form: Form | None = None) -> Response:
+    suggested = service.suggest_regions(db)
+    context = {
+        **_choices(),
+        "suggested": suggested,
+        "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
+        "cramps": service.has_leg_cramps(db),
+    }
+    return form_page(request, "sessions/builder.html", context, form)
 
 
 @pages.get("/sessions/new", response_class=HTMLResponse)
 def builder(request: Request, db: DbSession) -> Response:
-    suggested = service.suggest_regions(db)
-    return render(
-        request,
-        "sessions/builder.html",
-        {
-            **_choices(),
-            "suggested": suggested,
-            "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
-            "cramps": service.has_leg_cramps(db),
-            "values": {},
-            "errors": {},
-        },
-    )
+    return _builder(request, db)
+
+
+def _checked_options(db: Session, form: SessionForm) -> CheckedOptions:
+    """The form's options with what the diary knows filled in, checked once: they are passed on as they are."""
+    return service.personal_options(db, form.options(), auto_regions=form.auto_regions)
 
 
 @pages.post("/sessions", response_class=HTMLResponse)
 async def create(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    regions = [str(v) for v in form.getlist("regions")]
-    try:
-        options, auto = _form_options(values, regions)
-        options = service.personal_options(db, options, auto_regions=auto)
-        session = service.create_session(db, options, title=values.get("title", ""))
-    except UserInputError as exc:
-        errors: dict[str, str] = {}
-        for problem in exc.problems:
-            errors.setdefault(problem.field, problem.message)
-        suggested = service.suggest_regions(db)
-        return render(
-            request,
-            "sessions/builder.html",
-            {
-                **_choices(),
-                "suggested": suggested,
-                "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
-                "cramps": service.has_leg_cramps(db),
-                "values": {**values, "regions": regions},
-                "errors": errors,
-            },
-            status_code=422,
-        )
-    service.start_render(db, session)
+    form = await read_form(request, lists=("regions",))
+
+    def save(valid: SessionForm) -> tuple[Any, CheckedOptions]:
+        options = _checked_options(db, valid)
+        return service.create_session(db, options, title=valid.title), options
+
+    saved = form.submit(db, SessionForm, save)
+    if saved is None:
+        return _builder(request, db, form)
+    session, options = saved
+    service.start_render(db, session, options)
     return RedirectResponse(f"/sessions/{session.id}", status_code=303)
 
 

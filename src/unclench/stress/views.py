@@ -10,7 +10,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.errors import NotFoundError
+from unclench.core.forms import Form, read_form
 from unclench.core.models_registry import domain_module
 from unclench.core.templating import render
 from unclench.core.web_db import DbSession
@@ -21,6 +22,7 @@ from unclench.stress.inventory import load_inventory_data, stressors
 from unclench.stress.models import QuestionnaireResponse
 from unclench.stress.questionnaires import load_instrument
 from unclench.stress.reflection import load_reflection_data, prompts_for_region
+from unclench.stress.schemas import AnswersIn
 
 pages = APIRouter(include_in_schema=False)
 
@@ -121,21 +123,23 @@ def inventory(request: Request, db: DbSession, saved: int = 0) -> Response:
     return _inventory_page(request, db, saved=bool(saved))
 
 
-@pages.post("/stress/inventory")
-async def inventory_submit(request: Request, db: DbSession) -> Response:
-    form = await request.form()
+def _ratings_as_typed(form: Form) -> dict[str, dict[str, str]]:
+    """{stressor id: {weight, leeway}} for each rated row; a weight without leeway is left for validation to name."""
     values: dict[str, dict[str, str]] = {}
     for stressor in stressors():
-        weight = str(form.get(f"{stressor.id}.weight", "")).strip()
-        leeway = str(form.get(f"{stressor.id}.leeway", "")).strip()
+        weight = form.text(f"{stressor.id}.weight").strip()
+        leeway = form.text(f"{stressor.id}.leeway").strip()
         if weight or leeway:
             values[stressor.id] = {"weight": weight or "0", "leeway": leeway or ("0" if weight in ("", "0") else "")}
-    try:
-        service.save_ratings(db, values)
-    except UserInputError as exc:
-        db.rollback()
-        errors = {p.field: p.message for p in exc.problems}
-        return _inventory_page(request, db, values=values, errors=errors, status=422)
+    return values
+
+
+@pages.post("/stress/inventory")
+async def inventory_submit(request: Request, db: DbSession) -> Response:
+    form = await read_form(request)
+    values = _ratings_as_typed(form)
+    if form.save(db, lambda: service.save_ratings(db, values)) is None:
+        return _inventory_page(request, db, values=values, errors=form.errors, status=422)
     return RedirectResponse("/stress/inventory?saved=1#plan", status_code=303)
 
 
@@ -163,10 +167,9 @@ def reflect(request: Request, db: DbSession, region: str = "") -> Response:
 
 @pages.post("/stress/reflect")
 async def reflect_submit(request: Request, db: DbSession) -> Response:
-    form = await request.form()
-    prompt_id = str(form.get("prompt_id", ""))
-    service.add_reflection_note(db, prompt_id, str(form.get("text", "")))
-    region = str(form.get("region", ""))
+    form = await read_form(request)
+    service.add_reflection_note(db, form.text("prompt_id"), form.text("text"))
+    region = form.text("region")
     return RedirectResponse(
         f"/stress/reflect?region={region}#notes" if region else "/stress/reflect#notes", status_code=303
     )
@@ -189,17 +192,18 @@ async def questionnaire_submit(request: Request, slug: str, db: DbSession) -> Re
     instrument = SLUGS.get(slug)
     if instrument is None:
         raise NotFoundError(f"No questionnaire called {slug}.")
-    form = await request.form()
+    form = await read_form(request)
     numbers = [item["number"] for item in load_instrument(instrument)["items"]]
-    values = {n: str(form.get(f"item{n}", "")) for n in numbers}
-    try:
-        response, _ = service.record_questionnaire(db, instrument, {n: values[n] or None for n in numbers})
-    except UserInputError as exc:
-        db.rollback()
+    values = {n: form.text(f"item{n}") for n in numbers}
+    answers = {"answers": [values[n] or None for n in numbers]}
+    recorded = form.submit(
+        db, AnswersIn, lambda valid: service.record_questionnaire(db, instrument, valid.answers), data=answers
+    )
+    if recorded is None:
         missing = {n for n in numbers if not values[n]}
-        return _questionnaire_page(
-            request, slug, values=values, errors=[str(p) for p in exc.problems], missing=missing, status=422
-        )
+        errors = [str(p) for p in form.problems]
+        return _questionnaire_page(request, slug, values=values, errors=errors, missing=missing, status=422)
+    response, _ = recorded
     return RedirectResponse(f"/stress/results/{response.id}", status_code=303)
 
 

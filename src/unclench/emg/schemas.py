@@ -1,0 +1,73 @@
+"""Input shapes for EMG pages: the upload form, a channel's region, the live session's options (no database import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class RegionChoiceIn(BaseModel):
+    """Where a sensor sat: a taxonomy region id and, for a two-sided region, the side ('' = not said)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    region: str
+    side: str | None = None
+
+    _blank_side = field_validator("side", mode="before")(_blank_is_none)
+
+
+class UploadForm(BaseModel):
+    """The fields posted with an uploaded recording (the file itself is read apart, a chunk at a time)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    fs: float | None = Field(default=None, description="Sample rate in Hz, for a CSV without a time column.")
+    unit: str | None = Field(default=None, description="uV, mV or V; None: from the file or detected.")
+    region: str = ""
+    side: str | None = None
+
+    _blank_unit_side = field_validator("unit", "side", mode="before")(_blank_is_none)
+
+    @field_validator("fs", mode="before")
+    @classmethod
+    def hertz(cls, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            return _blank_is_none(value)
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number of Hz") from None
+
+    @property
+    def region_choice(self) -> RegionChoiceIn | None:
+        return RegionChoiceIn(region=self.region, side=self.side) if self.region else None
+
+
+class LiveOptions(BaseModel):
+    """A live session's query: the board (and its port or playback file), calibration, length, target, channels."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    board: str = "synthetic"
+    serial_port: str | None = None
+    file: str | None = None
+    master_board: str | None = None
+    calibration: float = Field(default=10.0, description="Seconds of calm measured before the gauge starts.")
+    minutes: float = Field(default=30.0, description="The session stops by itself after this long.")
+    target: float | None = Field(default=None, description="Tone target in µV; a tone sounds above it.")
+    channels: list[int] = Field(default=[1], description="Board channels, 1-based, given as '1,2'.")
+
+    _blank_optional = field_validator("serial_port", "file", "master_board", "target", mode="before")(_blank_is_none)
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
