@@ -17,7 +17,6 @@ from unclench.core.migrate import upgrade_database
 from unclench.core.settings import get_settings
 from unclench.sessions import service
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, TargetRegion
-from unclench.sessions.render import export_format
 
 console = Console()
 session_app = typer.Typer(
@@ -58,7 +57,9 @@ def render(
     voice: str = typer.Option("joe", help="Voice id."),
     name: str = typer.Option("", help="Your first name, spoken in the session (optional)."),
     seed: int | None = typer.Option(None, help="Variation number: same number and settings = same audio. Default: 1."),
-    fmt: str = typer.Option("wav", "--format", help="Comma-separated: wav, ogg, mp3."),
+    fmt: str = typer.Option(
+        "wav", "--format", help="Formats to copy with --out, comma-separated (every one is made): wav, ogg, mp3."
+    ),
     out: Path | None = typer.Option(None, help="Also copy the audio and transcript into this folder."),
 ) -> None:
     """Render a personalised session with a progress bar, store it in your library.
@@ -97,9 +98,6 @@ def render(
         result = service.render_now(
             session_id, lambda stage, fraction: bar.update(task, completed=fraction, description=stage)
         )
-    for f in formats:
-        if f != "wav":
-            export_format(result.folder, f)
     console.print(f"[green]Rendered[/green] {title}: {result.duration_s / 60:.1f} min, {result.loudness_lufs} LUFS.")
     if options.regions:
         console.print("Target regions: " + ", ".join(get_region(r.region_id).describe(r.side) for r in options.regions))

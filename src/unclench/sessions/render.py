@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -91,7 +92,7 @@ def render_session(
     artefact_root: Path,
     *,
     cache_dir: Path | None = None,
-    formats: Sequence[str] = ("wav",),
+    formats: Sequence[str] = audio.EXPORT_FORMATS,
     progress: Progress | None = None,
     force: bool = False,
 ) -> RenderResult:
@@ -104,7 +105,12 @@ def render_session(
     folder = artefact_root / key
     report = progress or (lambda _stage, _fraction: None)
     existing = load_result(folder)
-    if existing is not None and not force and all(f in existing.files for f in formats):
+    if existing is not None and not force and "wav" in existing.files:
+        # Rendered before: a format an older render did not make is encoded from its WAV.
+        for fmt in formats:
+            if fmt not in existing.files:
+                report(f"encoding {fmt}", 0.5)
+                existing.files[fmt] = export_format(folder, fmt)
         report("done", 1.0)
         return existing
     timings: dict[str, float] = {}
@@ -148,10 +154,10 @@ def render_session(
     mixed, loudness, peak = audio.normalise(mixed, rate)
     lap("loudness")
     folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
-    for number, fmt in enumerate(formats):
-        report(f"writing {fmt}", 0.94 + 0.06 * number / len(formats))
-        files[fmt] = audio.export(mixed, rate, folder / f"session.{fmt}", fmt)
+    report("encoding", 0.94)
+    # Every format at once: FFmpeg's encoders and libsndfile run without the GIL, so OGG/Opus and MP3
+    # (the slow ones, started first) use both cores while the WAV and the WebVTT files are written.
+    files = _export_all(mixed, rate, folder, formats, timings)
     (folder / "transcript.vtt").write_text(transcript_vtt(timeline), encoding="utf-8")
     (folder / "chapters.vtt").write_text(chapters_vtt(timeline), encoding="utf-8")
     lap("export")
@@ -176,8 +182,26 @@ def render_session(
     return result
 
 
+def _export_all(
+    mixed: np.ndarray, rate: int, folder: Path, formats: Sequence[str], timings: dict[str, float]
+) -> dict[str, Path]:
+    """Write every format concurrently; ``timings`` gets each one's seconds as ``encode_<fmt>``."""
+
+    def write(fmt: str) -> tuple[str, Path, float]:
+        started = time.perf_counter()
+        path = audio.export(mixed, rate, folder / f"session.{fmt}", fmt)
+        return fmt, path, time.perf_counter() - started
+
+    slow_first = sorted(formats, key=lambda fmt: fmt == "wav")
+    with ThreadPoolExecutor(max_workers=max(1, len(formats))) as pool:
+        written = list(pool.map(write, slow_first))
+    for fmt, _path, seconds in written:
+        timings[f"encode_{fmt}"] = round(seconds, 3)
+    return {fmt: path for fmt, path, _seconds in sorted(written, key=lambda item: formats.index(item[0]))}
+
+
 def export_format(folder: Path, fmt: str) -> Path:
-    """Add another format (e.g. MP3) to an already rendered session, from its WAV."""
+    """A format an older render did not make (e.g. MP3), encoded from its WAV on first request."""
     import soundfile
 
     if fmt not in audio.EXPORT_FORMATS:

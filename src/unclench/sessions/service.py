@@ -133,14 +133,14 @@ def result_of(session: AudioSession) -> RenderResult | None:
     return load_result(audio_root() / session.artefact_key)
 
 
-def render_now(session_id: str, report: Report | None = None, *, formats: tuple[str, ...] = ("wav",)) -> RenderResult:
-    """Render a stored session in this thread, recording status and the artefact hash."""
+def render_now(session_id: str, report: Report | None = None) -> RenderResult:
+    """Render a stored session in this thread (every format), recording status and the artefact hash."""
     with session_scope() as db:
         session = get_session(db, session_id)
         options = options_of(session)
         session.status = "rendering"
     try:
-        result = render_session(options, audio_root(), cache_dir=phrase_cache_dir(), formats=formats, progress=report)
+        result = render_session(options, audio_root(), cache_dir=phrase_cache_dir(), progress=report)
     except Exception as exc:
         with session_scope() as db:
             session = get_session(db, session_id)
