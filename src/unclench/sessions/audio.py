@@ -489,6 +489,27 @@ def _limited_powers(
     return powers
 
 
+def _true_peak_after(x: FloatArray, level: FloatArray, runs: list[tuple[int, FloatArray]], gain: float) -> float:
+    """True peak (dBTP) of ``x`` after ``gain`` and the limiter ``runs``, given its ``true_level`` before.
+
+    Away from the runs the signal is only scaled, so its level is too; an interval is oversampled
+    from the samples within ``_TAPS_PER_PHASE`` of it, so stretches that far around each run are
+    measured again (``level`` is overwritten there).
+    """
+    n = x.shape[0]
+    margin = _TAPS_PER_PHASE + 1
+    inside = 0.0
+    for lo, run_gain in runs:
+        hi = lo + run_gain.size
+        first, last = max(0, lo - margin), min(n, hi + margin)
+        start, stop = max(0, first - margin), min(n, last + margin)
+        again = true_level(x[start:stop])
+        inside = max(inside, float(again[first - start : last - start].max(initial=0.0)))
+        level[first:last] = 0.0
+    peak = max(inside, float(level.max(initial=0.0)) * gain)
+    return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
+
+
 def normalise(
     x: FloatArray, rate: int, *, target_lufs: float = TARGET_LUFS, peak_dbtp: float = TRUE_PEAK_DBTP
 ) -> tuple[FloatArray, float, float]:
@@ -496,7 +517,8 @@ def normalise(
 
     Limiting lowers loudness a little, so the gain is raised until gain + limiting meet the target.
     The search filters the signal once and then only re-measures the stretches the limiter
-    touches; the result is measured exactly at the end. Returns (signal, LUFS, true peak dBTP).
+    touches; the result's loudness and true peak follow from those measurements (the tests check
+    them against a fresh measurement). Returns (signal, LUFS, true peak dBTP).
     """
     step = round(0.1 * rate)
     base = _k_weighted_powers(x, rate, step)
@@ -513,11 +535,12 @@ def normalise(
     candidates: npt.NDArray[np.signedinteger[Any]] = np.flatnonzero(level > lowest_level)
     if x.shape[0] < 2**31:
         candidates = candidates.astype(np.int32)  # half the memory of the default int64 indices
-    tried: list[tuple[float, float, list[tuple[int, FloatArray]]]] = []
+    tried: list[tuple[float, float, list[tuple[int, FloatArray]], npt.NDArray[np.float64]]] = []
     for _ in range(6):
         runs = limiter_runs(level, rate, ceiling=ceiling, makeup=10 ** (gain_db / 20.0), candidates=candidates)
-        estimate = _gated_loudness(_limited_powers(x, base, runs, rate, step), step) + gain_db
-        tried.append((gain_db, estimate, runs))
+        limited = _limited_powers(x, base, runs, rate, step)
+        estimate = _gated_loudness(limited, step) + gain_db
+        tried.append((gain_db, estimate, runs, limited))
         error = target_lufs - estimate
         if abs(error) < 0.05:
             break
@@ -527,12 +550,20 @@ def normalise(
             slope = min(1.0, max(0.1, (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])))
         gain_db = min(highest_db, gain_db + error / slope)
     # The gain whose limiter runs were computed and whose estimate came closest.
-    gain_db, _estimate, runs = min(tried, key=lambda t: abs(target_lufs - t[1]))
-    del level, candidates, tried
-    x *= np.float32(10 ** (gain_db / 20.0))
+    gain_db, _estimate, runs, limited = min(tried, key=lambda t: abs(target_lufs - t[1]))
+    del candidates, tried
+    gain = np.float32(10 ** (gain_db / 20.0))
+    x *= gain
     _apply_runs(x, runs)
-    measured = integrated_loudness(x, rate)
-    peak = true_peak_dbtp(x, rate)
+    # Measured from what is known rather than by filtering the whole result again: the limited
+    # signal's sub-block energies scaled by the gain (gating applied afresh), and the true level
+    # scaled by the gain except around the limiter runs, which are oversampled again.
+    measured = _gated_loudness(limited * float(gain) ** 2, step)
+    if float(level.max(initial=0.0)) >= lowest_level:
+        peak = _true_peak_after(x, level, runs, float(gain))
+    else:  # all of it far under the ceiling, where ``level`` was not oversampled: measure afresh
+        peak = true_peak_dbtp(x, rate)
+    del level
     if peak > peak_dbtp:  # a last safety margin; costs at most a fraction of a dB
         x *= np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
         peak = true_peak_dbtp(x, rate)
@@ -545,12 +576,12 @@ def mix_session(
     speech_spans: Sequence[tuple[float, float]],
     rate: int,
     *,
-    background_kind: str,
+    bed: FloatArray | None,
     binaural_hz: float,
-    seed: int,
     fade_out_s: float,
 ) -> FloatArray:
-    """Voice over background (ducked under speech) and an optional binaural beat; mono unless binaural."""
+    """Voice over ``bed`` (a unit-RMS ``background``, ducked under speech; changed in place) and an
+    optional binaural beat; mono unless binaural."""
     n = speech.size
     energy, count = 0.0, 0
     for start in range(0, n, CHUNK):
@@ -560,8 +591,9 @@ def mix_session(
         count += voiced.size
     speech_rms = math.sqrt(energy / count) if count else 0.1
     out = speech  # mixed in place: the speech track is not needed afterwards
-    bed = background(background_kind, n, rate, seed)
     if bed is not None:
+        if bed.shape[0] != n:
+            raise ValueError(f"background has {bed.shape[0]} samples, speech {n}")
         level = speech_rms * 10 ** (-BACKGROUND_BELOW_SPEECH_DB / 20.0)
         duck = speech_gate(speech_spans, n, rate)
         duck *= np.float32(1.0 - 10 ** (-DUCK_DB / 20.0))

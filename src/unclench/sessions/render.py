@@ -129,26 +129,34 @@ def render_session(
     cache = PhraseCache(cache_dir) if cache_dir else None
     texts = script.texts()
     rate = audio.MIX_RATE
-    phrases = engine.render_phrases(
-        texts,
-        options.length_scale,
-        cache,
-        progress=lambda done, total: report("speaking", 0.02 + 0.78 * done / max(total, 1)),
-        rate=rate,
-    )
-    lap("speech")
-    timeline, track, spans = _assemble_speech(script, phrases, rate)
-    del phrases
+    with ThreadPoolExecutor(max_workers=1) as side:
+        # The background depends only on the length, which the timeline fills exactly, so it is
+        # generated while the voice speaks (NumPy and SciPy's filters release the GIL).
+        planned = round(options.seconds * rate)
+        bed_future = side.submit(audio.background, options.background, planned, rate, options.seed)
+        phrases = engine.render_phrases(
+            texts,
+            options.length_scale,
+            cache,
+            progress=lambda done, total: report("speaking", 0.02 + 0.78 * done / max(total, 1)),
+            rate=rate,
+        )
+        lap("speech")
+        timeline, track, spans = _assemble_speech(script, phrases, rate)
+        del phrases
+        bed = bed_future.result()
+    if bed is not None and bed.shape[0] != track.size:  # more speech than the length holds (rare)
+        bed = audio.background(options.background, track.size, rate, options.seed)
     report("mixing", 0.82)
     mixed = audio.mix_session(
         track,
         spans,
         rate,
-        background_kind=options.background,
+        bed=bed,
         binaural_hz=BINAURAL_BEATS[options.binaural],
-        seed=options.seed,
         fade_out_s=20.0 if options.ending == "sleep" else 3.0,
     )
+    del bed
     lap("mix")
     report("loudness", 0.88)
     mixed, loudness, peak = audio.normalise(mixed, rate)
