@@ -369,8 +369,17 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> Flo
     hot[:-1] |= hot[1:]  # the interval before a hot sample, too
     candidates = np.flatnonzero(hot)
     del hot
+    _raise_to_oversampled(level, x, candidates, oversample)
+    return level
+
+
+def _raise_to_oversampled(
+    level: FloatArray, x: FloatArray, candidates: npt.NDArray[np.signedinteger[Any]], oversample: int = 4
+) -> None:
+    """Raise ``level[i]`` at each candidate interval i to the ``oversample``× interpolated peak there."""
+    n = x.shape[0]
     if candidates.size == 0:
-        return level
+        return
     matrix = _interpolation_matrix(oversample)
     half = _TAPS_PER_PHASE // 2
     offsets = np.arange(-half, half + 1)
@@ -388,7 +397,6 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> Flo
             values = windows @ matrix.T  # (candidates, phases)
             np.maximum(best, np.max(np.abs(values), axis=1), out=best)
         level[idx] = best
-    return level
 
 
 def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
@@ -497,16 +505,18 @@ def _true_peak_after(x: FloatArray, level: FloatArray, runs: list[tuple[int, Flo
     measured again (``level`` is overwritten there).
     """
     n = x.shape[0]
-    margin = _TAPS_PER_PHASE + 1
-    inside = 0.0
-    for lo, run_gain in runs:
-        hi = lo + run_gain.size
-        first, last = max(0, lo - margin), min(n, hi + margin)
-        start, stop = max(0, first - margin), min(n, last + margin)
-        again = true_level(x[start:stop])
-        inside = max(inside, float(again[first - start : last - start].max(initial=0.0)))
-        level[first:last] = 0.0
-    peak = max(inside, float(level.max(initial=0.0)) * gain)
+    if not runs:
+        peak = float(level.max(initial=0.0)) * gain
+    else:
+        margin = _TAPS_PER_PHASE + 1
+        around = np.unique(
+            np.concatenate([np.arange(max(0, lo - margin), min(n, lo + g.size + margin)) for lo, g in runs])
+        )
+        level[around] = 0.0
+        outside = float(level.max(initial=0.0)) * gain
+        level[around] = np.abs(x[around]) if x.ndim == 1 else np.max(np.abs(x[around]), axis=1)
+        _raise_to_oversampled(level, x, around)
+        peak = max(outside, float(level[around].max()))
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
