@@ -112,13 +112,14 @@ def main() -> None:
         print(f"peak memory of the render process (max RSS, all four renders): {peak_mb:.0f} MB")
         cold = rows[0][2]
         for fmt, path in cold.files.items():
+            seconds = cold.timings.get(f"encode_{fmt}", float("nan"))  # nan: a version that did not time it
             print(
                 f"cold session as {fmt}: {path.stat().st_size / 1e6:.1f} MB, "
-                f"written in {cold.timings[f'encode_{fmt}']:.1f} s inside the render (formats written at once)"
+                f"written in {seconds:.1f} s inside the render (formats written at once)"
             )
         print(f"all formats of the cold session written in {cold.timings['export']:.1f} s (stage 'export')")
         for fmt in ("ogg", "mp3"):
-            (cold.folder / f"session.{fmt}").unlink()  # as a folder from before looks
+            (cold.folder / f"session.{fmt}").unlink(missing_ok=True)  # as a folder from before looks
             started = time.perf_counter()
             export_format(cold.folder, fmt)
             print(f"first download of {fmt} from a WAV-only folder (fallback): {time.perf_counter() - started:.1f} s")
