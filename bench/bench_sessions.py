@@ -83,39 +83,43 @@ def main() -> None:
                 after_cold = root / "phrases-after-cold"
             elif label == "warm":
                 shutil.copytree(root / "phrases", after_cold)  # the cache as the warm render found it
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = render_session(options, root / "audio", cache_dir=root / "phrases")
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
             new = len({p.name for p in (root / "phrases").rglob("*.npy")} - before)
-            rows.append((label, options, result, wall, script.spoken_text()))
+            rows.append((label, options, result, wall, script.spoken_text(), cpu))
             print(
                 f"{label}: {options.technique} {options.minutes:g} min -> {result.duration_s:.1f} s audio, "
-                f"wall {wall:.1f} s, RTF {wall / result.duration_s:.4f}, {new} of {len(set(script.texts()))} "
+                f"wall {wall:.1f} s (CPU {cpu:.1f} s, all threads), RTF {wall / result.duration_s:.4f}, {new} of {len(set(script.texts()))} "
                 f"phrases synthesised, {result.loudness_lufs} LUFS, {result.true_peak_dbtp} dBTP, "
                 f"stages {result.timings}",
                 flush=True,
             )
         warm_walls = [rows[1][3]]
+        warm_cpus = [rows[1][5]]
         for repeat in range(args.warm_repeats - 1):
             cache = root / f"phrases-warm-{repeat}"
             shutil.copytree(after_cold, cache)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             render_session(second, root / f"audio-warm-{repeat}", cache_dir=cache)
             warm_walls.append(time.perf_counter() - started)
+            warm_cpus.append(time.process_time() - cpu)
             shutil.rmtree(cache)
             shutil.rmtree(root / f"audio-warm-{repeat}")
         print(
             f"warm, {len(warm_walls)} runs from the same cache: best {min(warm_walls):.2f} s, "
-            f"median {statistics.median(warm_walls):.2f} s ({', '.join(f'{w:.2f}' for w in warm_walls)})"
+            f"median {statistics.median(warm_walls):.2f} s ({', '.join(f'{w:.2f}' for w in warm_walls)}); "
+            f"CPU best {min(warm_cpus):.2f} s, median {statistics.median(warm_cpus):.2f} s"
         )
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the render process (max RSS, all four renders): {peak_mb:.0f} MB")
         cold = rows[0][2]
         for fmt, path in cold.files.items():
             seconds = cold.timings.get(f"encode_{fmt}", float("nan"))  # nan: a version that did not time it
+            cpu = cold.timings.get(f"encode_{fmt}_cpu", float("nan"))
             print(
                 f"cold session as {fmt}: {path.stat().st_size / 1e6:.1f} MB, "
-                f"written in {seconds:.1f} s inside the render (formats written at once)"
+                f"written in {seconds:.1f} s ({cpu:.1f} s CPU) inside the render (formats written at once)"
             )
         print(f"all formats of the cold session written in {cold.timings['export']:.1f} s (stage 'export')")
         for fmt in ("ogg", "mp3"):
@@ -123,7 +127,7 @@ def main() -> None:
             started = time.perf_counter()
             export_format(cold.folder, fmt)
             print(f"first download of {fmt} from a WAV-only folder (fallback): {time.perf_counter() - started:.1f} s")
-        for label, options, _result, wall, text in rows[:2]:
+        for label, options, _result, wall, text, _cpu in rows[:2]:
             plain, speech_s = plain_piper_in_subprocess(text, options.length_scale)
             print(
                 f"{label}: plain Piper on the same {len(text.split())} words ({speech_s:.0f} s of speech) "

@@ -509,14 +509,25 @@ def _true_peak_after(x: FloatArray, level: FloatArray, runs: list[tuple[int, Flo
         peak = float(level.max(initial=0.0)) * gain
     else:
         margin = _TAPS_PER_PHASE + 1
-        around = np.unique(
-            np.concatenate([np.arange(max(0, lo - margin), min(n, lo + g.size + margin)) for lo, g in runs])
-        )
+        changed = np.zeros(n, dtype=bool)
+        for lo, run_gain in runs:
+            changed[max(0, lo - margin) : lo + run_gain.size + margin] = True
+        around = np.flatnonzero(changed)
+        del changed
         level[around] = 0.0
         outside = float(level.max(initial=0.0)) * gain
-        level[around] = np.abs(x[around]) if x.ndim == 1 else np.max(np.abs(x[around]), axis=1)
-        _raise_to_oversampled(level, x, around)
-        peak = max(outside, float(level[around].max()))
+        samples = np.abs(x[around]) if x.ndim == 1 else np.max(np.abs(x[around]), axis=1)
+        level[around] = samples
+        # As ``true_peak_dbtp`` does: only intervals next to a sample within 3 dB of the peak are oversampled.
+        hot = around[samples >= np.float32(0.7 * max(outside, float(samples.max())))]
+        del samples
+        marked = np.zeros(n, dtype=bool)  # the interval before a hot sample, too (as in ``true_level``)
+        marked[hot] = True
+        marked[hot[hot > 0] - 1] = True
+        candidates = np.flatnonzero(marked)
+        del marked, hot
+        _raise_to_oversampled(level, x, candidates)
+        peak = max(outside, float(level[candidates].max()))
     return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
 
 
