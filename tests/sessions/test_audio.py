@@ -93,3 +93,22 @@ def test_normalise_reaches_target_even_when_peaks_need_heavy_limiting() -> None:
     assert measured == pytest.approx(-16.0, abs=0.1)
     assert pyloudnorm.Meter(RATE).integrated_loudness(y) == pytest.approx(-16.0, abs=0.1)
     assert peak <= -1.0 and audio.true_peak_dbtp(y, RATE) <= -1.0
+
+
+def _signals() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(3)
+    t = np.arange(RATE * 60) / RATE
+    clicks = (rng.standard_normal(t.size) * 0.01).astype(np.float32)
+    clicks[rng.integers(0, t.size, 200)] = 0.9
+    bursts = 0.2 * np.sin(2 * np.pi * 997 * t) * (np.sin(2 * np.pi * 0.3 * t) > 0) + 0.01 * rng.standard_normal(t.size)
+    # Far under the ceiling in one ear, with inter-sample peaks well above its samples (5 kHz at 24 kHz).
+    quiet_stereo = np.stack([0.05 * rng.standard_normal(t.size), 0.3 * np.sin(2 * np.pi * 5000 * t + 0.3)], axis=1)
+    return {"clicks": clicks, "bursts": bursts.astype(np.float32), "quiet_stereo": quiet_stereo.astype(np.float32)}
+
+
+@pytest.mark.parametrize("name", ["clicks", "bursts", "quiet_stereo"])
+def test_normalise_reports_what_a_fresh_measurement_finds(name: str) -> None:
+    """The loudness and true peak normalise returns (from its parts) are those of the result measured afresh."""
+    y, measured, peak = audio.normalise(_signals()[name].copy(), RATE)
+    assert measured == pytest.approx(audio.integrated_loudness(y, RATE), abs=0.02)
+    assert peak == pytest.approx(audio.true_peak_dbtp(y, RATE), abs=0.05)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import soundfile
 
 from unclench.core.errors import UserInputError
+from unclench.sessions import audio
 from unclench.sessions.options import SessionOptions, TargetRegion
 from unclench.sessions.render import RenderResult, render_session
 from unclench.sessions.transcript import parse_vtt
@@ -119,13 +121,15 @@ def test_binaural_sleep_session_is_stereo_and_fades_out(tmp_path: Path, cache_di
     options = SessionOptions(
         minutes=5, technique="breathing", binaural="theta", ending="sleep", background="ocean", seed=2
     )
-    result = render_session(options, tmp_path, cache_dir=cache_dir, formats=("wav", "ogg"))
+    result = render_session(options, tmp_path, cache_dir=cache_dir)
     data, rate = _read(result)
     assert data.ndim == 2 and data.shape[1] == 2
     assert not np.allclose(data[:, 0], data[:, 1])
     assert np.sqrt(np.mean(data[-rate // 2 :] ** 2)) < 0.01  # faded out at the end
-    ogg, ogg_rate = soundfile.read(str(result.files["ogg"]), dtype="float32")
-    assert ogg.shape[0] / ogg_rate == pytest.approx(300.0, rel=0.03)
+    for fmt in ("ogg", "mp3"):
+        decoded, decoded_rate = soundfile.read(str(result.files[fmt]), dtype="float32")
+        assert decoded.shape[1] == 2
+        assert decoded.shape[0] / decoded_rate == pytest.approx(result.duration_s, rel=0.01)
 
 
 def test_unknown_format_is_refused_before_any_work(tmp_path: Path) -> None:
@@ -134,17 +138,57 @@ def test_unknown_format_is_refused_before_any_work(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
-def test_two_downloads_at_once_make_one_intact_file(rendered: RenderResult, tmp_path: Path) -> None:
-    import shutil
+@pytest.mark.parametrize("fmt", ["ogg", "mp3"])
+def test_every_format_is_ready_at_the_end_of_the_render(rendered: RenderResult, fmt: str) -> None:
+    """The prepared OGG/Opus and MP3 decode to the session's length and loudness."""
+    wav, wav_rate = _read(rendered)
+    path = rendered.files[fmt]
+    assert path == rendered.folder / f"session.{fmt}"
+    assert json.loads((rendered.folder / "session.json").read_text(encoding="utf-8"))["files"][fmt] == path.name
+    assert rendered.timings[f"encode_{fmt}"] > 0
+    decoded, rate = soundfile.read(str(path), dtype="float32")
+    assert decoded.shape[0] / rate == pytest.approx(rendered.duration_s, rel=0.01)
+    assert audio.integrated_loudness(decoded, rate) == pytest.approx(audio.integrated_loudness(wav, wav_rate), abs=1.0)
+    assert not list(rendered.folder.glob("*.part"))
+
+
+def _old_folder(rendered: RenderResult, folder: Path) -> Path:
+    """A copy of the render as an older version left it: the WAV only, no OGG or MP3."""
+    shutil.copytree(rendered.folder, folder)
+    manifest_path = folder / "session.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for fmt in ("ogg", "mp3"):
+        (folder / f"session.{fmt}").unlink()
+        del manifest["files"][fmt]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_two_downloads_at_once_from_an_old_folder_make_one_intact_file(rendered: RenderResult, tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from unclench.sessions.render import export_format
 
-    folder = tmp_path / "copy"
-    shutil.copytree(rendered.folder, folder)
+    folder = _old_folder(rendered, tmp_path / "copy")
     with ThreadPoolExecutor(max_workers=2) as pool:
         paths = list(pool.map(lambda _i: export_format(folder, "mp3"), range(2)))
     assert paths[0] == paths[1] == folder / "session.mp3"
     data, rate = soundfile.read(str(paths[0]), dtype="float32")
-    assert data.shape[0] / rate == pytest.approx(rendered.duration_s, abs=0.2)
+    assert data.shape[0] / rate == pytest.approx(rendered.duration_s, rel=0.01)
     assert not list(folder.glob("*.part"))
+    assert "mp3" in json.loads((folder / "session.json").read_text(encoding="utf-8"))["files"]
+
+
+def test_rendering_again_over_an_old_folder_encodes_from_its_wav(
+    rendered: RenderResult, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _old_folder(rendered, tmp_path / rendered.key)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("mixed again instead of encoding the stored WAV")
+
+    monkeypatch.setattr(audio, "mix_session", refuse)
+    again = render_session(OPTIONS, tmp_path, cache_dir=cache_dir)
+    assert again.reused and set(again.files) == {"wav", "ogg", "mp3"}
+    decoded, rate = soundfile.read(str(again.files["ogg"]), dtype="float32")
+    assert decoded.shape[0] / rate == pytest.approx(rendered.duration_s, rel=0.01)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from unclench.core.jobs import get_runner
+from unclench.core.settings import get_settings
+from unclench.sessions import audio
 
 FORM = {
     "minutes": "5",
@@ -45,7 +48,9 @@ def test_builder_bad_input_shows_errors_and_writes_nothing(client: TestClient) -
     assert client.get("/api/sessions").json() == []
 
 
-def test_build_render_in_background_play_and_log(client: TestClient, phrase_cache: Path) -> None:
+def test_build_render_in_background_play_and_log(
+    client: TestClient, phrase_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     created = client.post("/sessions", data=FORM, follow_redirects=False)
     assert created.status_code == 303
     session_id = created.headers["location"].rsplit("/", 1)[1]
@@ -64,6 +69,23 @@ def test_build_render_in_background_play_and_log(client: TestClient, phrase_cach
     vtt = client.get(f"/sessions/{session_id}/files/transcript.vtt")
     assert vtt.text.startswith("WEBVTT") and "Anna" in vtt.text
     assert client.get(f"/sessions/{session_id}/files/secrets.txt").status_code == 404
+
+    # OGG/Opus and MP3 were made by the render: a download serves them as they are, encoding nothing.
+    encodes: list[str] = []
+    real_encode = audio.encode
+    monkeypatch.setattr(audio, "encode", lambda x, rate, path, encoding: encodes.append(path.name))
+    for fmt, media_type, magic in (("ogg", "audio/ogg", b"OggS"), ("mp3", "audio/mpeg", b"ID3")):
+        download = client.get(f"/sessions/{session_id}/files/session.{fmt}")
+        assert download.status_code == 200 and download.headers["content-type"] == media_type
+        assert download.content[:4].startswith(magic) and len(download.content) > 100_000
+        assert f"unclench-{session_id[:8]}.{fmt}" in download.headers["content-disposition"]
+    assert encodes == []
+    # A folder from before (no MP3) is still served: encoded from its WAV on first download.
+    monkeypatch.setattr(audio, "encode", real_encode)
+    folder = get_settings().artefact_dir("audio") / str(data["artefact_key"])
+    (folder / "session.mp3").unlink()
+    old = client.get(f"/sessions/{session_id}/files/session.mp3")
+    assert old.status_code == 200 and old.content[:3] == b"ID3" and (folder / "session.mp3").exists()
 
     listen = client.post(f"/api/sessions/{session_id}/listens", json={"tension_before": 7})
     assert listen.status_code == 201

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -27,11 +28,27 @@ BACKGROUND_BELOW_SPEECH_DB: Final = 18.0  # background RMS this far below speech
 DUCK_DB: Final = 6.0  # background dips this much while the voice speaks
 BINAURAL_BELOW_SPEECH_DB: Final = 26.0
 MAX_EXTRA_GAIN_DB: Final = 8.0  # most gain the loudness search adds to make up for limiting
-EXPORT_FORMATS: Final[dict[str, tuple[str, str]]] = {
-    "wav": ("WAV", "PCM_16"),
-    "ogg": ("OGG", "OPUS"),
-    "mp3": ("MP3", "MPEG_LAYER_III"),
+EXPORT_FORMATS: Final = ("wav", "ogg", "mp3")
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a compressed format is made with FFmpeg (through PyAV): container, codec, bit rate per layout."""
+
+    container: str
+    codec: str
+    bit_rate: dict[int, int]  # channels → bits per second
+    options: dict[str, str]
+
+
+# Encoded at the mix rate (24 kHz): the mix holds nothing above 12 kHz, so a higher rate would only
+# cost encoder time. Opus takes 24 kHz natively (players decode at 48 kHz); MP3 at 24 kHz is MPEG-2
+# layer III, which every MP3 decoder plays, and 64 kb/s mono is the usual rate for spoken word.
+ENCODINGS: Final[dict[str, Encoding]] = {
+    "ogg": Encoding("ogg", "libopus", {1: 64_000, 2: 96_000}, {"application": "audio", "compression_level": "5"}),
+    "mp3": Encoding("mp3", "libmp3lame", {1: 64_000, 2: 128_000}, {"compression_level": "7"}),
 }
+ENCODE_FRAME: Final = 1 << 16  # samples handed to the encoder at a time (copied; the mix is not)
 
 
 def _white(n: int, rng: np.random.Generator) -> FloatArray:
@@ -352,8 +369,17 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> Flo
     hot[:-1] |= hot[1:]  # the interval before a hot sample, too
     candidates = np.flatnonzero(hot)
     del hot
+    _raise_to_oversampled(level, x, candidates, oversample)
+    return level
+
+
+def _raise_to_oversampled(
+    level: FloatArray, x: FloatArray, candidates: npt.NDArray[np.signedinteger[Any]], oversample: int = 4
+) -> None:
+    """Raise ``level[i]`` at each candidate interval i to the ``oversample``× interpolated peak there."""
+    n = x.shape[0]
     if candidates.size == 0:
-        return level
+        return
     matrix = _interpolation_matrix(oversample)
     half = _TAPS_PER_PHASE // 2
     offsets = np.arange(-half, half + 1)
@@ -371,7 +397,6 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> Flo
             values = windows @ matrix.T  # (candidates, phases)
             np.maximum(best, np.max(np.abs(values), axis=1), out=best)
         level[idx] = best
-    return level
 
 
 def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
@@ -472,6 +497,40 @@ def _limited_powers(
     return powers
 
 
+def _true_peak_after(x: FloatArray, level: FloatArray, runs: list[tuple[int, FloatArray]], gain: float) -> float:
+    """True peak (dBTP) of ``x`` after ``gain`` and the limiter ``runs``, given its ``true_level`` before.
+
+    Away from the runs the signal is only scaled, so its level is too; an interval is oversampled
+    from the samples within ``_TAPS_PER_PHASE`` of it, so stretches that far around each run are
+    measured again (``level`` is overwritten there).
+    """
+    n = x.shape[0]
+    if not runs:
+        peak = float(level.max(initial=0.0)) * gain
+    else:
+        margin = _TAPS_PER_PHASE + 1
+        changed = np.zeros(n, dtype=bool)
+        for lo, run_gain in runs:
+            changed[max(0, lo - margin) : lo + run_gain.size + margin] = True
+        around = np.flatnonzero(changed)
+        del changed
+        level[around] = 0.0
+        outside = float(level.max(initial=0.0)) * gain
+        samples = np.abs(x[around]) if x.ndim == 1 else np.max(np.abs(x[around]), axis=1)
+        level[around] = samples
+        # As ``true_peak_dbtp`` does: only intervals next to a sample within 3 dB of the peak are oversampled.
+        hot = around[samples >= np.float32(0.7 * max(outside, float(samples.max())))]
+        del samples
+        marked = np.zeros(n, dtype=bool)  # the interval before a hot sample, too (as in ``true_level``)
+        marked[hot] = True
+        marked[hot[hot > 0] - 1] = True
+        candidates = np.flatnonzero(marked)
+        del marked, hot
+        _raise_to_oversampled(level, x, candidates)
+        peak = max(outside, float(level[candidates].max()))
+    return 20.0 * math.log10(peak) if peak > 0 else float("-inf")
+
+
 def normalise(
     x: FloatArray, rate: int, *, target_lufs: float = TARGET_LUFS, peak_dbtp: float = TRUE_PEAK_DBTP
 ) -> tuple[FloatArray, float, float]:
@@ -479,7 +538,8 @@ def normalise(
 
     Limiting lowers loudness a little, so the gain is raised until gain + limiting meet the target.
     The search filters the signal once and then only re-measures the stretches the limiter
-    touches; the result is measured exactly at the end. Returns (signal, LUFS, true peak dBTP).
+    touches; the result's loudness and true peak follow from those measurements (the tests check
+    them against a fresh measurement). Returns (signal, LUFS, true peak dBTP).
     """
     step = round(0.1 * rate)
     base = _k_weighted_powers(x, rate, step)
@@ -496,11 +556,12 @@ def normalise(
     candidates: npt.NDArray[np.signedinteger[Any]] = np.flatnonzero(level > lowest_level)
     if x.shape[0] < 2**31:
         candidates = candidates.astype(np.int32)  # half the memory of the default int64 indices
-    tried: list[tuple[float, float, list[tuple[int, FloatArray]]]] = []
+    tried: list[tuple[float, float, list[tuple[int, FloatArray]], npt.NDArray[np.float64]]] = []
     for _ in range(6):
         runs = limiter_runs(level, rate, ceiling=ceiling, makeup=10 ** (gain_db / 20.0), candidates=candidates)
-        estimate = _gated_loudness(_limited_powers(x, base, runs, rate, step), step) + gain_db
-        tried.append((gain_db, estimate, runs))
+        limited = _limited_powers(x, base, runs, rate, step)
+        estimate = _gated_loudness(limited, step) + gain_db
+        tried.append((gain_db, estimate, runs, limited))
         error = target_lufs - estimate
         if abs(error) < 0.05:
             break
@@ -510,12 +571,20 @@ def normalise(
             slope = min(1.0, max(0.1, (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])))
         gain_db = min(highest_db, gain_db + error / slope)
     # The gain whose limiter runs were computed and whose estimate came closest.
-    gain_db, _estimate, runs = min(tried, key=lambda t: abs(target_lufs - t[1]))
-    del level, candidates, tried
-    x *= np.float32(10 ** (gain_db / 20.0))
+    gain_db, _estimate, runs, limited = min(tried, key=lambda t: abs(target_lufs - t[1]))
+    del candidates, tried
+    gain = np.float32(10 ** (gain_db / 20.0))
+    x *= gain
     _apply_runs(x, runs)
-    measured = integrated_loudness(x, rate)
-    peak = true_peak_dbtp(x, rate)
+    # Measured from what is known rather than by filtering the whole result again: the limited
+    # signal's sub-block energies scaled by the gain (gating applied afresh), and the true level
+    # scaled by the gain except around the limiter runs, which are oversampled again.
+    measured = _gated_loudness(limited * float(gain) ** 2, step)
+    if float(level.max(initial=0.0)) >= lowest_level:
+        peak = _true_peak_after(x, level, runs, float(gain))
+    else:  # all of it far under the ceiling, where ``level`` was not oversampled: measure afresh
+        peak = true_peak_dbtp(x, rate)
+    del level
     if peak > peak_dbtp:  # a last safety margin; costs at most a fraction of a dB
         x *= np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
         peak = true_peak_dbtp(x, rate)
@@ -528,12 +597,12 @@ def mix_session(
     speech_spans: Sequence[tuple[float, float]],
     rate: int,
     *,
-    background_kind: str,
+    bed: FloatArray | None,
     binaural_hz: float,
-    seed: int,
     fade_out_s: float,
 ) -> FloatArray:
-    """Voice over background (ducked under speech) and an optional binaural beat; mono unless binaural."""
+    """Voice over ``bed`` (a unit-RMS ``background``, ducked under speech; changed in place) and an
+    optional binaural beat; mono unless binaural."""
     n = speech.size
     energy, count = 0.0, 0
     for start in range(0, n, CHUNK):
@@ -543,8 +612,9 @@ def mix_session(
         count += voiced.size
     speech_rms = math.sqrt(energy / count) if count else 0.1
     out = speech  # mixed in place: the speech track is not needed afterwards
-    bed = background(background_kind, n, rate, seed)
     if bed is not None:
+        if bed.shape[0] != n:
+            raise ValueError(f"background has {bed.shape[0]} samples, speech {n}")
         level = speech_rms * 10 ** (-BACKGROUND_BELOW_SPEECH_DB / 20.0)
         duck = speech_gate(speech_spans, n, rate)
         duck *= np.float32(1.0 - 10 ** (-DUCK_DB / 20.0))
@@ -564,11 +634,37 @@ def mix_session(
 
 
 def export(x: FloatArray, rate: int, path: Path, fmt: str) -> Path:
-    """Write WAV (16-bit PCM), OGG/Opus or MP3 with libsndfile."""
-    import soundfile
+    """Write WAV (16-bit PCM, libsndfile), OGG/Opus or MP3 (FFmpeg's libopus / LAME via PyAV).
 
-    container, subtype = EXPORT_FORMATS[fmt]
+    Written to a ``.part`` file and renamed, so a reader never sees half a file.
+    """
     tmp = path.with_suffix(path.suffix + ".part")
-    soundfile.write(str(tmp), x, rate, format=container, subtype=subtype)
+    if fmt == "wav":
+        import soundfile
+
+        soundfile.write(str(tmp), x, rate, format="WAV", subtype="PCM_16")
+    else:
+        encode(x, rate, tmp, ENCODINGS[fmt])
     tmp.replace(path)
     return path
+
+
+def encode(x: FloatArray, rate: int, path: Path, encoding: Encoding) -> None:
+    """Encode float32 samples with FFmpeg (PyAV), chunk by chunk; FFmpeg works without holding the GIL."""
+    import av
+
+    channels = 1 if x.ndim == 1 else x.shape[1]
+    layout = "mono" if channels == 1 else "stereo"
+    with av.open(str(path), "w", format=encoding.container) as container:
+        stream = container.add_stream(encoding.codec, rate=rate, layout=layout)
+        assert isinstance(stream, av.AudioStream)
+        stream.bit_rate = encoding.bit_rate[channels]
+        stream.options = dict(encoding.options)
+        for start in range(0, x.shape[0], ENCODE_FRAME):
+            # Packed float32 ("flt"), one row of interleaved samples; PyAV converts to what the codec takes.
+            part = np.ascontiguousarray(x[start : start + ENCODE_FRAME], dtype=np.float32).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(part, format="flt", layout=layout)
+            frame.rate = rate
+            frame.pts = start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))

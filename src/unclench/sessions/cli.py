@@ -52,7 +52,9 @@ def render(
     voice: str = typer.Option("joe", help="Voice id."),
     name: str = typer.Option("", help="Your first name, spoken in the session (optional)."),
     seed: int | None = typer.Option(None, help="Variation number: same number and settings = same audio. Default: 1."),
-    fmt: str = typer.Option("wav", "--format", help="Comma-separated: wav, ogg, mp3."),
+    fmt: str = typer.Option(
+        "wav", "--format", help="Formats to copy with --out, comma-separated (every one is made): wav, ogg, mp3."
+    ),
     out: Path | None = typer.Option(None, help="Also copy the audio and transcript into this folder."),
 ) -> None:
     """Render a personalised session with a progress bar, store it in your library.
@@ -60,7 +62,6 @@ def render(
     Example: unclench session render --minutes 10 --technique pmr --groups 7 --regions auto --background rain
     """
     from unclench.sessions import service
-    from unclench.sessions.render import export_format
 
     targets, auto = parse_regions(regions)
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
@@ -95,9 +96,6 @@ def render(
             lambda stage, fraction: bar.update(task, completed=fraction, description=stage),
             options=options,  # checked when the session was saved: not checked again
         )
-    for f in formats:
-        if f != "wav":
-            export_format(result.folder, f)
     console.print(f"[green]Rendered[/green] {title}: {result.duration_s / 60:.1f} min, {result.loudness_lufs} LUFS.")
     if options.regions:
         console.print("Target regions: " + ", ".join(get_region(r.region_id).describe(r.side) for r in options.regions))

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -18,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 
 from unclench.core.errors import UserInputError
+from unclench.sessions import audio
 from unclench.sessions.composer import Script, Speech, Timeline, compose, fit_timeline
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, validate_options
 from unclench.sessions.transcript import chapters_vtt, transcript_vtt
@@ -90,12 +92,11 @@ def render_session(
     artefact_root: Path,
     *,
     cache_dir: Path | None = None,
-    formats: Sequence[str] = ("wav",),
+    formats: Sequence[str] = audio.EXPORT_FORMATS,
     progress: Progress | None = None,
     force: bool = False,
 ) -> RenderResult:
     """Render (or reuse) the session for these options under ``artefact_root/<key>/``."""
-    from unclench.sessions import audio  # SciPy: loaded when audio is made, not when the app starts
 
     unknown = [f for f in formats if f not in audio.EXPORT_FORMATS]
     if unknown:
@@ -105,7 +106,12 @@ def render_session(
     folder = artefact_root / key
     report = progress or (lambda _stage, _fraction: None)
     existing = load_result(folder)
-    if existing is not None and not force and all(f in existing.files for f in formats):
+    if existing is not None and not force and "wav" in existing.files:
+        # Rendered before: a format an older render did not make is encoded from its WAV.
+        for fmt in formats:
+            if fmt not in existing.files:
+                report(f"encoding {fmt}", 0.5)
+                existing.files[fmt] = export_format(folder, fmt)
         report("done", 1.0)
         return existing
     timings: dict[str, float] = {}
@@ -124,35 +130,43 @@ def render_session(
     cache = PhraseCache(cache_dir) if cache_dir else None
     texts = script.texts()
     rate = audio.MIX_RATE
-    phrases = engine.render_phrases(
-        texts,
-        options.length_scale,
-        cache,
-        progress=lambda done, total: report("speaking", 0.02 + 0.78 * done / max(total, 1)),
-        rate=rate,
-    )
-    lap("speech")
-    timeline, track, spans = _assemble_speech(script, phrases, rate)
-    del phrases
+    with ThreadPoolExecutor(max_workers=1) as side:
+        # The background depends only on the length, which the timeline fills exactly, so it is
+        # generated while the voice speaks (NumPy and SciPy's filters release the GIL).
+        planned = round(options.seconds * rate)
+        bed_future = side.submit(audio.background, options.background, planned, rate, options.seed)
+        phrases = engine.render_phrases(
+            texts,
+            options.length_scale,
+            cache,
+            progress=lambda done, total: report("speaking", 0.02 + 0.78 * done / max(total, 1)),
+            rate=rate,
+        )
+        lap("speech")
+        timeline, track, spans = _assemble_speech(script, phrases, rate)
+        del phrases
+        bed = bed_future.result()
+    if bed is not None and bed.shape[0] != track.size:  # more speech than the length holds (rare)
+        bed = audio.background(options.background, track.size, rate, options.seed)
     report("mixing", 0.82)
     mixed = audio.mix_session(
         track,
         spans,
         rate,
-        background_kind=options.background,
+        bed=bed,
         binaural_hz=BINAURAL_BEATS[options.binaural],
-        seed=options.seed,
         fade_out_s=20.0 if options.ending == "sleep" else 3.0,
     )
+    del bed
     lap("mix")
     report("loudness", 0.88)
     mixed, loudness, peak = audio.normalise(mixed, rate)
     lap("loudness")
     folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
-    for number, fmt in enumerate(formats):
-        report(f"writing {fmt}", 0.94 + 0.06 * number / len(formats))
-        files[fmt] = audio.export(mixed, rate, folder / f"session.{fmt}", fmt)
+    report("encoding", 0.94)
+    # Every format at once: FFmpeg's encoders and libsndfile run without the GIL, so OGG/Opus and MP3
+    # (the slow ones, started first) use both cores while the WAV and the WebVTT files are written.
+    files = _export_all(mixed, rate, folder, formats, timings)
     (folder / "transcript.vtt").write_text(transcript_vtt(timeline), encoding="utf-8")
     (folder / "chapters.vtt").write_text(chapters_vtt(timeline), encoding="utf-8")
     lap("export")
@@ -177,11 +191,28 @@ def render_session(
     return result
 
 
-def export_format(folder: Path, fmt: str) -> Path:
-    """Add another format (e.g. MP3) to an already rendered session, from its WAV."""
-    import soundfile
+def _export_all(
+    mixed: np.ndarray, rate: int, folder: Path, formats: Sequence[str], timings: dict[str, float]
+) -> dict[str, Path]:
+    """Write every format concurrently; ``timings`` gets each one's seconds as ``encode_<fmt>``."""
 
-    from unclench.sessions import audio  # SciPy: loaded when audio is made, not when the app starts
+    def write(fmt: str) -> tuple[str, Path]:
+        started, cpu = time.perf_counter(), time.thread_time()
+        path = audio.export(mixed, rate, folder / f"session.{fmt}", fmt)
+        # CPU seconds too: on a busy machine the wall time says more about the neighbours.
+        timings[f"encode_{fmt}"] = round(time.perf_counter() - started, 3)
+        timings[f"encode_{fmt}_cpu"] = round(time.thread_time() - cpu, 3)
+        return fmt, path
+
+    slow_first = sorted(formats, key=lambda fmt: fmt == "wav")
+    with ThreadPoolExecutor(max_workers=max(1, len(formats))) as pool:
+        written = dict(pool.map(write, slow_first))
+    return {fmt: written[fmt] for fmt in formats}
+
+
+def export_format(folder: Path, fmt: str) -> Path:
+    """A format an older render did not make (e.g. MP3), encoded from its WAV on first request."""
+    import soundfile
 
     if fmt not in audio.EXPORT_FORMATS:
         raise UserInputError.single("format", f"Unknown format {fmt!r}; use {', '.join(audio.EXPORT_FORMATS)}.")

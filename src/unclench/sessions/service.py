@@ -149,10 +149,9 @@ def render_now(
     session_id: str,
     report: Report | None = None,
     *,
-    formats: tuple[str, ...] = ("wav",),
     options: CheckedOptions | None = None,
 ) -> RenderResult:
-    """Render a stored session in this thread, recording status and the artefact hash.
+    """Render a stored session in this thread (every format), recording status and the artefact hash.
 
     `options`: the session's own, already checked when it was saved (not checked again); without them the stored
     ones are read and checked.
@@ -164,9 +163,7 @@ def render_now(
         stored = options_of(session)
         session.status = "rendering"
     try:
-        result = render_session(
-            options or stored, audio_root(), cache_dir=phrase_cache_dir(), formats=formats, progress=report
-        )
+        result = render_session(options or stored, audio_root(), cache_dir=phrase_cache_dir(), progress=report)
     except Exception as exc:
         with session_scope() as db:
             session = get_session(db, session_id)
