@@ -19,10 +19,10 @@ from unclench.core.db import new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.emg import service
 from unclench.emg.models import EmgRecording
+from unclench.web.templating import render
 
 # Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
 # that use them import them, so the app starts (and its other pages answer) without them.

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.errors import UserInputError
+from unclench.core.jinja import environment
 from unclench.core.models_registry import domain_module
-from unclench.core.templating import templates
 from unclench.diary.schemas import KIND_LABELS
 from unclench.insights import service as insights_service
 from unclench.insights.charts import calendar_svg, forest_plot_svg, trend_svg
@@ -303,7 +303,7 @@ def _stress(db: Session, table: Any, options: ReportOptions, ctx: dict[str, Any]
 
 def render_html(report: Report, *, preview: bool = False) -> str:
     """The report as one standalone HTML document (the PDF's source; the web preview shows the same)."""
-    template = templates().env.get_template("reports/doctor.html")
+    template = environment().get_template("reports/doctor.html")
     return template.render(
         **report.context,
         generated=report.generated,

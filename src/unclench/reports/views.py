@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports.sections import SECTIONS
+from unclench.web.templating import render
 
 # The report service loads the insights statistics (pandas, statsmodels) and WeasyPrint: the routes import it when
 # asked, so the app starts (and its other pages answer) without them.

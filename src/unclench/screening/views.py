@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from unclench.core import clock
 from unclench.core.errors import NotFoundError, UserInputError
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.screening import service
 from unclench.screening.api import router as api_router
@@ -20,6 +19,7 @@ from unclench.screening.knowledge import load_medications, load_physical_causes,
 from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
 from unclench.screening.triage import rules_for_features
+from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 

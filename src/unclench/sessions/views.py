@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError, UserInputError
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.sessions import service
 from unclench.sessions.models import AudioSession, Listen
@@ -28,6 +27,7 @@ from unclench.sessions.options import (
     SessionOptions,
     TargetRegion,
 )
+from unclench.web.templating import render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.models_registry import domain_module
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.stress import service
 from unclench.stress.api import router as api_router
@@ -21,6 +20,7 @@ from unclench.stress.inventory import load_inventory_data, stressors
 from unclench.stress.models import QuestionnaireResponse
 from unclench.stress.questionnaires import load_instrument
 from unclench.stress.reflection import load_reflection_data, prompts_for_region
+from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 
