@@ -106,6 +106,14 @@ def restore_episode(db: Session, episode_id: str) -> Episode:
     return episode
 
 
+def live_episode_starts(db: Session, episode_ids: set[str]) -> dict[str, datetime]:
+    """When each of these episodes started, for those not deleted (others are left out)."""
+    if not episode_ids:
+        return {}
+    query = select(Episode.id, Episode.started_at).where(Episode.id.in_(episode_ids), Episode.deleted_at.is_(None))
+    return {episode_id: started_at for episode_id, started_at in db.execute(query)}
+
+
 def list_episodes(
     db: Session,
     *,

@@ -168,13 +168,12 @@ def _finite(x: float) -> float | None:
 
 
 def _check_listen(db: Session, listen_id: str) -> None:
-    try:
-        from unclench.sessions.models import Listen
+    from unclench.sessions.service import get_listen
 
-    except ImportError:  # pragma: no cover - sessions domain absent
-        raise UserInputError.single("listen", "sessions are not available in this installation") from None
-    if db.get(Listen, listen_id) is None:
-        raise UserInputError.single("listen", f"no session listen with id {listen_id}")
+    try:
+        get_listen(db, listen_id)
+    except NotFoundError:
+        raise UserInputError.single("listen", f"no session listen with id {listen_id}") from None
 
 
 def get_recording(db: Session, *, recording_id: str) -> EmgRecording:
@@ -223,14 +222,14 @@ def tie_to_listen(db: Session, *, recording_id: str, listen_id: str | None) -> E
 def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", intensity: int | None = None) -> Any:
     """Turn a detected burst into a diary episode in its channel's body region (idempotent)."""
     from unclench.diary import service as diary
-    from unclench.diary.models import Episode
     from unclench.diary.schemas import EpisodeIn
 
     burst = get_or_raise(db, EmgBurst, burst_id, "EMG burst")
     if burst.episode_id is not None:
-        existing = db.get(Episode, burst.episode_id)
-        if existing is not None and existing.deleted_at is None:
-            return existing
+        try:
+            return diary.get_episode(db, burst.episode_id)
+        except NotFoundError:  # the episode was deleted: make a new one
+            pass
     ch = burst.channel
     if ch.region_id is None:
         raise UserInputError.single(

@@ -78,7 +78,7 @@ def fhir_export(db: DbSession, first: str = "", last: str = "", kind: str = "") 
     from unclench.reports import fhir
 
     options = _options(first, last, None, kind)
-    bundle, _missing = fhir.fhir_bundle(db, options)
+    bundle = fhir.fhir_bundle(db, options)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "fhir.json")}"'}
     return Response(json.dumps(bundle, indent=2), media_type="application/fhir+json", headers=headers)
 
@@ -95,5 +95,4 @@ def csv_export(db: DbSession) -> Response:
 def fhir_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
     from unclench.reports import fhir
 
-    bundle, _missing = fhir.fhir_bundle(db, _options(first, last, None, kind))
-    return bundle
+    return fhir.fhir_bundle(db, _options(first, last, None, kind))

@@ -184,19 +184,21 @@ def pending_red_flags(db: Session) -> list[dict[str, Any]]:
 
     Each dict: episode_id, started_at, features [ids], labels [plain words].
     """
-    from unclench.diary.models import Episode
+    from unclench.diary.service import live_episode_starts
 
     last = latest_triage(db)
-    query = (
-        select(EpisodeRedFlag, Episode.started_at)
-        .join(Episode, Episode.id == EpisodeRedFlag.episode_id)
-        .where(Episode.deleted_at.is_(None))
-        .order_by(Episode.started_at.desc(), EpisodeRedFlag.id)
-    )
+    query = select(EpisodeRedFlag).order_by(EpisodeRedFlag.id)
     if last is not None:
         query = query.where(EpisodeRedFlag.created_at > last.taken_at)
+    flags = list(db.scalars(query))
+    starts = live_episode_starts(db, {flag.episode_id for flag in flags})
+    # Newest episode first, as the notices list them; flags on deleted episodes do not count.
+    flags = sorted(
+        (f for f in flags if f.episode_id in starts), key=lambda f: (-starts[f.episode_id].timestamp(), f.id)
+    )
     grouped: dict[str, dict[str, Any]] = {}
-    for flag, started_at in db.execute(query):
+    for flag in flags:
+        started_at = starts[flag.episode_id]
         feature = red_flag(flag.feature_id)
         item = grouped.setdefault(
             flag.episode_id, {"episode_id": flag.episode_id, "started_at": started_at, "features": [], "labels": []}

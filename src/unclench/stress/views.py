@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError, UserInputError
-from unclench.core.models_registry import domain_module
 from unclench.core.web_db import DbSession
 from unclench.stress import service
 from unclench.stress.api import router as api_router
@@ -140,8 +139,9 @@ async def inventory_submit(request: Request, db: DbSession) -> Response:
 
 
 def _triage_taken(db: Session) -> bool:
-    latest = getattr(domain_module("screening", "service"), "latest_triage", None)
-    return latest is None or latest(db) is not None
+    from unclench.screening.service import latest_triage
+
+    return latest_triage(db) is not None
 
 
 @pages.get("/stress/reflect")
