@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side
 from unclench.core import clock
-from unclench.core.db import get_or_raise
+from unclench.core.db import get_live, get_or_raise, list_live
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
@@ -178,21 +178,12 @@ def _check_listen(db: Session, listen_id: str) -> None:
 
 def get_recording(db: Session, *, recording_id: str) -> EmgRecording:
     """One recording (not deleted) or NotFoundError."""
-    rec = db.get(EmgRecording, recording_id)
-    if rec is None or rec.deleted_at is not None:
-        raise NotFoundError(f"No EMG recording with id {recording_id}.")
-    return rec
+    return get_live(db, EmgRecording, recording_id, "EMG recording")
 
 
 def list_recordings(db: Session, *, limit: int = 100) -> list[EmgRecording]:
     """Recordings, newest first."""
-    stmt = (
-        select(EmgRecording)
-        .where(EmgRecording.deleted_at.is_(None))
-        .order_by(EmgRecording.recorded_at.desc())
-        .limit(limit)
-    )
-    return list(db.scalars(stmt))
+    return list_live(db, EmgRecording, order_by=(EmgRecording.recorded_at.desc(),), limit=limit)
 
 
 def recording_path(rec: EmgRecording) -> Path:
@@ -261,5 +252,5 @@ def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", inten
 def delete_recording(db: Session, *, recording_id: str) -> None:
     """Soft-delete a recording (its file stays until the store is cleaned)."""
     rec = get_recording(db, recording_id=recording_id)
-    rec.deleted_at = clock.now()
+    rec.soft_delete()
     db.flush()
