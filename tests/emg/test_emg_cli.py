@@ -41,3 +41,19 @@ def test_analyze_bad_input_exits_2(app_env: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown board" in result.output
     result = runner.invoke(app, ["emg", "live", "--board", "cyton"])
     assert result.exit_code == 2 and "serial port" in result.output
+
+
+def test_delete_asks_first_and_takes_the_start_of_the_id(app_env: Path) -> None:
+    from unclench.core.db import session_scope
+    from unclench.emg import service
+
+    with session_scope() as db:
+        rec_id = service.import_file(db, path=DATA / "emg_bursts.csv").id
+    kept = runner.invoke(app, ["emg", "delete", rec_id[:8]], input="n\n")
+    assert kept.exit_code == 1 and "Nothing was deleted" in kept.output
+    assert rec_id[:8] in runner.invoke(app, ["emg", "list"]).output
+    deleted = runner.invoke(app, ["emg", "delete", rec_id[:8], "--yes"])
+    assert deleted.exit_code == 0 and "Deleted the recording emg_bursts.csv" in deleted.output
+    assert rec_id[:8] not in runner.invoke(app, ["emg", "list"]).output
+    unknown = runner.invoke(app, ["emg", "delete", rec_id[:8], "--yes"])
+    assert unknown.exit_code == 2 and "No EMG recording" in unknown.output

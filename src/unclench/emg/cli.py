@@ -18,6 +18,7 @@ from rich.text import Text
 from unclench.core import clock
 from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
+from unclench.core.formatting import local_time
 from unclench.core.settings import get_settings
 
 # The EMG modules load NumPy, SciPy, pandas, matplotlib and BrainFlow: each command imports what it uses when it
@@ -299,6 +300,27 @@ def to_episode(
     with cli_session() as db:
         ep = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
         console.print(f"diary episode {ep.id} created")
+
+
+@emg_app.command("delete")
+def delete_cmd(
+    recording_id: str = typer.Argument(..., help="The recording's id, or its first characters as `emg list` shows."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a recording: it leaves the lists and insights (importing the same file again brings it back).
+
+    Example: unclench emg delete 3f9a1c2e
+    """
+    from unclench.emg import service
+
+    with cli_session() as db:
+        rec = service.find_recording(db, recording_id)
+        label = f"{rec.original_name or rec.id} ({local_time(rec.recorded_at, '%Y-%m-%d %H:%M')})"
+        if not yes and not typer.confirm(f"Delete the recording {label}?"):
+            console.print("Nothing was deleted.")
+            raise typer.Exit(1)
+        service.delete_recording(db, recording_id=rec.id)
+        console.print(f"Deleted the recording {label}.")
 
 
 def register(app: typer.Typer) -> None:

@@ -249,8 +249,27 @@ def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", inten
     return episode
 
 
-def delete_recording(db: Session, *, recording_id: str) -> None:
-    """Soft-delete a recording (its file stays until the store is cleaned)."""
+def find_recording(db: Session, id_start: str) -> EmgRecording:
+    """The recording whose id is or begins with `id_start` (`emg list` shows the first 8 characters)."""
+    id_start = id_start.strip().lower()
+    if len(id_start) < 4:
+        raise UserInputError.single("id", "give at least the first 4 characters of the recording's id")
+    matches = [r for r in list_recordings(db, limit=100_000) if r.id.startswith(id_start)]
+    if not matches:
+        raise NotFoundError(f"No EMG recording with id {id_start}.")
+    if len(matches) > 1:
+        raise UserInputError.single(
+            "id", f"{len(matches)} recordings have an id beginning with {id_start}: give more of it"
+        )
+    return matches[0]
+
+
+def delete_recording(db: Session, *, recording_id: str) -> EmgRecording:
+    """Move a recording to the bin: it leaves the lists and insights; importing the same file again brings it back.
+
+    The raw file stays in the data folder (content-addressed, so a re-import does not copy it twice).
+    """
     rec = get_recording(db, recording_id=recording_id)
     rec.soft_delete()
     db.flush()
+    return rec

@@ -243,6 +243,12 @@ def emg_burst_episode(burst_id: int, db: DbSession, kind: str = Form("tension"))
     return RedirectResponse(f"/emg/{burst.channel.recording_id}?episode={episode.id}#b{burst_id}", status_code=303)
 
 
+@router.post("/emg/{recording_id}/delete", include_in_schema=False)
+def emg_delete(recording_id: str, db: DbSession) -> Response:
+    service.delete_recording(db, recording_id=recording_id)
+    return RedirectResponse("/emg?deleted=1", status_code=303)
+
+
 @router.get("/api/emg/recordings")
 def api_recordings(db: DbSession) -> list[dict[str, Any]]:
     return [recording_json(r) for r in service.list_recordings(db)]
@@ -251,6 +257,13 @@ def api_recordings(db: DbSession) -> list[dict[str, Any]]:
 @router.get("/api/emg/recordings/{recording_id}")
 def api_recording(recording_id: str, db: DbSession) -> dict[str, Any]:
     return recording_json(service.get_recording(db, recording_id=recording_id), bursts=True)
+
+
+@router.delete("/api/emg/recordings/{recording_id}", status_code=204)
+def api_delete_recording(recording_id: str, db: DbSession) -> Response:
+    """Move a recording to the bin (it leaves lists and insights; importing the file again brings it back)."""
+    service.delete_recording(db, recording_id=recording_id)
+    return Response(status_code=204)
 
 
 @router.post("/api/emg/bursts/{burst_id}/episode")
