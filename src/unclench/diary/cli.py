@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from unclench.body.taxonomy import load_taxonomy
+from unclench.body.taxonomy import load_taxonomy, split_region_side
 from unclench.core import clock
 from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
@@ -75,7 +75,7 @@ def log(
     from unclench.diary import service
     from unclench.diary.schemas import KIND_LABELS, EpisodeIn
 
-    regions = [{"region": item.partition(":")[0], "side": item.partition(":")[2]} for item in where]
+    regions = [{"region": region, "side": side} for region, side in map(split_region_side, where)]
     duration_s = parse_duration(duration)
     started = parse_when(at)
     if at is None and duration_s is not None:

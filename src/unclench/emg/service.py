@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -27,6 +28,7 @@ from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
 # recordings (and starting the web app) does not.
 if TYPE_CHECKING:
     from unclench.emg.dsp import ChannelAnalysis
+    from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".edf": "edf", ".bdf": "bdf", ".rec": "edf"}
@@ -161,6 +163,39 @@ def import_file(
     db.add(recording)
     db.flush()
     return recording
+
+
+MIN_LIVE_S = 2.0
+
+
+def save_live_recording(
+    db: Session,
+    monitor: Monitor,
+    *,
+    board: str,
+    regions: dict[str, RegionChoice] | None = None,
+    listen_id: str | None = None,
+    bdf: bool = False,
+) -> EmgRecording:
+    """Store what a live session recorded (EDF+, or BDF+ with `bdf`, with its events and bursts annotated),
+    named after the board and the person's local time, with the live summary."""
+    if monitor.raw().shape[1] < monitor.fs * MIN_LIVE_S:
+        raise UserInputError.single("record", f"less than {MIN_LIVE_S:g} s were recorded; nothing saved")
+    tmp = get_settings().artefact_dir("emg") / f"live-{uuid.uuid4().hex}.{'bdf' if bdf else 'edf'}"
+    monitor.save(tmp, bdf=bdf)
+    try:
+        return import_file(
+            db,
+            path=tmp,
+            original_name=f"live {board} {clock.local_now():%Y-%m-%d %H:%M}",
+            regions=regions,
+            listen_id=listen_id,
+            source=f"live:{board}"[:16],
+            target_uv=monitor.target_uv,
+            extra_summary={"live": monitor.summary()},
+        )
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _finite(x: float) -> float | None:

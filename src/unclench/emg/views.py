@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -14,13 +15,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
-from unclench.core import clock
 from unclench.core.db import new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.web_db import DbSession
 from unclench.emg import service
+from unclench.emg.board_names import OFFERED_BOARDS
 from unclench.emg.models import EmgRecording
 from unclench.web.templating import render
 
@@ -198,9 +199,7 @@ def emg_job(request: Request, job_id: str) -> Response:
 
 @router.get("/emg/live", include_in_schema=False)
 def emg_live_page(request: Request) -> Response:
-    return render(
-        request, "emg/live.html", {"boards": ["synthetic", "playback", "callibri_emg", "cyton", "ganglion", "gforce"]}
-    )
+    return render(request, "emg/live.html", {"boards": OFFERED_BOARDS})
 
 
 @router.get("/emg/{recording_id}", include_in_schema=False)
@@ -338,23 +337,11 @@ async def emg_ws_live(ws: WebSocket) -> None:
     finally:
         source.stop()
         receiver.cancel()
-    if stop["save"] and monitor.raw().shape[1] >= monitor.fs * 2:
-        store = get_settings().artefact_dir("emg")
-        tmp = store / f"live-{new_id()}.edf"
-        monitor.save(tmp)
-        try:
-            with session_scope() as db:
-                stored = service.import_file(
-                    db,
-                    path=tmp,
-                    original_name=f"live {req.name} {clock.local_now():%Y-%m-%d %H:%M}",
-                    source=f"live:{req.name}"[:16],
-                    target_uv=monitor.target_uv,
-                    extra_summary={"live": monitor.summary()},
-                )
-                saved_id = stored.id
-        finally:
-            tmp.unlink(missing_ok=True)
+    saved_id = None
+    if stop["save"]:
+        with contextlib.suppress(UserInputError), session_scope() as db:  # under 2 s: nothing to keep
+            saved_id = service.save_live_recording(db, monitor, board=req.name).id
+    if saved_id is not None:
         await ws.send_json({"saved": saved_id, "summary": monitor.summary()})
     else:
         await ws.send_json({"done": True, "summary": monitor.summary()})
