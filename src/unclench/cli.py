@@ -9,6 +9,7 @@ from rich.console import Console
 from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 
+from unclench import demo
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
 
@@ -46,6 +47,8 @@ for _domain in ("core", *DOMAINS, "web"):
     _register = getattr(_module, "register", None)
     if _register is not None:
         _register(app)
+# The sample person spans domains, so its command sits beside this root rather than in one domain.
+demo.register(app)
 
 
 def main() -> None:

@@ -60,3 +60,19 @@ def test_analyze_json_matches_its_schema(app_env: Path) -> None:
     broken = {**doc, "channels": [{**channel, "bursts": [{**channel["bursts"][0], "kind": "spasm"}]}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema)
+
+
+def test_delete_asks_first_and_takes_the_start_of_the_id(app_env: Path) -> None:
+    from unclench.core.db import session_scope
+    from unclench.emg import service
+
+    with session_scope() as db:
+        rec_id = service.import_file(db, path=DATA / "emg_bursts.csv").id
+    kept = runner.invoke(app, ["emg", "delete", rec_id[:8]], input="n\n")
+    assert kept.exit_code == 1 and "Nothing was deleted" in kept.output
+    assert rec_id[:8] in runner.invoke(app, ["emg", "list"]).output
+    deleted = runner.invoke(app, ["emg", "delete", rec_id[:8], "--yes"])
+    assert deleted.exit_code == 0 and "Deleted the recording emg_bursts.csv" in deleted.output
+    assert rec_id[:8] not in runner.invoke(app, ["emg", "list"]).output
+    unknown = runner.invoke(app, ["emg", "delete", rec_id[:8], "--yes"])
+    assert unknown.exit_code == 2 and "No EMG recording" in unknown.output

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.errors import UserInputError
+from unclench.core.errors import NotFoundError, UserInputError
 from unclench.diary import service as diary
 from unclench.emg import service
 from unclench.emg.models import EmgBurst, EmgRecording
@@ -104,3 +104,28 @@ def test_recording_tied_to_a_session_listen(db: Session, app_env: Path) -> None:
     assert rec.listen_id == listen.id
     service.tie_to_listen(db, recording_id=rec.id, listen_id=None)
     assert rec.listen_id is None
+
+
+def test_a_deleted_recording_leaves_the_lists_and_a_reimport_brings_it_back(db: Session, app_env: Path) -> None:
+    rec = service.import_file(db, path=DATA / "emg_bursts.csv")
+    db.commit()
+    assert service.find_recording(db, rec.id[:8]).id == rec.id
+    service.delete_recording(db, recording_id=rec.id)
+    db.commit()
+    assert service.list_recordings(db) == []
+    with pytest.raises(NotFoundError, match="No EMG recording"):
+        service.get_recording(db, recording_id=rec.id)
+    with pytest.raises(NotFoundError):
+        service.delete_recording(db, recording_id=rec.id)
+    with pytest.raises(NotFoundError):
+        service.find_recording(db, rec.id[:8])
+    again = service.import_file(db, path=DATA / "emg_bursts.csv")
+    db.commit()
+    assert [r.id for r in service.list_recordings(db)] == [again.id]
+
+
+def test_finding_a_recording_by_the_start_of_its_id_needs_four_characters(db: Session, app_env: Path) -> None:
+    rec = service.import_file(db, path=DATA / "emg_bursts.csv")
+    with pytest.raises(UserInputError, match="at least the first 4 characters"):
+        service.find_recording(db, rec.id[:3])
+    assert service.find_recording(db, rec.id.upper()).id == rec.id

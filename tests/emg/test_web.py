@@ -167,3 +167,31 @@ def test_a_sample_rate_that_is_not_a_number_is_named_and_nothing_is_kept(client:
 def test_websocket_options_that_are_not_numbers_are_a_clear_error(client: TestClient) -> None:
     with client.websocket_connect("/emg/ws/live?board=synthetic&minutes=soon") as ws:
         assert "minutes: must be a number" in ws.receive_json()["error"]
+
+
+def _stored_recording() -> str:
+    from unclench.core.db import session_scope
+    from unclench.emg import service
+
+    with session_scope() as db:
+        return service.import_file(db, path=DATA / "emg_bursts.csv").id
+
+
+def test_the_recording_page_deletes_after_a_confirm_step(client: TestClient) -> None:
+    rec_id = _stored_recording()
+    page = client.get(f"/emg/{rec_id}")
+    assert "Delete this recording" in page.text and f'action="/emg/{rec_id}/delete"' in page.text
+    gone = client.post(f"/emg/{rec_id}/delete", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/emg?deleted=1"
+    listing = client.get(gone.headers["location"])
+    assert "The recording was deleted." in listing.text and rec_id not in listing.text
+    assert client.get(f"/emg/{rec_id}").status_code == 404
+
+
+def test_api_deletes_a_recording_once(client: TestClient) -> None:
+    rec_id = _stored_recording()
+    assert client.delete(f"/api/emg/recordings/{rec_id}").status_code == 204
+    assert client.get("/api/emg/recordings").json() == []
+    assert client.get(f"/api/emg/recordings/{rec_id}").status_code == 404
+    again = client.delete(f"/api/emg/recordings/{rec_id}")
+    assert again.status_code == 404 and "No EMG recording" in again.json()["detail"]

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.models_registry import domain_module
 from unclench.core.validation import parse_input
 from unclench.diary import service as diary
 from unclench.diary.schemas import CheckInIn, EpisodeIn
+from unclench.screening import service as screening
+from unclench.stress import service as stress_service
 
 REGIONS = [("calf", "left"), ("eyelid", "right"), ("neck_back", "both"), ("jaw", "left")]
 
@@ -49,15 +50,11 @@ def seed_small_diary(db: Session, days: int = 60, seed: int = 5) -> date:
                     },
                 ),
             )
-    stress_service = domain_module("stress", "service")
-    if stress_service is not None:
-        taken = clock.now() - timedelta(days=10)
-        stress_service.record_questionnaire(db, "pss10", [2, 3, 1, 2, 2, 3, 1, 2, 3, 2], taken_at=taken)
-    screening = domain_module("screening", "service")
-    if screening is not None:
-        screening.add_medication(db, "salbutamol")
-        screening.record_triage(db, [], taken_at=clock.now() - timedelta(days=3))
-        screening.record_all_clear(db, last - timedelta(days=2), "bloods normal")
+    taken = clock.now() - timedelta(days=10)
+    stress_service.record_questionnaire(db, "pss10", [2, 3, 1, 2, 2, 3, 1, 2, 3, 2], taken_at=taken)
+    screening.add_medication(db, "salbutamol")
+    screening.record_triage(db, [], taken_at=clock.now() - timedelta(days=3))
+    screening.record_all_clear(db, last - timedelta(days=2), "bloods normal")
     db.flush()
     return first
 

@@ -137,3 +137,18 @@ def test_home_page_shows_the_safety_notices(client: TestClient) -> None:
     client.put(f"/api/safety/episodes/{episode_id}/red-flags", json={"features": ["fever_stiff_neck"]})
     home = client.get("/")
     assert "fever with a stiff neck" in home.text and 'role="alert"' in home.text
+
+
+def test_every_page_layout_shows_the_urgent_banner_with_or_without_a_request_session(client: TestClient) -> None:
+    banner = '<div class="banner urgent" role="alert">'
+    assert banner not in client.get("/timeline").text
+    episode_id = make_episode(client)
+    client.put(f"/api/safety/episodes/{episode_id}/red-flags", json={"features": ["fever_stiff_neck"]})
+    timeline = client.get("/timeline")  # reads the notices with the route's own session
+    live = client.get("/emg/live")  # no database session in the route: the provider opens a short one
+    missing = client.get("/episodes/nope/edit")  # the error page, after the route's session has closed
+    assert missing.status_code == 404
+    for page in (timeline, live, missing):
+        assert banner in page.text and "fever with a stiff neck" in page.text
+    fragment = client.get("/safety")  # a page with its own notices draws no layout banner
+    assert banner not in fragment.text

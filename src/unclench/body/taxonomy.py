@@ -91,6 +91,15 @@ def get_region(region_id: str, *, field: str = "region") -> Region:
     return region
 
 
+def split_region_side(text: str) -> tuple[str, str]:
+    """'jaw:left' → ('jaw', 'left'), 'neck_back' → ('neck_back', ''): the written form every surface takes.
+
+    Only splits; `get_region` and `normalise_side` check the parts.
+    """
+    region, _, side = text.strip().partition(":")
+    return region.strip(), side.strip()
+
+
 def normalise_side(region: Region, side: str | None, *, field: str = "side") -> str:
     """Check a side against a region: lateral regions take left/right/both, midline ones 'centre'."""
     if not region.lateral:

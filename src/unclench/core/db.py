@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, String, create_engine, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from unclench.core import clock
 from unclench.core.errors import NotFoundError
 from unclench.core.settings import get_settings
 
@@ -55,6 +56,47 @@ def get_or_raise(db: Session, model: type[ModelT], record_id: object, what: str)
     if record is None:
         raise NotFoundError(f"No {what} with id {record_id}.")
     return record
+
+
+class SoftDelete:
+    """A row that goes to the bin (`deleted_at` set) rather than away, so it can be restored."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def soft_delete(self) -> None:
+        self.deleted_at = clock.now()
+
+    def restore(self) -> None:
+        self.deleted_at = None
+
+
+SoftT = TypeVar("SoftT", bound=SoftDelete)
+
+
+def get_live(db: Session, model: type[SoftT], record_id: object, what: str, *, include_deleted: bool = False) -> SoftT:
+    """The row with this primary key unless it is in the bin (then only with include_deleted), or NotFoundError."""
+    record = db.get(model, record_id)
+    if record is None or (record.deleted_at is not None and not include_deleted):
+        raise NotFoundError(f"No {what} with id {record_id}.")
+    return record
+
+
+def list_live(
+    db: Session,
+    model: type[SoftT],
+    *,
+    where: tuple[ColumnElement[bool], ...] = (),
+    order_by: tuple[Any, ...] = (),
+    limit: int | None = None,
+    include_deleted: bool = False,
+) -> list[SoftT]:
+    """Rows not in the bin (all rows with include_deleted) that meet every `where` condition, in order."""
+    query = select(model).where(*where).order_by(*order_by)
+    if not include_deleted:
+        query = query.where(model.deleted_at.is_(None))
+    if limit:
+        query = query.limit(limit)
+    return list(db.scalars(query))
 
 
 def new_id() -> str:

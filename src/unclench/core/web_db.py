@@ -8,16 +8,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from unclench.core.db import session_scope
 
 
-def request_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed if the handler succeeds."""
+def request_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request, committed if the handler succeeds.
+
+    While the route runs, the session is also `request.state.db`, so the page's layout reads with it.
+    """
     with session_scope() as session:
-        yield session
+        request.state.db = session
+        try:
+            yield session
+        finally:
+            request.state.db = None
 
 
 # Use this in routes: `db: DbSession`. Function scope makes FastAPI commit *before* the response is sent,

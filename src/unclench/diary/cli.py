@@ -1,4 +1,4 @@
-"""Diary commands: log, checkin, episodes, factors, export, import, demo."""
+"""Diary commands: log, checkin, episodes, factors, export, import."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from unclench.body.taxonomy import load_taxonomy
+from unclench.body.taxonomy import load_taxonomy, split_region_side
 from unclench.core import clock
 from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
@@ -75,7 +75,7 @@ def log(
     from unclench.diary import service
     from unclench.diary.schemas import KIND_LABELS, EpisodeIn
 
-    regions = [{"region": item.partition(":")[0], "side": item.partition(":")[2]} for item in where]
+    regions = [{"region": region, "side": side} for region, side in map(split_region_side, where)]
     duration_s = parse_duration(duration)
     started = parse_when(at)
     if at is None and duration_s is not None:
@@ -282,32 +282,6 @@ def import_(folder: Path = typer.Argument(..., help="Folder written by `unclench
     )
 
 
-def demo_command(
-    days: int = typer.Option(
-        180, "--days", help="How many days of diary to create (at least 120 gives every page something to show)"
-    ),
-    seed: int = typer.Option(7, "--seed", help="Same seed, same person"),
-) -> None:
-    """Fill an empty diary with a realistic sample person.
-
-    Example: UNCLENCH_DATA_DIR=/tmp/unclench-demo unclench demo --days 180 --seed 7
-    """
-    from unclench.core.models_registry import DOMAINS, domain_module
-    from unclench.diary import demo
-
-    with cli_session() as db:
-        summary = demo.create_demo_person(db, days=days, seed=seed)
-        # Other domains add their part of the sample person (sessions listened to, an EMG recording…).
-        for domain in DOMAINS:
-            extend = getattr(domain_module(domain, "demo"), "extend_demo", None)
-            if domain != "diary" and extend is not None:
-                extend(db, seed=seed, first_day=summary.first_day, last_day=summary.last_day)
-    console.print(
-        f"[green]Demo person created:[/] {summary.checkins} check-ins and {summary.episodes} episodes "
-        f"from {summary.first_day} to {summary.last_day}. Start the app with `unclench serve`."
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command()(log)
     app.command()(checkin)
@@ -316,4 +290,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(factors_app, name="factors")
     app.command()(export)
     app.command("import")(import_)
-    app.command("demo")(demo_command)

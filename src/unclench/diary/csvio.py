@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from unclench.body.taxonomy import split_region_side
 from unclench.core import clock
 from unclench.core.db import new_id
 from unclench.core.errors import FieldProblem, UserInputError
@@ -356,10 +357,8 @@ def _read_factors(db: Session, path: Path, problems: _Problems) -> tuple[dict[st
 
 def _episode_in(number: int, row: dict[str, str], problems: _Problems) -> EpisodeIn | None:
     ongoing = _yes_no(row["ongoing"] or "no")
-    regions = [
-        {"region": region.strip(), "side": side.strip()}
-        for region, _, side in (part.strip().partition(":") for part in row["regions"].split(";") if part.strip())
-    ]
+    parts = (split_region_side(part) for part in row["regions"].split(";") if part.strip())
+    regions = [{"region": region, "side": side} for region, side in parts]
     raw = {
         "started_at": row["started_at"],
         "timezone": row["timezone"] or None,

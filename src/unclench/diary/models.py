@@ -8,14 +8,14 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, SoftDelete, UTCDateTime, id_column_type, new_id
 
 EPISODE_KINDS = ("twitch", "tic", "cramp", "spasm", "tension")
 STRESS_SOURCES = ("work", "home", "health", "money", "other")
 FACTOR_KINDS = ("yesno", "number", "scale")
 
 
-class Episode(Base):
+class Episode(SoftDelete, Base):
     """One episode of a muscle twitching, cramping, spasming or not letting go."""
 
     __tablename__ = "episode"
@@ -35,7 +35,6 @@ class Episode(Base):
     pain: Mapped[int] = mapped_column(Integer, default=0)
     helped: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

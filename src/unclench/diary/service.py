@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.db import get_or_raise
-from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
+from unclench.core.db import get_live, get_or_raise, list_live
+from unclench.core.errors import FieldProblem, UserInputError
 from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode, EpisodeRegion
 from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
 
@@ -54,10 +54,7 @@ def create_episode(db: Session, data: EpisodeIn) -> Episode:
 
 
 def get_episode(db: Session, episode_id: str, *, include_deleted: bool = False) -> Episode:
-    episode = db.get(Episode, episode_id)
-    if episode is None or (episode.deleted_at is not None and not include_deleted):
-        raise NotFoundError(f"No episode with id {episode_id} in the diary.")
-    return episode
+    return get_live(db, Episode, episode_id, "episode", include_deleted=include_deleted)
 
 
 def update_episode(db: Session, episode_id: str, data: EpisodeIn) -> Episode:
@@ -94,16 +91,24 @@ def close_episode(db: Session, episode_id: str, ended_at: datetime | None = None
 def delete_episode(db: Session, episode_id: str) -> Episode:
     """Move an episode to the bin; `restore_episode` undoes this."""
     episode = get_episode(db, episode_id)
-    episode.deleted_at = clock.now()
+    episode.soft_delete()
     db.flush()
     return episode
 
 
 def restore_episode(db: Session, episode_id: str) -> Episode:
     episode = get_episode(db, episode_id, include_deleted=True)
-    episode.deleted_at = None
+    episode.restore()
     db.flush()
     return episode
+
+
+def live_episode_starts(db: Session, episode_ids: set[str]) -> dict[str, datetime]:
+    """When each of these episodes started, for those not deleted (others are left out)."""
+    if not episode_ids:
+        return {}
+    query = select(Episode.id, Episode.started_at).where(Episode.id.in_(episode_ids), Episode.deleted_at.is_(None))
+    return {episode_id: started_at for episode_id, started_at in db.execute(query)}
 
 
 def list_episodes(
@@ -117,20 +122,23 @@ def list_episodes(
     limit: int | None = None,
 ) -> list[Episode]:
     """Episodes, newest first, optionally within [start, end) and filtered by region and kind."""
-    query = select(Episode).order_by(Episode.started_at.desc())
-    if not include_deleted:
-        query = query.where(Episode.deleted_at.is_(None))
+    where: list[ColumnElement[bool]] = []
     if start is not None:
-        query = query.where(Episode.started_at >= start)
+        where.append(Episode.started_at >= start)
     if end is not None:
-        query = query.where(Episode.started_at < end)
+        where.append(Episode.started_at < end)
     if kind:
-        query = query.where(Episode.kind == kind)
+        where.append(Episode.kind == kind)
     if region:
-        query = query.where(Episode.regions.any(EpisodeRegion.region_id == region))
-    if limit:
-        query = query.limit(limit)
-    return list(db.scalars(query))
+        where.append(Episode.regions.any(EpisodeRegion.region_id == region))
+    return list_live(
+        db,
+        Episode,
+        where=tuple(where),
+        order_by=(Episode.started_at.desc(),),
+        limit=limit,
+        include_deleted=include_deleted,
+    )
 
 
 def recent_choices(db: Session, *, limit: int = 6) -> list[tuple[str, str, str]]:

@@ -14,9 +14,6 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import all_regions, get_region, load_taxonomy
 from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.forms import Form, read_form
-from unclench.core.models_registry import domain_module
-from unclench.core.templating import render
 from unclench.core.validation import EARLIEST_DAY, check_day, latest_day
 from unclench.core.web_db import DbSession
 from unclench.diary import service
@@ -24,10 +21,10 @@ from unclench.diary.api import router as api_router
 from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn
 from unclench.screening import service as screening_service
 from unclench.screening.knowledge import load_red_flags
+from unclench.web.forms import Form, read_form
+from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
-
-HEAT_PERIODS = {"7": "last 7 days", "30": "last 30 days", "90": "last 3 months", "365": "last year"}
 
 
 def local_path(target: str, *, default: str) -> str:
@@ -41,32 +38,12 @@ def local_path(target: str, *, default: str) -> str:
     return target
 
 
-def _body_map(db: Session, days: int, selected: tuple[str, str] | None = None) -> Any:
-    """The body map with heat from the last `days` days, if the body-map component is available."""
-    render_map = getattr(domain_module("body", "bodymap"), "render_body_map", None)
-    if render_map is None:
-        return ""
-    side_counts = service.region_side_counts(db, start=clock.now() - timedelta(days=days))
-    period = "in the " + HEAT_PERIODS.get(str(days), f"last {days} days")
-    return render_map(side_counts=side_counts, selected=selected, period_label=period)
-
-
-def _home_notices(db: Session) -> list[dict[str, Any]]:
-    """Safety notices first, then the practice reminder, from whichever domains are installed."""
-    notices: list[dict[str, Any]] = []
-    for domain, function in (("screening", "safety_notices"), ("sessions", "practice_notices")):
-        provider = getattr(domain_module(domain, "service"), function, None)
-        if provider is not None:
-            notices += provider(db)
-    return notices
-
-
 def _kinds_recent_first(recent: list[tuple[str, str, str]]) -> list[str]:
     ordered = [kind for _, _, kind in recent]
     return list(dict.fromkeys([*ordered, *KIND_LABELS]))
 
 
-def _form_context(db: Session) -> dict[str, Any]:
+def episode_form_context(db: Session) -> dict[str, Any]:
     recent = service.recent_choices(db)
     return {
         "regions": all_regions(),
@@ -78,24 +55,6 @@ def _form_context(db: Session) -> dict[str, Any]:
         "region_labels": load_taxonomy().by_id(),
         "red_flags": load_red_flags(),
     }
-
-
-@pages.get("/")
-def home(request: Request, db: DbSession, days: int = 30) -> Response:
-    today = clock.today()
-    start, end = clock.day_bounds(today, today)
-    context = _form_context(db)
-    context.update(
-        body_map=_body_map(db, days),
-        days=days,
-        heat_periods=HEAT_PERIODS,
-        today_episodes=service.list_episodes(db, start=start, end=end),
-        ongoing=[e for e in service.list_episodes(db, limit=200) if e.ongoing],
-        checkin=service.get_checkin(db, today),
-        notices=_home_notices(db),
-        now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"),
-    )
-    return render(request, "diary/home.html", context)
 
 
 def _episode_data_from_form(form: dict[str, Any], regions: list[str]) -> dict[str, Any]:
@@ -129,7 +88,7 @@ def _episode_form(
     episode_id: str | None,
     status: int = 200,
 ) -> Response:
-    context = _form_context(db)
+    context = episode_form_context(db)
     context.update(values=values, errors=errors, episode_id=episode_id)
     return render(request, "diary/episode_form.html", context, status_code=status)
 

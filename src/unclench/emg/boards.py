@@ -16,26 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from unclench.core.errors import UserInputError
+from unclench.emg.board_names import BOARD_ALIASES
 from unclench.emg.dsp import RECOMMENDED_FS_HZ
 
-# Friendly names → BrainFlow BoardIds names. Any other BoardIds name works too (e.g. "muse_2_board").
-BOARD_ALIASES: dict[str, str] = {
-    "synthetic": "SYNTHETIC_BOARD",
-    "playback": "PLAYBACK_FILE_BOARD",
-    "cyton": "CYTON_BOARD",
-    "cyton_wifi": "CYTON_WIFI_BOARD",
-    "cyton_daisy": "CYTON_DAISY_BOARD",
-    "ganglion": "GANGLION_BOARD",
-    "ganglion_native": "GANGLION_NATIVE_BOARD",
-    "ganglion_wifi": "GANGLION_WIFI_BOARD",
-    "callibri_emg": "CALLIBRI_EMG_BOARD",
-    "gforce": "GFORCE_PRO_BOARD",
-    "gforce_pro": "GFORCE_PRO_BOARD",
-    "gforce_dual": "GFORCE_DUAL_BOARD",
-    "freeeeg32": "FREEEEG32_BOARD",
-    "explore_4": "EXPLORE_4_CHAN_BOARD",
-    "explore_8": "EXPLORE_8_CHAN_BOARD",
-}
 # Boards reached over a serial port (USB dongle): the port must be named and must exist.
 SERIAL_BOARDS = {"CYTON_BOARD", "CYTON_DAISY_BOARD", "GANGLION_BOARD", "FREEEEG32_BOARD", "FREEEEG128_BOARD"}
 WIFI_BOARDS = {"CYTON_WIFI_BOARD", "CYTON_DAISY_WIFI_BOARD", "GANGLION_WIFI_BOARD"}

@@ -1,13 +1,12 @@
-"""EMG commands: `unclench emg analyze FILE`, `emg live`, `emg record`, `emg list`, `emg to-episode`."""
+"""EMG commands: `unclench emg analyze FILE`, `emg live`, `emg record`, `emg list`, `emg to-episode`, `emg delete`."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import time
-import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console, Group
@@ -16,10 +15,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unclench.core import clock
+from unclench.body.taxonomy import split_region_side
 from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
-from unclench.core.settings import get_settings
+from unclench.core.formatting import local_time
+from unclench.emg.board_names import OFFERED_BOARDS
 
 # The EMG modules load NumPy, SciPy, pandas, matplotlib and BrainFlow: each command imports what it uses when it
 # runs, so the rest of the CLI (and `--help`) never loads them.
@@ -42,8 +42,8 @@ def parse_regions(items: list[str]) -> dict[str, service.RegionChoice]:
         ch, eq, spec = item.partition("=")
         if not eq or not ch.strip() or not spec.strip():
             raise UserInputError.single("--region", f"expected CHANNEL=REGION[:SIDE], got {item!r}")
-        region, _, side = spec.strip().partition(":")
-        out[ch.strip()] = service.RegionChoice(region.strip(), side.strip() or None)
+        region, side = split_region_side(spec)
+        out[ch.strip()] = service.RegionChoice(region, side or None)
     return out
 
 
@@ -155,6 +155,15 @@ def _print_analysis(
     console.print(f"plot: {out}")
 
 
+# The board options `live` and `record` share.
+BoardName = Annotated[str, typer.Option(help=f"{', '.join(OFFERED_BOARDS)}… (or any BrainFlow BoardIds name).")]
+SerialPort = Annotated[str | None, typer.Option(help="Serial port of a dongle board, e.g. /dev/ttyUSB0.")]
+MacAddress = Annotated[str | None, typer.Option(help="Bluetooth address, for boards that need one.")]
+IpAddress = Annotated[str | None, typer.Option(help="IP address of a WiFi board.")]
+PlaybackFile = Annotated[Path | None, typer.Option(help="BrainFlow file for --board playback.")]
+MasterBoard = Annotated[str | None, typer.Option(help="Board that recorded the playback file.")]
+
+
 def _board_request(
     board: str, serial_port: str | None, mac: str | None, ip: str | None, file: Path | None, master: str | None
 ) -> BoardRequest:
@@ -215,12 +224,12 @@ def _run_live(
 
 @emg_app.command("live")
 def live_cmd(
-    board: str = typer.Option("synthetic", help="synthetic, playback, cyton, ganglion, callibri_emg, gforce…"),
-    serial_port: str | None = typer.Option(None, help="Serial port of a dongle board, e.g. /dev/ttyUSB0."),
-    mac_address: str | None = typer.Option(None, help="Bluetooth address, for boards that need one."),
-    ip_address: str | None = typer.Option(None, help="IP address of a WiFi board."),
-    file: Path | None = typer.Option(None, help="BrainFlow file for --board playback."),
-    master_board: str | None = typer.Option(None, help="Board that recorded the playback file."),
+    board: BoardName = "synthetic",
+    serial_port: SerialPort = None,
+    mac_address: MacAddress = None,
+    ip_address: IpAddress = None,
+    file: PlaybackFile = None,
+    master_board: MasterBoard = None,
     minutes: float = typer.Option(5.0, help="How long to run."),
     calibration: float = typer.Option(10.0, help="Seconds of rest at the start to learn your baseline."),
     target: float | None = typer.Option(None, help="Target tension in µV (default: your calibration rest level)."),
@@ -245,12 +254,12 @@ def live_cmd(
 
 @emg_app.command("record")
 def record(
-    board: str = typer.Option("synthetic", help="synthetic, playback, cyton, ganglion, callibri_emg, gforce…"),
-    serial_port: str | None = typer.Option(None, help="Serial port of a dongle board, e.g. /dev/ttyUSB0."),
-    mac_address: str | None = typer.Option(None, help="Bluetooth address, for boards that need one."),
-    ip_address: str | None = typer.Option(None, help="IP address of a WiFi board."),
-    file: Path | None = typer.Option(None, help="BrainFlow file for --board playback."),
-    master_board: str | None = typer.Option(None, help="Board that recorded the playback file."),
+    board: BoardName = "synthetic",
+    serial_port: SerialPort = None,
+    mac_address: MacAddress = None,
+    ip_address: IpAddress = None,
+    file: PlaybackFile = None,
+    master_board: MasterBoard = None,
     minutes: float = typer.Option(10.0, help="How long to record."),
     calibration: float = typer.Option(10.0, help="Seconds of rest at the start to learn your baseline."),
     target: float | None = typer.Option(None, help="Target tension in µV."),
@@ -268,26 +277,9 @@ def record(
     regions = parse_regions(region)
     req = _board_request(board, serial_port, mac_address, ip_address, file, master_board)
     monitor = _run_live(req, minutes, calibration, target, channel)
-    if monitor.raw().shape[1] < monitor.fs * 2:
-        raise UserInputError.single("record", "less than 2 s were recorded; nothing saved")
-    store = get_settings().artefact_dir("emg")
-    tmp = store / f"live-{uuid.uuid4().hex}.{'bdf' if bdf else 'edf'}"
-    monitor.save(tmp, bdf=bdf)
-    try:
-        with cli_session() as db:
-            stored = service.import_file(
-                db,
-                path=tmp,
-                original_name=f"{board} {clock.local_now():%Y-%m-%d %H:%M}",
-                regions=regions,
-                listen_id=listen,
-                source=f"live:{board}"[:16],
-                target_uv=monitor.target_uv,
-                extra_summary={"live": monitor.summary()},
-            )
-            console.print(f"saved recording {stored.id} ({stored.duration_s:.0f} s)")
-    finally:
-        tmp.unlink(missing_ok=True)
+    with cli_session() as db:
+        stored = service.save_live_recording(db, monitor, board=board, regions=regions, listen_id=listen, bdf=bdf)
+        console.print(f"saved recording {stored.id} ({stored.duration_s:.0f} s)")
 
 
 @emg_app.command("list")
@@ -331,6 +323,27 @@ def to_episode(
     with cli_session() as db:
         ep = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
         console.print(f"diary episode {ep.id} created")
+
+
+@emg_app.command("delete")
+def delete_cmd(
+    recording_id: str = typer.Argument(..., help="The recording's id, or its first characters as `emg list` shows."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a recording: it leaves the lists and insights (importing the same file again brings it back).
+
+    Example: unclench emg delete 3f9a1c2e
+    """
+    from unclench.emg import service
+
+    with cli_session() as db:
+        rec = service.find_recording(db, recording_id)
+        label = f"{rec.original_name or rec.id} ({local_time(rec.recorded_at, '%Y-%m-%d %H:%M')})"
+        if not yes and not typer.confirm(f"Delete the recording {label}?"):
+            console.print("Nothing was deleted.")
+            raise typer.Exit(1)
+        service.delete_recording(db, recording_id=rec.id)
+        console.print(f"Deleted the recording {label}.")
 
 
 def register(app: typer.Typer) -> None:

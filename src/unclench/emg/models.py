@@ -9,10 +9,10 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, SoftDelete, UTCDateTime, id_column_type, new_id
 
 
-class EmgRecording(Base):
+class EmgRecording(SoftDelete, Base):
     """One EMG recording: a file (kept under the data folder by its SHA-256) and its summary numbers."""
 
     __tablename__ = "emg_recording"
@@ -32,7 +32,6 @@ class EmgRecording(Base):
     )
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     channels: Mapped[list[EmgChannel]] = relationship(
         back_populates="recording", cascade="all, delete-orphan", lazy="selectin", order_by="EmgChannel.position"

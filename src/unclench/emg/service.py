@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side
 from unclench.core import clock
-from unclench.core.db import get_or_raise
+from unclench.core.db import get_live, get_or_raise, list_live
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
@@ -27,6 +28,7 @@ from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
 # recordings (and starting the web app) does not.
 if TYPE_CHECKING:
     from unclench.emg.dsp import ChannelAnalysis
+    from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".edf": "edf", ".bdf": "bdf", ".rec": "edf"}
@@ -195,37 +197,60 @@ def import_file(
     return recording
 
 
+MIN_LIVE_S = 2.0
+
+
+def save_live_recording(
+    db: Session,
+    monitor: Monitor,
+    *,
+    board: str,
+    regions: dict[str, RegionChoice] | None = None,
+    listen_id: str | None = None,
+    bdf: bool = False,
+) -> EmgRecording:
+    """Store what a live session recorded (EDF+, or BDF+ with `bdf`, with its events and bursts annotated),
+    named after the board and the person's local time, with the live summary."""
+    if monitor.raw().shape[1] < monitor.fs * MIN_LIVE_S:
+        raise UserInputError.single("record", f"less than {MIN_LIVE_S:g} s were recorded; nothing saved")
+    tmp = get_settings().artefact_dir("emg") / f"live-{uuid.uuid4().hex}.{'bdf' if bdf else 'edf'}"
+    monitor.save(tmp, bdf=bdf)
+    try:
+        return import_file(
+            db,
+            path=tmp,
+            original_name=f"live {board} {clock.local_now():%Y-%m-%d %H:%M}",
+            regions=regions,
+            listen_id=listen_id,
+            source=f"live:{board}"[:16],
+            target_uv=monitor.target_uv,
+            extra_summary={"live": monitor.summary()},
+        )
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _finite(x: float) -> float | None:
     return None if x != x or x in (float("inf"), float("-inf")) else float(x)
 
 
 def _check_listen(db: Session, listen_id: str) -> None:
-    try:
-        from unclench.sessions.models import Listen
+    from unclench.sessions.service import get_listen
 
-    except ImportError:  # pragma: no cover - sessions domain absent
-        raise UserInputError.single("listen", "sessions are not available in this installation") from None
-    if db.get(Listen, listen_id) is None:
-        raise UserInputError.single("listen", f"no session listen with id {listen_id}")
+    try:
+        get_listen(db, listen_id)
+    except NotFoundError:
+        raise UserInputError.single("listen", f"no session listen with id {listen_id}") from None
 
 
 def get_recording(db: Session, *, recording_id: str) -> EmgRecording:
     """One recording (not deleted) or NotFoundError."""
-    rec = db.get(EmgRecording, recording_id)
-    if rec is None or rec.deleted_at is not None:
-        raise NotFoundError(f"No EMG recording with id {recording_id}.")
-    return rec
+    return get_live(db, EmgRecording, recording_id, "EMG recording")
 
 
 def list_recordings(db: Session, *, limit: int = 100) -> list[EmgRecording]:
     """Recordings, newest first."""
-    stmt = (
-        select(EmgRecording)
-        .where(EmgRecording.deleted_at.is_(None))
-        .order_by(EmgRecording.recorded_at.desc())
-        .limit(limit)
-    )
-    return list(db.scalars(stmt))
+    return list_live(db, EmgRecording, order_by=(EmgRecording.recorded_at.desc(),), limit=limit)
 
 
 def recording_path(rec: EmgRecording) -> Path:
@@ -255,14 +280,14 @@ def tie_to_listen(db: Session, *, recording_id: str, listen_id: str | None) -> E
 def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", intensity: int | None = None) -> Any:
     """Turn a detected burst into a diary episode in its channel's body region (idempotent)."""
     from unclench.diary import service as diary
-    from unclench.diary.models import Episode
     from unclench.diary.schemas import EpisodeIn
 
     burst = get_or_raise(db, EmgBurst, burst_id, "EMG burst")
     if burst.episode_id is not None:
-        existing = db.get(Episode, burst.episode_id)
-        if existing is not None and existing.deleted_at is None:
-            return existing
+        try:
+            return diary.get_episode(db, burst.episode_id)
+        except NotFoundError:  # the episode was deleted: make a new one
+            pass
     ch = burst.channel
     if ch.region_id is None:
         raise UserInputError.single(
@@ -291,8 +316,27 @@ def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", inten
     return episode
 
 
-def delete_recording(db: Session, *, recording_id: str) -> None:
-    """Soft-delete a recording (its file stays until the store is cleaned)."""
+def find_recording(db: Session, id_start: str) -> EmgRecording:
+    """The recording whose id is or begins with `id_start` (`emg list` shows the first 8 characters)."""
+    id_start = id_start.strip().lower()
+    if len(id_start) < 4:
+        raise UserInputError.single("id", "give at least the first 4 characters of the recording's id")
+    matches = [r for r in list_recordings(db, limit=100_000) if r.id.startswith(id_start)]
+    if not matches:
+        raise NotFoundError(f"No EMG recording with id {id_start}.")
+    if len(matches) > 1:
+        raise UserInputError.single(
+            "id", f"{len(matches)} recordings have an id beginning with {id_start}: give more of it"
+        )
+    return matches[0]
+
+
+def delete_recording(db: Session, *, recording_id: str) -> EmgRecording:
+    """Move a recording to the bin: it leaves the lists and insights; importing the same file again brings it back.
+
+    The raw file stays in the data folder (content-addressed, so a re-import does not copy it twice).
+    """
     rec = get_recording(db, recording_id=recording_id)
-    rec.deleted_at = clock.now()
+    rec.soft_delete()
     db.flush()
+    return rec

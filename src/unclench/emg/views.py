@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -14,18 +15,18 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
-from unclench.core import clock
 from unclench.core.db import new_id, session_scope
 from unclench.core.errors import UserInputError
-from unclench.core.forms import field_errors, form_page, read_form
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
-from unclench.core.templating import render
 from unclench.core.validation import parse_input
 from unclench.core.web_db import DbSession, IntegerId
 from unclench.emg import service
+from unclench.emg.board_names import OFFERED_BOARDS
 from unclench.emg.models import EmgRecording
 from unclench.emg.schemas import LiveOptions, RegionChoiceIn, UploadForm
+from unclench.web.forms import field_errors, form_page, read_form
+from unclench.web.templating import render
 
 # Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
 # that use them import them, so the app starts (and its other pages answer) without them.
@@ -187,9 +188,7 @@ def emg_job(request: Request, job_id: str) -> Response:
 
 @router.get("/emg/live", include_in_schema=False)
 def emg_live_page(request: Request) -> Response:
-    return render(
-        request, "emg/live.html", {"boards": ["synthetic", "playback", "callibri_emg", "cyton", "ganglion", "gforce"]}
-    )
+    return render(request, "emg/live.html", {"boards": OFFERED_BOARDS})
 
 
 @router.get("/emg/{recording_id}", include_in_schema=False)
@@ -234,6 +233,12 @@ def emg_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = Form("tens
     return RedirectResponse(f"/emg/{burst.channel.recording_id}?episode={episode.id}#b{burst_id}", status_code=303)
 
 
+@router.post("/emg/{recording_id}/delete", include_in_schema=False)
+def emg_delete(recording_id: str, db: DbSession) -> Response:
+    service.delete_recording(db, recording_id=recording_id)
+    return RedirectResponse("/emg?deleted=1", status_code=303)
+
+
 @router.get("/api/emg/recordings")
 def api_recordings(db: DbSession) -> list[dict[str, Any]]:
     return [recording_json(r) for r in service.list_recordings(db)]
@@ -242,6 +247,13 @@ def api_recordings(db: DbSession) -> list[dict[str, Any]]:
 @router.get("/api/emg/recordings/{recording_id}")
 def api_recording(recording_id: str, db: DbSession) -> dict[str, Any]:
     return recording_json(service.get_recording(db, recording_id=recording_id), bursts=True)
+
+
+@router.delete("/api/emg/recordings/{recording_id}", status_code=204)
+def api_delete_recording(recording_id: str, db: DbSession) -> Response:
+    """Move a recording to the bin (it leaves lists and insights; importing the file again brings it back)."""
+    service.delete_recording(db, recording_id=recording_id)
+    return Response(status_code=204)
 
 
 @router.post("/api/emg/bursts/{burst_id}/episode")
@@ -310,23 +322,11 @@ async def emg_ws_live(ws: WebSocket) -> None:
     finally:
         source.stop()
         receiver.cancel()
-    if stop["save"] and monitor.raw().shape[1] >= monitor.fs * 2:
-        store = get_settings().artefact_dir("emg")
-        tmp = store / f"live-{new_id()}.edf"
-        monitor.save(tmp)
-        try:
-            with session_scope() as db:
-                stored = service.import_file(
-                    db,
-                    path=tmp,
-                    original_name=f"live {req.name} {clock.local_now():%Y-%m-%d %H:%M}",
-                    source=f"live:{req.name}"[:16],
-                    target_uv=monitor.target_uv,
-                    extra_summary={"live": monitor.summary()},
-                )
-                saved_id = stored.id
-        finally:
-            tmp.unlink(missing_ok=True)
+    saved_id = None
+    if stop["save"]:
+        with contextlib.suppress(UserInputError), session_scope() as db:  # under 2 s: nothing to keep
+            saved_id = service.save_live_recording(db, monitor, board=req.name).id
+    if saved_id is not None:
         await ws.send_json({"saved": saved_id, "summary": monitor.summary()})
     else:
         await ws.send_json({"done": True, "summary": monitor.summary()})

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.models_registry import domain_module
 from unclench.core.validation import EARLIEST_DAY, check_day
 from unclench.diary import service as diary
 from unclench.diary.schemas import KIND_LABELS
@@ -253,85 +252,56 @@ class ToneRecord:
 MIN_LISTEN_S = 60
 
 
-def listening_records(db: Session, start: datetime, end: datetime) -> list[ListenRecord] | None:
-    """Listens in [start, end) from the sessions domain, or None when it offers no listening log.
+def listening_records(db: Session, start: datetime, end: datetime) -> list[ListenRecord]:
+    """Listens in [start, end) from the sessions' listening log; listens shorter than a minute do not count."""
+    from unclench.sessions.service import recent_listens
 
-    Uses ``sessions.service.recent_listens`` (Listen rows: started_at, heard_s, tension_before/after and
-    the session's options["technique"]); listens shorter than a minute do not count.
-    """
-    recent = getattr(domain_module("sessions", "service"), "recent_listens", None)
-    if recent is None:
-        return None
     out = []
-    for listen in recent(db, limit=100_000):
-        started = getattr(listen, "started_at", None)
-        if started is None or not start <= started < end or (getattr(listen, "heard_s", 0) or 0) < MIN_LISTEN_S:
+    for listen in recent_listens(db, limit=100_000):
+        if not start <= listen.started_at < end or (listen.heard_s or 0) < MIN_LISTEN_S:
             continue
-        session = getattr(listen, "session", None)
-        options = getattr(session, "options", None) or {}
-        technique = str(options.get("technique", "session")) if isinstance(options, dict) else "session"
-        out.append(
-            ListenRecord(
-                started, technique, getattr(listen, "tension_before", None), getattr(listen, "tension_after", None)
-            )
-        )
+        options = listen.session.options or {}
+        technique = str(options.get("technique", "session"))
+        out.append(ListenRecord(listen.started_at, technique, listen.tension_before, listen.tension_after))
     return out
 
 
-def tone_records(db: Session) -> list[ToneRecord] | None:
-    """Resting tone per EMG recording (mean over its channels, µV RMS), or None without the EMG domain."""
-    recordings = getattr(domain_module("emg", "service"), "list_recordings", None)
-    if recordings is None:
-        return None
+def tone_records(db: Session) -> list[ToneRecord]:
+    """Resting tone per EMG recording (mean over its channels, µV RMS)."""
+    from unclench.emg.service import list_recordings
+
     out = []
-    for recording in recordings(db, limit=100_000):
-        tones = [c.resting_tone_uv for c in getattr(recording, "channels", []) if c.resting_tone_uv is not None]
+    for recording in list_recordings(db, limit=100_000):
+        tones = [c.resting_tone_uv for c in recording.channels if c.resting_tone_uv is not None]
         if tones:
             out.append(ToneRecord(recording.recorded_at, statistics.fmean(tones)))
     return out
 
 
 def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practice:
-    """Practice effect from the sessions' listening log and the EMG summaries, where those domains exist."""
-    notes: list[str] = []
+    """Practice effect from the sessions' listening log and the EMG summaries."""
     start_at, _ = clock.day_bounds(data.first, data.first)
     _, end_at = clock.day_bounds(data.last, data.last)
-    weeks = None
-    techniques: list[TechniqueChange] = []
-    try:
-        log = listening_records(db, start_at, end_at)
-    except (AttributeError, TypeError):  # the sessions domain changed shape: say so, do not break insights
-        log = None
-    if log is None:
-        notes.append("The listening log is not available, so practice cannot be compared.")
-    else:
-        tz = clock.person_timezone_name()
-        listened = [diary_day(item.listened_at, tz, data.day_starts_at) for item in log]
-        intensity_sums = (table[COUNT] * table["mean_intensity"].fillna(0)).to_numpy()
-        weeks = weekly_practice_effect(
-            [d.date() for d in table.index],
-            table[COUNT].tolist(),
-            intensity_sums.tolist(),
-            listened,
-            noun=data.noun,
-        )
-        ratings = [
-            (item.technique, item.tension_before, item.tension_after)
-            for item in log
-            if item.tension_before is not None and item.tension_after is not None
-        ]
-        techniques = tension_change_by_technique(ratings)
-    try:
-        history = tone_records(db)
-    except (AttributeError, TypeError):
-        history = None
-    tone = None
-    if history is None:
-        notes.append("EMG summaries are not available, so there is no resting-tone trend.")
-    else:
-        history = [h for h in history if start_at <= h.recorded_at < end_at]
-        tone = resting_tone_trend([h.recorded_at for h in history], [h.resting_uv for h in history])
-    return Practice(weeks, techniques, tone, notes)
+    log = listening_records(db, start_at, end_at)
+    tz = clock.person_timezone_name()
+    listened = [diary_day(item.listened_at, tz, data.day_starts_at) for item in log]
+    intensity_sums = (table[COUNT] * table["mean_intensity"].fillna(0)).to_numpy()
+    weeks = weekly_practice_effect(
+        [d.date() for d in table.index],
+        table[COUNT].tolist(),
+        intensity_sums.tolist(),
+        listened,
+        noun=data.noun,
+    )
+    ratings = [
+        (item.technique, item.tension_before, item.tension_after)
+        for item in log
+        if item.tension_before is not None and item.tension_after is not None
+    ]
+    techniques = tension_change_by_technique(ratings)
+    history = [h for h in tone_records(db) if start_at <= h.recorded_at < end_at]
+    tone = resting_tone_trend([h.recorded_at for h in history], [h.resting_uv for h in history])
+    return Practice(weeks, techniques, tone, [])
 
 
 def compute_insights(

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from unclench.core.models_registry import domain_module
-from unclench.core.templating import render
+from unclench.body.bodymap import body_map_assets, render_body_map
 from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
+from unclench.web.templating import render
 
 # The insights service and charts load pandas and statsmodels: the routes import them when asked, so the app
 # starts (and its other pages answer) without them.
@@ -24,9 +24,6 @@ CALENDAR_DAYS = 182
 
 
 def _body_map(insights: service.Insights, days: set[Any] | None, label: str) -> Any:
-    render_map = getattr(domain_module("body", "bodymap"), "render_body_map", None)
-    if render_map is None:
-        return ""
     from collections import Counter
 
     from unclench.insights.daytable import diary_day
@@ -41,7 +38,7 @@ def _body_map(insights: service.Insights, days: set[Any] | None, label: str) -> 
         if diary_day(episode.started_at, episode.timezone, insights.data.day_starts_at) in chosen:
             for region, side in episode.regions:
                 side_counts[(region, side)] += 1
-    return render_map(side_counts=side_counts, period_label=label, id_prefix="insights-map")
+    return render_body_map(side_counts=side_counts, period_label=label, id_prefix="insights-map")
 
 
 def page_context(db: Session, *, first: str, last: str, kind: str, factor: str) -> dict[str, Any]:
@@ -69,7 +66,7 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str) 
         ),
         "regions": service.region_rates(insights, marked if factor else None),
         "body_map": _body_map(insights, marked if factor else None, map_label),
-        "body_assets": getattr(domain_module("body", "bodymap"), "body_map_assets", lambda: "")(),
+        "body_assets": body_map_assets(),
         "factors": testable,
         "factor": factor,
         "mark_label": mark_label,

@@ -46,12 +46,10 @@ def report(
                 f"Wrote the report for {options.first} – {options.last} to [bold]{pdf}[/] ({len(data) // 1024} KB)."
             )
         else:
-            bundle, missing = fhir.fhir_bundle(db, options)
+            bundle = fhir.fhir_bundle(db, options)
             assert fhir_file is not None
             fhir_file.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
             console.print(f"Wrote {len(bundle['entry'])} FHIR resources to [bold]{fhir_file}[/].")
-            for item in missing:
-                console.print(f"Not included: {item}", style="dim")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.models_registry import domain_module
 from unclench.diary import service as diary
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports.service import ReportOptions
+from unclench.sessions import service as sessions
+from unclench.stress import service as stress
 
 BASE = "https://unclench.app/fhir"
 KIND_SYSTEM = f"{BASE}/CodeSystem/episode-kind"
@@ -143,8 +144,8 @@ def listen_procedure(listen: Any, subject: str) -> dict[str, Any]:
     return procedure
 
 
-def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], list[str]]:
-    """The Bundle for the period, validated; and the list of data kinds that could not be included."""
+def fhir_bundle(db: Session, options: ReportOptions) -> dict[str, Any]:
+    """The Bundle for the period (episodes, stress questionnaires, listened sessions), validated."""
     options = options.checked()
     start, _ = clock.day_bounds(options.first, options.first)
     _, end = clock.day_bounds(options.last, options.last)
@@ -163,26 +164,11 @@ def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], li
         episode_observation(e, subject)
         for e in reversed(diary.list_episodes(db, start=start, end=end, kind=options.kind))
     ]
-    missing: list[str] = []
-    history = getattr(domain_module("stress", "service"), "questionnaire_history", None)
-    if history is None:
-        missing.append("questionnaires (the stress domain is not available)")
-    else:
-        for instrument in ("pss10", "phq4"):
-            try:
-                rows = history(db, instrument)
-            except UserInputError:
-                continue
-            resources += [questionnaire_response(r, subject) for r in rows if start <= r.taken_at < end]
-    listening = getattr(domain_module("sessions", "service"), "recent_listens", None)
-    if listening is None:
-        missing.append("relaxation sessions (the sessions domain is not available)")
-    else:
-        try:
-            listens = reversed(listening(db, limit=100_000))
-            resources += [listen_procedure(x, subject) for x in listens if start <= x.started_at < end]
-        except AttributeError:  # the listening log changed shape: leave sessions out rather than fail the export
-            missing.append("relaxation sessions (the listening log could not be read)")
+    for instrument in ("pss10", "phq4"):
+        rows = stress.questionnaire_history(db, instrument)
+        resources += [questionnaire_response(r, subject) for r in rows if start <= r.taken_at < end]
+    listens = reversed(sessions.recent_listens(db, limit=100_000))
+    resources += [listen_procedure(x, subject) for x in listens if start <= x.started_at < end]
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -191,7 +177,7 @@ def fhir_bundle(db: Session, options: ReportOptions) -> tuple[dict[str, Any], li
         "entry": [{"fullUrl": f"urn:uuid:{_uuid(r['id'])}", "resource": r} for r in resources],
     }
     validate_bundle(bundle)
-    return bundle, missing
+    return bundle
 
 
 def _uuid(hex_id: str) -> str:

@@ -1,7 +1,7 @@
 """The doctor's report: gathered from the diary, insights, screening and stress services; HTML, PDF, CSV.
 
 The same HTML template (``reports/doctor.html``) is the web preview and the PDF (WeasyPrint).
-Other domains are used only when they offer the function we need, so the report works without them.
+Other domains are read through their services (and the screening's pure medicine matcher), never their tables.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.models_registry import domain_module
-from unclench.core.templating import templates
+from unclench.core.jinja import environment
 from unclench.diary.schemas import KIND_LABELS
 from unclench.insights import service as insights_service
 from unclench.insights.charts import calendar_svg, forest_plot_svg, trend_svg
 from unclench.insights.daytable import COUNT, diary_day
 from unclench.insights.practice import linear_trend
 from unclench.reports.sections import SECTIONS
+from unclench.screening import service as screening
+from unclench.screening.meds import match_medication
+from unclench.stress import service as stress
 
 MAX_DAYS = 3660
 CALENDAR_DAYS = 182
@@ -82,10 +84,6 @@ class Report:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def _optional(domain: str, name: str) -> Any:
-    return getattr(domain_module(domain, "service"), name, None)
-
-
 def _region_label(region_id: str) -> str:
     try:
         return get_region(region_id).label
@@ -115,7 +113,6 @@ def build_report(db: Session, options: ReportOptions) -> Report:
         "days": days,
         "noun": data.noun,
         "self_reported": SELF_REPORTED,
-        "not_connected": [],
     }
     counts = table[COUNT].to_numpy()
     intensities = [e.intensity for e in episodes]
@@ -169,11 +166,11 @@ def build_report(db: Session, options: ReportOptions) -> Report:
             )
         ctx["kinds"] = rows
     if "medications" in options.sections:
-        ctx["medications"] = _medications(db, data.medications, data.first, ctx, table, data.noun)
+        ctx["medications"] = _medications(db, data.medications, data.first, table, data.noun)
     if "safety" in options.sections:
-        ctx["safety"] = _safety(db, ctx)
+        ctx["safety"] = _safety(db)
     if "stress" in options.sections:
-        ctx["stress"] = _stress(db, table, options, ctx)
+        ctx["stress"] = _stress(db, table, options)
     if "factors" in options.sections:
         clear = insights.triggers.clear[:6]
         ctx["factors"] = {
@@ -205,9 +202,7 @@ def _before_after(table: Any, day: date, noun: str, window: int = 28) -> str:
     )
 
 
-def _medications(
-    db: Session, first_days: dict[str, date], first: date, ctx: dict[str, Any], table: Any, noun: str
-) -> list[dict[str, Any]]:
+def _medications(db: Session, first_days: dict[str, date], first: date, table: Any, noun: str) -> list[dict[str, Any]]:
     """Medicines from check-ins (with the first day noted, and symptoms before/after) and the screening list,
     each with any known muscle side effect."""
     rows: dict[str, dict[str, Any]] = {}
@@ -222,56 +217,40 @@ def _medications(
         rows[name.lower()] = {"name": name, "since": day, "timing": timing, "match": None}
     # The person's medicine list (screening) plus the names in this period's check-ins, each matched against
     # the screening knowledge base of muscle side effects (pure matcher, no second pass over all check-ins).
-    list_medications = _optional("screening", "list_medications")
-    match_medication = getattr(domain_module("screening", "meds"), "match_medication", None)
-    if list_medications is None or match_medication is None:
-        ctx["not_connected"].append("medicine side-effect check (screening)")
-        return list(rows.values())
-    for medication in list_medications(db):
+    for medication in screening.list_medications(db):
         rows.setdefault(
             medication.name.lower(),
             {"name": medication.name, "since": None, "timing": "on the medicine list", "match": None},
         )
     for row in rows.values():
         try:
-            match = match_medication(row["name"]).as_dict()
+            entry = match_medication(row["name"]).entry
         except UserInputError:
             continue
-        entry = match.get("entry")
-        if match.get("found") and entry:
-            source = entry["sources"][0]["title"] if entry.get("sources") else ""
-            row["match"] = {"effect": entry["effect"], "evidence": entry["evidence"], "source": source}
+        if entry is not None:
+            source = entry.sources[0].title if entry.sources else ""
+            row["match"] = {"effect": entry.effect, "evidence": entry.evidence, "source": source}
     return sorted(rows.values(), key=lambda r: (r["match"] is None, r["name"].lower()))
 
 
-def _safety(db: Session, ctx: dict[str, Any]) -> dict[str, Any] | None:
-    latest = _optional("screening", "latest_triage")
-    if latest is None:
-        ctx["not_connected"].append("safety screen (screening)")
-        return None
-    result = latest(db)
+def _safety(db: Session) -> dict[str, Any]:
+    result = screening.latest_triage(db)
     out: dict[str, Any] = {"triage": None, "all_clear": None, "pending": []}
     if result is not None:
-        outcome_of = _optional("screening", "outcome_of")
         title = result.level
         reasons: list[str] = list(result.reasons)
-        if outcome_of is not None:
-            try:
-                outcome = outcome_of(result)
-                title = outcome.level.title
-            except (UserInputError, KeyError, ValueError):  # a rule book change must not break the report
-                title = result.level
+        try:
+            title = screening.outcome_of(result).level.title
+        except (UserInputError, KeyError, ValueError):  # a rule book change must not break the report
+            title = result.level
         out["triage"] = {"taken_at": result.taken_at, "level": result.level, "title": title, "reasons": reasons}
-    all_clear = _optional("screening", "latest_all_clear")
-    if all_clear is not None and (record := all_clear(db)) is not None:
+    if (record := screening.latest_all_clear(db)) is not None:
         out["all_clear"] = {"checked_on": record.checked_on, "note": record.note}
-    pending = _optional("screening", "pending_red_flags")
-    if pending is not None:
-        out["pending"] = pending(db)
+    out["pending"] = screening.pending_red_flags(db)
     return out
 
 
-def _stress(db: Session, table: Any, options: ReportOptions, ctx: dict[str, Any]) -> dict[str, Any]:
+def _stress(db: Session, table: Any, options: ReportOptions) -> dict[str, Any]:
     out: dict[str, Any] = {"weekly": [], "trend": None, "svg": Markup(""), "pss": [], "phq4": []}
     if "stress" in table.columns:
         weekly = table["stress"].resample("W-MON", label="left", closed="left").mean()
@@ -281,15 +260,8 @@ def _stress(db: Session, table: Any, options: ReportOptions, ctx: dict[str, Any]
         out["trend"] = trend
         if sum(v is not None for v in values) >= 2:
             out["svg"] = trend_svg(values, low=0, high=10, label="Weekly mean of daily stress (0–10)")
-    history = _optional("stress", "questionnaire_history")
-    if history is None:
-        ctx["not_connected"].append("stress questionnaires (stress)")
-        return out
     for instrument, key in (("pss10", "pss"), ("phq4", "phq4")):
-        try:
-            rows = history(db, instrument)
-        except UserInputError:  # an instrument the stress domain does not ship
-            rows = []
+        rows = stress.questionnaire_history(db, instrument)
         out[key] = [
             {"taken_at": r.taken_at, "total": r.total, "band": r.band}
             for r in rows
@@ -303,7 +275,7 @@ def _stress(db: Session, table: Any, options: ReportOptions, ctx: dict[str, Any]
 
 def render_html(report: Report, *, preview: bool = False) -> str:
     """The report as one standalone HTML document (the PDF's source; the web preview shows the same)."""
-    template = templates().env.get_template("reports/doctor.html")
+    template = environment().get_template("reports/doctor.html")
     return template.render(
         **report.context,
         generated=report.generated,
@@ -323,13 +295,11 @@ def render_pdf(db: Session, options: ReportOptions) -> bytes:
 
 def export_csv_zip(db: Session) -> bytes:
     """Everything in the diary as the foundation's CSV files, zipped."""
-    csvio = domain_module("diary", "csvio")
-    export = getattr(csvio, "export_diary", None)
-    if export is None:
-        raise UserInputError.single("csv", "CSV export is not available in this version")
+    from unclench.diary.csvio import export_diary
+
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as folder:
-        export(db, Path(folder))
+        export_diary(db, Path(folder))
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(Path(folder).iterdir()):
                 archive.write(path, path.name)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports.sections import SECTIONS
+from unclench.web.templating import render
 
 # The report service loads the insights statistics (pandas, statsmodels) and WeasyPrint: the routes import it when
 # asked, so the app starts (and its other pages answer) without them.
@@ -78,7 +78,7 @@ def fhir_export(db: DbSession, first: str = "", last: str = "", kind: str = "") 
     from unclench.reports import fhir
 
     options = _options(first, last, None, kind)
-    bundle, _missing = fhir.fhir_bundle(db, options)
+    bundle = fhir.fhir_bundle(db, options)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "fhir.json")}"'}
     return Response(json.dumps(bundle, indent=2), media_type="application/fhir+json", headers=headers)
 
@@ -95,5 +95,4 @@ def csv_export(db: DbSession) -> Response:
 def fhir_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
     from unclench.reports import fhir
 
-    bundle, _missing = fhir.fhir_bundle(db, _options(first, last, None, kind))
-    return bundle
+    return fhir.fhir_bundle(db, _options(first, last, None, kind))

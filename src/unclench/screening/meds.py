@@ -150,7 +150,3 @@ def match_medication(typed: str) -> MedicationMatch:
         score=float(near[0][1]) if near else 0.0,
         suggestions=tuple(index[name].display for name, _score, _i in near),
     )
-
-
-def match_all(names: list[str]) -> list[MedicationMatch]:
-    return [match_medication(n) for n in names]

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
 from unclench.core.db import get_or_raise
 from unclench.core.errors import UserInputError
-from unclench.screening.knowledge import load_medications, load_triage, red_flag, source_dict
+from unclench.screening.knowledge import load_medications, load_triage, red_flag
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
 from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
 from unclench.screening.triage import TriageOutcome, evaluate_triage, validate_features, validate_rule_ids
@@ -45,10 +45,6 @@ def record_triage(
 
 def latest_triage(db: Session) -> TriageResult | None:
     return db.scalars(select(TriageResult).order_by(TriageResult.taken_at.desc()).limit(1)).first()
-
-
-def triage_history(db: Session, *, limit: int = 20) -> list[TriageResult]:
-    return list(db.scalars(select(TriageResult).order_by(TriageResult.taken_at.desc()).limit(limit)))
 
 
 def outcome_of(result: TriageResult) -> TriageOutcome:
@@ -184,19 +180,21 @@ def pending_red_flags(db: Session) -> list[dict[str, Any]]:
 
     Each dict: episode_id, started_at, features [ids], labels [plain words].
     """
-    from unclench.diary.models import Episode
+    from unclench.diary.service import live_episode_starts
 
     last = latest_triage(db)
-    query = (
-        select(EpisodeRedFlag, Episode.started_at)
-        .join(Episode, Episode.id == EpisodeRedFlag.episode_id)
-        .where(Episode.deleted_at.is_(None))
-        .order_by(Episode.started_at.desc(), EpisodeRedFlag.id)
-    )
+    query = select(EpisodeRedFlag).order_by(EpisodeRedFlag.id)
     if last is not None:
         query = query.where(EpisodeRedFlag.created_at > last.taken_at)
+    flags = list(db.scalars(query))
+    starts = live_episode_starts(db, {flag.episode_id for flag in flags})
+    # Newest episode first, as the notices list them; flags on deleted episodes do not count.
+    flags = sorted(
+        (f for f in flags if f.episode_id in starts), key=lambda f: (-starts[f.episode_id].timestamp(), f.id)
+    )
     grouped: dict[str, dict[str, Any]] = {}
-    for flag, started_at in db.execute(query):
+    for flag in flags:
+        started_at = starts[flag.episode_id]
         feature = red_flag(flag.feature_id)
         item = grouped.setdefault(
             flag.episode_id, {"episode_id": flag.episode_id, "started_at": started_at, "features": [], "labels": []}
@@ -220,10 +218,6 @@ def recent_episodes_with_flags(db: Session, *, limit: int = 5) -> list[dict[str,
             {"id": episode.id, "started_at": episode.started_at, "kind": episode.kind, "where": where, "flags": labels}
         )
     return out
-
-
-def red_flag_count(db: Session) -> int:
-    return int(db.scalar(select(func.count()).select_from(EpisodeRedFlag)) or 0)
 
 
 # ---------------------------------------------------------------- notices for the home page / layout
@@ -272,11 +266,3 @@ def safety_notices(db: Session) -> list[dict[str, Any]]:
             }
         )
     return notices
-
-
-def sources_of(items: list[Any]) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for item in items:
-        for source in item.sources:
-            seen.setdefault(source.id, source_dict(source))
-    return list(seen.values())

@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 
 from unclench.core import clock
 from unclench.core.errors import NotFoundError, UserInputError
-from unclench.core.forms import read_form
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.screening import service
 from unclench.screening.api import router as api_router
@@ -21,6 +19,8 @@ from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
 from unclench.screening.schemas import AllClearIn, MedicationIn
 from unclench.screening.triage import rules_for_features
+from unclench.web.forms import read_form
+from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 

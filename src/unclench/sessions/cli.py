@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from unclench.body.taxonomy import get_region
+from unclench.body.taxonomy import get_region, split_region_side
 from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, TargetRegion
@@ -32,9 +32,9 @@ def parse_regions(text: str) -> tuple[list[TargetRegion], bool]:
         return [], False
     regions = []
     for part in text.split(","):
-        region_id, _, side = part.strip().partition(":")
-        region = get_region(region_id.strip(), field="--regions")
-        regions.append(TargetRegion(region.id, side.strip() or ("both" if region.lateral else "centre")))
+        region_id, side = split_region_side(part)
+        region = get_region(region_id, field="--regions")
+        regions.append(TargetRegion(region.id, side or ("both" if region.lateral else "centre")))
     return regions, False
 
 

@@ -9,10 +9,10 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, SoftDelete, UTCDateTime, id_column_type, new_id
 
 
-class AudioSession(Base):
+class AudioSession(SoftDelete, Base):
     """One personalised session: its options (seed included) and, once rendered, its artefact hash.
 
     The audio lives in ``settings.artefact_dir("audio") / artefact_key``; the key is the content
@@ -32,7 +32,6 @@ class AudioSession(Base):
     loudness_lufs: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     listens: Mapped[list[Listen]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Listen.started_at"

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
 from unclench.core import clock
-from unclench.core.db import get_or_raise, new_id, session_scope
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.db import get_live, get_or_raise, list_live, new_id, session_scope
+from unclench.core.errors import UserInputError
 from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
@@ -122,15 +122,11 @@ def next_variation(db: Session, options: SessionOptions) -> int:
 
 
 def get_session(db: Session, session_id: str) -> AudioSession:
-    session = db.get(AudioSession, session_id)
-    if session is None or session.deleted_at is not None:
-        raise NotFoundError(f"No session {session_id}")
-    return session
+    return get_live(db, AudioSession, session_id, "session")
 
 
 def list_sessions(db: Session) -> list[AudioSession]:
-    query = select(AudioSession).where(AudioSession.deleted_at.is_(None)).order_by(AudioSession.created_at.desc())
-    return list(db.scalars(query))
+    return list_live(db, AudioSession, order_by=(AudioSession.created_at.desc(),))
 
 
 def options_of(session: AudioSession) -> SessionOptions:

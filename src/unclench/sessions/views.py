@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError
-from unclench.core.forms import Form, form_page, read_form
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.sessions import service
 from unclench.sessions.models import AudioSession, Listen
@@ -29,6 +27,8 @@ from unclench.sessions.options import (
     CheckedOptions,
 )
 from unclench.sessions.schemas import PracticeForm, SessionForm
+from unclench.web.forms import Form, form_page, read_form
+from unclench.web.templating import render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)

@@ -11,9 +11,6 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError
-from unclench.core.forms import Form, read_form
-from unclench.core.models_registry import domain_module
-from unclench.core.templating import render
 from unclench.core.web_db import DbSession
 from unclench.stress import service
 from unclench.stress.api import router as api_router
@@ -23,6 +20,8 @@ from unclench.stress.models import QuestionnaireResponse
 from unclench.stress.questionnaires import load_instrument
 from unclench.stress.reflection import load_reflection_data, prompts_for_region
 from unclench.stress.schemas import AnswersIn
+from unclench.web.forms import Form, read_form
+from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
 
@@ -144,8 +143,9 @@ async def inventory_submit(request: Request, db: DbSession) -> Response:
 
 
 def _triage_taken(db: Session) -> bool:
-    latest = getattr(domain_module("screening", "service"), "latest_triage", None)
-    return latest is None or latest(db) is not None
+    from unclench.screening.service import latest_triage
+
+    return latest_triage(db) is not None
 
 
 @pages.get("/stress/reflect")

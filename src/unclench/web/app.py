@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,10 +12,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 
 from unclench import __version__
+from unclench.core.db import session_scope
 from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
-from unclench.core.templating import render
 from unclench.core.validation import friendly_message, refuse_nul
+from unclench.web import home
+from unclench.web.templating import add_page_context, render
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -35,6 +38,26 @@ def refuse_nul_in_url(connection: HTTPConnection) -> None:
         raise UserInputError(problems)
 
 
+def urgent_notices(request: Request) -> dict[str, Any]:
+    """The layout's banner: urgent safety notices (a warning sign awaiting the safety check), read when drawn.
+
+    Read with the request's own database session; a page without one (an error page) reads in a short session.
+    """
+
+    def notices() -> list[dict[str, Any]]:
+        from unclench.screening.service import safety_notices
+
+        db = getattr(request.state, "db", None)
+        if db is not None:
+            found = safety_notices(db)
+        else:
+            with session_scope() as own:
+                found = safety_notices(own)
+        return [n for n in found if n.get("level") == "urgent"]
+
+    return {"layout_notices": notices}
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         dependencies=[Depends(refuse_nul_in_url)],
@@ -47,6 +70,8 @@ def create_app() -> FastAPI:
         swagger_ui_parameters={"syntaxHighlight": False},
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    add_page_context(app, urgent_notices)
+    app.include_router(home.router)
     for domain in DOMAINS:
         views = domain_module(domain, "views")
         router = getattr(views, "router", None)

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from unclench.core.errors import FieldProblem, UserInputError
-from unclench.core.templating import render
 from unclench.core.validation import parse_input
+from unclench.web.templating import render
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")

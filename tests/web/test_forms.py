@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from unclench.core.errors import FieldProblem, UserInputError
-from unclench.core.forms import Form, field_errors, read_form
 from unclench.core.validation import parse_input
 from unclench.diary import service
 from unclench.diary.schemas import FactorIn
+from unclench.web.forms import Form, field_errors, read_form
 
 
 class Dose(BaseModel):

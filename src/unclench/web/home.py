@@ -1,0 +1,58 @@
+"""The home page (`/`): today's diary, the body map, and the safety and practice notices.
+
+It gathers from three domains (diary, screening, sessions), so it lives in the web layer above them; no domain
+needs to know about another one's notices.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from unclench.body.bodymap import render_body_map
+from unclench.core import clock
+from unclench.core.web_db import DbSession
+from unclench.diary import service as diary
+from unclench.diary.views import episode_form_context
+from unclench.screening import service as screening
+from unclench.sessions import service as sessions
+from unclench.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+HEAT_PERIODS = {"7": "last 7 days", "30": "last 30 days", "90": "last 3 months", "365": "last year"}
+
+
+def body_map(db: Session, days: int) -> Markup:
+    """The body map with heat from the last `days` days."""
+    side_counts = diary.region_side_counts(db, start=clock.now() - timedelta(days=days))
+    period = "in the " + HEAT_PERIODS.get(str(days), f"last {days} days")
+    return render_body_map(side_counts=side_counts, period_label=period)
+
+
+def home_notices(db: Session) -> list[dict[str, Any]]:
+    """Safety notices first, then the practice reminder."""
+    return screening.safety_notices(db) + sessions.practice_notices(db)
+
+
+@router.get("/")
+def home(request: Request, db: DbSession, days: int = 30) -> Response:
+    today = clock.today()
+    start, end = clock.day_bounds(today, today)
+    context = episode_form_context(db)
+    context.update(
+        body_map=body_map(db, days),
+        days=days,
+        heat_periods=HEAT_PERIODS,
+        today_episodes=diary.list_episodes(db, start=start, end=end),
+        ongoing=[e for e in diary.list_episodes(db, limit=200) if e.ongoing],
+        checkin=diary.get_checkin(db, today),
+        notices=home_notices(db),
+        now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"),
+    )
+    return render(request, "diary/home.html", context)
