@@ -190,7 +190,7 @@ def test_psd_equals_scipy_welch_with_median_averaging() -> None:
     rng = np.random.default_rng(5)
     for fs, n in ((1000.0, 60000), (250.0, 15000), (512.0, 30001), (1000.0, 1999)):
         x = rng.normal(size=n).cumsum() * 0.01 + rng.normal(size=n)
-        freqs, pxx = dsp._psd(x, fs)
+        freqs, pxx = dsp.welch_psd(x, fs)
         ref_f, ref_p = sps.welch(x, fs=fs, nperseg=min(n, round(2 * fs)), detrend="constant", average="median")
         assert np.allclose(freqs, ref_f) and np.allclose(pxx, ref_p, rtol=1e-9, atol=0)
 

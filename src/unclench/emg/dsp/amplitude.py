@@ -1,0 +1,109 @@
+"""The amplitude envelope: moving RMS (or mean absolute value) evaluated every hop."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from unclench.emg.dsp._arrays import BoolArray, FloatArray
+from unclench.emg.dsp.validate import check_fs
+
+
+def hop_samples(fs: float, hop_s: float) -> int:
+    return max(1, round(hop_s * fs))
+
+
+def envelope_times(n_samples: int, fs: float, hop_s: float = 0.01) -> FloatArray:
+    """Times (s) of the envelope points: every ``hop_s`` from 0."""
+    h = hop_samples(fs, hop_s)
+    return np.arange(0, n_samples, h, dtype=np.float64) / fs
+
+
+def envelope(
+    y: npt.ArrayLike,
+    fs: float,
+    *,
+    window_s: float = 0.1,
+    hop_s: float = 0.01,
+    kind: Literal["rms", "mav"] = "rms",
+    centered: bool = True,
+    start: int = 0,
+) -> FloatArray:
+    """Moving RMS (or mean absolute value) over ``window_s``, evaluated every ``hop_s`` seconds.
+
+    Point k describes sample index ``start + k·hop`` (``start`` must be a multiple of the hop); the window
+    is centred on it offline and trailing (ending on it) when ``centered`` is False. Windows are
+    truncated at the signal's ends. Units: those of ``y`` (µV).
+    """
+    return envelopes(y, fs, (window_s,), hop_s=hop_s, kind=kind, centered=centered, start=start)[0]
+
+
+def envelopes(
+    y: npt.ArrayLike,
+    fs: float,
+    windows_s: tuple[float, ...],
+    *,
+    hop_s: float = 0.01,
+    kind: Literal["rms", "mav"] = "rms",
+    centered: bool = True,
+    start: int = 0,
+) -> list[FloatArray]:
+    """``envelope`` for several window lengths at once, from one running sum (one pass over the data)."""
+    fs = check_fs(fs)
+    arr = np.asarray(y, dtype=np.float64)
+    n = arr.size
+    h = hop_samples(fs, hop_s)
+    values = arr * arr if kind == "rms" else np.abs(arr)
+    centers = np.arange(0, n, h)
+    spans = []
+    for window_s in windows_s:
+        w = max(1, round(window_s * fs))
+        lo = centers - w // 2 if centered else centers + 1 - w
+        lo = np.clip(lo, 0, n)
+        hi = np.clip(lo + w if centered else centers + 1, 0, n)
+        spans.append((lo, hi, np.maximum(hi - lo, 1)))
+    s0_all = np.minimum.reduce([lo for lo, _, _ in spans])
+    s1_all = np.maximum.reduce([hi for _, hi, _ in spans])
+    # Running sums restart every ~10 s (at global sample indices, via ``start``) so rounding does
+    # not grow with the recording's length and streamed chunks do the same arithmetic as whole files.
+    seg = max(h, (round(10 * fs) // h) * h)
+    sums = [np.empty(centers.size) for _ in spans]
+    first = (-start) % seg  # local index of the first segment boundary
+    bounds = [0, *range(first if first else seg, n, seg), n]
+    csum = np.empty(0)
+    for a, b in itertools.pairwise(bounds):
+        ka, kb = -(-a // h), -(-b // h)
+        if kb <= ka:
+            continue
+        # window edges only grow with the point index: the segment's span is its first start and last end
+        s0, s1 = int(s0_all[ka]), int(s1_all[kb - 1])
+        if csum.size < s1 - s0 + 1:
+            csum = np.empty(s1 - s0 + 1)
+            csum[0] = 0.0
+        np.cumsum(values[s0:s1], out=csum[1 : s1 - s0 + 1])
+        for (lo, hi, _), out in zip(spans, sums, strict=True):
+            out[ka:kb] = csum[hi[ka:kb] - s0] - csum[lo[ka:kb] - s0]
+    result = []
+    for (_, _, count), total in zip(spans, sums, strict=True):
+        total /= count
+        np.maximum(total, 0.0, out=total)
+        result.append(np.sqrt(total, out=total) if kind == "rms" else total)
+    return result
+
+
+def block_mask_to_envelope(mask: BoolArray, block_s: float, n_env: int, hop_s: float) -> BoolArray:
+    """Map per-block flags onto envelope points (a point is flagged when its block is)."""
+    per = block_s / hop_s
+    if abs(per - round(per)) < 1e-9 and round(per) >= 1:
+        out = np.repeat(mask, round(per))[:n_env]
+        if out.size < n_env:
+            out = np.concatenate([out, np.zeros(n_env - out.size, dtype=bool)])
+        return out
+    idx = np.floor(np.arange(n_env) * hop_s / block_s + 1e-9).astype(np.int64)
+    out = np.zeros(n_env, dtype=bool)
+    ok = idx < mask.size
+    out[ok] = mask[idx[ok]]
+    return out
