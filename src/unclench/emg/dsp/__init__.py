@@ -14,7 +14,7 @@ re-exported here, so callers write ``from unclench.emg.dsp import analyze``.
 from __future__ import annotations
 
 from unclench.emg.dsp._arrays import BoolArray, FloatArray
-from unclench.emg.dsp.amplitude import block_mask_to_envelope, envelope, envelope_times, envelopes, hop_samples
+from unclench.emg.dsp.amplitude import block_mask_to_envelope, envelope, envelopes, hop_samples
 from unclench.emg.dsp.analysis import ChannelAnalysis, analyze, analyze_envelope
 from unclench.emg.dsp.bursts import (
     BURST_KINDS,
@@ -99,7 +99,6 @@ __all__ = [
     "detect_ecg",
     "detect_mains",
     "envelope",
-    "envelope_times",
     "envelopes",
     "filtfilt_sos",
     "flags_from_features",

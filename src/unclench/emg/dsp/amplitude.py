@@ -16,12 +16,6 @@ def hop_samples(fs: float, hop_s: float) -> int:
     return max(1, round(hop_s * fs))
 
 
-def envelope_times(n_samples: int, fs: float, hop_s: float = 0.01) -> FloatArray:
-    """Times (s) of the envelope points: every ``hop_s`` from 0."""
-    h = hop_samples(fs, hop_s)
-    return np.arange(0, n_samples, h, dtype=np.float64) / fs
-
-
 def envelope(
     y: npt.ArrayLike,
     fs: float,
