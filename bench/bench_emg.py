@@ -80,7 +80,9 @@ def bench_offline(duration_s: float, repeats: int) -> None:
     sims = [simulate_emg(duration_s, FS, seed=s) for s in (201, 202, 203)]
     for mode in ("causal", "zero_phase", "off"):
         scores = [
-            dsp.onset_f1([b.onset_s for b in dsp.analyze(s.signal, FS, notch_mode=mode).bursts], s.onsets)[0]
+            dsp.onset_f1(
+                [b.onset_s for b in dsp.analyze(s.signal, FS, dsp.AnalysisSettings(notch_mode=mode)).bursts], s.onsets
+            )[0]
             for s in sims
         ]
         print(f"  notch {mode:10s}: F1 {np.mean(scores):.3f} (min {min(scores):.3f})")
@@ -92,7 +94,7 @@ def bench_offline(duration_s: float, repeats: int) -> None:
 def bench_live(duration_s: float) -> None:
     print(f"== live pipeline, {duration_s / 60:.0f} min, 1 channel ==")
     sim = simulate_emg(duration_s, FS, seed=301, first_burst_after_s=10.0)
-    offline = dsp.analyze(sim.signal, FS, calibration_s=(0.5, 10.0))
+    offline = dsp.analyze(sim.signal, FS, dsp.AnalysisSettings(calibration_s=(0.5, 10.0)))
     for chunk_s in (0.02, 0.05):
         elapsed = float("inf")
         for _ in range(3):  # best of three: the machine is shared

@@ -38,7 +38,7 @@ def test_causal_notch_beats_zero_phase_and_no_notch(sims: list) -> None:
     scores: dict[str, list[float]] = {"causal": [], "zero_phase": [], "off": []}
     for sim in sims:
         for mode in scores:
-            r = dsp.analyze(sim.signal, FS, notch_mode=mode)
+            r = dsp.analyze(sim.signal, FS, dsp.AnalysisSettings(notch_mode=mode))
             scores[mode].append(dsp.onset_f1([b.onset_s for b in r.bursts], sim.onsets)[0])
     mean = {k: float(np.mean(v)) for k, v in scores.items()}
     assert mean["causal"] >= mean["zero_phase"]

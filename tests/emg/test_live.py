@@ -18,7 +18,7 @@ TOLERANCE_S = 0.02
 @pytest.mark.parametrize("seed", [21, 22])
 def test_live_matches_offline_within_tolerance(seed: int) -> None:
     sim = simulate_emg(240, FS, seed=seed, first_burst_after_s=10.0)
-    offline = dsp.analyze(sim.signal, FS, calibration_s=(0.5, 10.0))
+    offline = dsp.analyze(sim.signal, FS, dsp.AnalysisSettings(calibration_s=(0.5, 10.0)))
     live, _events = run_live_on_array(sim.signal, FS, calibration_s=10.0, chunk_s=0.05)
     assert len(live.bursts) == len(offline.bursts)
     for a, b in zip(live.bursts, offline.bursts, strict=True):

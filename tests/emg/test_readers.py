@@ -108,6 +108,27 @@ def test_streamed_analysis_equals_whole_file(tmp_path: Path) -> None:
     assert f1 >= 0.97
 
 
+def test_analysis_settings_reach_the_streamed_and_the_whole_file_analysis_alike(tmp_path: Path) -> None:
+    sim = simulate_emg(30, 1000, seed=7)
+    path = write_edf(tmp_path / "s.edf", sim.signal[None, :], 1000, ["emg"], physical_range_uv=3000.0)
+    settings = dsp.AnalysisSettings(
+        bursts=dsp.BurstParams(k_on=20.0), window_s=0.2, mains=None, high_hz=300.0, target_uv=5.0
+    )
+    with read_edf(path) as rec:
+        [streamed] = analyze_stream(
+            rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at, settings=settings
+        )
+        whole = dsp.analyze(rec.read()[0], rec.fs, settings, clip_at=rec.clip_at[0])
+    default = dsp.analyze(sim.signal, 1000)
+    for res in (streamed, whole):
+        method = res.summary()["method"]
+        assert method["bursts"]["k_on"] == 20.0 and method["envelope"]["window_s"] == 0.2
+        assert method["clean"]["high_hz"] == 300.0 and method["clean"]["notch_hz"] == []
+        assert res.relaxation is not None and res.relaxation.target_uv == 5.0
+    assert default.clean.notch_hz and default.burst_params.k_on != 20.0
+    assert [(b.onset_s, b.offset_s) for b in streamed.bursts] == [(b.onset_s, b.offset_s) for b in whole.bursts]
+
+
 def test_edf_clipping_from_header_range(tmp_path: Path) -> None:
     sim = simulate_emg(20, 1000, seed=6)
     path = write_edf(tmp_path / "c.edf", sim.signal[None, :], 1000, ["emg"], physical_range_uv=100.0)

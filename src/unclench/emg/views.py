@@ -267,6 +267,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
     Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}.
     """
     from unclench.emg.boards import BoardRequest, open_source
+    from unclench.emg.dsp import AnalysisSettings
     from unclench.emg.monitor import Monitor
 
     await ws.accept()
@@ -336,7 +337,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
                     path=tmp,
                     original_name=f"live {req.name} {clock.local_now():%Y-%m-%d %H:%M}",
                     source=f"live:{req.name}"[:16],
-                    target_uv=monitor.target_uv,
+                    settings=AnalysisSettings(target_uv=monitor.target_uv),
                     extra_summary={"live": monitor.summary()},
                 )
                 saved_id = stored.id

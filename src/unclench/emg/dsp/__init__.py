@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from unclench.emg.dsp._arrays import BoolArray, FloatArray
 from unclench.emg.dsp.amplitude import block_mask_to_envelope, envelope, envelopes, hop_samples
-from unclench.emg.dsp.analysis import ChannelAnalysis, analyze, analyze_envelope
+from unclench.emg.dsp.analysis import AnalysisSettings, ChannelAnalysis, analyze, analyze_envelope
 from unclench.emg.dsp.bursts import (
     BURST_KINDS,
     QUIET_PTS,
@@ -68,6 +68,7 @@ __all__ = [
     "MIN_FS_HZ",
     "QUIET_PTS",
     "RECOMMENDED_FS_HZ",
+    "AnalysisSettings",
     "Baseline",
     "BlockFeatures",
     "BoolArray",

@@ -34,6 +34,26 @@ from unclench.emg.dsp.tone import RelaxationScore, quiet_mask, relaxation_score,
 from unclench.emg.dsp.validate import check_fs, check_signal
 
 
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Every setting of the offline analysis in one value; the defaults are the recommended method.
+
+    Passed whole from the CLI and web through ``service.import_file`` / ``analyze_recording`` and
+    ``stream.analyze_stream`` down to ``analyze_envelope``; change one with ``dataclasses.replace``.
+    """
+
+    bursts: BurstParams = field(default_factory=BurstParams)  # thresholds, timing and classes of bursts
+    quality: QualityParams = field(default_factory=QualityParams)  # flat-line, clipping and motion flags
+    window_s: float = 0.1  # RMS envelope window, seconds
+    hop_s: float = 0.01  # envelope step, seconds (100 points per second)
+    mains: float | Literal["auto"] | None = "auto"  # mains hum to notch: 50.0 or 60.0 Hz, detected, or none
+    notch_mode: NotchMode = "causal"  # causal notch (cannot smear onsets earlier), zero-phase, or off
+    low_hz: float = 20.0  # band-pass lower edge, Hz
+    high_hz: float = 450.0  # band-pass upper edge, Hz (limited to 0.45·fs)
+    calibration_s: tuple[float, float] | None = None  # (start, end) of a rest period for the baseline, seconds
+    target_uv: float | None = None  # relaxation target, µV (time below it is reported)
+
+
 @dataclass
 class ChannelAnalysis:
     """Everything the offline analysis found for one channel, with the method and its parameters."""
@@ -90,14 +110,12 @@ def analyze_envelope(
     n_samples: int,
     spec: CleanSpec,
     flags: QualityFlags,
-    params: BurstParams | None = None,
-    calibration_s: tuple[float, float] | None = None,
-    target_uv: float | None = None,
-    window_s: float = 0.1,
+    settings: AnalysisSettings | None = None,
     fine_env: FloatArray | None = None,
 ) -> ChannelAnalysis:
     """Second half of the analysis, shared by the in-memory and the streamed paths."""
-    p = params or BurstParams()
+    s = settings or AnalysisSettings()
+    p, calibration_s, window_s = s.bursts, s.calibration_s, s.window_s
     hop_s = 1.0 / env_fs
     valid = ~block_mask_to_envelope(flags.excluded, flags.block_s, env.size, hop_s)
     # an electrode coming off or back on makes the filters ring: 0.3 s either side of a flat line is left out
@@ -124,7 +142,7 @@ def analyze_envelope(
     bursts = detect_bursts_env(env, env_fs, base, p, valid=valid, clipped=clipped, window_s=window_s, fine=fine_env)
     tone = resting_tone(env, valid, bursts, env_fs)
     quiet = quiet_mask(env.size, valid, bursts, env_fs)
-    relax = relaxation_score(env, env_fs, quiet if quiet.any() else valid, target_uv=target_uv) if env.size else None
+    relax = relaxation_score(env, env_fs, quiet if quiet.any() else valid, target_uv=s.target_uv) if env.size else None
     return ChannelAnalysis(
         fs=fs,
         duration_s=n_samples / fs,
@@ -147,17 +165,8 @@ def analyze_envelope(
 def analyze(
     x: npt.ArrayLike,
     fs: float,
+    settings: AnalysisSettings | None = None,
     *,
-    params: BurstParams | None = None,
-    window_s: float = 0.1,
-    hop_s: float = 0.01,
-    mains: float | Literal["auto"] | None = "auto",
-    notch_mode: NotchMode = "causal",
-    low_hz: float = 20.0,
-    high_hz: float = 450.0,
-    calibration_s: tuple[float, float] | None = None,
-    target_uv: float | None = None,
-    quality: QualityParams | None = None,
     clip_at: tuple[float | None, float | None] | None = None,
 ) -> ChannelAnalysis:
     """Offline analysis of one raw channel in µV: clean → flags → envelope → baseline → bursts → tone.
@@ -174,18 +183,18 @@ def analyze(
     raw = check_signal(x)
     if raw.size < fs:
         raise UserInputError.single("signal", f"the signal is only {raw.size / fs:.2f} s long; at least 1 s is needed")
-    spec = plan_clean(raw, fs, low_hz=low_hz, high_hz=high_hz, mains=mains, notch_mode=notch_mode, ecg=False)
+    s = settings or AnalysisSettings()
+    spec = plan_clean(raw, fs, low_hz=s.low_hz, high_hz=s.high_hz, mains=s.mains, notch_mode=s.notch_mode, ecg=False)
     y = apply_filters(raw, spec)
     heart = detect_ecg(y[: int(MAINS_PROBE_S * fs)], fs)  # the same head plan_clean would look at
     if heart is not None:
         spec = replace(spec, ecg=heart)
         y = remove_ecg(y, heart)
-    flags = quality_flags(raw, fs, quality, clip_at=clip_at, cleaned=y)
+    flags = quality_flags(raw, fs, s.quality, clip_at=clip_at, cleaned=y)
     if flags.flat.all():
         raise UserInputError.single("signal", "the channel is a flat line (electrode off or disconnected)")
-    p = params or BurstParams()
-    env, fine = envelopes(y, fs, (window_s, p.fine_window_s), hop_s=hop_s)
-    env_fs = fs / hop_samples(fs, hop_s)
+    env, fine = envelopes(y, fs, (s.window_s, s.bursts.fine_window_s), hop_s=s.hop_s)
+    env_fs = fs / hop_samples(fs, s.hop_s)
     return analyze_envelope(
         env,
         env_fs,
@@ -193,9 +202,6 @@ def analyze(
         n_samples=raw.size,
         spec=spec,
         flags=flags,
-        params=params,
-        calibration_s=calibration_s,
-        target_uv=target_uv,
-        window_s=window_s,
+        settings=s,
         fine_env=fine,
     )
