@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.scoring import onset_f1
 from unclench.core.errors import UserInputError
 from unclench.emg import dsp
 from unclench.emg.live import LiveChannel, run_live_on_array
@@ -24,7 +25,7 @@ def test_live_matches_offline_within_tolerance(seed: int) -> None:
     for a, b in zip(live.bursts, offline.bursts, strict=True):
         assert a.onset_s == pytest.approx(b.onset_s, abs=TOLERANCE_S)
         assert a.offset_s == pytest.approx(b.offset_s, abs=TOLERANCE_S)
-    f1, _, _ = dsp.onset_f1([b.onset_s for b in live.bursts], sim.onsets)
+    f1, _, _ = onset_f1([b.onset_s for b in live.bursts], sim.onsets)
     assert f1 >= 0.95
     assert live.baseline.level_uv == pytest.approx(offline.baseline.level_uv, rel=0.05)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.scoring import onset_f1
 from unclench.core.errors import UserInputError
 from unclench.emg import dsp
 from unclench.emg.readers import Annotation, open_recording, read_csv, read_edf, write_edf
@@ -104,7 +105,7 @@ def test_streamed_analysis_equals_whole_file(tmp_path: Path) -> None:
             assert np.allclose(res.env, whole.env, rtol=1e-9, atol=1e-9)
             assert res.quality == whole.quality
     assert streamed[1].quality["flat_s"] == pytest.approx(3.0, abs=0.1)
-    f1, _, _ = dsp.onset_f1([b.onset_s for b in streamed[0].bursts], sims[0].onsets)
+    f1, _, _ = onset_f1([b.onset_s for b in streamed[0].bursts], sims[0].onsets)
     assert f1 >= 0.97
 
 

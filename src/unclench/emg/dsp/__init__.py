@@ -56,7 +56,6 @@ from unclench.emg.dsp.quality import (
     motion_reference_level,
     quality_flags,
 )
-from unclench.emg.dsp.scoring import onset_f1
 from unclench.emg.dsp.tone import RelaxationScore, quiet_mask, relaxation_score, resting_tone
 from unclench.emg.dsp.validate import MIN_FS_HZ, RECOMMENDED_FS_HZ, check_fs, check_signal
 
@@ -110,7 +109,6 @@ __all__ = [
     "motion_reference_level",
     "notch_frequencies",
     "notch_sos",
-    "onset_f1",
     "plan_clean",
     "quality_flags",
     "quiet_mask",
