@@ -13,6 +13,25 @@ from unclench.emg.dsp.validate import check_fs
 
 
 def hop_samples(fs: float, hop_s: float) -> int:
+    """Samples between envelope points: ``hop_s`` at ``fs``, at least one.
+
+    Parameters
+    ----------
+    fs : float
+        Sample rate, Hz.
+    hop_s : float
+        Envelope step, seconds.
+
+    Returns
+    -------
+    int
+        Step in samples.
+
+    Example
+    -------
+    >>> hop_samples(1000.0, 0.01)
+    10
+    """
     return max(1, round(hop_s * fs))
 
 
@@ -30,7 +49,39 @@ def envelope(
 
     Point k describes sample index ``start + k·hop`` (``start`` must be a multiple of the hop); the window
     is centred on it offline and trailing (ending on it) when ``centered`` is False. Windows are
-    truncated at the signal's ends. Units: those of ``y`` (µV).
+    truncated at the signal's ends.
+
+    Parameters
+    ----------
+    y : array_like
+        Cleaned signal, µV.
+    fs : float
+        Sample rate, Hz.
+    window_s : float
+        Window length, seconds.
+    hop_s : float
+        Step between points, seconds.
+    kind : {"rms", "mav"}
+        Root mean square or mean absolute value.
+    centered : bool
+        Centred (offline) or trailing (live) windows.
+    start : int
+        Global sample index of ``y[0]`` (streamed chunks).
+
+    Returns
+    -------
+    ndarray
+        Envelope, µV, one point per hop.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y, _ = clean(sim.signal, 1000)
+    >>> env = envelope(y, 1000.0)
+    >>> env.size, bool(2.0 < np.median(env) < 4.5)  # 100 points per second; rest is 3 µV
+    (2000, True)
     """
     return envelopes(y, fs, (window_s,), hop_s=hop_s, kind=kind, centered=centered, start=start)[0]
 
@@ -45,7 +96,34 @@ def envelopes(
     centered: bool = True,
     start: int = 0,
 ) -> list[FloatArray]:
-    """``envelope`` for several window lengths at once, from one running sum (one pass over the data)."""
+    """``envelope`` for several window lengths at once, from one running sum (one pass over the data).
+
+    Parameters
+    ----------
+    y : array_like
+        Cleaned signal, µV.
+    fs : float
+        Sample rate, Hz.
+    windows_s : tuple of float
+        Window lengths, seconds.
+    hop_s, kind, centered, start
+        As for ``envelope``.
+
+    Returns
+    -------
+    list of ndarray
+        One envelope (µV) per window length, on the same points.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y, _ = clean(sim.signal, 1000)
+    >>> env, fine = envelopes(y, 1000.0, (0.1, 0.025))
+    >>> env.size == fine.size == 2000
+    True
+    """
     fs = check_fs(fs)
     arr = np.asarray(y, dtype=np.float64)
     n = arr.size
@@ -89,7 +167,29 @@ def envelopes(
 
 
 def block_mask_to_envelope(mask: BoolArray, block_s: float, n_env: int, hop_s: float) -> BoolArray:
-    """Map per-block flags onto envelope points (a point is flagged when its block is)."""
+    """Map per-block flags onto envelope points (a point is flagged when its block is).
+
+    Parameters
+    ----------
+    mask : ndarray of bool
+        One flag per block.
+    block_s : float
+        Block length, seconds.
+    n_env : int
+        Number of envelope points.
+    hop_s : float
+        Envelope step, seconds.
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per envelope point.
+
+    Example
+    -------
+    >>> block_mask_to_envelope(np.array([True, False]), 0.1, 20, 0.01).sum()
+    np.int64(10)
+    """
     per = block_s / hop_s
     if abs(per - round(per)) < 1e-9 and round(per) >= 1:
         out = np.repeat(mask, round(per))[:n_env]

@@ -113,7 +113,43 @@ def analyze_envelope(
     settings: AnalysisSettings | None = None,
     fine_env: FloatArray | None = None,
 ) -> ChannelAnalysis:
-    """Second half of the analysis, shared by the in-memory and the streamed paths."""
+    """Second half of the analysis, shared by the in-memory and the streamed paths.
+
+    Parameters
+    ----------
+    env : ndarray
+        Envelope (``settings.window_s`` RMS), µV.
+    env_fs : float
+        Envelope points per second, Hz.
+    fs : float
+        Sample rate of the raw signal, Hz.
+    n_samples : int
+        Length of the raw signal, samples.
+    spec : CleanSpec
+        The cleaning applied.
+    flags : QualityFlags
+        Per-block quality flags of the raw signal.
+    settings : AnalysisSettings, optional
+        Burst rules, calibration period, target (defaults: ``AnalysisSettings()``).
+    fine_env : ndarray, optional
+        Short-window envelope on the same points, µV (for timing).
+
+    Returns
+    -------
+    ChannelAnalysis
+        Baseline, bursts, resting tone, quality and relaxation score.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean, envelope, quality_flags
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y, spec = clean(sim.signal, 1000)
+    >>> flags = quality_flags(sim.signal, 1000.0, cleaned=y)
+    >>> result = analyze_envelope(envelope(y, 1000.0), 100.0, fs=1000.0, n_samples=y.size, spec=spec, flags=flags)
+    >>> abs(len(result.bursts) - len(sim.bursts)) <= 1
+    True
+    """
     s = settings or AnalysisSettings()
     p, calibration_s, window_s = s.bursts, s.calibration_s, s.window_s
     hop_s = 1.0 / env_fs
@@ -171,12 +207,31 @@ def analyze(
 ) -> ChannelAnalysis:
     """Offline analysis of one raw channel in µV: clean → flags → envelope → baseline → bursts → tone.
 
+    Parameters
+    ----------
+    x : array_like
+        Raw signal, µV; at least 1 s.
+    fs : float
+        Sample rate, Hz.
+    settings : AnalysisSettings, optional
+        Every setting of the analysis (defaults: ``AnalysisSettings()``).
+    clip_at : tuple, optional
+        (lower, upper) saturation levels, µV (e.g. from an EDF header); detected when None.
+
+    Returns
+    -------
+    ChannelAnalysis
+        Bursts, resting tone (µV), quality (s), relaxation score and the method with its parameters.
+
     Example
     -------
     >>> from unclench.emg.simulate import simulate_emg
     >>> sim = simulate_emg(60, 1000, seed=3)
     >>> result = analyze(sim.signal, 1000)
     >>> abs(len(result.bursts) - len(sim.bursts)) <= 1
+    True
+    >>> stricter = analyze(sim.signal, 1000, AnalysisSettings(bursts=BurstParams(k_on=30.0)))
+    >>> stricter.baseline.thresholds(stricter.burst_params)[0] > result.baseline.thresholds(result.burst_params)[0]
     True
     """
     fs = check_fs(fs)

@@ -84,6 +84,30 @@ def robust_baseline(env: npt.ArrayLike, valid: BoolArray | None = None, *, quiet
     The quietest ``quiet_percentile`` % of valid points are taken as rest; level = their median,
     spread = 1.4826·MAD of the points below the overall 50th percentile of that lower half. Works
     whether a recording is mostly rest or mostly active.
+
+    Parameters
+    ----------
+    env : array_like
+        Envelope, µV.
+    valid : ndarray of bool, optional
+        Points that count (flat line and motion left out).
+    quiet_percentile : float
+        Share of the points taken as rest, %.
+
+    Returns
+    -------
+    Baseline
+        Rest level and spread, µV.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean, detect_bursts_env, envelope, robust_baseline
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> env = envelope(clean(sim.signal, 1000)[0], 1000.0)  # 100 points per second
+    >>> base = robust_baseline(env)
+    >>> 2.0 < base.level_uv < 4.0, base.source  # the simulated rest is 3 µV RMS
+    (True, 'quiet segments')
     """
     e = np.asarray(env, dtype=np.float64)
     if valid is not None:
@@ -120,7 +144,25 @@ class Burst:
 
 
 def hysteresis_runs(env: FloatArray, on: float, off: float) -> list[tuple[int, int]]:
-    """[start, stop) runs where env is above ``off`` and that reach ``on`` somewhere (vectorised)."""
+    """[start, stop) runs where env is above ``off`` and that reach ``on`` somewhere (vectorised).
+
+    Parameters
+    ----------
+    env : ndarray
+        Envelope, µV.
+    on, off : float
+        Thresholds, µV (``off`` ≤ ``on``).
+
+    Returns
+    -------
+    list of tuple
+        [start, stop) point indices of each run.
+
+    Example
+    -------
+    >>> hysteresis_runs(np.array([0.0, 2, 5, 2, 0, 2, 0]), on=4.0, off=1.0)
+    [(1, 4)]
+    """
     above_off = env > off
     runs = true_runs(above_off)
     if not runs:
@@ -133,7 +175,25 @@ def hysteresis_runs(env: FloatArray, on: float, off: float) -> list[tuple[int, i
 
 
 def bridge(runs: list[tuple[int, int]], max_gap: int) -> list[tuple[int, int]]:
-    """Merge runs separated by at most ``max_gap`` points."""
+    """Merge runs separated by at most ``max_gap`` points.
+
+    Parameters
+    ----------
+    runs : list of tuple
+        [start, stop) point indices, in order.
+    max_gap : int
+        Largest gap bridged, points.
+
+    Returns
+    -------
+    list of tuple
+        The merged runs.
+
+    Example
+    -------
+    >>> bridge([(0, 3), (5, 8), (20, 22)], max_gap=2)
+    [(0, 8), (20, 22)]
+    """
     out: list[tuple[int, int]] = []
     for a, b in runs:
         if out and a - out[-1][1] <= max_gap:
@@ -176,7 +236,32 @@ def split_runs(
     env: FloatArray, runs: list[tuple[int, int]], on: float, min_gap: int, ratio: float
 ) -> list[tuple[int, int]]:
     """Split hysteresis runs at stretches under ``on`` that last more than ``min_gap`` points and whose
-    median is below ``ratio`` × the median level of the above-``on`` activity on either side."""
+    median is below ``ratio`` × the median level of the above-``on`` activity on either side.
+
+    Parameters
+    ----------
+    env : ndarray
+        Envelope, µV.
+    runs : list of tuple
+        [start, stop) point indices.
+    on : float
+        On-threshold, µV.
+    min_gap : int
+        Shortest stretch under ``on`` that can split, points.
+    ratio : float
+        The stretch's median must be under this × the activity on either side.
+
+    Returns
+    -------
+    list of tuple
+        The runs, split.
+
+    Example
+    -------
+    >>> env = np.array([0.0, 10, 10, 1, 1, 1, 10, 10, 0])
+    >>> split_runs(env, [(1, 8)], on=5.0, min_gap=2, ratio=0.5)
+    [(1, 3), (6, 8)]
+    """
     out: list[tuple[int, int]] = []
     for a, b in runs:
         cores = true_runs(env[a:b] > on)
@@ -322,6 +407,42 @@ def detect_bursts_env(
 
     ``fine`` is the short-window envelope on the same points (``fine_window_s``), used for timing;
     without it the envelope itself is used.
+
+    Parameters
+    ----------
+    env : ndarray
+        Envelope (``window_s`` RMS), µV.
+    env_fs : float
+        Envelope points per second, Hz.
+    baseline : Baseline
+        Rest level and spread (``robust_baseline``).
+    params : BurstParams, optional
+        Thresholds and timing rules.
+    valid : ndarray of bool, optional
+        Points that count; a run mostly outside them is left out.
+    clipped : ndarray of bool, optional
+        Points that touch saturation (marks the burst ``clipped``).
+    t0_s : float
+        Time of point 0, seconds.
+    window_s : float
+        The envelope's window, seconds.
+    fine : ndarray, optional
+        Short-window envelope on the same points, µV.
+
+    Returns
+    -------
+    list of Burst
+        Onset, offset (s), peak and mean envelope (µV) and class of each event, in time order.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean, detect_bursts_env, envelope, robust_baseline
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> env = envelope(clean(sim.signal, 1000)[0], 1000.0)  # 100 points per second
+    >>> bursts = detect_bursts_env(env, 100.0, robust_baseline(env))
+    >>> abs(len(bursts) - len(sim.bursts)) <= 1
+    True
     """
     p = params or BurstParams()
     on, off = baseline.thresholds(p)

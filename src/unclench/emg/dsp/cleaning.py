@@ -74,7 +74,40 @@ def plan_clean(
     ecg: bool = True,
 ) -> CleanSpec:
     """Decide the cleaning filters for a signal: mains notch and heartbeat removal are decided from the
-    first 60 s (MAINS_PROBE_S) only, so streamed and whole-file analysis decide alike."""
+    first 60 s (MAINS_PROBE_S) only, so streamed and whole-file analysis decide alike.
+
+    Parameters
+    ----------
+    x : array_like
+        Raw signal, µV.
+    fs : float
+        Sample rate, Hz.
+    low_hz, high_hz : float
+        Band-pass edges, Hz (``high_hz`` limited to 0.45·fs).
+    order : int
+        Butterworth order per edge.
+    mains : {50.0, 60.0, "auto", None}
+        Mains frequency to notch, Hz; "auto" detects it, None notches nothing.
+    notch_q : float
+        Notch quality factor.
+    notch_mode : {"causal", "zero_phase", "off"}
+        How the notch is applied.
+    ecg : bool
+        Look for heartbeats to subtract.
+
+    Returns
+    -------
+    CleanSpec
+        Everything decided, to apply with ``apply_clean`` (also chunk by chunk).
+
+    Example
+    -------
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> spec = plan_clean(sim.signal, 1000.0)
+    >>> spec.mains_hz, spec.notch_mode, spec.ecg_bpm
+    (50.0, 'causal', None)
+    """
     fs = check_fs(fs)
     low, high = band_edges(fs, low_hz, high_hz)
     mains_hz: float | None
@@ -100,7 +133,28 @@ def plan_clean(
 
 
 def apply_clean(x: npt.ArrayLike, spec: CleanSpec) -> FloatArray:
-    """Filter (see ``apply_filters``), then subtract heartbeats when the spec found them."""
+    """Filter (see ``apply_filters``), then subtract heartbeats when the spec found them.
+
+    Parameters
+    ----------
+    x : array_like
+        Raw signal, µV, at ``spec.fs``.
+    spec : CleanSpec
+        From ``plan_clean``.
+
+    Returns
+    -------
+    ndarray
+        Cleaned signal, µV.
+
+    Example
+    -------
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y = apply_clean(sim.signal, plan_clean(sim.signal, 1000.0))
+    >>> y.size == sim.signal.size
+    True
+    """
     y = apply_filters(x, spec)
     return remove_ecg(y, spec.ecg) if spec.ecg is not None else y
 
@@ -111,6 +165,26 @@ def apply_filters(x: npt.ArrayLike, spec: CleanSpec) -> FloatArray:
     The causal notch rides along in the band-pass's forward pass (one cascade, one pass over the
     data; linear filters commute, so this equals notching after the zero-phase band-pass up to the
     start-up transient). Edges are handled as in ``scipy.signal.sosfiltfilt`` (odd extension).
+
+    Parameters
+    ----------
+    x : array_like
+        Raw signal, µV, at ``spec.fs``.
+    spec : CleanSpec
+        From ``plan_clean``; its heartbeat plan is not applied here.
+
+    Returns
+    -------
+    ndarray
+        Band-passed and notched signal, µV.
+
+    Example
+    -------
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y = apply_filters(sim.signal, plan_clean(sim.signal, 1000.0))
+    >>> detect_mains(y, 1000.0) is None  # the hum is gone
+    True
     """
     arr = np.asarray(x, dtype=np.float64)
     bp = spec.bandpass
@@ -122,12 +196,26 @@ def apply_filters(x: npt.ArrayLike, spec: CleanSpec) -> FloatArray:
 
 
 def clean(x: npt.ArrayLike, fs: float, **kwargs: Any) -> tuple[FloatArray, CleanSpec]:
-    """Band-pass (default 20–450 Hz, limited by fs) and notch the detected mains; returns (signal µV, spec).
+    """Band-pass (default 20–450 Hz, limited by fs), notch the detected mains, subtract heartbeats.
+
+    Parameters
+    ----------
+    x : array_like
+        Raw signal, µV.
+    fs : float
+        Sample rate, Hz.
+    **kwargs
+        Options of ``plan_clean`` (``low_hz``, ``high_hz``, ``mains``, ``notch_mode``, ``ecg``, …).
+
+    Returns
+    -------
+    tuple
+        (cleaned signal in µV, the ``CleanSpec`` applied).
 
     Example
     -------
     >>> from unclench.emg.simulate import simulate_emg
-    >>> sim = simulate_emg(20, 1000, seed=1)
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
     >>> y, spec = clean(sim.signal, 1000)
     >>> spec.mains_hz
     50.0

@@ -71,6 +71,29 @@ def detect_ecg(y: npt.ArrayLike, fs: float) -> EcgPlan | None:
     Heartbeats are QRS-energy peaks that stand well above the channel's typical level, come at a steady
     rate of 40–180 beats per minute (most intervals within 20 % of the median), and look alike (each beat
     correlates with their median waveform).
+
+    Parameters
+    ----------
+    y : array_like
+        Cleaned (band-passed, notched) signal, µV; at least 10 s.
+    fs : float
+        Sample rate, Hz.
+
+    Returns
+    -------
+    EcgPlan or None
+        Rate (beats per minute), beat template (µV) and detection threshold; None when no heartbeat is found.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg, synthetic_ecg
+    >>> sim = simulate_emg(20, 1000, seed=1)
+    >>> heart, _ = synthetic_ecg(sim.signal.size, 1000, bpm=70)
+    >>> y, _ = clean(sim.signal + heart, 1000, ecg=False)  # band-pass and notch only
+    >>> plan = detect_ecg(y, 1000)
+    >>> 65 <= plan.bpm <= 75
+    True
     """
     arr = np.asarray(y, dtype=np.float64)
     if arr.size < 10 * fs:
@@ -120,7 +143,33 @@ def _correlations(segs: FloatArray, template: FloatArray) -> FloatArray:
 
 
 def remove_ecg(y: FloatArray, plan: EcgPlan) -> FloatArray:
-    """Subtract the beat template, scaled to each beat, wherever a beat is found (returns a new array)."""
+    """Subtract the beat template, scaled to each beat, wherever a beat is found (returns a new array).
+
+    Parameters
+    ----------
+    y : ndarray
+        Cleaned signal, µV, at the plan's sample rate.
+    plan : EcgPlan
+        From ``detect_ecg``.
+
+    Returns
+    -------
+    ndarray
+        The signal with the heartbeats subtracted, µV.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg, synthetic_ecg
+    >>> sim = simulate_emg(20, 1000, seed=1)
+    >>> heart, _ = synthetic_ecg(sim.signal.size, 1000, bpm=70)
+    >>> y, _ = clean(sim.signal + heart, 1000, ecg=False)  # band-pass and notch only
+    >>> muscle, _ = clean(sim.signal, 1000, ecg=False)  # the same signal without the heart
+    >>> without = remove_ecg(y, detect_ecg(y, 1000))
+    >>> def rms(a): return float(np.sqrt(np.mean(a**2)))
+    >>> rms(y - muscle) > 4 * rms(without - muscle)  # heartbeat left in the signal: 5.3 → 1.1 µV RMS
+    True
+    """
     template = plan.template_array()
     pre, post = plan.pre, template.size - plan.pre
     e = _qrs_energy(y, plan.fs)

@@ -59,6 +59,29 @@ def clip_levels(raw: FloatArray, clip_run: int = 3, clip_count: int = 5) -> tupl
 
     An extreme value is a saturation level when the signal sits on it for ``clip_run`` consecutive
     samples or touches it ``clip_count`` times: a real signal's exact extreme occurs once.
+
+    Parameters
+    ----------
+    raw : ndarray
+        Raw signal, µV.
+    clip_run : int
+        Consecutive samples at the extreme that mean saturation.
+    clip_count : int
+        Samples anywhere at the extreme that mean saturation.
+
+    Returns
+    -------
+    tuple
+        (lower, upper) saturation level in µV, each None when the signal does not saturate there.
+
+    Example
+    -------
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> clip_levels(np.clip(sim.signal, -50.0, 50.0))
+    (-50.0, 50.0)
+    >>> clip_levels(sim.signal)
+    (None, None)
     """
     levels: list[float | None] = []
     for level in (float(raw.min()), float(raw.max())):
@@ -98,7 +121,35 @@ class BlockFeatures:
 def block_features(
     raw: FloatArray, cleaned: FloatArray, fs: float, block_n: int, clip_at: tuple[float | None, float | None]
 ) -> BlockFeatures:
-    """Quality features of each whole block of ``block_n`` samples (raw channel and its cleaned version)."""
+    """Quality features of each whole block of ``block_n`` samples (raw channel and its cleaned version).
+
+    Parameters
+    ----------
+    raw : ndarray
+        Raw signal, µV.
+    cleaned : ndarray
+        The same signal cleaned (``apply_clean``), µV.
+    fs : float
+        Sample rate, Hz.
+    block_n : int
+        Samples per block.
+    clip_at : tuple
+        (lower, upper) saturation levels in µV, or None each (see ``clip_levels``).
+
+    Returns
+    -------
+    BlockFeatures
+        Spread, clipping, 4–15 Hz RMS and its ratio to the muscle RMS, one value per block.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y, _ = clean(sim.signal, 1000)
+    >>> block_features(sim.signal, y, 1000.0, 100, (None, None)).spread.size  # 0.1 s blocks
+    200
+    """
     blocks = block_view(raw, block_n)
     spread = blocks.max(axis=1) - blocks.min(axis=1) if blocks.shape[0] else np.zeros(0)
     clip_hit = np.zeros(blocks.shape[0], dtype=bool)
@@ -113,7 +164,30 @@ def block_features(
 
 
 def flags_from_features(f: BlockFeatures, params: QualityParams | None = None) -> QualityFlags:
-    """Decide flat / clipped / motion blocks; the motion yardstick is the recording's median 4–15 Hz RMS."""
+    """Decide flat / clipped / motion blocks; the motion yardstick is the recording's median 4–15 Hz RMS.
+
+    Parameters
+    ----------
+    f : BlockFeatures
+        From ``block_features`` (for a whole recording, or concatenated chunks).
+    params : QualityParams, optional
+        Thresholds (defaults: ``QualityParams()``).
+
+    Returns
+    -------
+    QualityFlags
+        Per-block flags.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y, _ = clean(sim.signal, 1000)
+    >>> flags = flags_from_features(block_features(sim.signal, y, 1000.0, 100, (None, None)))
+    >>> flags.seconds()["flat_s"]
+    0.0
+    """
     p = params or QualityParams()
     flat = f.spread < p.flat_uv
     if f.low_rms.size == 0:
@@ -139,6 +213,33 @@ def quality_flags(
     ``clip_at`` gives the saturation levels (e.g. an EDF header's physical range); when None they are
     detected from the data (see ``clip_levels``). ``cleaned`` is the output of ``clean`` (computed
     here with defaults when not given).
+
+    Parameters
+    ----------
+    raw : array_like
+        Raw signal, µV.
+    fs : float
+        Sample rate, Hz.
+    params : QualityParams, optional
+        Block length (s) and thresholds.
+    clip_at : tuple, optional
+        (lower, upper) saturation levels, µV.
+    cleaned : ndarray, optional
+        The cleaned signal, µV.
+
+    Returns
+    -------
+    QualityFlags
+        Per-block flags; ``seconds()`` sums them in seconds.
+
+    Example
+    -------
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> x = sim.signal.copy()
+    >>> x[5000:8000] = 0.0  # the electrode is off for 3 s
+    >>> quality_flags(x, 1000.0).seconds()["flat_s"]
+    3.0
     """
     p = params or QualityParams()
     fs = check_fs(fs)
@@ -154,6 +255,32 @@ def motion_features(raw: FloatArray, cleaned: FloatArray, fs: float, n: int) -> 
 
     The low band is computed at ~100 Hz (block means of the raw signal, then a zero-phase band-pass),
     which costs a tenth of filtering at the full rate.
+
+    Parameters
+    ----------
+    raw : ndarray
+        Raw signal, µV.
+    cleaned : ndarray
+        Cleaned signal, µV.
+    fs : float
+        Sample rate, Hz.
+    n : int
+        Samples per block.
+
+    Returns
+    -------
+    tuple of ndarray
+        (4–15 Hz RMS in µV, its ratio to the cleaned RMS), one value per whole block.
+
+    Example
+    -------
+    >>> from unclench.emg.dsp import clean
+    >>> from unclench.emg.simulate import simulate_emg
+    >>> sim = simulate_emg(20, 1000, seed=1)  # 20 s at 1 kHz, µV, 50 Hz hum
+    >>> y, _ = clean(sim.signal, 1000)
+    >>> low_rms, ratio = motion_features(sim.signal, y, 1000.0, 100)
+    >>> low_rms.size, ratio.size
+    (200, 200)
     """
     d = max(k for k in range(1, n + 1) if n % k == 0 and fs / k >= 50.0)
     nblocks = raw.size // n
@@ -169,5 +296,21 @@ def motion_features(raw: FloatArray, cleaned: FloatArray, fs: float, n: int) -> 
 
 
 def motion_reference_level(low_rms: FloatArray) -> float:
-    """The recording's typical 4–15 Hz block RMS (median), the yardstick for motion artefacts."""
+    """The recording's typical 4–15 Hz block RMS (median), the yardstick for motion artefacts.
+
+    Parameters
+    ----------
+    low_rms : ndarray
+        4–15 Hz RMS per block, µV (``motion_features``).
+
+    Returns
+    -------
+    float
+        The median, µV (at least 1e-9).
+
+    Example
+    -------
+    >>> motion_reference_level(np.array([1.0, 2.0, 30.0]))
+    2.0
+    """
     return float(max(np.median(low_rms), 1e-9))

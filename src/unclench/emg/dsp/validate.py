@@ -13,7 +13,25 @@ RECOMMENDED_FS_HZ = 1000.0
 
 
 def check_fs(fs: float | None, *, field_name: str = "fs") -> float:
-    """Return ``fs`` as a float, or raise a clear UserInputError if it is missing or implausible."""
+    """Return ``fs`` as a float, or raise a clear UserInputError if it is missing or implausible.
+
+    Parameters
+    ----------
+    fs : float or None
+        Sample rate in Hz; 100 Hz (``MIN_FS_HZ``) to 100 kHz is accepted.
+    field_name : str
+        The name the error message gives the field (e.g. ``--fs``).
+
+    Returns
+    -------
+    float
+        The sample rate in Hz.
+
+    Example
+    -------
+    >>> check_fs("512")
+    512.0
+    """
     if fs is None:
         raise UserInputError.single(field_name, "the sample rate is missing: state it in Hz (e.g. --fs 1000)")
     try:
@@ -32,7 +50,25 @@ def check_fs(fs: float | None, *, field_name: str = "fs") -> float:
 
 
 def check_signal(x: npt.ArrayLike, *, field_name: str = "signal") -> FloatArray:
-    """Return a 1-D float64 copy-free view of ``x``; NaN/inf or an empty signal are clear errors."""
+    """Return a 1-D float64 copy-free view of ``x``; NaN/inf or an empty signal are clear errors.
+
+    Parameters
+    ----------
+    x : array_like
+        One channel of samples (µV).
+    field_name : str
+        The name the error message gives the field.
+
+    Returns
+    -------
+    ndarray
+        The samples as float64 (µV).
+
+    Example
+    -------
+    >>> check_signal([1, 2, 3]).dtype
+    dtype('float64')
+    """
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 1:
         raise UserInputError.single(field_name, f"expected one channel (1-D array), got shape {arr.shape}")
