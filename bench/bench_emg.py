@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scoring import onset_f1
 
 from unclench.emg import dsp
 from unclench.emg.live import run_live_on_array
@@ -59,9 +60,9 @@ def bench_offline(duration_s: float, repeats: int) -> None:
     for name, (x, truth) in kinds.items():
         ours, ours_med = _times(lambda x=x: dsp.analyze(x, FS), repeats)
         result = dsp.analyze(x, FS)
-        f1, prec, rec = dsp.onset_f1([b.onset_s for b in result.bursts], truth)
+        f1, prec, rec = onset_f1([b.onset_s for b in result.bursts], truth)
         nk_on, nk_time = neurokit_onsets(x / 1000.0, FS)
-        nk_f1, nk_p, nk_r = dsp.onset_f1(nk_on, truth)
+        nk_f1, nk_p, nk_r = onset_f1(nk_on, truth)
         print(f"[{name}] true bursts {len(truth)}")
         print(
             f"  unclench: best {ours * 1000:.1f} ms, median {ours_med * 1000:.1f} ms ({x.size / ours / 1e6:.1f} M samples/s), "
@@ -80,19 +81,21 @@ def bench_offline(duration_s: float, repeats: int) -> None:
     sims = [simulate_emg(duration_s, FS, seed=s) for s in (201, 202, 203)]
     for mode in ("causal", "zero_phase", "off"):
         scores = [
-            dsp.onset_f1([b.onset_s for b in dsp.analyze(s.signal, FS, notch_mode=mode).bursts], s.onsets)[0]
+            onset_f1(
+                [b.onset_s for b in dsp.analyze(s.signal, FS, dsp.AnalysisSettings(notch_mode=mode)).bursts], s.onsets
+            )[0]
             for s in sims
         ]
         print(f"  notch {mode:10s}: F1 {np.mean(scores):.3f} (min {min(scores):.3f})")
     sims250 = [simulate_emg(duration_s, 250.0, seed=s) for s in (201, 202, 203)]
-    f250 = [dsp.onset_f1([b.onset_s for b in dsp.analyze(s.signal, 250.0).bursts], s.onsets)[0] for s in sims250]
+    f250 = [onset_f1([b.onset_s for b in dsp.analyze(s.signal, 250.0).bursts], s.onsets)[0] for s in sims250]
     print(f"  same generator sampled at 250 Hz: F1 {np.mean(f250):.3f} (min {min(f250):.3f})")
 
 
 def bench_live(duration_s: float) -> None:
     print(f"== live pipeline, {duration_s / 60:.0f} min, 1 channel ==")
     sim = simulate_emg(duration_s, FS, seed=301, first_burst_after_s=10.0)
-    offline = dsp.analyze(sim.signal, FS, calibration_s=(0.5, 10.0))
+    offline = dsp.analyze(sim.signal, FS, dsp.AnalysisSettings(calibration_s=(0.5, 10.0)))
     for chunk_s in (0.02, 0.05):
         elapsed = float("inf")
         for _ in range(3):  # best of three: the machine is shared
@@ -105,7 +108,7 @@ def bench_live(duration_s: float) -> None:
             after = confirmed[(confirmed > onset - 0.05) & (confirmed < onset + 0.5)]
             if after.size:
                 lat.append(after.min() - onset)
-        f1 = dsp.onset_f1([b.onset_s for b in live.bursts], sim.onsets)[0]
+        f1 = onset_f1([b.onset_s for b in live.bursts], sim.onsets)[0]
         off_on = np.array([b.onset_s for b in offline.bursts])
         diffs = [float(np.min(np.abs(off_on - b.onset_s))) for b in live.bursts]
         print(

@@ -15,6 +15,7 @@ import time
 import warnings
 
 import numpy as np
+from scoring import onset_f1
 
 from unclench.emg import dsp
 from unclench.emg.simulate import SUITE_CASES, accuracy_suite
@@ -37,8 +38,8 @@ def neurokit_onsets(x_uv: np.ndarray, fs: float) -> tuple[np.ndarray, float]:
 
 def score(onsets: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
     """(F1 ±50 ms, F1 ±100 ms, count error as a fraction of the true count)."""
-    f50 = dsp.onset_f1(onsets, truth, 0.05)[0]
-    f100 = dsp.onset_f1(onsets, truth, 0.1)[0]
+    f50 = onset_f1(onsets, truth, 0.05)[0]
+    f100 = onset_f1(onsets, truth, 0.1)[0]
     count_error = (len(onsets) - len(truth)) / max(1, len(truth))
     return f50, f100, count_error
 

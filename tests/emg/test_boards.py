@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.scoring import onset_f1
 from unclench.core.errors import UserInputError
-from unclench.emg import dsp
 from unclench.emg.boards import BoardRequest, board_id, open_source, write_playback_file
 from unclench.emg.monitor import Monitor, run_source
 from unclench.emg.readers import read_edf
@@ -60,7 +60,7 @@ def test_playback_board_finds_the_bursts_live(tmp_path: Path) -> None:
         run_source(src, monitor, duration_s=15.8, on_frame=frames.append)
     bursts = monitor.bursts[0]
     truth = sim.onsets[sim.bursts[:, 1] < 15.5]
-    f1, _, _ = dsp.onset_f1([b.onset_s for b in bursts], truth)
+    f1, _, _ = onset_f1([b.onset_s for b in bursts], truth)
     assert f1 >= 0.9, ([b.onset_s for b in bursts], truth)
     confirmed = [ev for f in frames for _, ev in f.events if ev.kind == "burst_confirmed"]
     assert len(confirmed) >= len(truth)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.scoring import onset_f1
 from unclench.core.errors import UserInputError
 from unclench.emg import dsp
 from unclench.emg.live import LiveChannel, run_live_on_array
@@ -18,13 +19,13 @@ TOLERANCE_S = 0.02
 @pytest.mark.parametrize("seed", [21, 22])
 def test_live_matches_offline_within_tolerance(seed: int) -> None:
     sim = simulate_emg(240, FS, seed=seed, first_burst_after_s=10.0)
-    offline = dsp.analyze(sim.signal, FS, calibration_s=(0.5, 10.0))
+    offline = dsp.analyze(sim.signal, FS, dsp.AnalysisSettings(calibration_s=(0.5, 10.0)))
     live, _events = run_live_on_array(sim.signal, FS, calibration_s=10.0, chunk_s=0.05)
     assert len(live.bursts) == len(offline.bursts)
     for a, b in zip(live.bursts, offline.bursts, strict=True):
         assert a.onset_s == pytest.approx(b.onset_s, abs=TOLERANCE_S)
         assert a.offset_s == pytest.approx(b.offset_s, abs=TOLERANCE_S)
-    f1, _, _ = dsp.onset_f1([b.onset_s for b in live.bursts], sim.onsets)
+    f1, _, _ = onset_f1([b.onset_s for b in live.bursts], sim.onsets)
     assert f1 >= 0.95
     assert live.baseline.level_uv == pytest.approx(offline.baseline.level_uv, rel=0.05)
 

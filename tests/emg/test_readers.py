@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.scoring import onset_f1
 from unclench.core.errors import UserInputError
 from unclench.emg import dsp
 from unclench.emg.readers import Annotation, open_recording, read_csv, read_edf, write_edf
@@ -104,8 +105,29 @@ def test_streamed_analysis_equals_whole_file(tmp_path: Path) -> None:
             assert np.allclose(res.env, whole.env, rtol=1e-9, atol=1e-9)
             assert res.quality == whole.quality
     assert streamed[1].quality["flat_s"] == pytest.approx(3.0, abs=0.1)
-    f1, _, _ = dsp.onset_f1([b.onset_s for b in streamed[0].bursts], sims[0].onsets)
+    f1, _, _ = onset_f1([b.onset_s for b in streamed[0].bursts], sims[0].onsets)
     assert f1 >= 0.97
+
+
+def test_analysis_settings_reach_the_streamed_and_the_whole_file_analysis_alike(tmp_path: Path) -> None:
+    sim = simulate_emg(30, 1000, seed=7)
+    path = write_edf(tmp_path / "s.edf", sim.signal[None, :], 1000, ["emg"], physical_range_uv=3000.0)
+    settings = dsp.AnalysisSettings(
+        bursts=dsp.BurstParams(k_on=20.0), window_s=0.2, mains=None, high_hz=300.0, target_uv=5.0
+    )
+    with read_edf(path) as rec:
+        [streamed] = analyze_stream(
+            rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at, settings=settings
+        )
+        whole = dsp.analyze(rec.read()[0], rec.fs, settings, clip_at=rec.clip_at[0])
+    default = dsp.analyze(sim.signal, 1000)
+    for res in (streamed, whole):
+        method = res.summary()["method"]
+        assert method["bursts"]["k_on"] == 20.0 and method["envelope"]["window_s"] == 0.2
+        assert method["clean"]["high_hz"] == 300.0 and method["clean"]["notch_hz"] == []
+        assert res.relaxation is not None and res.relaxation.target_uv == 5.0
+    assert default.clean.notch_hz and default.burst_params.k_on != 20.0
+    assert [(b.onset_s, b.offset_s) for b in streamed.bursts] == [(b.onset_s, b.offset_s) for b in whole.bursts]
 
 
 def test_edf_clipping_from_header_range(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.scoring import onset_f1
 from unclench.emg import dsp
 from unclench.emg.simulate import accuracy_suite, electrode_off, simulate_emg, simulate_twitches, synthetic_ecg
 
@@ -20,7 +21,7 @@ def test_brief_twitches_on_a_fluctuating_tone_are_found_apart_and_on_time(fs: fl
     sim = simulate_twitches(120, fs, seed=7)
     assert len(sim.bursts) >= 30 and (np.diff(sim.bursts, axis=1) < 0.16).all()
     result = dsp.analyze(sim.signal, fs)
-    f1, _, _ = dsp.onset_f1(_onsets(result), sim.onsets, 0.05)
+    f1, _, _ = onset_f1(_onsets(result), sim.onsets, 0.05)
     assert f1 >= 0.95
     assert abs(len(result.bursts) - len(sim.bursts)) <= max(1, 0.05 * len(sim.bursts))  # not merged
     # a twitch running on into raised tone that touches on ends with the twitch (measured: none over 0.5 s at
@@ -57,7 +58,7 @@ def test_heartbeats_are_found_flagged_and_removed() -> None:
     assert with_ecg.clean.ecg_bpm == pytest.approx(60.0 / np.median(np.diff(peaks)), rel=0.05)
     assert with_ecg.summary()["method"]["clean"]["ecg_removal"] == "template subtraction"
     # far better than leaving the heartbeats in (measured: F1 0.18 without removal)
-    assert dsp.onset_f1(_onsets(with_ecg), neck.onsets, 0.1)[0] >= 0.8
+    assert onset_f1(_onsets(with_ecg), neck.onsets, 0.1)[0] >= 0.8
     assert len(with_ecg.bursts) <= 1.2 * len(neck.bursts)
 
 
@@ -76,4 +77,4 @@ def test_no_event_from_filter_start_up_or_electrode_coming_off(seed: int) -> Non
     cut = [(on, off) for on, off in sim.bursts if on < 30.0 < off + 0.5]  # a burst the electrode cut short
     assert all(b.onset_s < 29.5 or any(abs(b.onset_s - on) < 0.1 for on, _ in cut) for b in result.bursts)
     truth = sim.onsets[sim.bursts[:, 1] < 29.5]
-    assert dsp.onset_f1([t for t in _onsets(result) if t < 29.5], truth, 0.1)[0] >= 0.9
+    assert onset_f1([t for t in _onsets(result) if t < 29.5], truth, 0.1)[0] >= 0.9

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.scoring import onset_f1
 from unclench.core.jobs import get_runner
-from unclench.emg import dsp
 from unclench.emg import views as emg_views
 from unclench.emg.boards import write_playback_file
 from unclench.emg.readers import write_edf
@@ -87,7 +87,7 @@ def test_websocket_playback_marks_bursts_and_saves(client: TestClient, tmp_path:
                 break
     assert "saved" in msg
     truth = sim.onsets[sim.bursts[:, 1] < 9.0]
-    f1, _, _ = dsp.onset_f1([b["onset_s"] for b in finals], truth)
+    f1, _, _ = onset_f1([b["onset_s"] for b in finals], truth)
     assert f1 >= 0.9
     rec = client.get(f"/api/emg/recordings/{msg['saved']}").json()
     assert rec["source"] == "live:playback" and rec["duration_s"] > 8

@@ -86,15 +86,17 @@ def analyze(
     Example: unclench emg analyze night.edf --no-save --json
     """
     from unclench.emg import service
+    from unclench.emg.dsp import AnalysisSettings
     from unclench.emg.plot import plot_analysis
     from unclench.emg.readers import open_recording
 
     if not file.exists():
         raise UserInputError.single("FILE", f"{file} does not exist")
     regions = parse_regions(region)
+    settings = AnalysisSettings()  # one value for the numbers shown and the numbers saved
     t0 = time.perf_counter()
     with open_recording(file, fs=fs, unit=unit, channels=channel or None) as rec:
-        results = service.analyze_recording(rec)
+        results = service.analyze_recording(rec, settings=settings)
         names = list(rec.channel_names)
         info = f"{rec.duration_s / 60:.1f} min at {rec.fs:g} Hz, units {', '.join(rec.units)} ({rec.unit_source})"
     elapsed = time.perf_counter() - t0
@@ -107,7 +109,14 @@ def analyze(
     if save:
         with cli_session() as db:
             stored = service.import_file(
-                db, path=file, fs=fs, unit=unit, channels=channel or None, regions=regions, listen_id=listen
+                db,
+                path=file,
+                fs=fs,
+                unit=unit,
+                channels=channel or None,
+                regions=regions,
+                listen_id=listen,
+                settings=settings,
             )
             if not as_json:
                 console.print(f"saved as recording {stored.id}")

@@ -27,7 +27,7 @@ from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
 # Reading and analysing signals loads SciPy and pandas: the functions that do it import them, so listing
 # recordings (and starting the web app) does not.
 if TYPE_CHECKING:
-    from unclench.emg.dsp import ChannelAnalysis
+    from unclench.emg.dsp import AnalysisSettings, ChannelAnalysis
     from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
 
@@ -50,7 +50,7 @@ def file_sha256(path: Path) -> str:
 
 
 def analyze_recording(
-    rec: Recording, *, target_uv: float | None = None, progress: Callable[[int, int], None] | None = None
+    rec: Recording, *, settings: AnalysisSettings | None = None, progress: Callable[[int, int], None] | None = None
 ) -> list[ChannelAnalysis]:
     """Streamed offline analysis of every channel of an opened recording; `progress(done, total)` per chunk."""
     from unclench.emg.stream import analyze_stream
@@ -61,7 +61,7 @@ def analyze_recording(
         rec.fs,
         channel_names=rec.channel_names,
         clip_at=rec.clip_at,
-        target_uv=target_uv,
+        settings=settings,
         progress=progress,
     )
 
@@ -112,7 +112,7 @@ def import_file(
     regions: dict[str, RegionChoice] | None = None,
     listen_id: str | None = None,
     source: str = "file",
-    target_uv: float | None = None,
+    settings: AnalysisSettings | None = None,
     extra_summary: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> EmgRecording:
@@ -131,7 +131,7 @@ def import_file(
     with open_recording(path, fs=fs, unit=unit, channels=channels) as rec:
         chosen = _check_regions(regions or {}, rec.channel_names)
         # every error surfaces before anything is written
-        results = analyze_recording(rec, target_uv=target_uv, progress=progress)
+        results = analyze_recording(rec, settings=settings, progress=progress)
         start = rec.start
         names = list(rec.channel_names)
         meta = {"units": rec.units, "unit_source": rec.unit_source, "annotations": len(rec.annotations)}
@@ -211,6 +211,8 @@ def save_live_recording(
 ) -> EmgRecording:
     """Store what a live session recorded (EDF+, or BDF+ with `bdf`, with its events and bursts annotated),
     named after the board and the person's local time, with the live summary."""
+    from unclench.emg.dsp import AnalysisSettings  # NumPy and SciPy: only when something is saved
+
     if monitor.raw().shape[1] < monitor.fs * MIN_LIVE_S:
         raise UserInputError.single("record", f"less than {MIN_LIVE_S:g} s were recorded; nothing saved")
     tmp = get_settings().artefact_dir("emg") / f"live-{uuid.uuid4().hex}.{'bdf' if bdf else 'edf'}"
@@ -223,7 +225,7 @@ def save_live_recording(
             regions=regions,
             listen_id=listen_id,
             source=f"live:{board}"[:16],
-            target_uv=monitor.target_uv,
+            settings=AnalysisSettings(target_uv=monitor.target_uv),
             extra_summary={"live": monitor.summary()},
         )
     finally:

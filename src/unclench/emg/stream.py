@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from unclench.core.errors import UserInputError
 from unclench.emg import dsp
-from unclench.emg.dsp import BlockFeatures, BurstParams, ChannelAnalysis, FloatArray, NotchMode, QualityParams
+from unclench.emg.dsp import AnalysisSettings, BlockFeatures, ChannelAnalysis, FloatArray
 
 ChunkReader = Callable[[int, int], npt.NDArray[np.float64]]  # (start, stop) → (channels, stop − start) µV
 
@@ -31,27 +30,21 @@ def analyze_stream(
     *,
     channel_names: Sequence[str],
     clip_at: Sequence[tuple[float | None, float | None]],
+    settings: AnalysisSettings | None = None,
     chunk_s: float = 300.0,
     margin_s: float = 5.0,
-    params: BurstParams | None = None,
-    window_s: float = 0.1,
-    hop_s: float = 0.01,
-    mains: float | Literal["auto"] | None = "auto",
-    notch_mode: NotchMode = "causal",
-    quality: QualityParams | None = None,
-    calibration_s: tuple[float, float] | None = None,
-    target_uv: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ChannelAnalysis]:
     """Analyse every channel of a recording chunk by chunk; returns one ChannelAnalysis per channel."""
     fs = dsp.check_fs(fs)
-    q = quality or QualityParams()
+    s = settings or AnalysisSettings()
+    q = s.quality
     n_ch = len(channel_names)
     if n_samples < fs:
         raise UserInputError.single(
             "signal", f"the recording is only {n_samples / fs:.2f} s long; at least 1 s is needed"
         )
-    hop = dsp.hop_samples(fs, hop_s)
+    hop = dsp.hop_samples(fs, s.hop_s)
     block = max(1, round(q.block_s * fs))
     unit = math.lcm(hop, block)
     chunk = max(unit, (round(chunk_s * fs) // unit) * unit)
@@ -59,8 +52,10 @@ def analyze_stream(
 
     head = read(0, min(n_samples, round(dsp.MAINS_PROBE_S * fs)))
     _check_finite(head, 0, channel_names)
-    specs = [dsp.plan_clean(head[c], fs, mains=mains, notch_mode=notch_mode) for c in range(n_ch)]
-    burst_params = params or BurstParams()
+    specs = [
+        dsp.plan_clean(head[c], fs, low_hz=s.low_hz, high_hz=s.high_hz, mains=s.mains, notch_mode=s.notch_mode)
+        for c in range(n_ch)
+    ]
     envs: list[list[FloatArray]] = [[] for _ in range(n_ch)]
     fines: list[list[FloatArray]] = [[] for _ in range(n_ch)]
     feats: list[list[BlockFeatures]] = [[] for _ in range(n_ch)]
@@ -77,7 +72,7 @@ def analyze_stream(
         for c in range(n_ch):
             raw = np.asarray(data[c], dtype=np.float64)
             y = dsp.apply_clean(raw, specs[c])
-            env, fine = dsp.envelopes(y, fs, (window_s, burst_params.fine_window_s), hop_s=hop_s, start=ext0)
+            env, fine = dsp.envelopes(y, fs, (s.window_s, s.bursts.fine_window_s), hop_s=s.hop_s, start=ext0)
             envs[c].append(env[k0:k1])
             fines[c].append(fine[k0:k1])
             feats[c].append(dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b1))
@@ -101,10 +96,7 @@ def analyze_stream(
                     n_samples=n_samples,
                     spec=specs[c],
                     flags=flags,
-                    params=params,
-                    calibration_s=calibration_s,
-                    target_uv=target_uv,
-                    window_s=window_s,
+                    settings=s,
                     fine_env=np.concatenate(fines[c]),
                 )
             )
