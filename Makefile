@@ -10,7 +10,7 @@ DEV_LOCK := requirements-dev.txt
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
 PIP_VERSION := 26.3
-LINT_PATHS := src tests $(wildcard bench)
+LINT_PATHS := src tests $(wildcard bench) tools
 # `make lock` runs uv from its own small venv: it must work even when .venv can no longer install from a stale lock.
 UV_VERSION := 0.13.8
 UV := .venv-lock/bin/uv

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +16,7 @@ from unclench.body.taxonomy import all_regions
 from unclench.core.errors import UserInputError
 
 SVG = "{http://www.w3.org/2000/svg}"
+DRAW_SHAPES = Path(__file__).resolve().parents[2] / "tools" / "draw_shapes.py"
 
 
 def parse(markup: str) -> ET.Element:
@@ -260,10 +264,13 @@ def test_labels_and_prefix_are_escaped() -> None:
 
 def test_shapes_file_matches_the_drawing_script() -> None:
     """shapes.json is generated; it must be what the committed script draws."""
-    import json
+    # The script is a build tool outside the installed package: load it by its path.
+    spec = importlib.util.spec_from_file_location("draw_shapes", DRAW_SHAPES)
+    assert spec is not None and spec.loader is not None
+    draw_shapes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(draw_shapes)
 
-    from unclench.body.tools import draw_shapes
-
+    assert bodymap.SHAPES_FILE.resolve() == draw_shapes.OUT  # it writes the file the app reads
     committed = json.loads(bodymap.SHAPES_FILE.read_text(encoding="utf-8"))
     assert committed == json.loads(json.dumps(draw_shapes.build()))
 

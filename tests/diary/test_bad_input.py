@@ -16,6 +16,7 @@ from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.validation import EARLIEST_DAY, check_day, latest_day
 from unclench.diary import csvio, service
+from unclench.diary.csvio import episodes as episodes_csv
 from unclench.diary.views import local_path
 
 runner = CliRunner()
@@ -201,7 +202,7 @@ def test_a_file_full_of_bad_rows_lists_the_first_hundred_and_counts_the_rest(db:
 def test_a_big_import_is_written_in_batches_and_all_or_nothing(
     db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(csvio, "BATCH_ROWS", 10)
+    monkeypatch.setattr(episodes_csv, "BATCH_ROWS", 10)  # the module that reads it, not the re-export
     good = "".join(
         f",2025-12-{1 + i % 28:02d}T07:{i % 60:02d}:00Z,Europe/Berlin,60,no,cramp,5,2,calf:left,,,\n" for i in range(45)
     )

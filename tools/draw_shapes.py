@@ -1,4 +1,4 @@
-"""Draw the body-map outlines (front and back) and write them to ``body/shapes.json``.
+"""Draw the body-map outlines (front and back) and write them to ``src/unclench/body/shapes.json``.
 
 The figure is drawn here from a handful of smooth edge curves (head, neck, torso, arms, legs),
 so every region is a tile that shares its borders with its neighbours and the tiles together
@@ -8,9 +8,9 @@ Coordinates: the body's midline is at x = 100, the top of the head at y = 7, the
 on the viewer's right (x >= 100) and mirrored. In the FRONT view the viewer's right is the
 person's LEFT; in the BACK view the viewer's right is the person's RIGHT.
 
-Run it again after changing a curve:
+A build tool, not part of the installed package; run it again after changing a curve:
 
-    .venv/bin/python -m unclench.body.tools.draw_shapes
+    .venv/bin/python tools/draw_shapes.py
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ Edge = Callable[[float], float]
 
 MID = 100.0
 VIEW_BOX = (22, 0, 156, 444)  # x, y, width, height: the figure spans x 29-171, y 7-440
-OUT = Path(__file__).resolve().parent.parent / "shapes.json"
+OUT = Path(__file__).resolve().parent.parent / "src" / "unclench" / "body" / "shapes.json"
 
 
 def curve(points: Sequence[tuple[float, float]]) -> Edge:
@@ -489,7 +489,7 @@ def build() -> dict[str, object]:
                 shapes.append({"region": region, "side": viewer_right_side, "d": path_d(points)})
         views[view] = shapes
     return {
-        "about": "Body-map outlines drawn by src/unclench/body/tools/draw_shapes.py (regenerate with it; do not edit by hand). "
+        "about": "Body-map outlines drawn by tools/draw_shapes.py (regenerate with it; do not edit by hand). "
         "Front view: the person's left is on the viewer's right. Back view: the person's left is on the viewer's left.",
         "viewBox": " ".join(str(v) for v in VIEW_BOX),
         "views": views,
