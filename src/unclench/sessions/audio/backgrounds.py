@@ -35,7 +35,29 @@ def _unit_rms(x: FloatArray) -> FloatArray:
 
 
 def pink_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """1/f noise (Kellet's three-pole approximation, valid for audio rates), unit RMS."""
+    """1/f noise (Kellet's three-pole approximation, valid for audio rates), unit RMS.
+
+    Parameters
+    ----------
+    n : int
+        Length in samples.
+    rate : int
+        Sample rate in Hz; unused, the filter shape is close enough across 22-48 kHz.
+    rng : numpy.random.Generator
+        Source of the noise; the same seed gives the same samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n,), RMS 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = pink_noise(24_000, 24_000, np.random.default_rng(0))
+    >>> x.shape, x.dtype, round(float(np.sqrt(np.mean(x**2))), 3)
+    ((24000,), dtype('float32'), 1.0)
+    """
     del rate  # the filter shape is rate-independent enough across 22-48 kHz
     b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
     a = [1.0, -2.494956002, 2.017265875, -0.522189400]
@@ -43,7 +65,29 @@ def pink_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
 
 
 def brown_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """1/f² (leaky-integrated) noise with the rumble below 20 Hz removed, unit RMS."""
+    """1/f² (leaky-integrated) noise with the rumble below 20 Hz removed, unit RMS.
+
+    Parameters
+    ----------
+    n : int
+        Length in samples.
+    rate : int
+        Sample rate in Hz.
+    rng : numpy.random.Generator
+        Source of the noise; the same seed gives the same samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n,), RMS 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = brown_noise(24_000, 24_000, np.random.default_rng(0))
+    >>> x.shape, x.dtype, round(float(np.sqrt(np.mean(x**2))), 3)
+    ((24000,), dtype('float32'), 1.0)
+    """
     leaky = np.array([[1.0, 0.0, 0.0, 1.0, -0.997, 0.0]])
     sos = np.vstack([leaky, signal.butter(2, 20.0, "highpass", fs=rate, output="sos")])
     return _unit_rms(_sosfilt_chunked(sos, _white(n, rng)))
@@ -57,7 +101,29 @@ def _slow_envelope(n: int, rate: int, rng: np.random.Generator, *, period_s: flo
 
 
 def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """Rain-like: a hiss band (500 Hz-6 kHz) that breathes slowly, plus soft random droplets."""
+    """Rain-like: a hiss band (500 Hz-6 kHz) that breathes slowly, plus soft random droplets.
+
+    Parameters
+    ----------
+    n : int
+        Length in samples.
+    rate : int
+        Sample rate in Hz.
+    rng : numpy.random.Generator
+        Source of the noise; the same seed gives the same samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n,), RMS 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = rain_noise(24_000, 24_000, np.random.default_rng(0))
+    >>> x.shape, x.dtype, round(float(np.sqrt(np.mean(x**2))), 3)
+    ((24000,), dtype('float32'), 1.0)
+    """
     hiss = _white(n, rng)
     band = signal.butter(2, [500.0, min(6000.0, rate * 0.45)], "bandpass", fs=rate, output="sos")
     hiss = _unit_rms(_sosfilt_chunked(band, hiss))
@@ -80,7 +146,29 @@ def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
 
 
 def ocean_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """A slow swell: low-passed noise rising and falling every 8-12 s like waves on a shore."""
+    """A slow swell: low-passed noise rising and falling every 8-12 s like waves on a shore.
+
+    Parameters
+    ----------
+    n : int
+        Length in samples.
+    rate : int
+        Sample rate in Hz.
+    rng : numpy.random.Generator
+        Source of the noise; the same seed gives the same samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n,), RMS 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = ocean_noise(24_000, 24_000, np.random.default_rng(0))
+    >>> x.shape, x.dtype, round(float(np.sqrt(np.mean(x**2))), 3)
+    ((24000,), dtype('float32'), 1.0)
+    """
     body = brown_noise(n, rate, rng)
     body *= np.float32(0.6)
     pink = pink_noise(n, rate, rng)
@@ -108,14 +196,63 @@ BACKGROUND_MAKERS = {"pink": pink_noise, "brown": brown_noise, "rain": rain_nois
 
 
 def background(kind: str, n: int, rate: int, seed: int) -> FloatArray | None:
-    """A generated background of ``n`` samples at unit RMS, or None for 'none'."""
+    """A generated background of ``n`` samples at unit RMS, or None for 'none'.
+
+    Parameters
+    ----------
+    kind : str
+        'none' or a key of ``BACKGROUND_MAKERS``: 'pink', 'brown', 'rain', 'ocean'.
+    n : int
+        Length in samples.
+    rate : int
+        Sample rate in Hz.
+    seed : int
+        Seed of the noise; the same seed gives the same background.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        float32, shape (n,), RMS 1; None for 'none'.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> background("none", 24_000, 24_000, seed=1) is None
+    True
+    >>> np.array_equal(background("rain", 24_000, 24_000, seed=1), background("rain", 24_000, 24_000, seed=1))
+    True
+    """
     if kind == "none":
         return None
     return BACKGROUND_MAKERS[kind](n, rate, np.random.default_rng(seed))
 
 
 def binaural_beat(n: int, rate: int, beat_hz: float, *, carrier_hz: float = 200.0) -> FloatArray:
-    """Two sine tones ``beat_hz`` apart, one per ear (stereo, unit RMS per channel). Headphones only."""
+    """Two sine tones ``beat_hz`` apart, one per ear (stereo, unit RMS per channel). Headphones only.
+
+    Parameters
+    ----------
+    n : int
+        Length in samples.
+    rate : int
+        Sample rate in Hz.
+    beat_hz : float
+        Difference between the right and the left tone, in Hz.
+    carrier_hz : float, optional
+        Frequency of the left tone, in Hz (default 200).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n, 2): left at ``carrier_hz``, right at ``carrier_hz + beat_hz``, RMS 1 each.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tones = binaural_beat(24_000, 24_000, 6.0)  # one second: FFT bins are 1 Hz apart
+    >>> tones.shape, [int(np.argmax(np.abs(np.fft.rfft(tones[:, ear])))) for ear in (0, 1)]
+    ((24000, 2), [200, 206])
+    """
     out = np.empty((n, 2), dtype=np.float32)
     for start in range(0, n, CHUNK):
         stop = min(n, start + CHUNK)

@@ -37,6 +37,32 @@ def export(x: FloatArray, rate: int, path: Path, fmt: str) -> Path:
     """Write WAV (16-bit PCM, libsndfile), OGG/Opus or MP3 (FFmpeg's libopus / LAME via PyAV).
 
     Written to a ``.part`` file and renamed, so a reader never sees half a file.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 samples in [-1, 1], shape (n,) or (n, 2).
+    rate : int
+        Sample rate in Hz.
+    path : pathlib.Path
+        Where the file goes.
+    fmt : str
+        One of ``EXPORT_FORMATS``: 'wav', 'ogg' or 'mp3'.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(24_000) / 24_000)).astype(np.float32)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = export(tone, 24_000, Path(folder) / "tone.wav", "wav")
+    ...     print(written.name, written.stat().st_size, sorted(p.name for p in Path(folder).iterdir()))
+    tone.wav 48044 ['tone.wav']
     """
     tmp = path.with_suffix(path.suffix + ".part")
     if fmt == "wav":
@@ -50,7 +76,29 @@ def export(x: FloatArray, rate: int, path: Path, fmt: str) -> Path:
 
 
 def encode(x: FloatArray, rate: int, path: Path, encoding: Encoding) -> None:
-    """Encode float32 samples with FFmpeg (PyAV), chunk by chunk; FFmpeg works without holding the GIL."""
+    """Encode float32 samples with FFmpeg (PyAV), chunk by chunk; FFmpeg works without holding the GIL.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 samples in [-1, 1], shape (n,) or (n, 2).
+    rate : int
+        Sample rate in Hz; the codec must take it (Opus: 8, 12, 16, 24 or 48 kHz).
+    path : pathlib.Path
+        Where the file goes (written directly; ``export`` adds the rename).
+    encoding : Encoding
+        Container, codec, bit rate and options, e.g. ``ENCODINGS["mp3"]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(24_000) / 24_000)).astype(np.float32)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     encode(tone, 24_000, Path(folder) / "tone.mp3", ENCODINGS["mp3"])
+    ...     (Path(folder) / "tone.mp3").read_bytes()[:3]
+    b'ID3'
+    """
     import av
 
     channels = 1 if x.ndim == 1 else x.shape[1]

@@ -32,7 +32,31 @@ def _k_weighting_sos(rate: int) -> npt.NDArray[np.float32]:
 
 
 def k_weighted(x: FloatArray, rate: int, *, channel_gains: bool = True) -> FloatArray:
-    """The K-weighted signal (pyloudnorm's filters), float32, same shape as ``x``; chunked with carried state."""
+    """The K-weighted signal (pyloudnorm's filters), float32, same shape as ``x``; chunked with carried state.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    rate : int
+        Sample rate in Hz.
+    channel_gains : bool, optional
+        Scale each channel's amplitude by the square root of its BS.1770 weight
+        (``CHANNEL_WEIGHTS``: 1 for L, R, C; 1.41 for the surrounds). Default True.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape as ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> weighted = k_weighted(tone, 24_000)
+    >>> round(20 * math.log10(float(np.abs(weighted[12_000:]).max())), 1)  # the shelf lifts 1 kHz, in dB
+    0.6
+    """
     sos = _k_weighting_sos(rate)
     out = np.empty(x.shape, dtype=np.float32)
     zi = np.zeros((sos.shape[0], 2, *x.shape[1:]), dtype=np.float32)
@@ -95,6 +119,25 @@ def integrated_loudness(x: FloatArray, rate: int) -> float:
 
     Gives pyloudnorm's ``Meter.integrated_loudness`` figure (tests check this) without its
     float64 copies of the whole signal, which would not fit a 45-minute session in the memory budget.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    rate : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float
+        Integrated loudness in LUFS; -inf for a signal shorter than one 400 ms block or all below −70 LUFS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> round(integrated_loudness(tone, 24_000), 1), round(integrated_loudness(tone * np.float32(0.1), 24_000), 1)
+    (-3.1, -23.1)
     """
     step = round(0.1 * rate)
     return _gated_loudness(_k_weighted_powers(x, rate, step), step)
@@ -133,6 +176,27 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> Flo
     Entry ``i`` covers the interval from sample i to i+1. Only intervals next to a sample at or
     above ``floor`` are interpolated; elsewhere the sample peak stands in (inter-sample overs are
     a fraction of a dB to a few dB, never enough to matter there).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    floor : float, optional
+        Linear level (1.0 = full scale) from which intervals are interpolated (default 0: all).
+    oversample : int, optional
+        Oversampling factor (default 4, as BS.1770-4 Annex 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n,): the linear peak level of each interval.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sin(np.pi / 2 * np.arange(24_000) + np.pi / 4).astype(np.float32)  # samples miss the crests
+    >>> round(float(np.abs(x).max()), 3), round(float(true_level(x).max()), 2)
+    (0.707, 1.01)
     """
     n = x.shape[0]
     level = np.empty(n, dtype=np.float32)
@@ -174,7 +238,29 @@ def _raise_to_oversampled(
 
 
 def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
-    """Maximum of the 4× oversampled signal (BS.1770 Annex 2 style), in dBTP."""
+    """Maximum of the 4× oversampled signal (BS.1770 Annex 2 style), in dBTP.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    rate : int
+        Sample rate in Hz (unused: the interpolation works in samples).
+    oversample : int, optional
+        Oversampling factor (default 4).
+
+    Returns
+    -------
+    float
+        True peak in dBTP; -inf for silence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sin(np.pi / 2 * np.arange(24_000) + np.pi / 4).astype(np.float32)  # sample peak −3 dBFS
+    >>> round(true_peak_dbtp(x, 24_000), 1)
+    0.1
+    """
     del rate
     sample_peak = max(
         (float(np.max(np.abs(x[i : i + CHUNK]), initial=0.0)) for i in range(0, x.shape[0], CHUNK)), default=0.0
@@ -195,6 +281,33 @@ def limiter_runs(
 
     Returned sparsely as (start index, gain values) runs; the gain is 1 everywhere else.
     ``candidates`` (indices that could exceed the ceiling) saves scanning the whole signal.
+
+    Parameters
+    ----------
+    level : numpy.ndarray
+        float32 linear peak level per sample, shape (n,), as ``true_level`` gives.
+    rate : int
+        Sample rate in Hz (sets the 5 ms windows).
+    ceiling : float
+        Linear ceiling (1.0 = full scale).
+    makeup : float, optional
+        Linear gain applied before the limiter (default 1).
+    candidates : numpy.ndarray, optional
+        Sample indices that may exceed the ceiling; default: every sample is checked.
+
+    Returns
+    -------
+    list of (int, numpy.ndarray)
+        (first sample, float32 gains ≤ 1) for each stretch that needs limiting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> level = true_level(tone)
+    >>> runs = limiter_runs(level, 24_000, ceiling=0.5)
+    >>> round(max(float((level[lo : lo + gain.size] * gain).max()) for lo, gain in runs), 3)
+    0.5
     """
     n = level.size
     window = max(2, int(0.005 * rate))
@@ -224,7 +337,29 @@ def _apply_runs(x: FloatArray, runs: list[tuple[int, FloatArray]]) -> None:
 
 
 def limit(x: FloatArray, rate: int, *, ceiling_db: float) -> FloatArray:
-    """Look-ahead true-peak limiter, in place."""
+    """Look-ahead true-peak limiter, in place.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels); changed in place.
+    rate : int
+        Sample rate in Hz.
+    ceiling_db : float
+        True-peak ceiling in dBTP.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x``, limited.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> round(true_peak_dbtp(limit(tone, 24_000, ceiling_db=-6.0), 24_000), 1)
+    -6.0
+    """
     ceiling = 10 ** (ceiling_db / 20.0)
     _apply_runs(x, limiter_runs(true_level(x, floor=ceiling * 0.5), rate, ceiling=ceiling))
     return x
@@ -314,6 +449,31 @@ def normalise(
     The search filters the signal once and then only re-measures the stretches the limiter
     touches; the result's loudness and true peak follow from those measurements (the tests check
     them against a fresh measurement). Returns (signal, LUFS, true peak dBTP).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels); changed in place.
+    rate : int
+        Sample rate in Hz.
+    target_lufs : float, optional
+        Wanted integrated loudness in LUFS (default ``TARGET_LUFS``, −16).
+    peak_dbtp : float, optional
+        True-peak ceiling in dBTP (default ``TRUE_PEAK_DBTP``, −1).
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, float, float)
+        ``x`` after gain and limiting, its integrated loudness in LUFS and its true peak in dBTP.
+        A silent or too-short signal comes back unchanged with -inf for both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> y, lufs, peak = normalise(tone * np.float32(0.01), 24_000)
+    >>> round(lufs, 1), peak <= -1.0
+    (-16.0, True)
     """
     step = round(0.1 * rate)
     base = _k_weighted_powers(x, rate, step)
