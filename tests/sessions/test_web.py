@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
-from unclench.sessions import audio
+from unclench.sessions.audio import exporting
 
 FORM = {
     "minutes": "5",
@@ -72,8 +72,8 @@ def test_build_render_in_background_play_and_log(
 
     # OGG/Opus and MP3 were made by the render: a download serves them as they are, encoding nothing.
     encodes: list[str] = []
-    real_encode = audio.encode
-    monkeypatch.setattr(audio, "encode", lambda x, rate, path, encoding: encodes.append(path.name))
+    real_encode = exporting.encode
+    monkeypatch.setattr(exporting, "encode", lambda x, rate, path, encoding: encodes.append(path.name))
     for fmt, media_type, magic in (("ogg", "audio/ogg", b"OggS"), ("mp3", "audio/mpeg", b"ID3")):
         download = client.get(f"/sessions/{session_id}/files/session.{fmt}")
         assert download.status_code == 200 and download.headers["content-type"] == media_type
@@ -81,7 +81,7 @@ def test_build_render_in_background_play_and_log(
         assert f"unclench-{session_id[:8]}.{fmt}" in download.headers["content-disposition"]
     assert encodes == []
     # A folder from before (no MP3) is still served: encoded from its WAV on first download.
-    monkeypatch.setattr(audio, "encode", real_encode)
+    monkeypatch.setattr(exporting, "encode", real_encode)
     folder = get_settings().artefact_dir("audio") / str(data["artefact_key"])
     (folder / "session.mp3").unlink()
     old = client.get(f"/sessions/{session_id}/files/session.mp3")

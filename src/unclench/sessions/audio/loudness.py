@@ -1,246 +1,20 @@
-"""Session audio, pure NumPy/SciPy: generated backgrounds, binaural beat, ducking mix, loudness, export.
-
-Every function takes the sample rate ``rate`` in Hz explicitly; signals are float32 arrays in
-[-1, 1], shape (n,) for mono or (n, 2) for stereo. Long signals are processed in chunks with
-carried filter state so a 45-minute session stays well under the memory budget.
-"""
+"""ITU-R BS.1770-4 loudness (K-weighting, gated integrated loudness), true peak and the true-peak limiter."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, signal
 
-FloatArray = npt.NDArray[np.float32]
+from unclench.sessions.audio._chunked import CHUNK, FloatArray
 
-MIX_RATE: Final = 24_000  # Hz; Opus needs 8/12/16/24/48 kHz, and speech is 22.05 kHz
-CHUNK: Final = 1 << 20
 TARGET_LUFS: Final = -16.0
 TRUE_PEAK_DBTP: Final = -1.0
-BACKGROUND_BELOW_SPEECH_DB: Final = 18.0  # background RMS this far below speech RMS
-DUCK_DB: Final = 6.0  # background dips this much while the voice speaks
-BINAURAL_BELOW_SPEECH_DB: Final = 26.0
 MAX_EXTRA_GAIN_DB: Final = 8.0  # most gain the loudness search adds to make up for limiting
-EXPORT_FORMATS: Final = ("wav", "ogg", "mp3")
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """How a compressed format is made with FFmpeg (through PyAV): container, codec, bit rate per layout."""
-
-    container: str
-    codec: str
-    bit_rate: dict[int, int]  # channels → bits per second
-    options: dict[str, str]
-
-
-# Encoded at the mix rate (24 kHz): the mix holds nothing above 12 kHz, so a higher rate would only
-# cost encoder time. Opus takes 24 kHz natively (players decode at 48 kHz); MP3 at 24 kHz is MPEG-2
-# layer III, which every MP3 decoder plays, and 64 kb/s mono is the usual rate for spoken word.
-ENCODINGS: Final[dict[str, Encoding]] = {
-    "ogg": Encoding("ogg", "libopus", {1: 64_000, 2: 96_000}, {"application": "audio", "compression_level": "5"}),
-    "mp3": Encoding("mp3", "libmp3lame", {1: 64_000, 2: 128_000}, {"compression_level": "7"}),
-}
-ENCODE_FRAME: Final = 1 << 16  # samples handed to the encoder at a time (copied; the mix is not)
-
-
-def _white(n: int, rng: np.random.Generator) -> FloatArray:
-    return rng.standard_normal(n, dtype=np.float32)
-
-
-def _sosfilt_chunked(sos: npt.NDArray[np.float64], x: FloatArray) -> FloatArray:
-    """Filter ``x`` in place, in float32, chunk by chunk with carried state."""
-    coeffs = np.asarray(sos, dtype=np.float32)
-    zi = np.zeros((coeffs.shape[0], 2), dtype=np.float32)
-    for start in range(0, x.size, CHUNK):
-        stop = min(x.size, start + CHUNK)
-        y, zi = signal.sosfilt(coeffs, x[start:stop], zi=zi)
-        x[start:stop] = y
-    return x
-
-
-def _unit_rms(x: FloatArray) -> FloatArray:
-    energy = sum(float(np.dot(x[i : i + CHUNK], x[i : i + CHUNK])) for i in range(0, x.size, CHUNK))
-    rms = math.sqrt(energy / x.size) if x.size else 0.0
-    if rms > 0:
-        x *= np.float32(1.0 / rms)
-    return x
-
-
-def pink_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """1/f noise (Kellet's three-pole approximation, valid for audio rates), unit RMS."""
-    del rate  # the filter shape is rate-independent enough across 22-48 kHz
-    b = [0.049922035, -0.095993537, 0.050612699, -0.004408786]
-    a = [1.0, -2.494956002, 2.017265875, -0.522189400]
-    return _unit_rms(_sosfilt_chunked(signal.tf2sos(b, a), _white(n, rng)))
-
-
-def brown_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """1/f² (leaky-integrated) noise with the rumble below 20 Hz removed, unit RMS."""
-    leaky = np.array([[1.0, 0.0, 0.0, 1.0, -0.997, 0.0]])
-    sos = np.vstack([leaky, signal.butter(2, 20.0, "highpass", fs=rate, output="sos")])
-    return _unit_rms(_sosfilt_chunked(sos, _white(n, rng)))
-
-
-def _slow_envelope(n: int, rate: int, rng: np.random.Generator, *, period_s: float, depth: float) -> FloatArray:
-    """A smooth random gain around 1 (± depth) changing over ``period_s`` seconds."""
-    step = max(1, int(period_s * rate))
-    knots = 1.0 + depth * rng.uniform(-1.0, 1.0, -(-n // step) + 1)
-    return _upsample_linear(knots.astype(np.float32), step, n)
-
-
-def rain_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """Rain-like: a hiss band (500 Hz-6 kHz) that breathes slowly, plus soft random droplets."""
-    hiss = _white(n, rng)
-    band = signal.butter(2, [500.0, min(6000.0, rate * 0.45)], "bandpass", fs=rate, output="sos")
-    hiss = _unit_rms(_sosfilt_chunked(band, hiss))
-    hiss *= _slow_envelope(n, rate, rng, period_s=3.0, depth=0.25)
-    drops = np.zeros(n, dtype=np.float32)
-    count = int(n / rate * 30)  # about thirty droplets a second
-    positions = rng.integers(0, n, count)
-    drops[positions] = rng.uniform(0.5, 1.5, count).astype(np.float32)
-    decay = math.exp(-1.0 / (0.004 * rate))
-    droplets = _sosfilt_chunked(np.array([[1.0, 0.0, 0.0, 1.0, -decay, 0.0]]), drops)
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        droplets[start:stop] *= rng.standard_normal(stop - start, dtype=np.float32)
-    high = signal.butter(2, 1500.0, "highpass", fs=rate, output="sos")
-    droplets = _unit_rms(_sosfilt_chunked(high, droplets))
-    droplets *= np.float32(0.5)
-    hiss += droplets
-    del droplets
-    return _unit_rms(hiss)
-
-
-def ocean_noise(n: int, rate: int, rng: np.random.Generator) -> FloatArray:
-    """A slow swell: low-passed noise rising and falling every 8-12 s like waves on a shore."""
-    body = brown_noise(n, rate, rng)
-    body *= np.float32(0.6)
-    pink = pink_noise(n, rate, rng)
-    pink *= np.float32(0.4)
-    body += pink
-    del pink
-    low = signal.butter(2, 1800.0, "lowpass", fs=rate, output="sos")
-    body = _sosfilt_chunked(low, body)
-    # Wave envelope: each wave lasts a random 8-12 s, rising slowly and falling back.
-    env = np.empty(n, dtype=np.float32)
-    pos = 0
-    while pos < n:
-        length = int(rng.uniform(8.0, 12.0) * rate)
-        phase = np.linspace(0.0, 1.0, length, endpoint=False, dtype=np.float32)
-        wave = np.sin(np.pi * phase) ** 2 * rng.uniform(0.7, 1.0)
-        stop = min(n, pos + length)
-        env[pos:stop] = 0.25 + wave[: stop - pos]
-        pos = stop
-    body *= env
-    del env
-    return _unit_rms(body)
-
-
-BACKGROUND_MAKERS = {"pink": pink_noise, "brown": brown_noise, "rain": rain_noise, "ocean": ocean_noise}
-
-
-def background(kind: str, n: int, rate: int, seed: int) -> FloatArray | None:
-    """A generated background of ``n`` samples at unit RMS, or None for 'none'."""
-    if kind == "none":
-        return None
-    return BACKGROUND_MAKERS[kind](n, rate, np.random.default_rng(seed))
-
-
-def binaural_beat(n: int, rate: int, beat_hz: float, *, carrier_hz: float = 200.0) -> FloatArray:
-    """Two sine tones ``beat_hz`` apart, one per ear (stereo, unit RMS per channel). Headphones only."""
-    out = np.empty((n, 2), dtype=np.float32)
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        t = np.arange(start, stop, dtype=np.float64) / rate
-        out[start:stop, 0] = np.sin(2 * np.pi * carrier_hz * t) * math.sqrt(2)
-        out[start:stop, 1] = np.sin(2 * np.pi * (carrier_hz + beat_hz) * t) * math.sqrt(2)
-    return out
-
-
-def resample_speech(audio: FloatArray, from_rate: int, to_rate: int = MIX_RATE) -> FloatArray:
-    if from_rate == to_rate:
-        return audio
-    g = math.gcd(from_rate, to_rate)
-    return signal.resample_poly(audio, to_rate // g, from_rate // g).astype(np.float32)
-
-
-def level_phrase(x: FloatArray, rate: int, *, rms_db: float = -20.0, peak_db: float = -9.0) -> FloatArray:
-    """Even out one spoken phrase: voiced RMS to ``rms_db`` dBFS, true peaks limited to ``peak_db``.
-
-    Piper normalises each sentence by its peak, so loudness wanders between sentences; levelling
-    by RMS and taming the peaks here lets the whole mix reach −16 LUFS without heavy limiting.
-    """
-    if x.size == 0:
-        return x
-    frame = max(1, rate // 50)
-    usable = (x.size // frame) * frame
-    frames = (
-        np.sqrt(np.mean(np.square(x[:usable].reshape(-1, frame), dtype=np.float64), axis=1))
-        if usable
-        else np.array([0.0])
-    )
-    voiced = frames[frames > 10 ** (-45 / 20)]
-    if voiced.size == 0:
-        return x
-    rms = float(np.sqrt(np.mean(np.square(voiced))))
-    y = (x * np.float32(10 ** (rms_db / 20.0) / rms)).astype(np.float32)
-    return limit(y, rate, ceiling_db=peak_db)
-
-
-def speech_gate(speech_spans: Sequence[tuple[float, float]], n: int, rate: int, *, control_hz: int = 100) -> FloatArray:
-    """1.0 where the voice speaks, 0.0 elsewhere, smoothed (≈0.3 s attack, 0.8 s release)."""
-    factor = max(1, rate // control_hz)
-    per_second = rate / factor  # control points per second (= control_hz when it divides the rate)
-    gate = np.zeros(-(-n // factor) + 1, dtype=np.float64)
-    for start, end in speech_spans:
-        gate[int(start * per_second) : math.ceil(end * per_second) + 1] = 1.0
-    # Release: hold the duck a little after speech; attack: start dipping a little before.
-    held = ndimage.maximum_filter1d(gate, size=int(0.8 * per_second), origin=-int(0.3 * per_second))
-    smooth = ndimage.uniform_filter1d(held, size=int(0.5 * per_second))
-    return _upsample_linear(smooth.astype(np.float32), factor, n)
-
-
-def _upsample_linear(curve: FloatArray, factor: int, n: int) -> FloatArray:
-    """Linear interpolation of ``curve`` (one point every ``factor`` samples) to ``n`` samples, in float32."""
-    steps = np.arange(factor, dtype=np.float32) / np.float32(factor)
-    out = np.empty(n, dtype=np.float32)
-    per = max(1, CHUNK // factor)
-    for first in range(0, -(-n // factor), per):
-        last = min(first + per, -(-n // factor))
-        a = curve[first:last]
-        b = curve[first + 1 : last + 1]
-        if b.size < a.size:
-            b = np.concatenate((b, a[-1:]))
-        block = (a[:, None] + (b - a)[:, None] * steps[None, :]).ravel()
-        start = first * factor
-        stop = min(n, start + block.size)
-        out[start:stop] = block[: stop - start]
-    return out
-
-
-def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
-    """Raised-cosine fade-in and fade-out, in place."""
-    n = x.shape[0]
-    for length, rising in ((int(in_s * rate), True), (int(out_s * rate), False)):
-        length = min(length, n)
-        if length <= 0:
-            continue
-        ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, length))).astype(np.float32)
-        if not rising:
-            ramp = ramp[::-1]
-        target = x[:length] if rising else x[n - length :]
-        target *= ramp if x.ndim == 1 else ramp[:, None]
-    return x
-
-
 CHANNEL_WEIGHTS: Final = (1.0, 1.0, 1.0, 1.41, 1.41)  # BS.1770: L, R, C, Ls, Rs
 
 
@@ -258,7 +32,31 @@ def _k_weighting_sos(rate: int) -> npt.NDArray[np.float32]:
 
 
 def k_weighted(x: FloatArray, rate: int, *, channel_gains: bool = True) -> FloatArray:
-    """The K-weighted signal (pyloudnorm's filters), float32, same shape as ``x``; chunked with carried state."""
+    """The K-weighted signal (pyloudnorm's filters), float32, same shape as ``x``; chunked with carried state.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    rate : int
+        Sample rate in Hz.
+    channel_gains : bool, optional
+        Scale each channel's amplitude by the square root of its BS.1770 weight
+        (``CHANNEL_WEIGHTS``: 1 for L, R, C; 1.41 for the surrounds). Default True.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape as ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> weighted = k_weighted(tone, 24_000)
+    >>> round(20 * math.log10(float(np.abs(weighted[12_000:]).max())), 1)  # the shelf lifts 1 kHz, in dB
+    0.6
+    """
     sos = _k_weighting_sos(rate)
     out = np.empty(x.shape, dtype=np.float32)
     zi = np.zeros((sos.shape[0], 2, *x.shape[1:]), dtype=np.float32)
@@ -321,6 +119,25 @@ def integrated_loudness(x: FloatArray, rate: int) -> float:
 
     Gives pyloudnorm's ``Meter.integrated_loudness`` figure (tests check this) without its
     float64 copies of the whole signal, which would not fit a 45-minute session in the memory budget.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    rate : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float
+        Integrated loudness in LUFS; -inf for a signal shorter than one 400 ms block or all below −70 LUFS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> round(integrated_loudness(tone, 24_000), 1), round(integrated_loudness(tone * np.float32(0.1), 24_000), 1)
+    (-3.1, -23.1)
     """
     step = round(0.1 * rate)
     return _gated_loudness(_k_weighted_powers(x, rate, step), step)
@@ -359,6 +176,27 @@ def true_level(x: FloatArray, *, floor: float = 0.0, oversample: int = 4) -> Flo
     Entry ``i`` covers the interval from sample i to i+1. Only intervals next to a sample at or
     above ``floor`` are interpolated; elsewhere the sample peak stands in (inter-sample overs are
     a fraction of a dB to a few dB, never enough to matter there).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    floor : float, optional
+        Linear level (1.0 = full scale) from which intervals are interpolated (default 0: all).
+    oversample : int, optional
+        Oversampling factor (default 4, as BS.1770-4 Annex 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (n,): the linear peak level of each interval.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sin(np.pi / 2 * np.arange(24_000) + np.pi / 4).astype(np.float32)  # samples miss the crests
+    >>> round(float(np.abs(x).max()), 3), round(float(true_level(x).max()), 2)
+    (0.707, 1.01)
     """
     n = x.shape[0]
     level = np.empty(n, dtype=np.float32)
@@ -400,7 +238,29 @@ def _raise_to_oversampled(
 
 
 def true_peak_dbtp(x: FloatArray, rate: int, *, oversample: int = 4) -> float:
-    """Maximum of the 4× oversampled signal (BS.1770 Annex 2 style), in dBTP."""
+    """Maximum of the 4× oversampled signal (BS.1770 Annex 2 style), in dBTP.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels).
+    rate : int
+        Sample rate in Hz (unused: the interpolation works in samples).
+    oversample : int, optional
+        Oversampling factor (default 4).
+
+    Returns
+    -------
+    float
+        True peak in dBTP; -inf for silence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sin(np.pi / 2 * np.arange(24_000) + np.pi / 4).astype(np.float32)  # sample peak −3 dBFS
+    >>> round(true_peak_dbtp(x, 24_000), 1)
+    0.1
+    """
     del rate
     sample_peak = max(
         (float(np.max(np.abs(x[i : i + CHUNK]), initial=0.0)) for i in range(0, x.shape[0], CHUNK)), default=0.0
@@ -421,6 +281,33 @@ def limiter_runs(
 
     Returned sparsely as (start index, gain values) runs; the gain is 1 everywhere else.
     ``candidates`` (indices that could exceed the ceiling) saves scanning the whole signal.
+
+    Parameters
+    ----------
+    level : numpy.ndarray
+        float32 linear peak level per sample, shape (n,), as ``true_level`` gives.
+    rate : int
+        Sample rate in Hz (sets the 5 ms windows).
+    ceiling : float
+        Linear ceiling (1.0 = full scale).
+    makeup : float, optional
+        Linear gain applied before the limiter (default 1).
+    candidates : numpy.ndarray, optional
+        Sample indices that may exceed the ceiling; default: every sample is checked.
+
+    Returns
+    -------
+    list of (int, numpy.ndarray)
+        (first sample, float32 gains ≤ 1) for each stretch that needs limiting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> level = true_level(tone)
+    >>> runs = limiter_runs(level, 24_000, ceiling=0.5)
+    >>> round(max(float((level[lo : lo + gain.size] * gain).max()) for lo, gain in runs), 3)
+    0.5
     """
     n = level.size
     window = max(2, int(0.005 * rate))
@@ -450,7 +337,29 @@ def _apply_runs(x: FloatArray, runs: list[tuple[int, FloatArray]]) -> None:
 
 
 def limit(x: FloatArray, rate: int, *, ceiling_db: float) -> FloatArray:
-    """Look-ahead true-peak limiter, in place."""
+    """Look-ahead true-peak limiter, in place.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels); changed in place.
+    rate : int
+        Sample rate in Hz.
+    ceiling_db : float
+        True-peak ceiling in dBTP.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x``, limited.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> round(true_peak_dbtp(limit(tone, 24_000, ceiling_db=-6.0), 24_000), 1)
+    -6.0
+    """
     ceiling = 10 ** (ceiling_db / 20.0)
     _apply_runs(x, limiter_runs(true_level(x, floor=ceiling * 0.5), rate, ceiling=ceiling))
     return x
@@ -540,6 +449,31 @@ def normalise(
     The search filters the signal once and then only re-measures the stretches the limiter
     touches; the result's loudness and true peak follow from those measurements (the tests check
     them against a fresh measurement). Returns (signal, LUFS, true peak dBTP).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 signal, shape (n,) or (n, channels); changed in place.
+    rate : int
+        Sample rate in Hz.
+    target_lufs : float, optional
+        Wanted integrated loudness in LUFS (default ``TARGET_LUFS``, −16).
+    peak_dbtp : float, optional
+        True-peak ceiling in dBTP (default ``TRUE_PEAK_DBTP``, −1).
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, float, float)
+        ``x`` after gain and limiting, its integrated loudness in LUFS and its true peak in dBTP.
+        A silent or too-short signal comes back unchanged with -inf for both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> y, lufs, peak = normalise(tone * np.float32(0.01), 24_000)
+    >>> round(lufs, 1), peak <= -1.0
+    (-16.0, True)
     """
     step = round(0.1 * rate)
     base = _k_weighted_powers(x, rate, step)
@@ -590,81 +524,3 @@ def normalise(
         peak = true_peak_dbtp(x, rate)
         measured = integrated_loudness(x, rate)
     return x, measured, peak
-
-
-def mix_session(
-    speech: FloatArray,
-    speech_spans: Sequence[tuple[float, float]],
-    rate: int,
-    *,
-    bed: FloatArray | None,
-    binaural_hz: float,
-    fade_out_s: float,
-) -> FloatArray:
-    """Voice over ``bed`` (a unit-RMS ``background``, ducked under speech; changed in place) and an
-    optional binaural beat; mono unless binaural."""
-    n = speech.size
-    energy, count = 0.0, 0
-    for start in range(0, n, CHUNK):
-        part = speech[start : start + CHUNK]
-        voiced = part[np.abs(part) > 1e-4]
-        energy += float(np.dot(voiced, voiced))
-        count += voiced.size
-    speech_rms = math.sqrt(energy / count) if count else 0.1
-    out = speech  # mixed in place: the speech track is not needed afterwards
-    if bed is not None:
-        if bed.shape[0] != n:
-            raise ValueError(f"background has {bed.shape[0]} samples, speech {n}")
-        level = speech_rms * 10 ** (-BACKGROUND_BELOW_SPEECH_DB / 20.0)
-        duck = speech_gate(speech_spans, n, rate)
-        duck *= np.float32(1.0 - 10 ** (-DUCK_DB / 20.0))
-        np.subtract(np.float32(1.0), duck, out=duck)
-        bed *= duck
-        bed *= np.float32(level)
-        fade(bed, rate, in_s=4.0, out_s=fade_out_s)
-        out += bed
-        del bed, duck
-    if binaural_hz > 0:
-        tones = binaural_beat(n, rate, binaural_hz)
-        tones *= np.float32(speech_rms * 10 ** (-BINAURAL_BELOW_SPEECH_DB / 20.0))
-        fade(tones, rate, in_s=6.0, out_s=fade_out_s)
-        tones += out[:, None]
-        out = tones
-    return fade(out, rate, in_s=0.05, out_s=min(fade_out_s, 1.0))
-
-
-def export(x: FloatArray, rate: int, path: Path, fmt: str) -> Path:
-    """Write WAV (16-bit PCM, libsndfile), OGG/Opus or MP3 (FFmpeg's libopus / LAME via PyAV).
-
-    Written to a ``.part`` file and renamed, so a reader never sees half a file.
-    """
-    tmp = path.with_suffix(path.suffix + ".part")
-    if fmt == "wav":
-        import soundfile
-
-        soundfile.write(str(tmp), x, rate, format="WAV", subtype="PCM_16")
-    else:
-        encode(x, rate, tmp, ENCODINGS[fmt])
-    tmp.replace(path)
-    return path
-
-
-def encode(x: FloatArray, rate: int, path: Path, encoding: Encoding) -> None:
-    """Encode float32 samples with FFmpeg (PyAV), chunk by chunk; FFmpeg works without holding the GIL."""
-    import av
-
-    channels = 1 if x.ndim == 1 else x.shape[1]
-    layout = "mono" if channels == 1 else "stereo"
-    with av.open(str(path), "w", format=encoding.container) as container:
-        stream = container.add_stream(encoding.codec, rate=rate, layout=layout)
-        assert isinstance(stream, av.AudioStream)
-        stream.bit_rate = encoding.bit_rate[channels]
-        stream.options = dict(encoding.options)
-        for start in range(0, x.shape[0], ENCODE_FRAME):
-            # Packed float32 ("flt"), one row of interleaved samples; PyAV converts to what the codec takes.
-            part = np.ascontiguousarray(x[start : start + ENCODE_FRAME], dtype=np.float32).reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(part, format="flt", layout=layout)
-            frame.rate = rate
-            frame.pts = start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))

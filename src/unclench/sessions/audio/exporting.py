@@ -1,0 +1,118 @@
+"""Writing the mix to files: WAV with libsndfile, OGG/Opus and MP3 with FFmpeg through PyAV (both loaded lazily)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from unclench.sessions.audio._chunked import FloatArray
+
+EXPORT_FORMATS: Final = ("wav", "ogg", "mp3")
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a compressed format is made with FFmpeg (through PyAV): container, codec, bit rate per layout."""
+
+    container: str
+    codec: str
+    bit_rate: dict[int, int]  # channels → bits per second
+    options: dict[str, str]
+
+
+# Encoded at the mix rate (24 kHz): the mix holds nothing above 12 kHz, so a higher rate would only
+# cost encoder time. Opus takes 24 kHz natively (players decode at 48 kHz); MP3 at 24 kHz is MPEG-2
+# layer III, which every MP3 decoder plays, and 64 kb/s mono is the usual rate for spoken word.
+ENCODINGS: Final[dict[str, Encoding]] = {
+    "ogg": Encoding("ogg", "libopus", {1: 64_000, 2: 96_000}, {"application": "audio", "compression_level": "5"}),
+    "mp3": Encoding("mp3", "libmp3lame", {1: 64_000, 2: 128_000}, {"compression_level": "7"}),
+}
+ENCODE_FRAME: Final = 1 << 16  # samples handed to the encoder at a time (copied; the mix is not)
+
+
+def export(x: FloatArray, rate: int, path: Path, fmt: str) -> Path:
+    """Write WAV (16-bit PCM, libsndfile), OGG/Opus or MP3 (FFmpeg's libopus / LAME via PyAV).
+
+    Written to a ``.part`` file and renamed, so a reader never sees half a file.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 samples in [-1, 1], shape (n,) or (n, 2).
+    rate : int
+        Sample rate in Hz.
+    path : pathlib.Path
+        Where the file goes.
+    fmt : str
+        One of ``EXPORT_FORMATS``: 'wav', 'ogg' or 'mp3'.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(24_000) / 24_000)).astype(np.float32)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = export(tone, 24_000, Path(folder) / "tone.wav", "wav")
+    ...     print(written.name, written.stat().st_size, sorted(p.name for p in Path(folder).iterdir()))
+    tone.wav 48044 ['tone.wav']
+    """
+    tmp = path.with_suffix(path.suffix + ".part")
+    if fmt == "wav":
+        import soundfile
+
+        soundfile.write(str(tmp), x, rate, format="WAV", subtype="PCM_16")
+    else:
+        encode(x, rate, tmp, ENCODINGS[fmt])
+    tmp.replace(path)
+    return path
+
+
+def encode(x: FloatArray, rate: int, path: Path, encoding: Encoding) -> None:
+    """Encode float32 samples with FFmpeg (PyAV), chunk by chunk; FFmpeg works without holding the GIL.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float32 samples in [-1, 1], shape (n,) or (n, 2).
+    rate : int
+        Sample rate in Hz; the codec must take it (Opus: 8, 12, 16, 24 or 48 kHz).
+    path : pathlib.Path
+        Where the file goes (written directly; ``export`` adds the rename).
+    encoding : Encoding
+        Container, codec, bit rate and options, e.g. ``ENCODINGS["mp3"]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> tone = (0.5 * np.sin(2 * np.pi * 440 * np.arange(24_000) / 24_000)).astype(np.float32)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     encode(tone, 24_000, Path(folder) / "tone.mp3", ENCODINGS["mp3"])
+    ...     (Path(folder) / "tone.mp3").read_bytes()[:3]
+    b'ID3'
+    """
+    import av
+
+    channels = 1 if x.ndim == 1 else x.shape[1]
+    layout = "mono" if channels == 1 else "stereo"
+    with av.open(str(path), "w", format=encoding.container) as container:
+        stream = container.add_stream(encoding.codec, rate=rate, layout=layout)
+        assert isinstance(stream, av.AudioStream)
+        stream.bit_rate = encoding.bit_rate[channels]
+        stream.options = dict(encoding.options)
+        for start in range(0, x.shape[0], ENCODE_FRAME):
+            # Packed float32 ("flt"), one row of interleaved samples; PyAV converts to what the codec takes.
+            part = np.ascontiguousarray(x[start : start + ENCODE_FRAME], dtype=np.float32).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(part, format="flt", layout=layout)
+            frame.rate = rate
+            frame.pts = start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
