@@ -112,3 +112,19 @@ def test_normalise_reports_what_a_fresh_measurement_finds(name: str) -> None:
     y, measured, peak = audio.normalise(_signals()[name].copy(), RATE)
     assert measured == pytest.approx(audio.integrated_loudness(y, RATE), abs=0.02)
     assert peak == pytest.approx(audio.true_peak_dbtp(y, RATE), abs=0.05)
+
+
+def test_the_background_dips_just_before_the_voice_and_comes_back_after_it() -> None:
+    """The duck is full as the phrase starts (the first word is never masked) and held a while after it ends."""
+    rate = 24_000
+    gate = audio.speech_gate([(1.0, 1.5)], 4 * rate, rate)
+
+    def at(seconds: float) -> float:
+        return float(gate[int(seconds * rate)])
+
+    assert at(0.3) == 0.0  # well before: background at full level
+    assert 0.0 < at(0.7) < 1.0  # dipping on the way in
+    assert at(0.98) > 0.95 and at(1.25) == 1.0  # fully ducked as the voice starts and while it speaks
+    assert at(1.8) > 0.95  # still held 0.3 s after the phrase
+    assert 0.0 < at(2.3) < at(2.1)  # coming back
+    assert at(2.8) == 0.0  # back to full level about a second later

@@ -97,7 +97,8 @@ def level_phrase(x: FloatArray, rate: int, *, rms_db: float = -20.0, peak_db: fl
 
 
 def speech_gate(speech_spans: Sequence[tuple[float, float]], n: int, rate: int, *, control_hz: int = 100) -> FloatArray:
-    """1.0 where the voice speaks, 0.0 elsewhere, smoothed (≈0.3 s attack, 0.8 s release).
+    """1.0 where the voice speaks, 0.0 elsewhere, smoothed: full from just before each phrase (≈0.3 s look-ahead)
+    and held ≈0.8 s after it, with 0.5 s ramps.
 
     Parameters
     ----------
@@ -117,17 +118,20 @@ def speech_gate(speech_spans: Sequence[tuple[float, float]], n: int, rate: int, 
 
     Examples
     --------
-    >>> gate = speech_gate([(1.0, 1.5)], 3 * 24_000, 24_000)
-    >>> [round(float(gate[int(s * 24_000)]), 2) for s in (0.0, 1.25, 2.5)]  # before, during, after
-    [0.0, 1.0, 0.0]
+    >>> gate = speech_gate([(1.0, 1.5)], 4 * 24_000, 24_000)
+    >>> [round(float(gate[int(s * 24_000)]), 2) for s in (0.0, 0.98, 1.25, 1.8, 3.0)]  # before, at the start, during, held, after
+    [0.0, 1.0, 1.0, 1.0, 0.0]
     """
     factor = max(1, rate // control_hz)
     per_second = rate / factor  # control points per second (= control_hz when it divides the rate)
     gate = np.zeros(-(-n // factor) + 1, dtype=np.float64)
     for start, end in speech_spans:
         gate[int(start * per_second) : math.ceil(end * per_second) + 1] = 1.0
-    # Release: hold the duck a little after speech; attack: start dipping a little before.
-    held = ndimage.maximum_filter1d(gate, size=int(0.8 * per_second), origin=-int(0.3 * per_second))
+    # Attack: start dipping a little before the voice; release: hold the duck a while after it. The running maximum
+    # at point i spans i - hold … i + lookahead; scipy's positive origin moves the window towards earlier points.
+    lookahead, hold = int(0.3 * per_second), int(0.8 * per_second)
+    size = lookahead + hold + 1
+    held = ndimage.maximum_filter1d(gate, size=size, origin=hold - size // 2)
     smooth = ndimage.uniform_filter1d(held, size=int(0.5 * per_second))
     return upsample_linear(smooth.astype(np.float32), factor, n)
 
