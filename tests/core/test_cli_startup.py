@@ -76,3 +76,13 @@ def test_log_on_a_fresh_data_dir_creates_the_schema(tmp_path: Path, monkeypatch:
     assert [code for code, _ in outputs] == [0, 0], outputs
     assert "cramp" in outputs[1][1].lower()
     assert "alembic" in modules  # the schema was behind (absent), so it was migrated
+
+
+def test_a_command_that_loads_one_domain_can_save_a_row_that_names_another(app_env: Path) -> None:
+    """An EMG recording's foreign key names the sessions' listen table: saving it from a fresh `emg analyze`, which
+    imports no sessions module, must still work (every domain's tables are known before the first flush)."""
+    data = Path(__file__).resolve().parents[1] / "emg" / "data" / "emg_bursts.csv"
+    outputs, _ = run_commands(["emg", "analyze", str(data), "--plot", str(app_env / "plot.png")], ["emg", "list"])
+    (code, output), (list_code, listing) = outputs
+    assert code == 0 and "saved as recording" in output
+    assert list_code == 0 and "emg_bursts" in listing

@@ -148,6 +148,11 @@ def _cached_engines() -> Iterator[Engine]:
 
 
 def session_factory() -> sessionmaker[Session]:
+    # Every domain's tables must be known before the first flush: a foreign key names another domain's table
+    # (an EMG recording's listen), and a command that imports only its own domain would otherwise fail to map it.
+    from unclench.core.models_registry import import_all_models
+
+    import_all_models()
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
