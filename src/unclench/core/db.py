@@ -127,6 +127,12 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=4)
 def _engine_for(url: str) -> Engine:
+    # Every domain's tables must be known before the first flush: a foreign key names another domain's table
+    # (an EMG recording's listen), and a command that imports only its own domain would otherwise fail to map it.
+    # Here, once per engine, rather than on every session.
+    from unclench.core.models_registry import import_all_models
+
+    import_all_models()
     return make_engine(url)
 
 
@@ -148,11 +154,6 @@ def _cached_engines() -> Iterator[Engine]:
 
 
 def session_factory() -> sessionmaker[Session]:
-    # Every domain's tables must be known before the first flush: a foreign key names another domain's table
-    # (an EMG recording's listen), and a command that imports only its own domain would otherwise fail to map it.
-    from unclench.core.models_registry import import_all_models
-
-    import_all_models()
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
