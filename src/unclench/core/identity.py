@@ -1,0 +1,58 @@
+"""Who is asking: the caller of a request or command, and whose data it acts on.
+
+Every web request gets a `Caller` from the request guard (`web/security.py`) before any route runs; every CLI
+command acts as the local person. A database session carries its caller in `session.info`, so services,
+the central owner scoping and the audit log read it from the one place, never from a route's `if`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# On a person's own computer there is exactly one person; every row made before accounts existed is theirs.
+LOCAL_PERSON_ID = 1
+
+CallerKind = Literal["local", "device", "account", "anonymous"]
+Role = Literal["person", "practitioner", "admin"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One request's (or command's) identity.
+
+    kind: "local" (a browser on this computer, or a command), "device" (a paired phone), "account" (signed in on
+    a clinic server) or "anonymous". person_id is whose data the caller acts on (None: no one's); account_id and
+    device_id say which account or paired device made the request; address is the client's IP, for the audit log.
+    """
+
+    kind: CallerKind
+    person_id: int | None
+    role: Role | None = None
+    account_id: int | None = None
+    device_id: int | None = None
+    address: str = ""
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == "anonymous"
+
+
+LOCAL_CALLER = Caller(kind="local", person_id=LOCAL_PERSON_ID, role="person", address="local")
+ANONYMOUS = Caller(kind="anonymous", person_id=None)
+
+_CALLER_KEY = "unclench.caller"
+
+
+def set_caller(session: Session, caller: Caller) -> None:
+    """Make `caller` the identity every query and audit entry of this session answers to."""
+    session.info[_CALLER_KEY] = caller
+
+
+def caller_of(session: Session) -> Caller:
+    """The session's caller; a session nobody set one on (a command, a test, a job) is the local person."""
+    caller = session.info.get(_CALLER_KEY)
+    return caller if isinstance(caller, Caller) else LOCAL_CALLER
