@@ -8,6 +8,7 @@ import importlib.util
 # Every domain package, in the order of the product's four steps. The web app, the CLI and
 # Alembic discover each domain's models/views/cli modules from this one list.
 DOMAINS = (
+    "accounts",
     "body",
     "diary",
     "screening",

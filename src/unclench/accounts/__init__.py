@@ -1,0 +1,1 @@
+"""Who the data belongs to and who may see it: people, paired devices, clinic accounts, the audit log."""
