@@ -29,6 +29,7 @@ from sqlalchemy.orm.unitofwork import UOWTransaction
 
 from unclench.accounts.models import AuditEntry, AuditHead
 from unclench.core import clock
+from unclench.core.formatting import local_time
 from unclench.core.identity import LOCAL_PERSON_ID, Caller, caller_of
 
 # The link before the first entry.
@@ -433,7 +434,7 @@ def verify(db: Session) -> VerifyResult:
         message = f"Entry {last_seq} was replaced: it is not the entry the log last wrote."
         return VerifyResult(count, last_seq, last_at, None, last_seq, "altered", message)
     last_hash = before.entry_hash if before else None
-    when = f", the last on {_instant(last_at)}" if last_at else ""
+    when = f", the last at {local_time(last_at, '%d %B %Y, %H:%M')}" if last_at else ""
     message = f"The audit log is intact: {count} entries{when}."
     return VerifyResult(count, before.seq if before else None, last_at, last_hash, message=message)
 
@@ -526,7 +527,7 @@ def _thing(entry: AuditEntry) -> str:
         return f"the phone “{label}”" if label else "a phone"
     if entry.action == "export" and resource in _EXPORTS:
         period = _PERIOD.match(ref)
-        words = _EXPORTS[resource]
+        words = _EXPORTS[resource] + (f", {label.lower()} only," if label else "")
         return f"{words} for {_day(period[1])} – {_day(period[2])}" if period else words
     name = resource.replace("_", " ")
     if label:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 
 from unclench import __version__
+from unclench.accounts.audit import install_access_audit
 from unclench.core.db import session_scope
 from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
@@ -69,6 +70,8 @@ def create_app() -> FastAPI:
         redoc_url=None,
         swagger_ui_parameters={"syntaxHighlight": False},
     )
+    # Reads and changes of a person's data by anyone else (a practitioner, an admin) go into the audit log.
+    install_access_audit()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_page_context(app, urgent_notices)
     app.include_router(home.router)

@@ -1,0 +1,85 @@
+"""`unclench audit`: check the audit log's chain, list its newest entries, export it as FHIR AuditEvents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from unclench.core.cli_db import cli_session
+from unclench.core.errors import UserInputError
+from unclench.core.formatting import local_time
+
+# The audit service (and SQLAlchemy, fhir.resources) loads inside each command, so `--help` stays fast.
+
+console = Console()
+audit_app = typer.Typer(help="The audit log: who did what to whose data, when and from where.", no_args_is_help=True)
+
+
+@audit_app.command()
+def verify() -> None:
+    """Check that no entry of the audit log was altered, deleted, inserted or moved. Exit 1 if one was.
+
+    Example: unclench audit verify
+    """
+    from unclench.accounts import audit
+
+    with cli_session() as db:
+        result = audit.verify(db)
+    if result.intact:
+        console.print(f"[green]{result.message}[/]")
+        if fingerprint := audit.chain_fingerprint(result):
+            console.print(f"The newest entry's fingerprint: [bold]{fingerprint}[/] (note it to compare later).")
+        return
+    console.print(f"[bold red]The audit log is broken.[/] {result.message}")
+    console.print(f"The first {result.entries} entries check out.")
+    raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def list_entries(
+    limit: int = typer.Option(20, "--limit", "-n", min=1, max=10_000, help="How many of the newest entries"),
+) -> None:
+    """Show the newest entries, newest first.
+
+    Example: unclench audit list -n 50
+    """
+    from unclench.accounts import audit
+
+    with cli_session() as db:
+        rows = [audit.describe(entry) for entry in audit.recent_entries(db, limit=limit)]
+    if not rows:
+        console.print("The audit log is empty.")
+        return
+    table = Table(title="Audit log (newest first)")
+    for column in ("#", "When", "Who", "What", "From where", "Outcome"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row.seq), local_time(row.at, "%d %b %Y %H:%M"), row.who, row.what, row.where, row.outcome)
+    console.print(table)
+
+
+@audit_app.command()
+def export(
+    fhir_file: Path = typer.Option(..., "--fhir", help="Write a FHIR R4 Bundle of AuditEvents (JSON) to this file"),
+) -> None:
+    """Export the whole audit log as FHIR R4 AuditEvent resources (the export itself is logged first).
+
+    Example: unclench audit export --fhir audit.json
+    """
+    from unclench.accounts import audit
+
+    if not fhir_file.parent.exists():
+        raise UserInputError.single("--fhir", f"the folder {fhir_file.parent} does not exist")
+    with cli_session() as db:
+        audit.record_export(db, audit.What("audit-fhir"))
+        bundle = audit.fhir_bundle(audit.all_entries(db))
+    fhir_file.write_text(json.dumps(bundle, indent=2, ensure_ascii=False), encoding="utf-8")
+    console.print(f"Wrote {len(bundle['entry'])} AuditEvents to [bold]{fhir_file}[/].")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
