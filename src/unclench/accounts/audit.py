@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import Table, event, func, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.unitofwork import UOWTransaction
 
@@ -99,7 +99,10 @@ def _clean(value: str, limit: int) -> str:
 
 
 def _instant(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A UTC instant with microseconds, e.g. "2026-06-17T08:00:00.000000Z" (the form the hash covers)."""
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def hashed_fields(entry: AuditEntry) -> dict[str, Any]:
@@ -115,21 +118,39 @@ def compute_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _take_head(db: Session) -> AuditHead:
-    """Lock the chain for this transaction and return its head (made from the last entry if missing)."""
+# verify's fast path: the fields already in sorted order give the same JSON as sort_keys, without sorting each time.
+_SORTED_FIELDS = tuple(sorted(HASHED_FIELDS))
+_AT_INDEX = _SORTED_FIELDS.index("at")
+_ENCODE_SORTED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+_HEAD = cast("Table", AuditHead.__table__)
+
+
+def _lock_head(db: Session) -> tuple[int, str] | None:
+    """Lock the head row for this transaction and read it: (seq, hash), or None if the row is missing.
+
+    A write, because a write is what takes the lock on both databases: PostgreSQL's row lock (a second writer
+    waits, then reads the head the first one left) and SQLite's one write lock (a read alone would take neither).
+    """
+    touch = update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=_HEAD.c.seq)
+    row = db.execute(touch.returning(_HEAD.c.seq, _HEAD.c.entry_hash)).first()
+    return None if row is None else (row.seq, row.entry_hash)
+
+
+def _take_head(db: Session) -> tuple[int, str]:
+    """Lock the chain for this transaction and return its head, made again from the last entry if missing."""
+    head = _lock_head(db)
+    if head is not None:
+        return head
     if db.get_bind().dialect.name == "postgresql":
-        # Held until commit or rollback: a second writer waits here, then reads the head the first one left.
+        # No row to lock (a database emptied by hand): two first writers queue on an advisory lock instead.
         db.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
-    else:
-        # A write takes SQLite's one write lock (a read would not), so the head read next cannot go stale.
-        db.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=AuditHead.seq))
-    head = db.get(AuditHead, HEAD_ID, populate_existing=True)
-    if head is None:
-        last = db.execute(
-            select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
-        head = AuditHead(id=HEAD_ID, seq=last.seq if last else 0, entry_hash=last.entry_hash if last else GENESIS)
-        db.add(head)
+        if (head := _lock_head(db)) is not None:
+            return head
+    last = db.execute(select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    head = (last.seq, last.entry_hash) if last else (0, GENESIS)
+    db.execute(_HEAD.insert().values(id=HEAD_ID, seq=head[0], entry_hash=head[1]))
     return head
 
 
@@ -151,9 +172,9 @@ def record(
         raise ValueError(f"unknown audit outcome {outcome!r}")
     actor = caller or caller_of(db)
     thing = What.of(what)
-    head = _take_head(db)
+    head_seq, head_hash = _take_head(db)
     entry = AuditEntry(
-        seq=head.seq + 1,
+        seq=head_seq + 1,
         at=clock.now(),
         actor_kind=actor.kind,
         actor_role=actor.role,
@@ -168,12 +189,12 @@ def record(
         address=_clean(actor.address, _LIMITS["address"]),
         user_agent=_clean(actor.user_agent, _LIMITS["user_agent"]),
         outcome=outcome,
-        prev_hash=head.entry_hash,
+        prev_hash=head_hash,
     )
     entry.entry_hash = compute_hash(hashed_fields(entry))
-    head.seq, head.entry_hash = entry.seq, entry.entry_hash
     db.add(entry)
     db.flush()
+    db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=entry.seq, entry_hash=entry.entry_hash))
     return entry
 
 
@@ -359,7 +380,8 @@ class _Link:
 
 
 def _rows_in_order(db: Session) -> Iterator[Any]:
-    columns = [getattr(AuditEntry, name) for name in HASHED_FIELDS]
+    """(the hashed fields in sorted order…, entry_hash) for every entry, by sequence number."""
+    columns = [getattr(AuditEntry, name) for name in _SORTED_FIELDS]
     query = select(*columns, AuditEntry.entry_hash).order_by(AuditEntry.seq)
     yield from db.execute(query.execution_options(yield_per=5000, **{SKIP_ACCESS_AUDIT: True}))
 
@@ -413,9 +435,10 @@ def verify(db: Session) -> VerifyResult:
         expected_link = before.entry_hash if before else GENESIS
         if row.prev_hash != expected_link:
             return _with_count(_broken_link(db, row, before, two_before), count)
-        fields = dict(zip(HASHED_FIELDS, row[: len(HASHED_FIELDS)], strict=True))
-        fields["at"] = _instant(fields["at"])
-        if compute_hash(fields) != row.entry_hash:
+        values = list(row[:-1])  # all but entry_hash
+        values[_AT_INDEX] = _instant(row.at)
+        canonical = _ENCODE_SORTED(dict(zip(_SORTED_FIELDS, values, strict=True)))
+        if hashlib.sha256(canonical.encode("utf-8")).hexdigest() != row.entry_hash:
             message = f"Entry {row.seq} was altered: what it says no longer matches its hash."
             return _with_count(VerifyResult(0, broken_seq=row.seq, problem="altered", message=message), count)
         if row.seq != (before.seq + 1 if before else 1):
