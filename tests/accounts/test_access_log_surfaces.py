@@ -228,3 +228,39 @@ def small_diary(db: Session) -> Any:
     first = seed_small_diary(db)
     db.commit()
     return first
+
+
+def _rewrite_whole_chain() -> None:
+    """What the database's owner can do: change entry 1 and recompute every hash after it, and the head."""
+    from unclench.accounts.models import AuditEntry
+
+    with core_db.session_scope() as db:
+        postgres = db.get_bind().dialect.name == "postgresql"
+        if postgres:
+            db.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only"))
+        prev = audit.GENESIS
+        for entry in db.query(AuditEntry).order_by(AuditEntry.seq):
+            if entry.seq == 1:
+                entry.address = "10.9.9.9"
+            entry.prev_hash = prev
+            entry.entry_hash = audit.compute_hash(audit.hashed_fields(entry))
+            prev = entry.entry_hash
+        db.flush()
+        db.execute(text("UPDATE audit_head SET entry_hash = :h"), {"h": prev})
+        if postgres:
+            db.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_append_only"))
+
+
+def test_a_noted_fingerprint_catches_a_rewrite_of_the_whole_chain(app_env: Path, frozen_clock: FrozenClock) -> None:
+    _seed(frozen_clock)
+    first = runner.invoke(app, ["audit", "verify"])
+    noted = re.search(r"fingerprint: ([0-9a-f ]{19})", first.output)
+    assert noted is not None
+    still = runner.invoke(app, ["audit", "verify", "--expect", noted[1]])
+    assert still.exit_code == 0 and "The entry you noted is entry 3, still in the log" in still.output
+    _rewrite_whole_chain()
+    assert "The audit log is intact: 3 entries" in runner.invoke(app, ["audit", "verify"]).output  # the chain alone
+    caught = runner.invoke(app, ["audit", "verify", "--expect", noted[1]])
+    assert caught.exit_code == 1 and "No entry has the fingerprint you noted" in caught.output
+    typo = runner.invoke(app, ["audit", "verify", "--expect", "not-hex"])
+    assert typo.exit_code == 2 and "hexadecimal" in typo.output

@@ -29,6 +29,7 @@ from sqlalchemy.orm.unitofwork import UOWTransaction
 
 from unclench.accounts.models import AuditEntry, AuditHead
 from unclench.core import clock
+from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
 from unclench.core.identity import LOCAL_PERSON_ID, Caller, caller_of
 
@@ -728,6 +729,16 @@ def fhir_bundle(entries: Iterable[AuditEntry]) -> dict[str, Any]:
     }
     Bundle.model_validate(bundle)
     return bundle
+
+
+def entry_with_fingerprint(db: Session, fingerprint: str) -> int | None:
+    """The sequence number of the entry whose hash starts with this fingerprint (spaces ignored), if any."""
+    prefix = "".join(fingerprint.split()).lower()
+    if not re.fullmatch(r"[0-9a-f]{16,64}", prefix):
+        raise UserInputError.single("fingerprint", "a fingerprint is 16 to 64 hexadecimal digits, as verify shows it")
+    query = select(AuditEntry.seq).where(AuditEntry.entry_hash.startswith(prefix, autoescape=True)).limit(2)
+    found = db.scalars(query).all()
+    return found[0] if len(found) == 1 else None
 
 
 def chain_fingerprint(result: VerifyResult) -> str:

@@ -20,23 +20,35 @@ audit_app = typer.Typer(help="The audit log: who did what to whose data, when an
 
 
 @audit_app.command()
-def verify() -> None:
+def verify(
+    expect: str | None = typer.Option(
+        None, "--expect", help="A fingerprint noted from an earlier verify: check that entry is still in the log"
+    ),
+) -> None:
     """Check that no entry of the audit log was altered, deleted, inserted or moved. Exit 1 if one was.
 
-    Example: unclench audit verify
+    Example: unclench audit verify --expect "3f2a 9c1b 77d0 e415"
     """
     from unclench.accounts import audit
 
     with cli_session() as db:
         result = audit.verify(db)
-    if result.intact:
-        console.print(f"[green]{result.message}[/]")
-        if fingerprint := audit.chain_fingerprint(result):
-            console.print(f"The newest entry's fingerprint: [bold]{fingerprint}[/] (note it to compare later).")
-        return
-    console.print(f"[bold red]The audit log is broken.[/] {result.message}")
-    console.print(f"The first {result.entries} entries check out.")
-    raise typer.Exit(1)
+        anchored = audit.entry_with_fingerprint(db, expect) if expect is not None else None
+    if not result.intact:
+        console.print(f"[bold red]The audit log is broken.[/] {result.message}")
+        console.print(f"The first {result.entries} entries check out.")
+        raise typer.Exit(1)
+    console.print(f"[green]{result.message}[/]")
+    if expect is not None and anchored is None:
+        console.print(
+            "[bold red]No entry has the fingerprint you noted:[/] the log was rewritten since then "
+            "(or the fingerprint was mistyped)."
+        )
+        raise typer.Exit(1)
+    if anchored is not None:
+        console.print(f"The entry you noted is entry {anchored}, still in the log as it was.")
+    if fingerprint := audit.chain_fingerprint(result):
+        console.print(f"The newest entry's fingerprint: [bold]{fingerprint}[/] (note it to compare later).")
 
 
 @audit_app.command("list")
