@@ -323,3 +323,18 @@ def test_an_unknown_outcome_is_refused(db: Session) -> None:
     with pytest.raises(ValueError, match="outcome"):
         audit.record(db, "login", subject_person_id=1, what="account 1", outcome="maybe")  # type: ignore[arg-type]
     assert audit.verify(db).entries == 0
+
+
+def test_what_a_browser_sends_is_cut_to_fit_and_still_verifies(db: Session) -> None:
+    odd = Caller(
+        kind="device", role="person", person_id=1, device_id=3, address="192.168.1.23", user_agent="A\x00" * 300
+    )
+    entry = audit.record(
+        db, "data_read", subject_person_id=1, what=audit.What("episode", "x" * 500, "y\x00z"), caller=odd
+    )
+    db.commit()
+    db.expire_all()
+    stored = db.get(AuditEntry, entry.seq)
+    assert stored is not None
+    assert stored.user_agent == "A" * 200 and stored.resource_ref == "x" * 120 and stored.resource_label == "yz"
+    assert audit.verify(db).intact
