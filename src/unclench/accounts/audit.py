@@ -31,7 +31,7 @@ from unclench.accounts.models import AuditEntry, AuditHead
 from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
-from unclench.core.identity import LOCAL_PERSON_ID, Caller, caller_of
+from unclench.core.identity import Caller, caller_of
 
 # The link before the first entry.
 GENESIS = "0" * 64
@@ -202,9 +202,8 @@ def record(
 
 
 def record_export(db: Session, what: What | str) -> AuditEntry:
-    """An export of the caller's person's data (a report, the diary as CSV, this log) left the app."""
-    subject = caller_of(db).person_id
-    return record(db, "export", subject_person_id=LOCAL_PERSON_ID if subject is None else subject, what=what)
+    """An export of the data of the person the caller acts on (a report, the diary as CSV, this log) left the app."""
+    return record(db, "export", subject_person_id=caller_of(db).person_id, what=what)
 
 
 # --- reads and changes by someone other than the person ----------------------------------------------------------
