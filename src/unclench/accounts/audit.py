@@ -53,7 +53,7 @@ _LIMITS = {
     "user_agent": 200,
 }
 
-# The fields the hash covers, in the order the CSV-like listing shows them (the hash sorts keys itself).
+# The fields the hash covers, in the table's order (the canonical JSON sorts them by name).
 HASHED_FIELDS = (
     "seq",
     "at",
@@ -168,8 +168,8 @@ def record(
 ) -> AuditEntry:
     """Append one entry, made by the session's caller (or `caller`), and flush it.
 
-    It belongs to the session's transaction: it is kept if the request or command commits. On PostgreSQL the
-    chain stays locked until then, so record near the end of long work, not before it.
+    It belongs to the session's transaction: it is kept if the request or command commits. The chain's head stays
+    locked until then (PostgreSQL's row lock, SQLite's write lock), so record after long work, not before it.
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
