@@ -37,6 +37,6 @@ def test_insights_and_report_builder_in_the_browser(page: Any, screenshot_dir: P
     assert frame.locator("text=Summary numbers").count() == 1
     assert frame.locator("svg.calendar").count() == 0
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("button", name="Download PDF").click()
     assert download.value.suggested_filename.endswith(".pdf")
     page.screenshot(path=str(screenshot_dir / "reports.png"), full_page=False)
