@@ -24,6 +24,11 @@ def test_log_an_episode_from_the_body_map(page: Any, screenshot_dir: Path) -> No
     # The new episode now shades the map and is offered as a recent choice.
     assert page.locator('.recent-choice[data-region="calf"][data-side="left"][data-kind="cramp"]').count() == 1
     page.screenshot(path=str(screenshot_dir / "home-after-log.png"), full_page=True)
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_url("**/?deleted=*")  # still on home, showing that it was undone
+    assert "Undone" in page.locator(".flash").inner_text()
+    page.get_by_role("button", name="Keep it after all").click()
+    page.wait_for_url("**/?saved=*")
 
     page.goto("/timeline")
     item = page.locator(".episode-item").first
