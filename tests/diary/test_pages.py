@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
