@@ -226,3 +226,26 @@ def test_api_deletes_a_recording_once(client: TestClient) -> None:
     assert client.get(f"/api/emg/recordings/{rec_id}").status_code == 404
     again = client.delete(f"/api/emg/recordings/{rec_id}")
     assert again.status_code == 404 and "No EMG recording" in again.json()["detail"]
+
+
+def test_the_region_menu_starts_blank_and_a_blank_region_is_refused(client: TestClient) -> None:
+    import re
+
+    with (DATA / "emg_bursts.csv").open("rb") as fh:
+        r = client.post("/emg/upload", files={"file": ("emg_bursts.csv", fh, "text/csv")}, follow_redirects=False)
+    job_id = r.headers["location"].rsplit("/", 1)[-1]
+    assert get_runner().wait(job_id, timeout=120).status == "done"
+    rec_id = client.get(r.headers["location"], follow_redirects=False).headers["location"].rsplit("/", 1)[-1]
+    page = client.get(f"/emg/{rec_id}").text
+    menu = re.search(r'<select name="region"[^>]*>(.*?)</select>', page, re.S)
+    assert menu is not None and "required" in menu.group(0)
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", menu.group(1))
+    assert options[0] == (' value="" selected', "Choose a region")
+    assert not any("selected" in attrs for attrs, _ in options[1:])  # not "Scalp / head" by default
+    channel_id = re.search(r'action="/emg/channels/(\d+)/region"', page).group(1)  # type: ignore[union-attr]
+    refused = client.post(f"/emg/channels/{channel_id}/region", data={"region": "", "side": ""})
+    assert refused.status_code == 422 and "choose where the sensor sat" in refused.text
+    assert client.get(f"/api/emg/recordings/{rec_id}").json()["channels"][0]["region"] is None
+    client.post(f"/emg/channels/{channel_id}/region", data={"region": "jaw", "side": "left"})
+    assert client.get(f"/api/emg/recordings/{rec_id}").json()["channels"][0]["region"] == "jaw"
+    assert 'value="jaw" selected' in client.get(f"/emg/{rec_id}").text
