@@ -43,3 +43,20 @@ def test_body_map_works_from_the_keyboard(page: Any) -> None:
     page.keyboard.press("Enter")
     assert "Jaw" in page.locator("#quick-where").inner_text()
     assert jaw.get_attribute("aria-label")
+
+
+def test_home_save_looks_unavailable_until_a_place_is_chosen(page: Any, live_server: str) -> None:
+    page.goto("/")
+    save = page.locator("#quick-save")
+    assert save.get_attribute("aria-disabled") == "true"
+    dimmed = save.evaluate("el => getComputedStyle(el).backgroundColor")
+    save.focus()  # still reachable from the keyboard; pressing it early explains instead of saving
+    page.keyboard.press("Enter")
+    assert page.url.rstrip("/") == live_server and "tap a place" in page.locator("#quick-where").inner_text()
+    page.locator('.bodymap [data-region="calf"][data-side="left"]').first.click()
+    assert save.get_attribute("aria-disabled") == "false"
+    assert save.evaluate("el => getComputedStyle(el).backgroundColor") != dimmed
+    # The server checks too: a post with no place is refused and nothing is saved.
+    refused = page.request.post("/episodes/new", form={"next": "/", "regions": "", "kind": "cramp", "intensity": "5"})
+    assert refused.status == 422
+    assert page.request.get("/api/episodes").json() == []
