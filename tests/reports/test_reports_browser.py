@@ -59,3 +59,36 @@ def test_downloads_use_the_period_sections_and_kind_the_form_shows(page: Any, tm
         assert "cramp" in json.dumps(observation["code"]).lower() or "cramp" in json.dumps(observation).lower()
     # The page itself stayed where it was: the form still shows the person's choices.
     assert page.input_value("#first") == chosen_first.isoformat()
+
+
+_OVERLAPS = """() => {
+  const boxes = [...document.querySelectorAll("section")].map((s) => [s.querySelector("h2").textContent, s.getBoundingClientRect()]);
+  const hits = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, p] = boxes[i], [b, q] = boxes[j];
+    if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1) hits.push(`${a} / ${b}`);
+  }
+  const wide = [...document.querySelectorAll("section")].filter((s) => s.getBoundingClientRect().right > innerWidth + 1)
+    .map((s) => s.querySelector("h2").textContent + " sticks out");
+  for (const t of document.querySelectorAll("section table")) {
+    const s = t.closest("section"), scrolls = ["auto", "scroll"].includes(getComputedStyle(s).overflowX);
+    if (!scrolls && t.getBoundingClientRect().right > s.getBoundingClientRect().right + 1)
+      hits.push(s.querySelector("h2").textContent + ": its table runs into the next one");
+  }
+  return hits.concat(wide, document.documentElement.scrollWidth > innerWidth ? ["the page scrolls sideways"] : []);
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
+def test_report_preview_sections_do_not_overlap(browser: Any, live_server: str, viewport: dict[str, int]) -> None:
+    with session_scope() as db:
+        seed_small_diary(db)
+    context = browser.new_context(base_url=live_server, viewport=viewport)
+    page = context.new_page()
+    page.goto("/reports")
+    frame = page.frame_locator("iframe.report-preview")
+    frame.locator("text=Kinds and durations").wait_for()
+    assert frame.locator("table").count() >= 3
+    problems = page.frames[1].evaluate(_OVERLAPS)
+    assert problems == []
+    context.close()
