@@ -346,7 +346,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
 
 
 def _plain(exc: Exception) -> str:
-    """The messages of an input error without their field names: the live page shows them as sentences."""
+    """An input error as the live page shows it: a sensor's problem as a sentence, an option's with its name."""
     if isinstance(exc, UserInputError):
-        return " ".join(p.message[:1].upper() + p.message[1:] for p in exc.problems)
+        return "; ".join(p.message[:1].upper() + p.message[1:] if p.field == "board" else str(p) for p in exc.problems)
     return str(exc)
