@@ -152,3 +152,20 @@ def test_every_page_layout_shows_the_urgent_banner_with_or_without_a_request_ses
         assert banner in page.text and "fever with a stiff neck" in page.text
     fragment = client.get("/safety")  # a page with its own notices draws no layout banner
     assert banner not in fragment.text
+
+
+def test_a_medicine_may_say_since_when_and_the_report_shows_it(client: TestClient) -> None:
+    started = clock.today() - timedelta(days=40)
+    added = client.post("/safety/medicines", data={"name": "Lipitor", "since": started.isoformat()})
+    assert added.status_code == 200
+    assert client.post("/safety/medicines", data={"name": "salbutamol", "since": ""}).status_code == 200
+    for bad, says in (("soon", "use a date like"), ((clock.today() + timedelta(days=9)).isoformat(), "future")):
+        refused = client.post("/safety/medicines", data={"name": "quinine", "since": bad})
+        assert refused.status_code == 422 and says in refused.text and 'value="quinine"' in refused.text
+    listed = {m["name"]: m["since"] for m in client.get("/api/safety/medications").json()["list"]}
+    assert listed == {"Lipitor": started.isoformat(), "salbutamol": None}
+    assert f"since {started.strftime('%d %b %Y')}" in client.get("/safety/medicines").text
+    preview = client.get("/reports/preview", params={"sections": ["medications"]}).text
+    rows = {row.split("</td>", 1)[0]: row for row in preview.split("<tr><td>")[1:]}
+    assert started.strftime("%d %b %Y") in rows["Lipitor"]
+    assert "<td>—<br>" in rows["salbutamol"]  # no date given: a dash, never an empty cell

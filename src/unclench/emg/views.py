@@ -22,7 +22,7 @@ from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
 from unclench.core.web_db import DbSession, IntegerId
 from unclench.emg import service
-from unclench.emg.board_names import OFFERED_BOARDS
+from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, SENSOR_BOARDS
 from unclench.emg.models import EmgRecording
 from unclench.emg.schemas import LiveOptions, RegionChoiceIn, UploadForm
 from unclench.web.forms import field_errors, form_page, read_form
@@ -188,7 +188,7 @@ def emg_job(request: Request, job_id: str) -> Response:
 
 @router.get("/emg/live", include_in_schema=False)
 def emg_live_page(request: Request) -> Response:
-    return render(request, "emg/live.html", {"boards": OFFERED_BOARDS})
+    return render(request, "emg/live.html", {"boards": SENSOR_BOARDS})
 
 
 @router.get("/emg/{recording_id}", include_in_schema=False)
@@ -267,7 +267,8 @@ async def emg_ws_live(ws: WebSocket) -> None:
     """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","proc_ms"} about every 20 ms;
     a {"ping": t} from the page is answered with {"pong": t}.
 
-    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}.
+    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}. A demo or synthetic stream
+    is never saved, even when asked: it ends with {"done": true, "not_saved": "why"}.
     """
     from unclench.emg.boards import BoardRequest, open_source
     from unclench.emg.monitor import Monitor
@@ -280,12 +281,14 @@ async def emg_ws_live(ws: WebSocket) -> None:
         )
         source = open_source(req, channels=live.channels)
     except (UserInputError, ValueError) as exc:
-        await ws.send_json({"error": str(exc)})
+        await ws.send_json({"error": _plain(exc)})
         await ws.close()
         return
+    savable = req.name.strip().lower() not in NOT_A_RECORDING_BOARDS
     calibration, minutes, target = live.calibration, live.minutes, live.target
     monitor = Monitor(source.fs, source.channel_names, calibration_s=calibration, target_uv=target)
-    await ws.send_json({"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings})
+    ready = {"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings}
+    await ws.send_json(ready | {"demo": source.demo, "savable": savable})
     stop = {"flag": False, "save": False}
 
     async def receive() -> None:
@@ -305,6 +308,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
             stop["flag"] = True
 
     receiver = asyncio.create_task(receive())
+    failed: str | None = None
     try:
         source.start()
         while not stop["flag"] and monitor.elapsed_s < minutes * 60:
@@ -319,15 +323,30 @@ async def emg_ws_live(ws: WebSocket) -> None:
             await ws.send_json(payload)
     except WebSocketDisconnect:
         stop["flag"] = True
+    except UserInputError as exc:  # the sensor failed mid-stream: say so in words
+        failed = _plain(exc)
     finally:
         source.stop()
         receiver.cancel()
+    if failed is not None:
+        await ws.send_json({"error": failed})
+        await ws.close()
+        return
     saved_id = None
-    if stop["save"]:
+    if stop["save"] and savable:
         with contextlib.suppress(UserInputError), session_scope() as db:  # under 2 s: nothing to keep
             saved_id = service.save_live_recording(db, monitor, board=req.name).id
     if saved_id is not None:
         await ws.send_json({"saved": saved_id, "summary": monitor.summary()})
+    elif not savable:  # asked to save or not, say why a demo never is
+        await ws.send_json({"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()})
     else:
         await ws.send_json({"done": True, "summary": monitor.summary()})
     await ws.close()
+
+
+def _plain(exc: Exception) -> str:
+    """An input error as the live page shows it: a sensor's problem as a sentence, an option's with its name."""
+    if isinstance(exc, UserInputError):
+        return "; ".join(p.message[:1].upper() + p.message[1:] if p.field == "board" else str(p) for p in exc.problems)
+    return str(exc)

@@ -93,6 +93,8 @@ class DiaryData:
     factors: list[Factor]
     medications: dict[str, date] = field(default_factory=dict)
     """Each medicine the person wrote down, with the first day it appears."""
+    region: str | None = None
+    """Only episodes in this body region (both sides) were kept."""
 
     @property
     def noun(self) -> str:
@@ -138,10 +140,13 @@ def load_diary(
     last: date | None = None,
     kind: str | None = None,
     day_starts_at: int | None = None,
+    region: str | None = None,
 ) -> DiaryData:
-    """Episodes and check-ins for [first, last] (default: the whole diary up to today)."""
+    """Episodes and check-ins for [first, last] (default: the whole diary up to today), only in `region` if given."""
     if kind and kind not in KIND_LABELS:
         raise UserInputError.single("kind", f"'{kind}' is not one of: {', '.join(KIND_LABELS)}")
+    if region:
+        get_region(region)  # an unknown region is a clear error, not an empty page
     hour = get_day_start(db) if day_starts_at is None else check_day_start(day_starts_at)
     end_day = last or clock.today()
     # Episodes may belong to a diary day up to `hour` hours into the next date, and time zones vary.
@@ -171,6 +176,7 @@ def load_diary(
             tuple((r.region_id, r.side) for r in e.regions),
         )
         for e in rows
+        if not region or any(r.region_id == region for r in e.regions)
     ]
     custom = diary.list_factors(db, include_archived=True)
     factors = [*BUILTIN_FACTORS]
@@ -183,7 +189,7 @@ def load_diary(
         for name in names:
             medications.setdefault(name, day)
         checkins.append(CheckInRecord(day, values))
-    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications)
+    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications, region or None)
 
 
 def _checkin_rows(db: Session, first: date, last: date) -> list[tuple[date, dict[str, float | None], list[str]]]:
@@ -313,9 +319,10 @@ def compute_insights(
     day_starts_at: int | None = None,
     min_days: int = MIN_DAYS,
     fdr_level: float = FDR_LEVEL,
+    region: str | None = None,
 ) -> Insights:
-    """Trigger statistics and practice effect for the period (default: the whole diary)."""
-    data = load_diary(db, first=first, last=last, kind=kind, day_starts_at=day_starts_at)
+    """Trigger statistics and practice effect for the period (default: the whole diary), for one region if given."""
+    data = load_diary(db, first=first, last=last, kind=kind, day_starts_at=day_starts_at, region=region)
     table = data.table()
     triggers = analyse_triggers(table, data.factors, min_days=min_days, fdr_level=fdr_level, noun=data.noun)
     practice = practice_effect(db, data, table)

@@ -218,10 +218,12 @@ def _medications(db: Session, first_days: dict[str, date], first: date, table: A
     # The person's medicine list (screening) plus the names in this period's check-ins, each matched against
     # the screening knowledge base of muscle side effects (pure matcher, no second pass over all check-ins).
     for medication in screening.list_medications(db):
-        rows.setdefault(
+        row = rows.setdefault(
             medication.name.lower(),
             {"name": medication.name, "since": None, "timing": "on the medicine list", "match": None},
         )
+        if medication.started_on is not None:  # the person's own start date beats the first day it was noted
+            row["since"] = medication.started_on
     for row in rows.values():
         try:
             entry = match_medication(row["name"]).entry

@@ -32,6 +32,7 @@ class Medication(Base):
     name: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(Text, default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    started_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # "taking it since", if the person said
 
 
 class PhysicalAllClear(Base):

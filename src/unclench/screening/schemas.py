@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from unclench.core.validation import PlainText
+from unclench.core.validation import PlainText, check_day
 
 
 class SourceOut(BaseModel):
@@ -37,6 +37,20 @@ class MedicationIn(BaseModel):
     name: PlainText = Field(max_length=120)
     note: PlainText = Field(default="", max_length=2000)
     keep_unknown: bool = Field(default=False, description="Keep a name that is not in the knowledge base.")
+    since: date | None = Field(default=None, description="The day the person started taking it (optional).")
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def read_since(cls, value: object) -> object:
+        """Blank is "not said"; a date as typed in the form or sent as JSON; anything else in plain words."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError("use a date like 2026-03-01") from None
+        return check_day(value) if isinstance(value, date) else value
 
 
 class AllClearIn(BaseModel):

@@ -64,7 +64,7 @@ def list_medications(db: Session) -> list[Medication]:
 
 
 def add_medication(
-    db: Session, name: str, *, note: str = "", keep_unknown: bool = False
+    db: Session, name: str, *, note: str = "", keep_unknown: bool = False, started_on: date | None = None
 ) -> tuple[Medication, MedicationMatch]:
     """Add a medicine to the person's list. An unknown name is refused (with suggestions) unless keep_unknown."""
     match = match_medication(name)
@@ -76,7 +76,7 @@ def add_medication(
     for existing in list_medications(db):
         if normalise_name(existing.name) == key:
             raise UserInputError.single("name", f"'{existing.name}' is already on your list")
-    medication = Medication(name=name.strip(), note=note.strip())
+    medication = Medication(name=name.strip(), note=note.strip(), started_on=started_on)
     db.add(medication)
     db.flush()
     return medication, match

@@ -144,10 +144,17 @@ def medicines(request: Request, db: DbSession, check: str = "") -> Response:
 @pages.post("/safety/medicines")
 async def add_medicine(request: Request, db: DbSession) -> Response:
     form = await read_form(request)
-    data = {"name": form.text("name"), "note": form.text("note"), "keep_unknown": form.text("keep_unknown") == "1"}
+    data = {
+        "name": form.text("name"),
+        "note": form.text("note"),
+        "keep_unknown": form.text("keep_unknown") == "1",
+        "since": form.text("since"),
+    }
 
     def add(valid: MedicationIn) -> Any:
-        return service.add_medication(db, valid.name, note=valid.note, keep_unknown=valid.keep_unknown)
+        return service.add_medication(
+            db, valid.name, note=valid.note, keep_unknown=valid.keep_unknown, started_on=valid.since
+        )
 
     if form.submit(db, MedicationIn, add, data=data) is None:
         suggestions: list[str] = []

@@ -2,10 +2,52 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import typer
 from rich.console import Console
 
 console = Console()
+
+FREE_PORT_SEARCH = 50  # ports after the asked one tried when it is taken
+
+
+def bind_port(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port) as uvicorn binds its own (SO_REUSEADDR), or OSError if the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def free_port_after(host: str, port: int) -> int | None:
+    """The first port after `port` that can be bound now, or None."""
+    for candidate in range(port + 1, min(port + 1 + FREE_PORT_SEARCH, 65536)):
+        try:
+            bind_port(host, candidate).close()
+        except OSError:
+            continue
+        return candidate
+    return None
+
+
+def _cannot_bind(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        free = free_port_after(host, port)
+        hint = f" Try: unclench serve --port {free}" if free else ""
+        return (
+            f"Port {port} is taken: another program (or unclench itself, already running: open http://{host}:{port})"
+            f" is using it.{hint}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"This computer does not allow using port {port} without extra rights. Try: unclench serve --port 8000"
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Check the address, or try --host 127.0.0.1."
 
 
 def serve(
@@ -16,6 +58,13 @@ def serve(
 
     Example: unclench serve --port 8000
     """
+    # The port is taken before anything is printed or migrated, and handed to uvicorn, so "running at" is only said
+    # once it is true and no other program can take the port in between.
+    try:
+        sock = bind_port(host, port)
+    except OSError as exc:
+        console.print(_cannot_bind(host, port, exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
     # Imported here, not at the top: every other command would otherwise pay for loading the web stack.
     import uvicorn
 
@@ -23,10 +72,12 @@ def serve(
     from unclench.core.settings import get_settings
     from unclench.web.app import create_app
 
-    settings = get_settings()
-    ensure_schema()
-    console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    with sock:
+        settings = get_settings()
+        ensure_schema()
+        console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
+        server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))
+        server.run(sockets=[sock])
 
 
 def register(app: typer.Typer) -> None:
