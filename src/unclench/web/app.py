@@ -51,7 +51,7 @@ def urgent_notices(request: Request) -> dict[str, Any]:
         if db is not None:
             found = safety_notices(db)
         else:
-            with session_scope() as own:
+            with session_scope(getattr(request.state, "caller", None)) as own:
                 found = safety_notices(own)
         return [n for n in found if n.get("level") == "urgent"]
 
