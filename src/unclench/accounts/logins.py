@@ -104,11 +104,19 @@ def new_token() -> str:
 
 
 def record_login_event(
-    event: LoginEvent, *, email: str = "", account_id: int | None = None, address: str = "", outcome: str = "ok"
+    event: LoginEvent,
+    *,
+    email: str = "",
+    account_id: int | None = None,
+    address: str = "",
+    outcome: str = "ok",
+    detail: str = "",
 ) -> None:
     """The one call site for sign-in events: logged now; the audit log (accounts.audit) is wired in here."""
     level = logging.INFO if outcome == "ok" else logging.WARNING
-    log.log(level, "%s account=%s email=%s address=%s outcome=%s", event, account_id, email, address, outcome)
+    log.log(
+        level, "%s account=%s email=%s address=%s outcome=%s %s", event, account_id, email, address, outcome, detail
+    )
 
 
 # --- accounts ------------------------------------------------------------------------------------------------
@@ -412,7 +420,7 @@ def invite(db: Session, inviter: Account, role: str, *, address: str = "") -> st
         )
     )
     db.flush()
-    record_login_event("invited", email=inviter.email, account_id=inviter.id, address=address, outcome=role)
+    record_login_event("invited", email=inviter.email, account_id=inviter.id, address=address, detail=role)
     return token
 
 
