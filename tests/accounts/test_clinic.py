@@ -207,6 +207,20 @@ def test_second_factor_and_a_recovery_code_that_works_once(clinic: str) -> None:
     assert browser.post("/login/second-factor", data={"code": codes[0]}).status_code == 401  # used up
 
 
+def test_a_code_from_the_app_works_once(clinic: str, frozen_clock: FrozenClock) -> None:
+    admin = _browser()
+    _admin()
+    _login(admin, "admin@clinic.example")
+    secret, _ = _enrol(admin)
+    used = pyotp.TOTP(secret).at(clock.now())  # the code enrolment just accepted
+    admin.post("/logout")
+    _login(admin, "admin@clinic.example")
+    assert admin.post("/login/second-factor", data={"code": used}).status_code == 401  # seen: not again
+    frozen_clock.shift(timedelta(seconds=30))
+    fresh = pyotp.TOTP(secret).at(clock.now())
+    assert admin.post("/login/second-factor", data={"code": fresh}).headers["location"] == "/account"
+
+
 def _recovery_codes_of_a_fresh_admin(browser: TestClient) -> list[str]:
     """A second admin enrolled on another browser; `browser` then signs in as them (password step only)."""
     other = _browser()

@@ -182,6 +182,7 @@ def authenticate(db: Session, email: str, password: str, *, address: str) -> Log
     """
     now = clock.now()
     email = email.strip().lower()
+    prune_attempts(db)
     recent_failures = db.scalar(
         select(func.count())
         .select_from(LoginAttempt)
@@ -283,6 +284,7 @@ def begin_totp(db: Session, account: Account) -> str:
     """A new (not yet confirmed) TOTP secret for the account's authenticator app; its otpauth:// link."""
     account.totp_secret = pyotp.random_base32()
     account.totp_confirmed = False
+    account.totp_last_step = None
     db.flush()
     return totp_uri(account)
 
@@ -299,20 +301,29 @@ def totp_qr_svg(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_inline(scale=5))
 
 
-def _totp_ok(secret: str | None, code: str) -> bool:
+def _totp_step(account: Account, code: str) -> int | None:
+    """The time step of a code from the app (now, or one step either side for a slow hand or clock), if it is
+    newer than the last code accepted; None otherwise."""
     digits = code.replace(" ", "")
-    return (
-        bool(secret)
-        and digits.isdigit()
-        and pyotp.TOTP(secret or "").verify(digits, for_time=clock.now(), valid_window=1)
-    )
+    if not account.totp_secret or not digits.isdigit():
+        return None
+    totp = pyotp.TOTP(account.totp_secret)
+    now = clock.now()
+    for offset in (-1, 0, 1):
+        moment = now + timedelta(seconds=offset * totp.interval)
+        step = int(totp.timecode(moment))
+        if hmac.compare_digest(totp.at(moment), digits) and step > (account.totp_last_step or -1):
+            return step
+    return None
 
 
 def confirm_totp(db: Session, account: Account, code: str, *, address: str = "") -> list[str]:
     """Turn the second factor on once a code from the app matches; the recovery codes (shown once)."""
-    if not _totp_ok(account.totp_secret, code):
+    step = _totp_step(account, code)
+    if step is None:
         raise UserInputError.single("code", "That code does not match. Type the six digits your app shows now.")
     account.totp_confirmed = True
+    account.totp_last_step = step
     db.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
     db.add_all(RecoveryCode(account_id=account.id, code_hash=token_hash(c)) for c in codes)
@@ -323,7 +334,10 @@ def confirm_totp(db: Session, account: Account, code: str, *, address: str = "")
 
 def verify_second_factor(db: Session, account: Account, code: str, *, address: str = "") -> bool:
     """A current code from the app, or an unused recovery code (then used up)."""
-    if account.totp_confirmed and _totp_ok(account.totp_secret, code):
+    step = _totp_step(account, code) if account.totp_confirmed else None
+    if step is not None:
+        account.totp_last_step = step
+        db.flush()
         return True
     wanted = token_hash(code.strip().lower())
     for recovery in db.scalars(

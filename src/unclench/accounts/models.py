@@ -50,6 +50,8 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The time step of the last code accepted: a code seen once is refused after (no replay within its window).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # since the last good login
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), nullable=True)
