@@ -262,3 +262,24 @@ def test_a_command_acts_as_the_local_person(people: tuple[int, int]) -> None:
     assert "person 2" not in listed.output
     with _session_as(LOCAL_PERSON_ID) as db:
         assert {e.kind for e in diary.list_episodes(db)} == {"cramp", "tension"}
+
+
+def test_a_background_job_works_as_the_person_who_started_it(
+    people: tuple[int, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from types import SimpleNamespace
+
+    from unclench.core.jobs import get_runner
+    from unclench.sessions import render
+
+    def quick_render(options: object, root: Path, **_: object) -> object:  # the audio itself is not the point
+        return SimpleNamespace(key="k" * 64, folder=tmp_path, duration_s=300.0, loudness_lufs=-23.0)
+
+    monkeypatch.setattr(render, "render_session", quick_render)
+    _, person_b = people
+    with _session_as(person_b) as db:
+        session = sessions.list_sessions(db)[0]
+        job = sessions.start_render(db, session)
+    assert get_runner().wait(job.id, timeout=60).status == "done"
+    with _session_as(person_b) as db:
+        assert sessions.get_session(db, session.id).status == "ready"
