@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 PASSWORD_MIN = 12
 # Hashing cost grows with the input: a bound keeps one request from buying a lot of server time.
@@ -54,13 +54,11 @@ class NewPasswordIn(_Strict):
         return value
 
 
-class AcceptInvitationIn(NewPasswordIn):
-    email: str = Field(max_length=254)
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        return _email(value)
+
+class AcceptInvitationIn(NewPasswordIn):
+    email: Email
 
 
 class PasswordChangeIn(NewPasswordIn):
@@ -78,9 +76,4 @@ class InviteIn(_Strict):
 
 
 class ResetIssueIn(_Strict):
-    email: str = Field(max_length=254)
-
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        return _email(value)
+    email: Email

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from unclench.core.migration_ops import add_owner, drop_owner
 
 revision: str = "0003_diary_owner"
 down_revision: str | Sequence[str] | None = "0002_diary"
@@ -17,34 +18,12 @@ branch_labels: str | Sequence[str] | None = None
 # the person table (accounts branch) that every owner column refers to
 depends_on: str | Sequence[str] | None = "accounts_0001"
 
-# core.identity.LOCAL_PERSON_ID, written out: a migration must not change when the code does.
-LOCAL_PERSON_ID = 1
 OWNED_TABLES = ("episode", "episode_region", "checkin", "custom_factor", "custom_factor_value")
-
-
-def _add_owner(table: str) -> None:
-    """person_id on every row, NOT NULL, indexed, referring to person; existing rows are the local person's."""
-    with op.batch_alter_table(table) as batch:
-        batch.add_column(
-            sa.Column("person_id", sa.Integer(), nullable=False, server_default=sa.text(str(LOCAL_PERSON_ID)))
-        )
-        batch.create_index(batch.f(f"ix_{table}_person_id"), ["person_id"], unique=False)
-        batch.create_foreign_key(batch.f(f"fk_{table}_person_id_person"), "person", ["person_id"], ["id"])
-    # No default from now on: a row that does not name its owner is refused rather than given to person 1.
-    with op.batch_alter_table(table) as batch:
-        batch.alter_column("person_id", existing_type=sa.Integer(), existing_nullable=False, server_default=None)
-
-
-def _drop_owner(table: str) -> None:
-    with op.batch_alter_table(table) as batch:
-        batch.drop_constraint(batch.f(f"fk_{table}_person_id_person"), type_="foreignkey")
-        batch.drop_index(batch.f(f"ix_{table}_person_id"))
-        batch.drop_column("person_id")
 
 
 def upgrade() -> None:
     for table in OWNED_TABLES:
-        _add_owner(table)
+        add_owner(table)
 
     # A check-in per local date and a factor name are unique per person, no longer across the database.
     with op.batch_alter_table("checkin") as batch:
@@ -65,4 +44,4 @@ def downgrade() -> None:
         batch.drop_index(batch.f("ix_checkin_day"))
         batch.create_index(batch.f("ix_checkin_day"), ["day"], unique=True)
     for table in reversed(OWNED_TABLES):
-        _drop_owner(table)
+        drop_owner(table)

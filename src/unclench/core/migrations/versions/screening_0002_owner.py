@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from unclench.core.migration_ops import add_owner, drop_owner
 
 revision: str = "screening_0002"
 down_revision: str | Sequence[str] | None = "screening_0001"
@@ -17,36 +16,14 @@ branch_labels: str | Sequence[str] | None = None
 # the person table (accounts branch) that every owner column refers to
 depends_on: str | Sequence[str] | None = "accounts_0001"
 
-# core.identity.LOCAL_PERSON_ID, written out: a migration must not change when the code does.
-LOCAL_PERSON_ID = 1
 OWNED_TABLES = ("triage_result", "medication", "physical_all_clear", "episode_red_flag")
-
-
-def _add_owner(table: str) -> None:
-    """person_id on every row, NOT NULL, indexed, referring to person; existing rows are the local person's."""
-    with op.batch_alter_table(table) as batch:
-        batch.add_column(
-            sa.Column("person_id", sa.Integer(), nullable=False, server_default=sa.text(str(LOCAL_PERSON_ID)))
-        )
-        batch.create_index(batch.f(f"ix_{table}_person_id"), ["person_id"], unique=False)
-        batch.create_foreign_key(batch.f(f"fk_{table}_person_id_person"), "person", ["person_id"], ["id"])
-    # No default from now on: a row that does not name its owner is refused rather than given to person 1.
-    with op.batch_alter_table(table) as batch:
-        batch.alter_column("person_id", existing_type=sa.Integer(), existing_nullable=False, server_default=None)
-
-
-def _drop_owner(table: str) -> None:
-    with op.batch_alter_table(table) as batch:
-        batch.drop_constraint(batch.f(f"fk_{table}_person_id_person"), type_="foreignkey")
-        batch.drop_index(batch.f(f"ix_{table}_person_id"))
-        batch.drop_column("person_id")
 
 
 def upgrade() -> None:
     for table in OWNED_TABLES:
-        _add_owner(table)
+        add_owner(table)
 
 
 def downgrade() -> None:
     for table in reversed(OWNED_TABLES):
-        _drop_owner(table)
+        drop_owner(table)
