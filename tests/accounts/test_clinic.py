@@ -164,6 +164,18 @@ def test_sign_in_and_out_and_a_wrong_password(clinic: str) -> None:
     assert stale.get("/api/episodes").status_code == 401
 
 
+def test_without_signing_in_a_page_goes_to_login_and_the_api_and_live_stream_refuse(clinic: str) -> None:
+    from starlette.testclient import WebSocketDenialResponse
+
+    browser = _browser()
+    assert browser.get("/timeline").headers["location"] == "/login"
+    assert browser.get("/timeline", headers={"HX-Request": "true"}).headers["HX-Redirect"] == "/login"
+    assert browser.get("/api/episodes").status_code == 401
+    assert browser.get("/login").status_code == 200
+    with pytest.raises(WebSocketDenialResponse), browser.websocket_connect("/emg/ws/live?board=synthetic"):
+        pass
+
+
 def test_lock_out_after_repeated_failures_and_unlock_later(clinic: str, frozen_clock: FrozenClock) -> None:
     _person("client@example.org").post("/logout")
     browser = _browser()

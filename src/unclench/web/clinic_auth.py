@@ -76,6 +76,9 @@ def sign_in_needed(request: Request, exc: SignInNeeded) -> Response:
     if request.url.path.startswith("/api"):
         message = "Sign in first." if exc.status == 401 else "This account may not do this."
         return JSONResponse({"detail": message}, status_code=exc.status)
+    if request.headers.get("HX-Request") and exc.status == 401:
+        # A fragment must not swap the sign-in page into itself: htmx sends the whole page there instead.
+        return Response(status_code=401, headers={"HX-Redirect": exc.where})
     if exc.status == 403:
         return render(
             request, "error.html", {"message": "This account may not open this page.", "status": 403}, status_code=403
