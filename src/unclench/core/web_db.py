@@ -17,9 +17,10 @@ from unclench.core.db import session_scope
 def request_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one session per request, committed if the handler succeeds.
 
-    While the route runs, the session is also `request.state.db`, so the page's layout reads with it.
+    While the route runs, the session is also `request.state.db`, so the page's layout reads with it. It answers to
+    the request's caller (`request.state.caller`, set by the request guard), so it sees only that person's rows.
     """
-    with session_scope() as session:
+    with session_scope(getattr(request.state, "caller", None)) as session:
         request.state.db = session
         try:
             yield session

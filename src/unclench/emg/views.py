@@ -15,8 +15,9 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import new_id, session_scope
+from unclench.core.db import get_or_raise, new_id, session_scope
 from unclench.core.errors import UserInputError
+from unclench.core.identity import Caller, caller_of
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
@@ -113,13 +114,18 @@ async def _save_upload(request: Request, file: UploadFile, name: str, target: Pa
 
 
 def _analyse_upload_job(
-    path: Path, name: str, fs: float | None, unit: str | None, regions: dict[str, service.RegionChoice]
+    path: Path,
+    name: str,
+    fs: float | None,
+    unit: str | None,
+    regions: dict[str, service.RegionChoice],
+    caller: Caller,
 ) -> Callable[[Callable[[str, float], None]], str]:
-    """The job that analyses and stores an upload off the event loop; its result is the recording id."""
+    """The job that analyses and stores an upload off the event loop (as its uploader); the recording id."""
 
     def work(report: Callable[[str, float], None]) -> str:
         try:
-            with session_scope() as db:
+            with session_scope(caller) as db:
                 stored = service.import_file(
                     db,
                     path=path,
@@ -162,7 +168,10 @@ async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(..
             choice = upload.region_choice
             regions = {first: service.RegionChoice(choice.region, choice.side)} if choice else {}
             get_runner().submit(
-                "emg-upload", name, _analyse_upload_job(path, name, upload.fs, upload.unit, regions), job_id=job_id
+                "emg-upload",
+                name,
+                _analyse_upload_job(path, name, upload.fs, upload.unit, regions, caller_of(db)),
+                job_id=job_id,
             )
             return RedirectResponse(f"/emg/jobs/{job_id}", status_code=303)
         except UserInputError as exc:
@@ -228,8 +237,7 @@ def emg_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = Form("tens
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     from unclench.emg.models import EmgBurst
 
-    burst = db.get(EmgBurst, burst_id)
-    assert burst is not None
+    burst = get_or_raise(db, EmgBurst, burst_id, "burst")
     return RedirectResponse(f"/emg/{burst.channel.recording_id}?episode={episode.id}#b{burst_id}", status_code=303)
 
 
@@ -334,7 +342,8 @@ async def emg_ws_live(ws: WebSocket) -> None:
         return
     saved_id = None
     if stop["save"] and savable:
-        with contextlib.suppress(UserInputError), session_scope() as db:  # under 2 s: nothing to keep
+        caller = getattr(ws.state, "caller", None)  # the request guard's, as for a page
+        with contextlib.suppress(UserInputError), session_scope(caller) as db:  # under 2 s: nothing to keep
             saved_id = service.save_live_recording(db, monitor, board=req.name).id
     if saved_id is not None:
         await ws.send_json({"saved": saved_id, "summary": monitor.summary()})

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
@@ -62,15 +63,15 @@ DEFAULT_DAY_START = 6
 
 def get_day_start(db: Session) -> int:
     """The hour (0–12) the person's diary day starts; 6 (06:00) until they choose."""
-    preference = db.get(InsightsPreference, 1)
+    preference = db.scalar(select(InsightsPreference))  # the caller's own (owner scoping)
     return preference.day_starts_at if preference is not None else DEFAULT_DAY_START
 
 
 def set_day_start(db: Session, hour: int) -> int:
     check_day_start(hour)
-    preference = db.get(InsightsPreference, 1)
+    preference = db.scalar(select(InsightsPreference))
     if preference is None:
-        preference = InsightsPreference(id=1, day_starts_at=hour)
+        preference = InsightsPreference(day_starts_at=hour)
         db.add(preference)
     preference.day_starts_at = hour
     db.flush()

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from unclench.core import clock
-from unclench.core.db import Base, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, PersonOwned, UTCDateTime, id_column_type, new_id
 
 
-class TriageResult(Base):
+class TriageResult(PersonOwned, Base):
     """One completed triage: which questions were answered yes, and the outcome level at that time."""
 
     __tablename__ = "triage_result"
@@ -23,7 +23,7 @@ class TriageResult(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class Medication(Base):
+class Medication(PersonOwned, Base):
     """A medicine the person takes, as they typed it; matching against the knowledge base happens on read."""
 
     __tablename__ = "medication"
@@ -35,7 +35,7 @@ class Medication(Base):
     started_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # "taking it since", if the person said
 
 
-class PhysicalAllClear(Base):
+class PhysicalAllClear(PersonOwned, Base):
     """The person's record that a doctor has checked them (date, optional note)."""
 
     __tablename__ = "physical_all_clear"
@@ -46,7 +46,7 @@ class PhysicalAllClear(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
-class EpisodeRedFlag(Base):
+class EpisodeRedFlag(PersonOwned, Base):
     """A red-flag feature ticked on a diary episode (kept here, keyed by episode id, not in the diary tables)."""
 
     __tablename__ = "episode_red_flag"

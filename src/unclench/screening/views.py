@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.db import get_or_raise
+from unclench.core.errors import UserInputError
 from unclench.core.web_db import DbSession
 from unclench.screening import service
 from unclench.screening.api import router as api_router
@@ -89,9 +90,7 @@ async def triage_submit(request: Request, db: DbSession) -> Response:
 
 @pages.get("/safety/triage/{result_id}")
 def triage_result(request: Request, result_id: str, db: DbSession) -> Response:
-    result = db.get(TriageResult, result_id)
-    if result is None:
-        raise NotFoundError(f"No safety check result with id {result_id}.")
+    result = get_or_raise(db, TriageResult, result_id, "safety check result")
     outcome = service.outcome_of(result)
     return render(request, "screening/result.html", {"result": result, "outcome": outcome})
 

@@ -16,6 +16,7 @@ from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.db import get_live, get_or_raise, list_live, new_id, session_scope
 from unclench.core.errors import UserInputError
+from unclench.core.identity import LOCAL_CALLER, Caller, caller_of
 from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
@@ -146,27 +147,28 @@ def render_now(
     report: Report | None = None,
     *,
     options: CheckedOptions | None = None,
+    caller: Caller = LOCAL_CALLER,
 ) -> RenderResult:
     """Render a stored session in this thread (every format), recording status and the artefact hash.
 
     `options`: the session's own, already checked when it was saved (not checked again); without them the stored
-    ones are read and checked.
+    ones are read and checked. `caller`: whose session it is (a background render carries on as its requester).
     """
     from unclench.sessions.render import render_session
 
-    with session_scope() as db:
+    with session_scope(caller) as db:
         session = get_session(db, session_id)
         stored = options_of(session)
         session.status = "rendering"
     try:
         result = render_session(options or stored, audio_root(), cache_dir=phrase_cache_dir(), progress=report)
     except Exception as exc:
-        with session_scope() as db:
+        with session_scope(caller) as db:
             session = get_session(db, session_id)
             session.status = "failed"
             session.error = str(exc)[:2000]
         raise
-    with session_scope() as db:
+    with session_scope(caller) as db:
         session = get_session(db, session_id)
         session.status = "ready"
         session.error = ""
@@ -180,6 +182,7 @@ def render_now(
 def start_render(db: Session, session: AudioSession, options: CheckedOptions | None = None) -> Job:
     """Render in the background; the page polls the job for progress. `options`: as for `render_now`."""
     session_id = session.id
+    caller = caller_of(db)
     job_id = new_id()
     session.job_id = job_id
     session.status = "queued"
@@ -187,7 +190,7 @@ def start_render(db: Session, session: AudioSession, options: CheckedOptions | N
     return get_runner().submit(
         "session-render",
         session.title,
-        lambda report: render_now(session_id, report, options=options).key,
+        lambda report: render_now(session_id, report, options=options, caller=caller).key,
         job_id=job_id,
     )
 
@@ -294,10 +297,10 @@ def streak_days(db: Session) -> int:
 
 
 def practice_preference(db: Session) -> PracticePreference:
-    """The one settings row (defaults: streak shown, no reminder); created on first use."""
-    preference = db.get(PracticePreference, 1)
+    """The person's settings row (defaults: streak shown, no reminder); created on first use."""
+    preference = db.scalar(select(PracticePreference))  # the caller's own (owner scoping)
     if preference is None:
-        preference = PracticePreference(id=1, streaks_on=True, reminder_minute=None)
+        preference = PracticePreference(streaks_on=True, reminder_minute=None)
         db.add(preference)
         db.flush()
     return preference
@@ -344,7 +347,7 @@ def practised_today(db: Session) -> bool:
 
 def practice_notices(db: Session) -> list[dict[str, Any]]:
     """A calm home-page nudge once the reminder time has passed and nobody has practised today."""
-    preference = db.get(PracticePreference, 1)
+    preference = db.scalar(select(PracticePreference))
     if preference is None or preference.reminder_minute is None:
         return []
     local_now = clock.local_now()

@@ -13,9 +13,10 @@ from starlette.requests import HTTPConnection
 
 from unclench import __version__
 from unclench.accounts.audit import install_access_audit
-from unclench.core.db import session_scope
+from unclench.core.db import ForeignRowError, session_scope
 from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
+from unclench.core.settings import get_settings
 from unclench.core.validation import friendly_message, refuse_nul
 from unclench.web import home
 from unclench.web.templating import add_page_context, render
@@ -52,7 +53,7 @@ def urgent_notices(request: Request) -> dict[str, Any]:
         if db is not None:
             found = safety_notices(db)
         else:
-            with session_scope() as own:
+            with session_scope(getattr(request.state, "caller", None)) as own:
                 found = safety_notices(own)
         return [n for n in found if n.get("level") == "urgent"]
 
@@ -60,8 +61,14 @@ def urgent_notices(request: Request) -> dict[str, Any]:
 
 
 def create_app() -> FastAPI:
+    clinic = get_settings().clinic
+    checks = [Depends(refuse_nul_in_url)]
+    if clinic:
+        from unclench.web.clinic_auth import require_clinic_login
+
+        checks.append(Depends(require_clinic_login))
     app = FastAPI(
-        dependencies=[Depends(refuse_nul_in_url)],
+        dependencies=checks,
         title="unclench",
         version=__version__,
         description="Local-first diary, safety screen, relaxation sessions and EMG biofeedback for muscles that won't let go.",
@@ -75,6 +82,12 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_page_context(app, urgent_notices)
     app.include_router(home.router)
+    if clinic:
+        from unclench.accounts.views import clinic_router
+        from unclench.web.clinic_auth import SignInNeeded, sign_in_needed
+
+        app.include_router(clinic_router)
+        app.add_exception_handler(SignInNeeded, sign_in_needed)  # type: ignore[arg-type]
     for domain in DOMAINS:
         views = domain_module(domain, "views")
         router = getattr(views, "router", None)
@@ -108,6 +121,14 @@ def create_app() -> FastAPI:
             {"loc": list(error["loc"]), "msg": friendly_message(error), "type": error["type"]} for error in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(ForeignRowError)
+    async def foreign_row(request: Request, exc: ForeignRowError) -> Response:
+        # Only a caller who owns no data (a practitioner's or admin's account) gets here by trying to write.
+        message = "This account keeps no diary of its own, so there is nothing to save here."
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": message}, status_code=403)
+        return render(request, "error.html", {"message": message, "status": 403}, status_code=403)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:

@@ -1,7 +1,7 @@
 """Screening: a medicine on the person's list may say since when they take it (optional), for the report's "Since".
 
-Revision ID: screening_0002_medicine_since
-Revises: screening_0001
+Revision ID: screening_0003
+Revises: screening_0002
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "screening_0002_medicine_since"
-down_revision: str | Sequence[str] | None = "screening_0001"
+revision: str = "screening_0003"
+down_revision: str | Sequence[str] | None = "screening_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
