@@ -84,6 +84,11 @@ def render(
             raise UserInputError.single("--format", f"'{f}' is not a format; use wav, ogg or mp3.")
     with cli_session() as db:
         options = service.personal_options(db, options, auto_regions=auto)
+        from unclench.sessions.composer import describe_short_session
+
+        shortened = describe_short_session(options)
+        if shortened:
+            console.print(shortened)
         session = service.create_session(db, options)
         session_id = session.id
         title = session.title

@@ -92,11 +92,13 @@ def describe(options: SessionOptions) -> str:
 
 
 def create_session(db: Session, options: SessionOptions, *, title: str = "") -> AudioSession:
-    """Store a session's settings (checked first, unless already checked; nothing is written on bad input)."""
-    options = validate_options(options)
+    """Store a session's settings (checked first, unless already checked; nothing is written on bad input).
+
+    A short length may shorten the content (fewer PMR groups, release only): the options stored are the ones used.
+    """
     from unclench.sessions.composer import compose
 
-    compose(options)  # refuses content that cannot fit the length, before anything is stored; rendering reuses it
+    options = compose(validate_options(options)).options  # rendering reuses the composed script
     session = AudioSession(
         title=(title.strip() or describe(options))[:120], options=options.to_dict(), status="pending"
     )
