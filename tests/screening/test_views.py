@@ -152,3 +152,38 @@ def test_every_page_layout_shows_the_urgent_banner_with_or_without_a_request_ses
         assert banner in page.text and "fever with a stiff neck" in page.text
     fragment = client.get("/safety")  # a page with its own notices draws no layout banner
     assert banner not in fragment.text
+
+
+@pytest.mark.parametrize("sign", ["face_speech", "fever_stiff_neck", "bladder_bowel", "dark_urine"])
+def test_an_emergency_sign_on_an_episode_goes_straight_to_the_emergency_outcome(client: TestClient, sign: str) -> None:
+    from unclench.screening.triage import emergency_answers
+
+    started = (clock.local_now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    form = {"started_at": started, "kind": "twitch", "intensity": "4", "regions": "face:left", "red_flags": [sign]}
+    saved = client.post("/episodes/new", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/safety/triage/")
+    result = client.get(saved.headers["location"])
+    assert 'class="outcome outcome-emergency"' in result.text and "Call emergency services now" in result.text
+    [answer] = emergency_answers([sign])
+    latest = client.get("/api/safety/triage/latest").json()
+    assert latest["level"] == "emergency" and latest["answers"] == [answer]
+    # the rest of the check is one link away, with the sign's answer already ticked
+    assert f'href="/safety/triage?yes={answer}"' in result.text
+    rest = client.get(f"/safety/triage?yes={answer}")
+    assert f'id="q-{answer}" name="yes" value="{answer}" data-level="emergency" checked>' in rest.text
+    assert rest.text.count("checked>") == 1
+    assert client.get("/api/safety/notices").json()[0]["kind"] != "red_flag"  # the check was taken: no banner
+
+
+def test_a_sign_that_may_be_an_emergency_asks_the_check_under_one_banner(client: TestClient) -> None:
+    episode_id = make_episode(client)
+    saved = client.post(f"/safety/episodes/{episode_id}/flags", data={"feature": ["weakness"]}, follow_redirects=False)
+    assert saved.headers["location"] == "/safety/triage?from=diary"  # weakness is not only a stroke: asked, not told
+    page = client.get("/safety/triage?from=diary")
+    assert page.text.count('class="banner') == 1 and 'class="banner urgent"' in page.text
+    assert "checked>" not in page.text and 'class="question flagged" for="q-stroke_signs"' in page.text
+    emergency = client.post(
+        f"/safety/episodes/{episode_id}/flags", data={"feature": ["weakness", "face_speech"]}, follow_redirects=False
+    )
+    assert emergency.headers["location"].startswith("/safety/triage/")
+    assert client.get("/api/safety/triage/latest").json()["answers"] == ["stroke_signs"]

@@ -19,7 +19,13 @@ from unclench.core.errors import UserInputError
 from unclench.screening.knowledge import load_medications, load_triage, red_flag
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
 from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
-from unclench.screening.triage import TriageOutcome, evaluate_triage, validate_features, validate_rule_ids
+from unclench.screening.triage import (
+    TriageOutcome,
+    emergency_answers,
+    evaluate_triage,
+    validate_features,
+    validate_rule_ids,
+)
 
 NOTE_MAX = 2000
 
@@ -165,6 +171,13 @@ def set_episode_red_flags(db: Session, episode_id: str, features: list[str]) -> 
             db.add(EpisodeRedFlag(episode_id=episode_id, feature_id=feature_id))
     db.flush()
     return chosen
+
+
+def triage_from_episode_flags(db: Session, features: list[str]) -> TriageResult | None:
+    """An emergency-level sign ticked on an episode goes straight to the emergency outcome: record the check with
+    the questions that sign answers (see `triage.emergency_answers`); None when no ticked sign is one."""
+    answers = emergency_answers(validate_features(features))
+    return record_triage(db, answers)[0] if answers else None
 
 
 def episode_red_flags(db: Session, episode_id: str) -> list[str]:

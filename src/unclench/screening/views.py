@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,7 @@ from unclench.screening.knowledge import load_medications, load_physical_causes,
 from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
 from unclench.screening.schemas import AllClearIn, MedicationIn
-from unclench.screening.triage import rules_for_features
+from unclench.screening.triage import emergency_answers, rules_for_features
 from unclench.web.forms import read_form
 from unclench.web.templating import render
 
@@ -64,16 +64,20 @@ def overview(request: Request, db: DbSession) -> Response:
 
 
 @pages.get("/safety/triage")
-def triage_form(request: Request, db: DbSession) -> Response:
+def triage_form(request: Request, db: DbSession, yes: Annotated[list[str] | None, Query()] = None) -> Response:
+    """The check; `yes` pre-ticks questions (the emergency outcome links back with its answers ticked)."""
     pending = service.pending_red_flags(db)
     features = [f for item in pending for f in item["features"]]
     highlighted = set(rules_for_features(features))
+    known = {rule.id for rule in load_triage().rules}
+    ticked = {answer for answer in yes or [] if answer in known} | set(emergency_answers(features))
     return render(
         request,
         "screening/triage.html",
         {
             "groups": [(level, LEVEL_HEADINGS[level.id], rules) for level, rules in load_triage().rules_by_level()],
             "highlighted": highlighted,
+            "ticked": ticked,
             "pending": pending,
             "notices": [n for n in service.safety_notices(db) if n["kind"] == "red_flag"],
         },
@@ -180,6 +184,9 @@ def episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
 async def save_episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
     form = await read_form(request, lists=("feature",))
     chosen = service.set_episode_red_flags(db, episode_id, form.values["feature"])
+    emergency = service.triage_from_episode_flags(db, chosen)
+    if emergency is not None:
+        return RedirectResponse(f"/safety/triage/{emergency.id}", status_code=303)
     return RedirectResponse("/safety/triage?from=diary" if chosen else "/", status_code=303)
 
 
