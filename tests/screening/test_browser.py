@@ -35,6 +35,10 @@ def test_triage_with_a_red_flag_shows_the_emergency_prominently(page: Any, scree
     assert size >= 30
     assert "tea- or cola" not in page.content()  # the reason is shown, not the question
     assert "rhabdomyolysis" in page.locator(".reasons").inner_text()
+    call = page.get_by_role("link", name="Call 999 UK")
+    assert call.get_attribute("href") == "tel:999"
+    target = call.bounding_box()
+    assert target is not None and target["height"] >= 44  # a thumb can hit it
     page.screenshot(path=str(screenshot_dir / "safety-triage-emergency.png"), full_page=True)
 
 

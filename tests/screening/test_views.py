@@ -187,3 +187,48 @@ def test_a_sign_that_may_be_an_emergency_asks_the_check_under_one_banner(client:
     )
     assert emergency.headers["location"].startswith("/safety/triage/")
     assert client.get("/api/safety/triage/latest").json()["answers"] == ["stroke_signs"]
+
+
+def test_the_emergency_and_today_outcomes_offer_tap_to_call_links(client: TestClient) -> None:
+    from unclench.screening.knowledge import load_triage
+
+    emergency = client.post("/safety/triage", data={"yes": ["stroke_signs"]})
+    for number, source in [
+        ("999", "https://www.nhs.uk/nhs-services/urgent-and-emergency-care-services/when-to-call-999/"),
+        ("112", "https://digital-strategy.ec.europa.eu/en/policies/112"),
+        ("911", "https://www.911.gov/"),
+    ]:
+        assert f'<a class="button call" href="tel:{number}">Call {number} ' in emergency.text
+        assert f'href="{source}"' in emergency.text
+    assert "tel:111" not in emergency.text
+    assert [p.number for p in load_triage().level("emergency").phones] == ["999", "112", "911"]
+
+    today = client.post("/safety/triage", data={"yes": ["long_cramp"]})
+    assert 'href="tel:111"' in today.text and "tel:999" not in today.text
+    assert 'href="/safety#doctor"' in today.text  # no number saved yet: where to save one
+    within_days = client.post("/safety/triage", data={"yes": ["neuropathy"]})
+    assert "tel:" not in within_days.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "href"),
+    [("020 7946 0000", "tel:02079460000"), ("+44 (20) 7946-0000", "tel:+442079460000"), ("112", "tel:112")],
+)
+def test_the_persons_own_doctor_is_one_tap_away_on_the_today_outcome(client: TestClient, typed: str, href: str) -> None:
+    saved = client.post("/safety/doctor", data={"phone": typed, "name": "Dr Patel"}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/safety#doctor"
+    assert f'value="{typed}"' in client.get("/safety").text
+    today = client.post("/safety/triage", data={"yes": ["long_cramp"]})
+    assert f'<a class="button call" href="{href}">Call Dr Patel ' in today.text
+    assert href not in client.post("/safety/triage", data={"yes": ["neuropathy"]}).text
+    client.post("/safety/doctor", data={"phone": "", "name": ""})  # empty removes it
+    assert href not in client.post("/safety/triage", data={"yes": ["long_cramp"]}).text
+
+
+@pytest.mark.parametrize("typed", ["call me", "12", "+44 20 7946 0000 0000 000", "020+7946", "0800\x00123", "x" * 40])
+def test_a_doctors_number_that_cannot_be_dialled_is_explained_and_not_saved(client: TestClient, typed: str) -> None:
+    bad = client.post("/safety/doctor", data={"phone": typed, "name": "Dr Patel"})
+    assert bad.status_code == 422
+    assert "Use a phone number like" in bad.text or "is too long" in bad.text
+    assert 'value="Dr Patel"' in bad.text
+    assert "tel:" not in client.post("/safety/triage", data={"yes": ["long_cramp"]}).text.replace("tel:111", "")

@@ -23,6 +23,19 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Phone:
+    """A number to call for a level (999, 112, 911, 111), where it works, and the source that gives it."""
+
+    number: str
+    where: str
+    source: Source
+
+    @property
+    def href(self) -> str:
+        return f"tel:{self.number}"
+
+
+@dataclass(frozen=True)
 class Level:
     id: str
     rank: int
@@ -30,6 +43,9 @@ class Level:
     action: str
     tone: str
     sources: tuple[Source, ...]
+    phones: tuple[Phone, ...] = ()
+    own_doctor: bool = False
+    """The outcome offers the person's own doctor's number (when they saved one)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,11 @@ def load_triage() -> TriageBook:
             action=item["action"],
             tone=item["tone"],
             sources=_sources(item["sources"], f"level {item['id']}") if item.get("sources") else (),
+            phones=tuple(
+                Phone(phone["number"], phone["where"], _sources([phone["source"]], f"level {item['id']}")[0])
+                for phone in item.get("phones", [])
+            ),
+            own_doctor=bool(item.get("own_doctor", False)),
         )
         for item in raw["levels"]
     )

@@ -55,3 +55,14 @@ class EpisodeRedFlag(Base):
     episode_id: Mapped[str] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
     feature_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class DoctorContact(Base):
+    """The person's own doctor's phone number (one row), offered as a tap-to-call link on the 'today' outcome."""
+
+    __tablename__ = "doctor_contact"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)

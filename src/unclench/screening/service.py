@@ -18,7 +18,8 @@ from unclench.core.db import get_or_raise
 from unclench.core.errors import UserInputError
 from unclench.screening.knowledge import load_medications, load_triage, red_flag
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
-from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
+from unclench.screening.models import DoctorContact, EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
+from unclench.screening.schemas import DoctorContactIn, DoctorContactOut, tel_href
 from unclench.screening.triage import (
     TriageOutcome,
     emergency_answers,
@@ -148,6 +149,30 @@ def latest_all_clear(db: Session) -> PhysicalAllClear | None:
     return db.scalars(
         select(PhysicalAllClear).order_by(PhysicalAllClear.checked_on.desc(), PhysicalAllClear.recorded_at.desc())
     ).first()
+
+
+def doctor_contact(db: Session) -> DoctorContactOut | None:
+    """The person's own doctor's number with its tap-to-call link, or None when they saved none."""
+    saved = db.get(DoctorContact, 1)
+    if saved is None:
+        return None
+    return DoctorContactOut(name=saved.name, phone=saved.phone, href=tel_href(saved.phone))
+
+
+def set_doctor_contact(db: Session, data: DoctorContactIn) -> DoctorContactOut | None:
+    """Save (or, with an empty number, remove) the person's own doctor's number."""
+    saved = db.get(DoctorContact, 1)
+    if not data.phone:
+        if saved is not None:
+            db.delete(saved)
+            db.flush()
+        return None
+    if saved is None:
+        saved = DoctorContact(id=1, phone=data.phone)
+        db.add(saved)
+    saved.phone, saved.name = data.phone, data.name.strip()
+    db.flush()
+    return doctor_contact(db)
 
 
 # ---------------------------------------------------------------- red flags on diary episodes

@@ -17,7 +17,7 @@ from unclench.screening.api import router as api_router
 from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage
 from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
-from unclench.screening.schemas import AllClearIn, MedicationIn
+from unclench.screening.schemas import AllClearIn, DoctorContactIn, MedicationIn
 from unclench.screening.triage import emergency_answers, rules_for_features
 from unclench.web.forms import read_form
 from unclench.web.templating import render
@@ -39,6 +39,8 @@ def _overview(
     *,
     all_clear_values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    doctor_values: dict[str, str] | None = None,
+    doctor_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     last = service.latest_triage(db)
@@ -53,6 +55,9 @@ def _overview(
         "medications": service.medication_matches(db),
         "values": all_clear_values or {},
         "errors": errors or {},
+        "doctor": service.doctor_contact(db),
+        "doctor_values": doctor_values,
+        "doctor_errors": doctor_errors or {},
         "today": clock.today(),
     }
     return render(request, "screening/overview.html", context, status_code=status)
@@ -97,7 +102,8 @@ def triage_result(request: Request, result_id: str, db: DbSession) -> Response:
     if result is None:
         raise NotFoundError(f"No safety check result with id {result_id}.")
     outcome = service.outcome_of(result)
-    return render(request, "screening/result.html", {"result": result, "outcome": outcome})
+    doctor = service.doctor_contact(db) if outcome.level.own_doctor else None
+    return render(request, "screening/result.html", {"result": result, "outcome": outcome, "doctor": doctor})
 
 
 @pages.post("/safety/all-clear")
@@ -110,6 +116,16 @@ async def all_clear(request: Request, db: DbSession) -> Response:
     if saved is None:
         return _overview(request, db, all_clear_values=form.values, errors=form.errors, status=422)
     return RedirectResponse("/safety#all-clear", status_code=303)
+
+
+@pages.post("/safety/doctor")
+async def doctor_phone(request: Request, db: DbSession) -> Response:
+    """The person's own doctor's number (empty removes it), offered on the 'see a doctor today' outcome."""
+    form = await read_form(request)
+    data = {"phone": form.text("phone"), "name": form.text("name")}
+    if form.submit(db, DoctorContactIn, lambda valid: service.set_doctor_contact(db, valid), data=data) is None:
+        return _overview(request, db, doctor_values=form.values, doctor_errors=form.errors, status=422)
+    return RedirectResponse("/safety#doctor", status_code=303)
 
 
 def _medicines_page(
