@@ -65,3 +65,25 @@ def test_ensure_schema_upgrades_a_database_that_is_behind(tmp_path: Path, monkey
     finally:
         core_db.dispose_engines()
         reset_settings_cache()
+
+
+def test_medicines_saved_before_the_typed_column_keep_their_text_as_typed(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from unclench.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'medicines.db'}"
+    command.upgrade(alembic_config(url), "screening_0002_doctor_phone")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO medication (id, name, note, added_at) VALUES ('m1', 'atorvastatn', '', :at)"),
+                {"at": "2026-01-01 00:00:00.000000"},
+            )
+        command.upgrade(alembic_config(url), "heads")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name, typed FROM medication")).all() == [("atorvastatn", "atorvastatn")]
+    finally:
+        engine.dispose()

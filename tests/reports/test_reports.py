@@ -190,3 +190,23 @@ def test_listens_become_valid_procedures() -> None:
     assert procedure["performedPeriod"] == {"start": "2026-03-01T20:00:00Z", "end": "2026-03-01T20:15:00Z"}
     assert "before: 7, after: 3" in procedure["note"][0]["text"]
     fhir.validate_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": procedure}]})
+
+
+def test_a_misspelled_medicine_reaches_the_doctor_under_its_name(db: Session) -> None:
+    from unclench.core import clock
+    from unclench.core.validation import parse_input
+    from unclench.diary.schemas import CheckInIn
+    from unclench.screening import service as screening
+
+    day = clock.today() - timedelta(days=3)
+    diary.upsert_checkin(db, parse_input(CheckInIn, {"day": day, "stress": 4, "medications": ["atorvastatn"]}))
+    screening.add_medication(db, "omeprazol")
+    screening.add_medication(db, "atorvastatin")  # on the list too: one row
+    db.flush()
+    report = service.build_report(db, service.parse_options(day - timedelta(days=7), None))
+    rows = {m["name"]: m for m in report.context["medications"]}
+    assert set(rows) == {"atorvastatin", "omeprazole"}
+    assert rows["atorvastatin"]["typed"] == "atorvastatn" and rows["atorvastatin"]["match"]["effect"]
+    assert rows["omeprazole"]["match"] is None
+    html = service.render_html(report)
+    assert "written “atorvastatn”" in html and ">atorvastatn<" not in html

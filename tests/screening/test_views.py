@@ -94,9 +94,9 @@ def test_red_flag_api_validates(client: TestClient) -> None:
 def test_medicines_page_add_suggest_and_remove(client: TestClient) -> None:
     refused = client.post("/safety/medicines", data={"name": "prednis"})
     assert refused.status_code == 422
-    assert "not found — check the spelling" in refused.text and 'value="prednisone"' in refused.text
+    assert "as a medicine name — check the spelling" in refused.text and 'value="prednisone"' in refused.text
     assert client.post("/safety/medicines", data={"name": "Lipitor", "note": "20 mg"}).status_code == 200
-    kept = client.post("/safety/medicines", data={"name": "paracetamol", "keep_unknown": "1"})
+    kept = client.post("/safety/medicines", data={"name": "paracetamol"})
     assert kept.status_code == 200
     page = client.get("/safety/medicines")
     assert "Statins (cholesterol-lowering)" in page.text and "https://www.nhs.uk/medicines/statins/" in page.text
@@ -109,7 +109,20 @@ def test_medicines_page_add_suggest_and_remove(client: TestClient) -> None:
     check = client.get("/api/safety/medications/check", params={"name": "ventolen"}).json()
     assert check["found"] and check["matched_name"] == "Ventolin" and not check["exact"]
     quick = client.get("/safety/medicines", params={"check": "xyzzy"})
-    assert "not found — check the spelling" in quick.text
+    assert "We don&#39;t recognise &#39;xyzzy&#39; as a medicine name — check the spelling." in quick.text
+
+
+def test_the_medicines_page_tells_a_known_medicine_from_an_unknown_word_and_keeps_what_was_typed(
+    client: TestClient,
+) -> None:
+    quick = client.get("/safety/medicines", params={"check": "ibuprofen"})  # the page's own example
+    assert "ibuprofen: a medicine we know; our sources list no muscle cramps or spasms for it." in quick.text
+    assert "WHO Model List of Essential Medicines, 23rd list (2023)" in quick.text and "spelling" not in quick.text
+    assert client.post("/safety/medicines", data={"name": "atorvastatn"}).status_code == 200
+    page = client.get("/safety/medicines")
+    assert "<strong>atorvastatin</strong>" in page.text and "you typed “atorvastatn”" in page.text
+    listed = client.get("/api/safety/medications").json()["list"]
+    assert [(m["name"], m["typed"]) for m in listed] == [("atorvastatin", "atorvastatn")]
 
 
 def test_all_clear_form_and_overview(client: TestClient) -> None:

@@ -78,7 +78,7 @@ def check_medication(name: str = Query(..., max_length=120)) -> dict[str, object
 @router.get("/medications", summary="Your medicines (list and check-ins) matched to known muscle effects")
 def medications(db: DbSession) -> dict[str, Any]:
     return {
-        "list": [{"id": m.id, "name": m.name, "note": m.note} for m in service.list_medications(db)],
+        "list": [{"id": m.id, "name": m.name, "typed": m.typed, "note": m.note} for m in service.list_medications(db)],
         "matches": service.medication_matches(db),
     }
 
@@ -86,7 +86,13 @@ def medications(db: DbSession) -> dict[str, Any]:
 @router.post("/medications", status_code=201, summary="Add a medicine to your list")
 def add_medication(data: MedicationIn, db: DbSession) -> dict[str, object]:
     medication, match = service.add_medication(db, data.name, note=data.note, keep_unknown=data.keep_unknown)
-    return {"id": medication.id, "name": medication.name, "note": medication.note, "match": match.as_dict()}
+    return {
+        "id": medication.id,
+        "name": medication.name,
+        "typed": medication.typed,
+        "note": medication.note,
+        "match": match.as_dict(),
+    }
 
 
 @router.delete("/medications/{medication_id}", status_code=204, summary="Remove a medicine from your list")

@@ -258,5 +258,35 @@ def load_medications() -> MedicationBook:
     return MedicationBook(advice=raw["advice"], entries=tuple(entries))
 
 
+@dataclass(frozen=True)
+class MedicineName:
+    """A medicine's name from the general list, and the source that lists it."""
+
+    name: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class MedicineNames:
+    """Medicine names in general (no side effects): recognising a medicine is not knowing its muscle effects."""
+
+    names: tuple[MedicineName, ...]
+    also_known_as: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def load_medicine_names() -> MedicineNames:
+    raw = _read("medicine_names.json")
+    names: dict[str, MedicineName] = {}
+    for group in raw["lists"]:
+        source = _sources([group["source"]], "medicine_names.json")[0]
+        for name in group["names"]:
+            names.setdefault(name, MedicineName(name, source))
+    unknown = [target for target in raw["also_known_as"].values() if target not in names]
+    if unknown:
+        raise ValueError(f"medicine_names.json: also_known_as names unlisted medicine(s): {', '.join(unknown)}")
+    return MedicineNames(names=tuple(names.values()), also_known_as=dict(raw["also_known_as"]))
+
+
 def source_dict(source: Source) -> dict[str, str]:
     return {"title": source.title, "url": source.url}

@@ -24,12 +24,14 @@ class TriageResult(Base):
 
 
 class Medication(Base):
-    """A medicine the person takes, as they typed it; matching against the knowledge base happens on read."""
+    """A medicine the person takes: the name we recognised (or, kept on purpose, a name we do not know), and what
+    they typed; matching against the knowledge base happens on read."""
 
     __tablename__ = "medication"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
+    typed: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
