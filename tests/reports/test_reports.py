@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from tests.conftest import FrozenClock
 from unclench.cli import app
 from unclench.core.errors import UserInputError
 from unclench.diary import service as diary
@@ -210,3 +211,31 @@ def test_a_misspelled_medicine_reaches_the_doctor_under_its_name(db: Session) ->
     assert rows["omeprazole"]["match"] is None
     html = service.render_html(report)
     assert "written “atorvastatn”" in html and ">atorvastatn<" not in html
+
+
+def test_listens_reach_fhir_with_the_status_of_what_was_heard(db: Session, frozen_clock: FrozenClock) -> None:
+    from unclench.core import clock
+    from unclench.sessions import service as sessions
+    from unclench.sessions.options import SessionOptions
+
+    session = sessions.create_session(db, SessionOptions(minutes=10, technique="breathing"))
+    session.duration_s = 600.0
+    short = sessions.start_listen(db, session.id)
+    sessions.update_listen(db, short.id, heard_s=6, finished=True)  # a 6-second play, stopped
+    frozen_clock.shift(timedelta(minutes=15))
+    full = sessions.start_listen(db, session.id)
+    sessions.update_listen(db, full.id, heard_s=181, finished=True)
+    frozen_clock.shift(timedelta(minutes=5))
+    playing = sessions.start_listen(db, session.id)
+    sessions.update_listen(db, playing.id, heard_s=6)  # still playing, not finished
+    db.commit()
+    options = service.parse_options(clock.today() - timedelta(days=1), None)
+
+    def statuses() -> dict[str, str]:
+        bundle = fhir.fhir_bundle(db, options)  # validated as FHIR R4
+        procedures = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"]
+        return {p["id"]: p["status"] for p in procedures}
+
+    assert statuses() == {short.id: "stopped", full.id: "completed", playing.id: "in-progress"}
+    frozen_clock.shift(timedelta(minutes=11))  # longer than the session: that play has stopped
+    assert statuses()[playing.id] == "stopped"

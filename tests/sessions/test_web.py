@@ -93,7 +93,9 @@ def test_build_render_in_background_play_and_log(
     done = client.patch(
         f"/api/sessions/listens/{listen_id}", json={"heard_s": 290, "finished": True, "tension_after": 3}
     )
-    assert done.json()["completed"] is True and done.json()["tension_after"] == 3
+    assert (
+        done.json()["completed"] is True and done.json()["status"] == "listened" and done.json()["tension_after"] == 3
+    )
     bad = client.patch(f"/api/sessions/listens/{listen_id}", json={"tension_after": 12})
     assert bad.status_code == 422 and "0 (none) to 10" in bad.text
     library = client.get("/sessions")

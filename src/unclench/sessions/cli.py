@@ -132,7 +132,7 @@ def list_sessions() -> None:
                 session.title,
                 service.current_status(session),
                 length,
-                str(len(session.listens)),
+                str(sum(listen.status == "listened" for listen in session.listens)),
                 session.created_at.strftime("%Y-%m-%d %H:%M"),
             )
         console.print(table)

@@ -225,6 +225,7 @@ def _listen_out(listen: Listen) -> dict[str, Any]:
         "finished_at": listen.finished_at.isoformat() if listen.finished_at else None,
         "heard_s": listen.heard_s,
         "completed": listen.completed,
+        "status": listen.status,
         "tension_before": listen.tension_before,
         "tension_after": listen.tension_after,
     }
