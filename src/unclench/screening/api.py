@@ -136,11 +136,8 @@ def get_red_flags(episode_id: str, db: DbSession) -> dict[str, Any]:
 
 @router.put("/episodes/{episode_id}/red-flags", summary="Replace the warning signs on a diary episode")
 def put_red_flags(episode_id: str, data: RedFlagsIn, db: DbSession) -> dict[str, Any]:
-    """An emergency-level sign (face droop, …) also records the safety check it answers: its id comes back as
-    `emergency_triage_id` (null otherwise), for the client to show the emergency outcome at once."""
     features = service.set_episode_red_flags(db, episode_id, data.features)
-    emergency = service.triage_from_episode_flags(db, features)
-    return {"episode_id": episode_id, "features": features, "emergency_triage_id": emergency.id if emergency else None}
+    return {"episode_id": episode_id, "features": features}
 
 
 @router.get("/notices", summary="Safety notices for the home page (red flags awaiting the triage, reminders)")
