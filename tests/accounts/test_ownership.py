@@ -32,6 +32,7 @@ from unclench.emg import service as emg
 from unclench.insights import service as insights
 from unclench.reports import service as reports
 from unclench.screening import service as screening
+from unclench.screening.schemas import DoctorContactIn
 from unclench.sessions import service as sessions
 from unclench.sessions.options import SessionOptions
 from unclench.stress import service as stress
@@ -95,6 +96,7 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     screening.add_medication(db, "paracetamol", keep_unknown=True)
     screening.record_all_clear(db, day, note=f"person {seed}")
     screening.set_episode_red_flags(db, episode.id, ["weakness"])
+    screening.set_doctor_contact(db, DoctorContactIn(name=f"Dr {seed}", phone=f"020 7946 000{seed}"))
     stress.record_questionnaire(db, "pss10", [seed] * 10)
     stress.save_ratings(db, {"deadlines": {"weight": seed, "leeway": 1}})
     stress.add_reflection_note(db, "jaw_unsaid", f"person {seed}")
@@ -143,6 +145,8 @@ def test_services_list_only_the_callers_data(people: tuple[int, int]) -> None:
         assert [c.stress for c in diary.list_checkins(db)] == [1]
         assert [f.name for f in diary.list_factors(db)] == ["Cold weather"]
         assert [m.name for m in screening.list_medications(db)] == ["paracetamol"]
+        doctor = screening.doctor_contact(db)
+        assert doctor is not None and doctor.name == "Dr 1"
         all_clear = screening.latest_all_clear(db)
         assert all_clear is not None and all_clear.note == "person 1"
         assert [r.answers for r in stress.questionnaire_history(db, "pss10")] == [[1] * 10]

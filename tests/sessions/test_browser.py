@@ -61,9 +61,11 @@ def test_make_play_and_rate_a_short_session(
     assert listen["tension_before"] == 6 and listen["tension_after"] == 3
     assert listen["finished_at"] is not None and listen["completed"] is False
     assert 2.0 <= listen["heard_s"] <= 60.0  # only time actually played counts
+    assert listen["status"] == "started"  # a few seconds are kept, but not counted as listened
 
     page.goto("/sessions")
     assert "tension 6 → 3" in page.locator("#listens").inner_text()
+    assert "(started, not counted)" in page.locator("#listens").inner_text()
 
 
 # Every option of every menu fits inside its menu: the text's own width, measured in the menu's font, against the

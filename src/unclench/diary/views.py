@@ -107,24 +107,29 @@ def new_episode(request: Request, db: DbSession, region: str = "", side: str = "
     return _episode_form(request, db, values=values, errors={}, episode_id=None)
 
 
-def _store_episode(db: Session, episode_id: str | None, data: EpisodeIn, flags: list[str]) -> Any:
+def _store_episode(db: Session, episode_id: str | None, data: EpisodeIn, flags: list[str]) -> tuple[Any, Any]:
+    """The episode and its warning signs; with an emergency-level sign, the safety check it answers."""
     episode = service.update_episode(db, episode_id, data) if episode_id else service.create_episode(db, data)
     screening_service.set_episode_red_flags(db, episode.id, flags)
-    return episode
+    return episode, screening_service.triage_from_episode_flags(db, flags)
 
 
 async def _save_episode(request: Request, db: Session, episode_id: str | None) -> Response:
     form = await read_form(request, lists=("regions", "red_flags"))
     flags = form.values["red_flags"]
-    episode = form.submit(
+    saved = form.submit(
         db,
         EpisodeIn,
         lambda data: _store_episode(db, episode_id, data, flags),
         data=_episode_data_from_form(form.values, form.values["regions"]),
     )
-    if episode is None:
+    if saved is None:
         values = {**form.values, "ongoing": form.text("ongoing") == "on"}
         return _episode_form(request, db, values=values, errors=form.errors, episode_id=episode_id, status=422)
+    episode, emergency = saved
+    if emergency is not None:
+        # A sign such as face droop needs help now: the emergency outcome at once, not 27 questions first.
+        return RedirectResponse(f"/safety/triage/{emergency.id}", status_code=303)
     if flags:
         # A warning sign was noticed: show the safety check straight away rather than a banner later.
         return RedirectResponse(f"/safety/triage?episode={episode.id}", status_code=303)

@@ -256,17 +256,12 @@ class ToneRecord:
     resting_uv: float
 
 
-MIN_LISTEN_S = 60
-
-
 def listening_records(db: Session, start: datetime, end: datetime) -> list[ListenRecord]:
-    """Listens in [start, end) from the sessions' listening log; listens shorter than a minute do not count."""
-    from unclench.sessions.service import recent_listens
+    """Listens in [start, end) that counted (status 'listened'); a short play that was only started does not."""
+    from unclench.sessions.service import counted_listens
 
     out = []
-    for listen in recent_listens(db, limit=100_000):
-        if not start <= listen.started_at < end or (listen.heard_s or 0) < MIN_LISTEN_S:
-            continue
+    for listen in counted_listens(db, start=start, end=end):
         options = listen.session.options or {}
         technique = str(options.get("technique", "session"))
         out.append(ListenRecord(listen.started_at, technique, listen.tension_before, listen.tension_after))

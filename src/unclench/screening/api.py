@@ -79,7 +79,13 @@ def check_medication(name: str = Query(..., max_length=120)) -> dict[str, object
 def medications(db: DbSession) -> dict[str, Any]:
     return {
         "list": [
-            {"id": m.id, "name": m.name, "note": m.note, "since": m.started_on.isoformat() if m.started_on else None}
+            {
+                "id": m.id,
+                "name": m.name,
+                "typed": m.typed,
+                "note": m.note,
+                "since": m.started_on.isoformat() if m.started_on else None,
+            }
             for m in service.list_medications(db)
         ],
         "matches": service.medication_matches(db),
@@ -95,6 +101,7 @@ def add_medication(data: MedicationIn, db: DbSession) -> dict[str, object]:
     return {
         "id": medication.id,
         "name": medication.name,
+        "typed": medication.typed,
         "note": medication.note,
         "since": since,
         "match": match.as_dict(),

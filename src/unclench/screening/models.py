@@ -24,12 +24,14 @@ class TriageResult(PersonOwned, Base):
 
 
 class Medication(PersonOwned, Base):
-    """A medicine the person takes, as they typed it; matching against the knowledge base happens on read."""
+    """A medicine the person takes: the name we recognised (or, kept on purpose, a name we do not know), and what
+    they typed; matching against the knowledge base happens on read."""
 
     __tablename__ = "medication"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
+    typed: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     started_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # "taking it since", if the person said
@@ -56,3 +58,15 @@ class EpisodeRedFlag(PersonOwned, Base):
     episode_id: Mapped[str] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"), index=True)
     feature_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class DoctorContact(PersonOwned, Base):
+    """The person's own doctor's phone number (one row per person), a tap-to-call link on the 'today' outcome."""
+
+    __tablename__ = "doctor_contact"
+    __table_args__ = (UniqueConstraint("person_id", name="uq_doctor_contact_person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -78,6 +79,41 @@ class AllClearOut(BaseModel):
     checked_on: date
     note: str
     recorded_at: datetime
+
+
+PHONE_RULE = (
+    "Use a phone number like 020 7946 0000 or +44 20 7946 0000: 3 to 15 digits, spaces or dashes, a + at the start."
+)
+_PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()./-]*$")
+
+
+def tel_href(phone: str) -> str:
+    """A tap-to-call link for a checked number: the digits, with the + of an international number."""
+    return "tel:" + ("+" if phone.startswith("+") else "") + "".join(c for c in phone if c.isdigit())
+
+
+class DoctorContactIn(BaseModel):
+    """The person's own doctor's phone number ('' removes it) and an optional name for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(default="", max_length=32)
+    name: PlainText = Field(default="", max_length=80)
+
+    @field_validator("phone", mode="after")
+    @classmethod
+    def dialable(cls, value: str) -> str:
+        phone = " ".join(value.split())
+        digits = sum(c.isdigit() for c in phone)
+        if phone and (not _PHONE_RE.match(phone) or not 3 <= digits <= 15):
+            raise ValueError(PHONE_RULE)
+        return phone
+
+
+class DoctorContactOut(BaseModel):
+    name: str
+    phone: str
+    href: str
 
 
 class RedFlagsIn(BaseModel):

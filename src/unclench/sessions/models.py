@@ -38,8 +38,16 @@ class AudioSession(PersonOwned, SoftDelete, Base):
     )
 
 
+LISTEN_STARTED = "started"
+LISTEN_LISTENED = "listened"
+"""A listen's status: 'listened' once enough was heard (see `service.listen_minimum_s`), else 'started'."""
+
+
 class Listen(PersonOwned, Base):
-    """One time the person listened: when, how much was heard, and tension before/after (0–10)."""
+    """One time the person listened: when, how much was heard, and tension before/after (0–10).
+
+    Only a listen with status 'listened' counts (streaks, reminders, insights); a short play stays 'started'.
+    """
 
     __tablename__ = "session_listen"
 
@@ -50,6 +58,7 @@ class Listen(PersonOwned, Base):
     heard_s: Mapped[float] = mapped_column(Float, default=0.0)
     position_s: Mapped[float] = mapped_column(Float, default=0.0)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=LISTEN_STARTED)
     tension_before: Mapped[int | None] = mapped_column(Integer)
     tension_after: Mapped[int | None] = mapped_column(Integer)
 

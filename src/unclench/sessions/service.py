@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from unclench.core.identity import LOCAL_CALLER, Caller, caller_of
 from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
-from unclench.sessions.models import AudioSession, Listen, PracticePreference
+from unclench.sessions.models import LISTEN_LISTENED, LISTEN_STARTED, AudioSession, Listen, PracticePreference
 from unclench.sessions.options import (
     FIRST_VARIATION,
     TECHNIQUES,
@@ -93,11 +93,13 @@ def describe(options: SessionOptions) -> str:
 
 
 def create_session(db: Session, options: SessionOptions, *, title: str = "") -> AudioSession:
-    """Store a session's settings (checked first, unless already checked; nothing is written on bad input)."""
-    options = validate_options(options)
+    """Store a session's settings (checked first, unless already checked; nothing is written on bad input).
+
+    A short length may shorten the content (fewer PMR groups, release only): the options stored are the ones used.
+    """
     from unclench.sessions.composer import compose
 
-    compose(options)  # refuses content that cannot fit the length, before anything is stored; rendering reuses it
+    options = compose(validate_options(options)).options  # rendering reuses the composed script
     session = AudioSession(
         title=(title.strip() or describe(options))[:120], options=options.to_dict(), status="pending"
     )
@@ -221,6 +223,15 @@ def _rating(value: Any, field: str) -> int | None:
     return number
 
 
+LISTENED_SHARE: Final = 0.6
+LISTENED_CAP_S: Final = 180.0
+
+
+def listen_minimum_s(duration_s: float | None) -> float:
+    """Seconds heard for a listen to count: 60 % of the session or 3 minutes, whichever is less."""
+    return min(LISTENED_SHARE * duration_s, LISTENED_CAP_S) if duration_s and duration_s > 0 else LISTENED_CAP_S
+
+
 def start_listen(db: Session, session_id: str, *, tension_before: Any = None) -> Listen:
     session = get_session(db, session_id)
     listen = Listen(session_id=session.id, tension_before=_rating(tension_before, "tension_before"))
@@ -266,8 +277,20 @@ def update_listen(
     if finished:
         listen.finished_at = listen.finished_at or clock.now()
         listen.completed = duration > 0 and listen.heard_s >= 0.9 * duration
+    # Heard time only grows, so a listen that counted keeps counting.
+    listen.status = LISTEN_LISTENED if listen.heard_s >= listen_minimum_s(duration) else LISTEN_STARTED
     db.flush()
     return listen
+
+
+def counted_listens(db: Session, *, start: datetime | None = None, end: datetime | None = None) -> list[Listen]:
+    """Listens long enough to count (status 'listened'), oldest first, started in [start, end) when given."""
+    query = select(Listen).where(Listen.status == LISTEN_LISTENED).order_by(Listen.started_at)
+    if start is not None:
+        query = query.where(Listen.started_at >= start)
+    if end is not None:
+        query = query.where(Listen.started_at < end)
+    return list(db.scalars(query))
 
 
 def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:
@@ -276,11 +299,11 @@ def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:
 
 
 def streak_days(db: Session) -> int:
-    """Days in a row (ending today or yesterday, on the person's calendar) with a listen of a minute or more."""
+    """Days in a row (ending today or yesterday, on the person's calendar) with a listen that counted."""
     tz = clock.zone()
     days = {
         listen.started_at.astimezone(tz).date()
-        for listen in db.scalars(select(Listen).where(Listen.heard_s >= 60))
+        for listen in counted_listens(db)
         if isinstance(listen.started_at, datetime)
     }
     day = clock.today()
@@ -341,8 +364,10 @@ def reminder_label(preference: PracticePreference) -> str:
 def practised_today(db: Session) -> bool:
     today = clock.today()
     start, end = clock.day_bounds(today, today)
-    query = select(Listen.id).where(Listen.started_at >= start, Listen.started_at < end, Listen.heard_s >= 60).limit(1)
-    return db.scalar(query) is not None
+    query = select(Listen.id).where(
+        Listen.started_at >= start, Listen.started_at < end, Listen.status == LISTEN_LISTENED
+    )
+    return db.scalar(query.limit(1)) is not None
 
 
 def practice_notices(db: Session) -> list[dict[str, Any]]:
