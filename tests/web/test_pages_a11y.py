@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,7 @@ import pytest
 import time_machine
 from fastapi.routing import APIRoute
 
-from tests.conftest import DEFAULT_MOMENT, _free_port
+from tests.conftest import DEFAULT_MOMENT, serving_app
 from unclench.core import clock
 from unclench.core import db as core_db
 from unclench.core.migrate import upgrade_database
@@ -111,10 +109,6 @@ def _fill_demo(days: int) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """The app on a fresh SQLite file holding the demo diary, served by uvicorn; made once for the module."""
-    import uvicorn
-
-    from unclench.web.app import create_app
-
     root = tmp_path_factory.mktemp("demo-site")
     url = f"sqlite:///{root / 'demo.db'}"
     with pytest.MonkeyPatch.context() as env, time_machine.travel(DEFAULT_MOMENT.instant, tick=False):
@@ -135,21 +129,10 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
             missing = [n for n in names if n not in ids]
             assert not missing, f"{path}: name a demo value for {missing} in _fill_demo, or add it to NOT_PAGES"
             pages.append(re.sub(r"{(\w+)}", lambda m: ids[m.group(1)], path))
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "demo server did not start"
-            time.sleep(0.05)
-        try:
-            yield DemoSite(url=f"http://127.0.0.1:{port}", pages=pages)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            core_db.dispose_engines()
-            reset_settings_cache()
+        with serving_app() as site:
+            yield DemoSite(url=site, pages=pages)
+        core_db.dispose_engines()
+        reset_settings_cache()
 
 
 @pytest.fixture(scope="module")
