@@ -229,3 +229,25 @@ def test_no_internal_link_is_broken(demo_site: DemoSite) -> None:
                     broken.append(f"{path} -> {href}: {checked[key]}")
     assert len(checked) > 20
     assert not broken, broken
+
+
+def test_chart_text_is_at_least_12px_on_a_phone(browser: Any, demo_site: DemoSite) -> None:
+    """The insights and stress charts are drawn at their own size on a phone (scrolled sideways), never shrunk."""
+    context = browser.new_context(base_url=demo_site.url, viewport=SIZES["phone"])
+    page = context.new_page()
+    try:
+        for path, charts in (("/insights", ("svg.forest", "svg.calendar")), ("/stress", ("svg.pss-chart",))):
+            page.goto(path)
+            for chart in charts:
+                smallest = page.evaluate(
+                    """(selector) => {
+                      const svg = document.querySelector(selector);
+                      const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                      return Math.min(...[...svg.querySelectorAll('text')]
+                        .map(t => parseFloat(getComputedStyle(t).fontSize) * scale));
+                    }""",
+                    chart,
+                )
+                assert smallest >= 12, f"{path} {chart}: text drawn at {smallest:.1f} px"
+    finally:
+        context.close()
