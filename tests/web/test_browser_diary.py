@@ -38,3 +38,24 @@ def test_body_map_works_from_the_keyboard(page: Any) -> None:
     page.keyboard.press("Enter")
     assert "Jaw" in page.locator("#quick-where").inner_text()
     assert jaw.get_attribute("aria-label")
+
+
+def test_the_body_map_is_one_tab_stop_on_home_and_arrows_choose_a_place(page: Any) -> None:
+    page.goto("/")
+    stops = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("(e => e.dataset.region || e.id || e.textContent.trim())(document.activeElement)"))
+        if stops[-1] == "quick-intensity":
+            break
+    in_map = [s for s in stops if s in ("scalp", "forehead")]
+    assert in_map == ["scalp"], stops  # the map is passed with one Tab, not ~70
+    assert "Skip past the body map" in stops
+    page.locator('.bodymap [data-region="scalp"]').first.focus()
+    for key in ("ArrowDown", "ArrowDown", "ArrowDown"):
+        page.keyboard.press(key)
+    moved_to = page.evaluate("document.activeElement.dataset.label")
+    assert moved_to and moved_to != "Scalp / head"
+    page.keyboard.press("Enter")
+    assert moved_to in page.locator("#quick-where").inner_text()
+    assert page.locator("#quick-save").is_enabled()
