@@ -107,3 +107,28 @@ def test_a_phone_gets_a_bottom_tab_bar_and_a_desktop_the_top_menu(browser: Any, 
         assert page.locator("nav.topnav").get_by_role("link", name="Calendar").get_attribute("aria-current") == "page"
     finally:
         context.close()
+
+
+def test_the_check_in_fits_one_phone_screen_with_the_rest_folded(browser: Any, live_server: str) -> None:
+    context = browser.new_context(base_url=live_server, viewport=PHONE, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto("/checkin")
+        tab_bar = page.get_by_role("navigation", name="Main (tabs)").bounding_box()
+        save = page.get_by_role("button", name="Save check-in").first
+        assert tab_bar is not None and (box := save.bounding_box()) is not None
+        assert box["y"] + box["height"] <= tab_bar["y"]  # the core items and Save above the tab bar, no scrolling
+        assert not page.locator("details.more-checkin").evaluate("d => d.open")
+        assert not page.get_by_label("Mood").is_visible()
+        taps = page.locator(".tap-scale label")
+        assert taps.count() == 11
+        assert all((b := t.bounding_box()) and b["width"] >= 44 and b["height"] >= 44 for t in taps.all())
+        taps.filter(has_text="7").tap()
+        page.get_by_label("Hours slept last night").fill("6.5")
+        page.get_by_label("Caffeinated drinks").fill("2")
+        save.tap()
+        page.wait_for_url("**saved=1")
+        assert page.locator('.tap-scale input[value="7"]').is_checked()
+        assert page.get_by_label("Hours slept last night").input_value() == "6.5"
+    finally:
+        context.close()
