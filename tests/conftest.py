@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -221,17 +222,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The real app served by uvicorn on a free local port, on SQLite."""
+@contextmanager
+def serving_app() -> Iterator[str]:
+    """The real app served by uvicorn on a free local port (with the settings the environment names now)."""
     import uvicorn
 
     from unclench.web.app import create_app
 
-    monkeypatch.setenv("UNCLENCH_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("UNCLENCH_DATA_DIR", str(tmp_path / "data"))
-    reset_settings_cache()
-    core_db.dispose_engines()
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -241,9 +238,22 @@ def live_server(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         if time.monotonic() > deadline:
             raise RuntimeError("live server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The real app served by uvicorn on a free local port, on SQLite."""
+    monkeypatch.setenv("UNCLENCH_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("UNCLENCH_DATA_DIR", str(tmp_path / "data"))
+    reset_settings_cache()
+    core_db.dispose_engines()
+    with serving_app() as url:
+        yield url
     core_db.dispose_engines()
     _empty_all_tables(sqlite_url)
     reset_settings_cache()

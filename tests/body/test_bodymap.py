@@ -131,11 +131,13 @@ def test_shapes_stay_inside_the_view_box() -> None:
             assert min_x <= x <= min_x + width and min_y <= y <= min_y + height, (shape.region, shape.side)
 
 
-def test_shapes_are_keyboard_reachable_buttons_with_labels() -> None:
+def test_shapes_are_buttons_with_labels_and_the_map_is_one_tab_stop() -> None:
     root = parse(render_body_map({"calf": 3}, period_label="in the last 30 days"))
+    stops = [el for v in ("front", "back") for el in shapes_in(root, v) if el.get("tabindex") == "0"]
+    assert [(el.get("data-region"), el.get("data-side")) for el in stops] == [("scalp", "centre")]
     for view in ("front", "back"):
         for el in shapes_in(root, view):
-            assert el.get("tabindex") == "0"
+            assert el.get("tabindex") in ("0", "-1")  # the arrow keys reach the others (bodymap.js)
             assert el.get("role") == "button"
             assert el.get("aria-pressed") == "false"
             assert el.get("aria-label")
@@ -226,6 +228,8 @@ def test_selected_shape_is_marked() -> None:
         if e.get("aria-pressed") == "true"
     ]
     assert pressed == [("calf", "left")]
+    stops = [e for v in ("front", "back") for e in shapes_in(root, v) if e.get("tabindex") == "0"]
+    assert [(e.get("data-region"), e.get("data-side")) for e in stops] == [("calf", "left")]  # Tab lands on the choice
     root = parse(render_body_map(selected=("knee", "both")))
     pressed_classes = [e for v in ("front", "back") for e in shapes_in(root, v) if "is-selected" in e.get("class", "")]
     assert {(e.get("data-region"), e.get("data-side")) for e in pressed_classes} == {

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from bench.scoring import onset_f1
 from unclench.core.jobs import get_runner
@@ -249,3 +250,24 @@ def test_the_region_menu_starts_blank_and_a_blank_region_is_refused(client: Test
     client.post(f"/emg/channels/{channel_id}/region", data={"region": "jaw", "side": "left"})
     assert client.get(f"/api/emg/recordings/{rec_id}").json()["channels"][0]["region"] == "jaw"
     assert 'value="jaw" selected' in client.get(f"/emg/{rec_id}").text
+
+
+def test_the_plot_is_drawn_for_the_night_theme_too(client: TestClient, db: Session) -> None:
+    import io
+
+    from matplotlib import image
+
+    from unclench.emg import service
+
+    rec = service.import_file(db, path=DATA / "emg_bursts.csv")
+    db.commit()
+    page = client.get(f"/emg/{rec.id}").text
+    assert f'src="/emg/{rec.id}/plot.png"' in page and f'src="/emg/{rec.id}/plot.png?theme=night"' in page
+    light = client.get(f"/emg/{rec.id}/plot.png")
+    night = client.get(f"/emg/{rec.id}/plot.png?theme=night")
+    assert light.status_code == night.status_code == 200 and night.content[:4] == b"\x89PNG"
+    corner = [image.imread(io.BytesIO(r.content))[2, 2, :3] for r in (light, night)]
+    assert [round(float(v) * 255) for v in corner[0]] == [255, 255, 255]  # paper
+    assert [round(float(v) * 255) for v in corner[1]] == [0x22, 0x1F, 0x1C]  # the night theme's card colour
+    bad = client.get(f"/emg/{rec.id}/plot.png?theme=blue")
+    assert bad.status_code == 422 and "not a theme" in bad.text

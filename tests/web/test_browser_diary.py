@@ -60,3 +60,24 @@ def test_home_save_looks_unavailable_until_a_place_is_chosen(page: Any, live_ser
     refused = page.request.post("/episodes/new", form={"next": "/", "regions": "", "kind": "cramp", "intensity": "5"})
     assert refused.status == 422
     assert page.request.get("/api/episodes").json() == []
+
+
+def test_the_body_map_is_one_tab_stop_on_home_and_arrows_choose_a_place(page: Any) -> None:
+    page.goto("/")
+    stops = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("(e => e.dataset.region || e.id || e.textContent.trim())(document.activeElement)"))
+        if stops[-1] == "quick-intensity":
+            break
+    in_map = [s for s in stops if s in ("scalp", "forehead")]
+    assert in_map == ["scalp"], stops  # the map is passed with one Tab, not ~70
+    assert "Skip past the body map" in stops
+    page.locator('.bodymap [data-region="scalp"]').first.focus()
+    for key in ("ArrowDown", "ArrowDown", "ArrowDown"):
+        page.keyboard.press(key)
+    moved_to = page.evaluate("document.activeElement.dataset.label")
+    assert moved_to and moved_to != "Scalp / head"
+    page.keyboard.press("Enter")
+    assert moved_to in page.locator("#quick-where").inner_text()
+    assert page.locator("#quick-save").is_enabled()

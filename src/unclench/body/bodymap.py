@@ -205,12 +205,19 @@ def render_body_map(
     pid = escape(id_prefix)
     period = escape(period_label)
 
+    # One Tab stop for the whole map (roving tabindex: the arrow keys move between shapes, see bodymap.js):
+    # the chosen shape, else the first one.
+    tab_stop = next((s for s in shapes if (s.region, s.side) in chosen), shapes[0])
     parts: list[str] = [
         f'<div class="bodymap" id="{pid}" data-view="front" data-new-url="{escape(pick_url)}">',
+        f'<a class="skip bodymap-skip" href="#{pid}-after">Skip past the body map</a>',
         f'<div class="bodymap-toggle" role="group" aria-label="Which side of the body to show">'
         f'<button type="button" class="secondary" data-show="front" aria-pressed="true" aria-controls="{pid}-front">Front</button>'
         f'<button type="button" class="secondary" data-show="back" aria-pressed="false" aria-controls="{pid}-back">Back</button>'
         "</div>",
+        # Shown by the script when a phone tap zoomed in on a small part (the face, a hand).
+        '<p class="bodymap-zoombar" hidden=""><button type="button" class="secondary bodymap-unzoom">Show the whole body</button></p>',
+        f'<p class="visually-hidden" id="{pid}-keys">Use the arrow keys to move between places, Enter to choose.</p>',
         '<div class="bodymap-views">',
     ]
     for view in VIEWS:
@@ -232,15 +239,21 @@ def render_body_map(
             label = escape(shape_label(region, shape.side, count, period_label))
             short = escape(region.describe(shape.side))
             css = f"region heat-{level}" + (" is-selected" if is_chosen else "")
+            tabindex = "0" if shape is tab_stop else "-1"
             parts.append(
                 f'<path class="{css}" d="{shape.d}" data-region="{shape.region}" data-side="{shape.side}" '
-                f'data-label="{short}" data-count="{count if count is not None else ""}" tabindex="0" role="button" '
-                f'aria-pressed="{"true" if is_chosen else "false"}" aria-label="{label}"></path>'
+                f'data-label="{short}" data-count="{count if count is not None else ""}" tabindex="{tabindex}" '
+                f'role="button" aria-pressed="{"true" if is_chosen else "false"}" aria-label="{label}" '
+                f'aria-describedby="{pid}-keys"></path>'
             )
         parts.append("</g>")
         decor = "".join(f'<path d="{d}"/>' for d in decor_paths(view))
         if decor:
             parts.append(f'<g class="bodymap-decor" aria-hidden="true">{decor}</g>')
+        # The focus ring is drawn over every shape (a shape's own stroke is half hidden by its neighbours).
+        parts.append(
+            '<g class="bodymap-ring" aria-hidden="true"><path class="ring-outer"/><path class="ring-inner"/></g>'
+        )
         parts.append("</svg>")
         parts.append(f"<figcaption>{'Front' if view == 'front' else 'Back'}</figcaption>")
         parts.append("</figure>")
@@ -249,6 +262,7 @@ def render_body_map(
     parts.append(f'<p class="bodymap-hint" aria-hidden="true" data-idle="{escape(hint)}">{escape(hint)}</p>')
     if per_shape is not None:
         parts.append(_legend(highest, period))
+    parts.append(f'<span id="{pid}-after" tabindex="-1" class="bodymap-after"></span>')
     parts.append("</div>")
     return Markup("".join(parts))
 

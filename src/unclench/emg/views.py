@@ -211,16 +211,20 @@ def emg_detail(request: Request, recording_id: str, db: DbSession) -> Response:
 
 
 @router.get("/emg/{recording_id}/plot.png", include_in_schema=False)
-def emg_plot(recording_id: str, db: DbSession) -> Response:
-    from unclench.emg.plot import plot_analysis
+def emg_plot(recording_id: str, db: DbSession, theme: str = "light") -> Response:
+    """The analysis plot, drawn for the page's theme ("light" or "night") and kept beside the recording."""
+    from unclench.emg.plot import PALETTES, plot_analysis
     from unclench.emg.readers import open_recording
 
+    if theme not in PALETTES:
+        raise UserInputError.single("theme", f"'{theme}' is not a theme; use light or night.")
     rec = service.get_recording(db, recording_id=recording_id)
-    png = get_settings().artefact_dir("emg") / f"{rec.file_sha256}.png"
+    suffix = "" if theme == "light" else f"-{theme}"
+    png = get_settings().artefact_dir("emg") / f"{rec.file_sha256}{suffix}.png"
     if not png.exists():
         with open_recording(service.recording_path(rec)) as opened:
             results = service.analyze_recording(opened)
-            plot_analysis(results, opened.channel_names, png, title=rec.original_name)
+            plot_analysis(results, opened.channel_names, png, title=rec.original_name, theme=theme)
     return FileResponse(png, media_type="image/png")
 
 

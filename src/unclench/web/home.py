@@ -7,10 +7,11 @@ needs to know about another one's notices.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -56,3 +57,15 @@ def home(request: Request, db: DbSession, days: int = 30) -> Response:
         now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"),
     )
     return render(request, "diary/home.html", context)
+
+
+@router.get("/more")
+def more(request: Request) -> Response:
+    """The phone's "More" tab: every page the tab bar has no room for, and the light/night switch."""
+    return render(request, "more.html")
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on pages without a <link rel="icon"> (the report preview); the app icon, not a 404."""
+    return FileResponse(Path(__file__).parent / "static" / "icons" / "unclench.svg", media_type="image/svg+xml")
