@@ -412,18 +412,18 @@ def _change_point(f2: FloatArray, lo: int, hi: int, last: int) -> int | None:
     onset need not be the recording's rest level).
     """
     seg = f2[lo:hi]
-    if seg.size < 6 or last - lo < 3:
+    top = min(last - lo, seg.size - 3)
+    if top < 3:
         return None
-    cs = np.concatenate([[0.0], np.cumsum(seg)])
-    k = np.arange(3, min(last - lo, seg.size - 3) + 1)
-    if k.size == 0:
-        return None
+    cs = np.cumsum(seg)
+    k = np.arange(3, top + 1)
     n1 = seg.size - k
-    m0 = np.maximum(cs[k] / k, 1e-12)
-    m1 = np.maximum((cs[-1] - cs[k]) / n1, 1e-12)
-    ll = -k * np.log(m0) - n1 * np.log(m1)
-    best = int(np.argmax(np.where(m1 > m0, ll, -np.inf)))
-    return lo + int(k[best]) if m1[best] > m0[best] else None
+    s0 = cs[2:top]  # sum of the first k points
+    m0 = np.maximum(s0 / k, 1e-12)
+    m1 = np.maximum((cs[-1] - s0) / n1, 1e-12)
+    ll = np.where(m1 > m0, -k * np.log(m0) - n1 * np.log(m1), -np.inf)
+    best = int(np.argmax(ll))
+    return lo + int(k[best]) if np.isfinite(ll[best]) else None
 
 
 def _change_onset(f2: FloatArray, c: int, base2: float, lo: int, w: int, frac: float, start: float) -> float:
