@@ -197,16 +197,17 @@ def remove_ecg(y: FloatArray, plan: EcgPlan) -> FloatArray:
     segs = _segments(y, starts + pre, pre, post)
     starts = starts[_correlations(segs, template) >= 0.5]
     # a beat hidden by a burst (its energy peak swallowed by a bigger one) is put back where the rhythm
-    # expects it, aligned on the template
-    rr = round(60.0 / plan.bpm * plan.fs)
+    # expects it — evenly between the beats found on either side, so the local rate counts, not only the
+    # median one — aligned on the template
+    rr = 60.0 / plan.bpm * plan.fs
     filled: list[int] = []
     for s0, s1 in itertools.pairwise(starts.tolist()):
         filled.append(s0)
-        k = s0 + rr
-        while s1 - k > rr // 2:
+        gaps = round((s1 - s0) / rr)
+        for j in range(1, gaps):
+            k = round(s0 + j * (s1 - s0) / gaps)
             lo, hi = max(0, k - shift), min(xc.size - 1, k + shift)
             filled.append(lo + int(np.argmax(xc[lo : hi + 1])))
-            k = filled[-1] + rr
     if starts.size:
         filled.append(int(starts[-1]))
     starts = np.asarray(filled, dtype=np.intp)
