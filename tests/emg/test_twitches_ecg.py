@@ -57,8 +57,9 @@ def test_heartbeats_are_found_flagged_and_removed() -> None:
     with_ecg = dsp.analyze(neck.signal + heart, FS)
     assert with_ecg.clean.ecg_bpm == pytest.approx(60.0 / np.median(np.diff(peaks)), rel=0.05)
     assert with_ecg.summary()["method"]["clean"]["ecg_removal"] == "template subtraction"
-    # far better than leaving the heartbeats in (measured: F1 0.18 without removal)
-    assert onset_f1(_onsets(with_ecg), neck.onsets, 0.1)[0] >= 0.8
+    # the target (measured: F1 0.18 without removal; 0.95 when a beat 77 ms before the first burst,
+    # hidden by it, was put back by steps of the median interval, missed, and timed the burst's onset)
+    assert onset_f1(_onsets(with_ecg), neck.onsets, 0.05)[0] >= 0.95
     assert len(with_ecg.bursts) <= 1.2 * len(neck.bursts)
 
 
