@@ -108,3 +108,15 @@ def test_heartbeats_are_found_at_250_hz_even_when_bursts_hide_some() -> None:
     """At 250 Hz the beats inside bursts do not stand out; 'too few beats for the rate' counts rest time only."""
     (sim,) = [c for c in accuracy_suite(250.0, duration_s=120, seed=50) if c.name == "ecg"]
     assert dsp.analyze(sim.signal, 250.0).clean.ecg_bpm is not None
+
+
+def test_a_strong_twitch_at_250_hz_is_not_taken_for_motion() -> None:
+    """The 4–15 Hz filter spreads a strong twitch's low frequencies into the quiet block before it; the motion
+    ratio is read against the muscle RMS of the neighbouring blocks too (the 78 µV twitch at 14.70 s was
+    flagged as motion and left out), while real motion spikes are still flagged."""
+    sim = simulate_twitches(120, 250.0, seed=37)
+    result = dsp.analyze(sim.signal, 250.0)
+    assert result.quality["motion_s"] == 0.0
+    assert any(abs(b.onset_s - 14.698) <= 0.05 for b in result.bursts)
+    (moving,) = [c for c in accuracy_suite(250.0, duration_s=120) if c.name == "motion"]
+    assert dsp.analyze(moving.signal, 250.0).quality["motion_s"] > 0
