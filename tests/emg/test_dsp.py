@@ -167,9 +167,10 @@ def test_250hz_still_works_but_band_is_narrower() -> None:
 
 
 def test_onset_of_a_stepped_rise_is_on_the_step_in_any_window() -> None:
-    """The timing envelope reaches the onset level only after a weaker first step (as happens on the live
-    envelope): the onset is where the strong rise crosses, the same whether the search window starts
-    early (offline) or just before the run (live), never the window's start or far outside it."""
+    """The timing envelope reaches the burst's level only after a weaker first step (a burst that begins
+    weak): the onset is where the activity begins — the first step, found as the change point of the
+    power — the same whether the search window starts early (offline) or just before the run (live),
+    never the window's start or far outside it."""
     env_fs = 100.0
     base = dsp.Baseline(3.0, 0.3, "given")
     env = np.full(400, 3.0)
@@ -180,9 +181,11 @@ def test_onset_of_a_stepped_rise_is_on_the_step_in_any_window() -> None:
     fine[111:200] = 100.0  # … then the activity at its own level
     whole = dsp.detect_bursts_env(env, env_fs, base, fine=fine)
     window = dsp.detect_bursts_env(env[65:260], env_fs, base, fine=fine[65:260], t0_s=0.65)
-    assert len(whole) == len(window) == 1
-    assert 1.10 <= whole[0].onset_s <= 1.11
+    late = dsp.detect_bursts_env(env[95:260], env_fs, base, fine=fine[95:260], t0_s=0.95)
+    assert len(whole) == len(window) == len(late) == 1
+    assert 1.00 <= whole[0].onset_s <= 1.01
     assert window[0].onset_s == pytest.approx(whole[0].onset_s, abs=1e-9)
+    assert late[0].onset_s == pytest.approx(whole[0].onset_s, abs=1e-9)
 
 
 def test_psd_equals_scipy_welch_with_median_averaging() -> None:

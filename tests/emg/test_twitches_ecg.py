@@ -57,8 +57,9 @@ def test_heartbeats_are_found_flagged_and_removed() -> None:
     with_ecg = dsp.analyze(neck.signal + heart, FS)
     assert with_ecg.clean.ecg_bpm == pytest.approx(60.0 / np.median(np.diff(peaks)), rel=0.05)
     assert with_ecg.summary()["method"]["clean"]["ecg_removal"] == "template subtraction"
-    # far better than leaving the heartbeats in (measured: F1 0.18 without removal)
-    assert onset_f1(_onsets(with_ecg), neck.onsets, 0.1)[0] >= 0.8
+    # the issue's target (measured: F1 0.18 without removal; 0.95 when a beat 77 ms before the first burst,
+    # hidden by it, was put back by steps of the median interval, missed, and timed the burst's onset)
+    assert onset_f1(_onsets(with_ecg), neck.onsets, 0.05)[0] >= 0.95
     assert len(with_ecg.bursts) <= 1.2 * len(neck.bursts)
 
 
@@ -78,3 +79,44 @@ def test_no_event_from_filter_start_up_or_electrode_coming_off(seed: int) -> Non
     assert all(b.onset_s < 29.5 or any(abs(b.onset_s - on) < 0.1 for on, _ in cut) for b in result.bursts)
     truth = sim.onsets[sim.bursts[:, 1] < 29.5]
     assert onset_f1([t for t in _onsets(result) if t < 29.5], truth, 0.1)[0] >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("case", "fs"), [("small", 250.0), ("small", 1000.0), ("electrode_off", 250.0), ("mains60", 250.0)]
+)
+def test_weak_and_low_rate_cases_are_on_time(case: str, fs: float) -> None:
+    """Bursts near the noise floor begin weak and reach the on-threshold late (at 250 Hz the rest envelope is
+    twice as noisy): onsets come from the change point, so they are within ±50 ms (measured before: F1 0.72,
+    0.94, 0.87 and 0.95 on these four)."""
+    (sim,) = [c for c in accuracy_suite(fs, duration_s=120) if c.name == case]
+    result = dsp.analyze(sim.signal, fs)
+    assert onset_f1(_onsets(result), sim.onsets, 0.05)[0] >= 0.95
+    assert abs(len(result.bursts) - len(sim.onsets)) <= 1
+
+
+def test_a_heartbeat_just_before_a_burst_is_removed_not_merged() -> None:
+    """A beat 0.19 s before a burst (R at 23.87 s, burst at 24.06 s): its energy peak lies within 333 ms of the
+    burst's, which hid it from beat finding, so it stayed in and the onset came 0.32 s early."""
+    (sim,) = [c for c in accuracy_suite(FS, duration_s=120, seed=50) if c.name == "ecg"]
+    result = dsp.analyze(sim.signal, FS)
+    assert result.clean.ecg_bpm is not None
+    assert any(abs(b.onset_s - 24.058) <= 0.05 for b in result.bursts)
+    assert not any(23.7 <= b.onset_s <= 24.0 for b in result.bursts)
+
+
+def test_heartbeats_are_found_at_250_hz_even_when_bursts_hide_some() -> None:
+    """At 250 Hz the beats inside bursts do not stand out; 'too few beats for the rate' counts rest time only."""
+    (sim,) = [c for c in accuracy_suite(250.0, duration_s=120, seed=50) if c.name == "ecg"]
+    assert dsp.analyze(sim.signal, 250.0).clean.ecg_bpm is not None
+
+
+def test_a_strong_twitch_at_250_hz_is_not_taken_for_motion() -> None:
+    """The 4–15 Hz filter spreads a strong twitch's low frequencies into the quiet block before it; the motion
+    ratio is read against the muscle RMS of the neighbouring blocks too (the 78 µV twitch at 14.70 s was
+    flagged as motion and left out), while real motion spikes are still flagged."""
+    sim = simulate_twitches(120, 250.0, seed=37)
+    result = dsp.analyze(sim.signal, 250.0)
+    assert result.quality["motion_s"] == 0.0
+    assert any(abs(b.onset_s - 14.698) <= 0.05 for b in result.bursts)
+    (moving,) = [c for c in accuracy_suite(250.0, duration_s=120) if c.name == "motion"]
+    assert dsp.analyze(moving.signal, 250.0).quality["motion_s"] > 0

@@ -136,7 +136,8 @@ def _print_analysis(
     console.print(
         f"[dim]method: band-pass {r0.clean.low_hz:g}–{r0.clean.high_hz:g} Hz, notch {list(r0.clean.notch_hz) or 'none'} "
         f"({r0.clean.notch_mode}), RMS {r0.window_s * 1000:.0f} ms, thresholds on/off "
-        f"{r0.burst_params.k_on:g}/{r0.burst_params.k_off:g}×spread over a robust rest baseline, "
+        f"{r0.burst_params.k_on:g}/{r0.burst_params.k_off:g}×spread (at least {r0.burst_params.min_on_ratio:g}/"
+        f"{r0.burst_params.min_off_ratio:g}× rest) over a robust rest baseline, onsets from the change point, "
         f"timed on a {r0.burst_params.fine_window_s * 1000:.0f} ms envelope, "
         f"heartbeats {'removed (' + format(r0.clean.ecg_bpm, 'g') + ' bpm)' if r0.clean.ecg_bpm else 'none found'}, "
         f"min {r0.burst_params.min_duration_s * 1000:.0f} ms, gaps < {r0.burst_params.bridge_s * 1000:.0f} ms bridged; "
