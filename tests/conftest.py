@@ -204,11 +204,20 @@ def db(app_env: Path) -> Iterator[Session]:
         session.close()
 
 
+def local_client(app: object, **kwargs: object) -> TestClient:
+    """A TestClient that is the person's own browser on this computer: a loopback address and Host, and the CSRF
+    cookie and token (fetched once from /api/csrf, sent as a header on every request), as a page's script sends it.
+    """
+    test_client = TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000), **kwargs)  # type: ignore[arg-type]
+    test_client.headers["X-CSRF-Token"] = test_client.get("/api/csrf").json()["token"]
+    return test_client
+
+
 @pytest.fixture
 def client(app_env: Path) -> Iterator[TestClient]:
     from unclench.web.app import create_app
 
-    with TestClient(create_app()) as test_client:
+    with local_client(create_app()) as test_client:
         yield test_client
 
 

@@ -13,6 +13,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from unclench.core.jinja import environment
 
@@ -21,9 +24,23 @@ from unclench.core.jinja import environment
 PageContextProvider = Callable[[Request], dict[str, Any]]
 
 
+def _csrf_token(context: Context) -> str:
+    state = getattr(context.get("request"), "state", None)
+    return str(getattr(state, "csrf_token", ""))
+
+
+@pass_context
+def csrf_input(context: Context) -> Markup:
+    """The hidden CSRF field; put it first in every form (the guard looks at a form body's first field only)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(escape(_csrf_token(context)))
+
+
 @lru_cache(maxsize=1)
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(env=environment())
+    env = environment()
+    env.globals["csrf_input"] = csrf_input
+    env.globals["csrf_token"] = pass_context(_csrf_token)
+    return Jinja2Templates(env=env)
 
 
 def add_page_context(app: FastAPI, provider: PageContextProvider) -> None:
