@@ -13,10 +13,12 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -204,11 +206,20 @@ def db(app_env: Path) -> Iterator[Session]:
         session.close()
 
 
-def local_client(app: object, **kwargs: object) -> TestClient:
-    """A TestClient that is the person's own browser on this computer: a loopback address and Host, and the CSRF
-    cookie and token (fetched once from /api/csrf, sent as a header on every request), as a page's script sends it.
+class LocalClient(TestClient):
+    """The person's own browser on this computer: a loopback address and Host, and the CSRF cookie and token
+    (fetched once from /api/csrf, sent as a header on every request and in the WebSocket's query, as a page does).
     """
-    test_client = TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000), **kwargs)  # type: ignore[arg-type]
+
+    def websocket_connect(self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any) -> Any:
+        url = urljoin("ws://127.0.0.1", url)  # TestClient's own default Host ("testserver") is refused
+        if "csrf_token=" not in url:
+            url += ("&" if "?" in url else "?") + "csrf_token=" + self.headers["X-CSRF-Token"]
+        return super().websocket_connect(url, subprotocols, **kwargs)
+
+
+def local_client(app: Any, **kwargs: Any) -> LocalClient:
+    test_client = LocalClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000), **kwargs)
     test_client.headers["X-CSRF-Token"] = test_client.get("/api/csrf").json()["token"]
     return test_client
 

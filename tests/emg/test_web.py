@@ -99,7 +99,7 @@ def test_live_page_in_chromium(page: Any, screenshot_dir: Path) -> None:
     page.fill("input[name=calibration]", "2")
     page.get_by_role("button", name="Start").click()
     page.wait_for_function(
-        "window.emgStats && window.emgStats.phase === 'live' && window.emgStats.frames > 150", timeout=20000
+        "() => window.emgStats && window.emgStats.phase === 'live' && window.emgStats.frames > 150", timeout=20000
     )
     stats = page.evaluate(
         "({gauge: emgStats.gauge, transport: emgStats.transport.slice().sort((a,b)=>a-b)[Math.floor(emgStats.transport.length/2)],"

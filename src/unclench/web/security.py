@@ -250,7 +250,9 @@ class RequestGuard:
                 present = {name.lower() for name, _ in headers}
                 for name, value in (
                     (b"content-security-policy", csp),
-                    (b"referrer-policy", b"no-referrer"),
+                    # Not no-referrer: under it browsers send `Origin: null` on the app's own form posts, which
+                    # would blind the Origin check. same-origin sends nothing to other sites either.
+                    (b"referrer-policy", b"same-origin"),
                     (b"x-content-type-options", b"nosniff"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                     (b"cross-origin-resource-policy", b"same-origin"),
