@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import local_client
 from unclench.diary.models import Episode
 from unclench.web import security
 from unclench.web.app import create_app
@@ -56,9 +55,11 @@ def test_loopback_hosts_are_answered(client: TestClient, host: str) -> None:
 
 
 def test_a_websocket_to_a_rebound_host_is_refused(client: TestClient) -> None:
-    with pytest.raises(WebSocketDenialResponse) as refused:
-        with client.websocket_connect("ws://evil.example:8000/emg/ws/live?board=none"):
-            pass
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        client.websocket_connect("ws://evil.example:8000/emg/ws/live?board=none"),
+    ):
+        pass
     assert refused.value.status_code == 421
 
 
