@@ -286,3 +286,11 @@ def test_templates_run_no_inline_script_or_style() -> None:
         assert not re.search(r"\son[a-z]+\s*=", text), template
         if template.name != "doctor.html":  # the PDF's own document, previewed under a style-only relaxation
             assert "style=" not in text and "<style" not in text, template
+
+
+def test_only_the_report_preview_may_be_framed_and_use_inline_style(client: TestClient) -> None:
+    preview = client.get("/reports/preview").headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in preview and "style-src 'self' 'unsafe-inline'" in preview
+    assert "script-src 'self';" in preview
+    page = client.get("/reports").headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page and "unsafe-inline" not in page

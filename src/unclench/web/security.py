@@ -62,9 +62,9 @@ PUBLIC_PREFIXES = ("/static/", "/pair")
 FIRST_FIELD_LIMIT = 16 * 1024
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest Chromium keeps a cookie
 
-# The doctor's report preview is the PDF's own document (WeasyPrint needs its <style> and bar widths inline); it
-# runs no script either.
-INLINE_STYLE_PATHS = frozenset({"/reports/preview"})
+# The doctor's report preview is the PDF's own document (WeasyPrint needs its <style> and bar widths inline),
+# shown in a frame of the app's own report page; it runs no script either.
+REPORT_PREVIEW_PATHS = frozenset({"/reports/preview"})
 
 _COOKIE_VALUE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
@@ -164,12 +164,14 @@ def _plain_headers(body: bytes) -> list[tuple[bytes, bytes]]:
 
 def content_security_policy(path: str) -> str:
     """No script but the app's own files, nothing from another site, no framing, forms post only here."""
-    style = "'self' 'unsafe-inline'" if path in INLINE_STYLE_PATHS else "'self'"
+    preview = path in REPORT_PREVIEW_PATHS
+    style = "'self' 'unsafe-inline'" if preview else "'self'"
+    framed_by = "'self'" if preview else "'none'"
     return (
         "default-src 'self'; script-src 'self'; "
         f"style-src {style}; img-src 'self' data:; media-src 'self'; font-src 'self'; "
         # 'self' covers ws: and wss: to this host in CSP Level 3 browsers.
-        "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        f"connect-src 'self'; object-src 'none'; frame-ancestors {framed_by}; base-uri 'none'; form-action 'self'"
     )
 
 
