@@ -98,6 +98,12 @@ def csrf_token(cookie_value: str, data_dir: Path | None = None) -> str:
     return hmac.new(key, cookie_value.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+def request_csrf_token(state: object) -> str:
+    """The CSRF token for the request whose `request.state` this is ("" for a request the guard did not see)."""
+    cookie = getattr(state, "csrf_cookie", "")
+    return csrf_token(cookie) if cookie else ""
+
+
 def is_loopback(address: str) -> bool:
     try:
         return ipaddress.ip_address(address).is_loopback
@@ -213,13 +219,14 @@ class RequestGuard:
         cookie = cookies.get(CSRF_COOKIE, "")
         if not _COOKIE_VALUE.match(cookie):
             cookie = new_cookie = secrets.token_urlsafe(32)
-        state["csrf_token"] = expected = csrf_token(cookie)
+        # The token itself is computed only where needed (a page's forms, a write): most requests never need it.
+        state["csrf_cookie"] = cookie
 
         if scope["type"] == "websocket" or scope["method"] in UNSAFE_METHODS:
             refusal = _cross_site(headers, scope)
             if refusal is None:
                 sent, receive = await _sent_token(scope, headers, receive)
-                if new_cookie is not None or not sent or not hmac.compare_digest(sent, expected):
+                if new_cookie is not None or not sent or not hmac.compare_digest(sent, csrf_token(cookie)):
                     refusal = (
                         "This request did not carry this page's security token, so it was refused: it may have come "
                         "from another web page. If you sent it from unclench, reload the page and try again."
@@ -385,7 +392,7 @@ router = APIRouter()
 @router.get("/api/csrf", tags=["security"], summary="This browser's CSRF token (also sets its cookie)")
 def csrf(request: Request) -> JSONResponse:
     """For scripts: send the token back as the X-CSRF-Token header, with the cookie this response sets."""
-    return JSONResponse({"token": request.state.csrf_token, "header": "X-CSRF-Token"})
+    return JSONResponse({"token": request_csrf_token(request.state), "header": "X-CSRF-Token"})
 
 
 def install(app: FastAPI, shared_hosts: Iterable[str] = ()) -> None:

@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from unclench.core.jinja import environment
+from unclench.web.security import request_csrf_token
 
 # A provider gets the request and returns values for the layout; values that cost a query should be
 # callables, so only pages that draw that part of the layout pay for them (not htmx fragments polled each second).
@@ -25,8 +26,7 @@ PageContextProvider = Callable[[Request], dict[str, Any]]
 
 
 def _csrf_token(context: Context) -> str:
-    state = getattr(context.get("request"), "state", None)
-    return str(getattr(state, "csrf_token", ""))
+    return request_csrf_token(getattr(context.get("request"), "state", None))
 
 
 @pass_context
