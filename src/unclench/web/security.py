@@ -241,7 +241,8 @@ class RequestGuard:
         client = scope.get("client")
         address = str(client[0]) if client else ""
         device_secret = cookies.get(DEVICE_COOKIE, "")
-        if device_secret:
+        # A static file is the same for everyone: the phone's many asset requests need no database lookup.
+        if device_secret and not scope["path"].startswith("/static/"):
             found = await anyio.to_thread.run_sync(_recognise_device, device_secret)
             if found is not None:
                 return Caller(kind="device", person_id=found[1], role="person", device_id=found[0], address=address)
