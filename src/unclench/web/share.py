@@ -6,7 +6,7 @@ answer anyone, and show no data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
@@ -31,7 +31,6 @@ class Sharing:
     urls: tuple[str, ...] = ()
     fingerprint: str | None = None
     plain_http: bool = False
-    notes: tuple[str, ...] = field(default=())
 
 
 router = APIRouter(include_in_schema=False)
