@@ -65,3 +65,78 @@ def test_ensure_schema_upgrades_a_database_that_is_behind(tmp_path: Path, monkey
     finally:
         core_db.dispose_engines()
         reset_settings_cache()
+
+
+def test_medicines_saved_before_the_typed_column_keep_their_text_as_typed(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from unclench.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'medicines.db'}"
+    command.upgrade(alembic_config(url), "screening_0004")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO medication (id, name, note, added_at, person_id)"
+                    " VALUES ('m1', 'atorvastatn', '', :at, 1)"
+                ),
+                {"at": "2026-01-01 00:00:00.000000"},
+            )
+        command.upgrade(alembic_config(url), "heads")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name, typed FROM medication")).all() == [("atorvastatn", "atorvastatn")]
+    finally:
+        engine.dispose()
+
+
+def test_listens_logged_before_the_status_column_are_judged_by_the_same_rule(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from unclench.core.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'listens.db'}"
+    command.upgrade(alembic_config(url), "sessions_0002")
+    at = "2026-01-01 00:00:00.000000"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for session_id, length in (("long", 600.0), ("short", 200.0), ("unrendered", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO audio_session (id, title, options, status, error, duration_s, created_at) "
+                        "VALUES (:id, 't', '{}', 'ready', '', :length, :at)"
+                    ),
+                    {"id": session_id, "length": length, "at": at},
+                )
+            for listen_id, session_id, heard in [
+                ("l6", "long", 6.0),
+                ("l179", "long", 179.0),
+                ("l181", "long", 181.0),
+                ("s119", "short", 119.0),
+                ("s121", "short", 121.0),
+                ("u150", "unrendered", 150.0),
+            ]:
+                conn.execute(
+                    text(
+                        "INSERT INTO session_listen (id, session_id, started_at, heard_s, position_s, completed) "
+                        "VALUES (:id, :session, :at, :heard, 0, false)"
+                    ),
+                    {"id": listen_id, "session": session_id, "at": at, "heard": heard},
+                )
+        command.upgrade(alembic_config(url), "heads")
+        with engine.connect() as conn:
+            statuses = dict(conn.execute(text("SELECT id, status FROM session_listen")).all())
+        assert statuses == {
+            "l6": "started",
+            "l179": "started",
+            "l181": "listened",
+            "s119": "started",
+            "s121": "listened",
+            "u150": "started",
+        }
+    finally:
+        engine.dispose()

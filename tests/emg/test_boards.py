@@ -70,3 +70,40 @@ def test_playback_board_finds_the_bursts_live(tmp_path: Path) -> None:
         assert rec.n_samples >= monitor.raw().shape[1]
         texts = [a.text for a in rec.annotations]
     assert "calibration rest" in texts and sum(t.startswith("burst") for t in texts) == len(bursts)
+
+
+def test_every_brainflow_error_is_a_plain_sentence() -> None:
+    from brainflow.board_shim import BrainFlowError
+    from brainflow.exit_codes import BrainFlowExitCodes
+
+    from unclench.emg.boards import GENERAL_BOARD_ERROR, board_error_sentence
+
+    for code in BrainFlowExitCodes:
+        if code is BrainFlowExitCodes.STATUS_OK:
+            continue
+        sentence = board_error_sentence(BrainFlowError(f"{code.name}:{code.value} unable to prepare", code.value))
+        assert sentence[0].isupper() and sentence.endswith("."), sentence
+        assert "ERROR" not in sentence and code.name not in sentence and str(code.value) not in sentence
+    said = {c: board_error_sentence(BrainFlowError("x", c.value)) for c in BrainFlowExitCodes}
+    assert said[BrainFlowExitCodes.UNABLE_TO_OPEN_PORT_ERROR].startswith("No sensor was found")
+    assert said[BrainFlowExitCodes.BOARD_NOT_READY_ERROR].startswith("No sensor was found")
+    assert "already in use" in said[BrainFlowExitCodes.PORT_ALREADY_OPEN_ERROR]
+    assert "cannot be used on this computer" in said[BrainFlowExitCodes.UNSUPPORTED_BOARD_ERROR]
+    assert "Another live session" in said[BrainFlowExitCodes.ANOTHER_BOARD_IS_CREATED_ERROR]
+    assert board_error_sentence(RuntimeError("no code")) == GENERAL_BOARD_ERROR
+
+
+def test_the_demo_board_replays_the_bundled_real_recording() -> None:
+    from unclench.emg.boards import demo_recording_uv
+
+    recording = demo_recording_uv()
+    assert recording.shape == (1, 20_000)
+    with open_source(BoardRequest("demo")) as src:
+        assert src.demo and src.fs == 1000.0
+        monitor = Monitor(src.fs, src.channel_names, calibration_s=2.0)
+        src.start()
+        run_source(src, monitor, duration_s=4.0)
+    raw = monitor.raw()[0]
+    # The stream is the recording itself, sample for sample, from its start.
+    assert raw.size > 3000
+    assert np.allclose(raw[:3000], recording[0, :3000], atol=1e-6)

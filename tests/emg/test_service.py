@@ -129,3 +129,16 @@ def test_finding_a_recording_by_the_start_of_its_id_needs_four_characters(db: Se
     with pytest.raises(UserInputError, match="at least the first 4 characters"):
         service.find_recording(db, rec.id[:3])
     assert service.find_recording(db, rec.id.upper()).id == rec.id
+
+
+@pytest.mark.parametrize("board", ["demo", "synthetic", " Demo "])
+def test_a_demo_or_made_up_stream_is_never_saved(db: Session, app_env: Path, board: str) -> None:
+    from unclench.emg.boards import demo_recording_uv
+    from unclench.emg.monitor import Monitor
+
+    monitor = Monitor(1000.0, ["emg1"], calibration_s=2.0)
+    monitor.feed(demo_recording_uv()[:, :8000])
+    with pytest.raises(UserInputError, match="not saved"):
+        service.save_live_recording(db, monitor, board=board)
+    assert db.scalar(select(func.count()).select_from(EmgRecording)) == 0
+    assert service.save_live_recording(db, monitor, board="cyton").duration_s == pytest.approx(8.0, abs=0.1)

@@ -200,3 +200,17 @@ def test_an_empty_diary_shows_pages_with_a_message(client: TestClient) -> None:
     preview = client.get("/reports/preview")
     assert preview.status_code == 200 and "No episodes were logged in this period" in preview.text
     assert client.get("/reports/report.pdf").content.startswith(b"%PDF")
+
+
+def test_insights_for_one_region_count_only_its_episodes(db: Session) -> None:
+    from tests.insights.insights_seed import seed_diary
+
+    seed_diary(db)
+    whole = service.compute_insights(db)
+    calf = service.compute_insights(db, region="calf")
+    eyelid = service.compute_insights(db, region="eyelid")
+    assert 0 < calf.triggers.episodes < whole.triggers.episodes
+    assert calf.triggers.episodes + eyelid.triggers.episodes == whole.triggers.episodes
+    assert all(r == "calf" for e in calf.data.episodes for r, _ in e.regions)
+    with pytest.raises(UserInputError, match="not a known body region"):
+        service.compute_insights(db, region="elbowz")

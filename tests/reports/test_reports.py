@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from tests.conftest import FrozenClock
 from unclench.cli import app
 from unclench.core.errors import UserInputError
 from unclench.diary import service as diary
@@ -190,3 +191,51 @@ def test_listens_become_valid_procedures() -> None:
     assert procedure["performedPeriod"] == {"start": "2026-03-01T20:00:00Z", "end": "2026-03-01T20:15:00Z"}
     assert "before: 7, after: 3" in procedure["note"][0]["text"]
     fhir.validate_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": procedure}]})
+
+
+def test_a_misspelled_medicine_reaches_the_doctor_under_its_name(db: Session) -> None:
+    from unclench.core import clock
+    from unclench.core.validation import parse_input
+    from unclench.diary.schemas import CheckInIn
+    from unclench.screening import service as screening
+
+    day = clock.today() - timedelta(days=3)
+    diary.upsert_checkin(db, parse_input(CheckInIn, {"day": day, "stress": 4, "medications": ["atorvastatn"]}))
+    screening.add_medication(db, "omeprazol")
+    screening.add_medication(db, "atorvastatin")  # on the list too: one row
+    db.flush()
+    report = service.build_report(db, service.parse_options(day - timedelta(days=7), None))
+    rows = {m["name"]: m for m in report.context["medications"]}
+    assert set(rows) == {"atorvastatin", "omeprazole"}
+    assert rows["atorvastatin"]["typed"] == "atorvastatn" and rows["atorvastatin"]["match"]["effect"]
+    assert rows["omeprazole"]["match"] is None
+    html = service.render_html(report)
+    assert "written “atorvastatn”" in html and ">atorvastatn<" not in html
+
+
+def test_listens_reach_fhir_with_the_status_of_what_was_heard(db: Session, frozen_clock: FrozenClock) -> None:
+    from unclench.core import clock
+    from unclench.sessions import service as sessions
+    from unclench.sessions.options import SessionOptions
+
+    session = sessions.create_session(db, SessionOptions(minutes=10, technique="breathing"))
+    session.duration_s = 600.0
+    short = sessions.start_listen(db, session.id)
+    sessions.update_listen(db, short.id, heard_s=6, finished=True)  # a 6-second play, stopped
+    frozen_clock.shift(timedelta(minutes=15))
+    full = sessions.start_listen(db, session.id)
+    sessions.update_listen(db, full.id, heard_s=181, finished=True)
+    frozen_clock.shift(timedelta(minutes=5))
+    playing = sessions.start_listen(db, session.id)
+    sessions.update_listen(db, playing.id, heard_s=6)  # still playing, not finished
+    db.commit()
+    options = service.parse_options(clock.today() - timedelta(days=1), None)
+
+    def statuses() -> dict[str, str]:
+        bundle = fhir.fhir_bundle(db, options)  # validated as FHIR R4
+        procedures = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"]
+        return {p["id"]: p["status"] for p in procedures}
+
+    assert statuses() == {short.id: "stopped", full.id: "completed", playing.id: "in-progress"}
+    frozen_clock.shift(timedelta(minutes=11))  # longer than the session: that play has stopped
+    assert statuses()[playing.id] == "stopped"

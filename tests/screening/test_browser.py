@@ -35,6 +35,10 @@ def test_triage_with_a_red_flag_shows_the_emergency_prominently(page: Any, scree
     assert size >= 30
     assert "tea- or cola" not in page.content()  # the reason is shown, not the question
     assert "rhabdomyolysis" in page.locator(".reasons").inner_text()
+    call = page.get_by_role("link", name="Call 999 UK")
+    assert call.get_attribute("href") == "tel:999"
+    target = call.bounding_box()
+    assert target is not None and target["height"] >= 44  # a thumb can hit it
     page.screenshot(path=str(screenshot_dir / "safety-triage-emergency.png"), full_page=True)
 
 
@@ -59,10 +63,13 @@ def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screens
     page.goto("/timeline")
     layout_banner = page.locator('.banner.urgent[role="alert"]')
     assert "one swollen calf" in layout_banner.inner_text()
+    look = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color, getComputedStyle(el).fontWeight]"
+    layout_look = layout_banner.evaluate(look)
     layout_banner.get_by_role("link", name="Take the safety check").click()
     page.wait_for_url("**/safety/triage?from=diary")
     banner = page.locator('[data-notice="red_flag"]')
     assert "one swollen calf" in banner.inner_text()
+    assert page.locator(".banner").count() == 1 and banner.evaluate(look) == layout_look  # one banner, one style
     flagged = page.locator("label.question.flagged")
     assert flagged.count() == 2  # DVT (today) and the lung-clot question (emergency)
     page.get_by_label("Is one calf or thigh throbbing").check()
@@ -74,3 +81,22 @@ def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screens
     page.goto("/timeline")
     assert page.locator('.banner.urgent[role="alert"]').count() == 0
     page.screenshot(path=str(screenshot_dir / "safety-after-red-flag.png"), full_page=True)
+
+
+@pytest.mark.xdist_group("browser")
+def test_face_droop_on_an_episode_shows_the_emergency_at_once(page: Any, screenshot_dir: Path) -> None:
+    page.goto("/episodes/new?region=face&side=left&kind=twitch")
+    page.locator("details.warning-signs summary").click()
+    page.locator("label.chip", has_text="Face droop or slurred speech").click()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/safety/triage/*")
+    outcome = page.locator("#outcome")
+    assert outcome.get_attribute("role") == "alert"
+    assert page.get_by_role("heading", level=1).inner_text() == "Emergency now"
+    assert "stroke" in page.locator(".reasons").inner_text()
+    page.screenshot(path=str(screenshot_dir / "safety-episode-emergency.png"), full_page=True)
+    page.get_by_role("link", name="Answer the other safety questions too").click()
+    page.wait_for_url("**/safety/triage?yes=stroke_signs")
+    assert page.locator("#q-stroke_signs").is_checked()
+    assert page.locator("input[name=yes]:checked").count() == 1
+    assert page.locator(".banner").count() == 0  # the check was taken: no banner here either

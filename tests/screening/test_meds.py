@@ -42,11 +42,49 @@ def test_a_typo_is_shown_with_what_we_read_it_as() -> None:
     assert "we read 'atorvastin' as atorvastatin" in result.message
 
 
-@pytest.mark.parametrize("typed", ["paracetamol", "xyzzy", "Oxys-like-nothing", "iron"])
-def test_unknown_names_say_not_found_check_the_spelling(typed: str) -> None:
+@pytest.mark.parametrize("typed", ["xyzzy", "Oxys-like-nothing", "iron", "blorptazine"])
+def test_a_word_we_do_not_recognise_says_so(typed: str) -> None:
     result = match_medication(typed)
-    assert not result.found
-    assert "not found — check the spelling" in result.message
+    assert not result.found and not result.recognised and result.matched_name is None
+    assert result.message.startswith(f"We don't recognise '{typed}' as a medicine name — check the spelling.")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["ibuprofen", "omeprazole", "gabapentin", "levothyroxine", "metformin", "cyclobenzaprine", "Ibuprofen 400mg"],
+)
+def test_correctly_spelled_medicines_without_a_muscle_effect_are_recognised(typed: str) -> None:
+    result = match_medication(typed)
+    assert result.recognised and result.exact and not result.found
+    assert result.matched_name == normalise_name(typed)
+    assert (
+        result.message
+        == f"{result.matched_name}: a medicine we know; our sources list no muscle cramps or spasms for it."
+    )
+    assert "safe" not in result.message and "spelling" not in result.message
+    assert result.name_source is not None and result.name_source.url.startswith("https://")
+
+
+def test_the_general_list_records_its_sources_and_names_stand_for_listed_medicines() -> None:
+    from unclench.screening.knowledge import load_medicine_names
+
+    names = load_medicine_names()
+    sources = {n.source.id for n in names.names}
+    assert sources == {"who_eml_2023", "medlineplus_druginfo"}
+    assert len(names.names) >= 300
+    assert match_medication("acetaminophen").matched_name == "paracetamol"
+    assert match_medication("ferrous sulphate 200mg").matched_name == "ferrous salt"
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical", "found"),
+    [("atorvastatn", "atorvastatin", True), ("ibuprofin", "ibuprofen", False), ("gabapentine", "gabapentin", False)],
+)
+def test_a_typo_is_read_as_the_medicine_it_stands_for(typed: str, canonical: str, found: bool) -> None:
+    result = match_medication(typed)
+    assert result.recognised and not result.exact and result.found is found
+    assert result.matched_name == canonical and result.typed == typed
+    assert f"we read '{typed}' as {canonical}" in result.message
 
 
 def test_near_misses_below_the_acceptance_line_are_suggested() -> None:

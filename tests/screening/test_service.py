@@ -58,14 +58,15 @@ def test_medicines_list_matches_and_refuses_unknown_names(db: Session) -> None:
     assert match.entry is not None and match.entry.id == "statins"
     with pytest.raises(UserInputError) as info:
         service.add_medication(db, "xyzzy")
-    assert "not found — check the spelling" in str(info.value)
+    assert "We don't recognise 'xyzzy' as a medicine name" in str(info.value)
     with pytest.raises(UserInputError) as info:
         service.add_medication(db, "lipitor")
     assert "already on your list" in str(info.value)
-    kept, unknown = service.add_medication(db, "paracetamol", keep_unknown=True)
-    assert not unknown.found
+    kept, known = service.add_medication(db, "paracetamol")  # a medicine we know, with no muscle effect listed
+    assert known.recognised and not known.found
     db.commit()
-    assert [m.name for m in service.list_medications(db)] == ["Lipitor 20 mg", "paracetamol"]
+    listed = [(m.name, m.typed) for m in service.list_medications(db)]
+    assert listed == [("Lipitor", "Lipitor 20 mg"), ("paracetamol", "paracetamol")]
     service.remove_medication(db, kept.id)
     with pytest.raises(NotFoundError):
         service.remove_medication(db, kept.id)
@@ -88,6 +89,20 @@ def test_medication_matches_include_checkin_medicines_found_first(db: Session) -
     assert sertraline["entry"]["class"].startswith("Serotonergic")
     assert sertraline["entry"]["sources"][0]["url"].startswith("https://")
     assert "Do not stop" in sertraline["advice"]
+
+
+def test_a_typo_is_stored_under_the_medicine_it_stands_for_with_what_was_typed_kept(db: Session) -> None:
+    medication, match = service.add_medication(db, "atorvastatn 20mg")
+    assert (medication.name, medication.typed) == ("atorvastatin", "atorvastatn 20mg") and match.found
+    kept, unknown = service.add_medication(db, "Grandma's tonic", keep_unknown=True)
+    assert (kept.name, kept.typed) == ("Grandma's tonic", "Grandma's tonic") and not unknown.recognised
+    with pytest.raises(UserInputError) as info:
+        service.add_medication(db, "Atorvastatin")  # the same medicine, spelled right this time
+    assert "'atorvastatin' is already on your list" in str(info.value)
+    db.commit()
+    [statin, tonic] = service.medication_matches(db)
+    assert (statin["name"], statin["typed"], statin["found"]) == ("atorvastatin", "atorvastatn 20mg", True)
+    assert (tonic["name"], tonic["recognised"]) == ("Grandma's tonic", False)
 
 
 def test_all_clear_is_recorded_and_future_dates_are_refused(db: Session) -> None:

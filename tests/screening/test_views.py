@@ -94,9 +94,9 @@ def test_red_flag_api_validates(client: TestClient) -> None:
 def test_medicines_page_add_suggest_and_remove(client: TestClient) -> None:
     refused = client.post("/safety/medicines", data={"name": "prednis"})
     assert refused.status_code == 422
-    assert "not found — check the spelling" in refused.text and 'value="prednisone"' in refused.text
+    assert "as a medicine name — check the spelling" in refused.text and 'value="prednisone"' in refused.text
     assert client.post("/safety/medicines", data={"name": "Lipitor", "note": "20 mg"}).status_code == 200
-    kept = client.post("/safety/medicines", data={"name": "paracetamol", "keep_unknown": "1"})
+    kept = client.post("/safety/medicines", data={"name": "paracetamol"})
     assert kept.status_code == 200
     page = client.get("/safety/medicines")
     assert "Statins (cholesterol-lowering)" in page.text and "https://www.nhs.uk/medicines/statins/" in page.text
@@ -109,7 +109,20 @@ def test_medicines_page_add_suggest_and_remove(client: TestClient) -> None:
     check = client.get("/api/safety/medications/check", params={"name": "ventolen"}).json()
     assert check["found"] and check["matched_name"] == "Ventolin" and not check["exact"]
     quick = client.get("/safety/medicines", params={"check": "xyzzy"})
-    assert "not found — check the spelling" in quick.text
+    assert "We don&#39;t recognise &#39;xyzzy&#39; as a medicine name — check the spelling." in quick.text
+
+
+def test_the_medicines_page_tells_a_known_medicine_from_an_unknown_word_and_keeps_what_was_typed(
+    client: TestClient,
+) -> None:
+    quick = client.get("/safety/medicines", params={"check": "ibuprofen"})  # the page's own example
+    assert "ibuprofen: a medicine we know; our sources list no muscle cramps or spasms for it." in quick.text
+    assert "WHO Model List of Essential Medicines, 23rd list (2023)" in quick.text and "spelling" not in quick.text
+    assert client.post("/safety/medicines", data={"name": "atorvastatn"}).status_code == 200
+    page = client.get("/safety/medicines")
+    assert "<strong>atorvastatin</strong>" in page.text and "you typed “atorvastatn”" in page.text
+    listed = client.get("/api/safety/medications").json()["list"]
+    assert [(m["name"], m["typed"]) for m in listed] == [("atorvastatin", "atorvastatn")]
 
 
 def test_all_clear_form_and_overview(client: TestClient) -> None:
@@ -152,3 +165,100 @@ def test_every_page_layout_shows_the_urgent_banner_with_or_without_a_request_ses
         assert banner in page.text and "fever with a stiff neck" in page.text
     fragment = client.get("/safety")  # a page with its own notices draws no layout banner
     assert banner not in fragment.text
+
+
+def test_a_medicine_may_say_since_when_and_the_report_shows_it(client: TestClient) -> None:
+    started = clock.today() - timedelta(days=40)
+    added = client.post("/safety/medicines", data={"name": "Lipitor", "since": started.isoformat()})
+    assert added.status_code == 200
+    assert client.post("/safety/medicines", data={"name": "salbutamol", "since": ""}).status_code == 200
+    for bad, says in (("soon", "use a date like"), ((clock.today() + timedelta(days=9)).isoformat(), "future")):
+        refused = client.post("/safety/medicines", data={"name": "quinine", "since": bad})
+        assert refused.status_code == 422 and says in refused.text and 'value="quinine"' in refused.text
+    listed = {m["name"]: m["since"] for m in client.get("/api/safety/medications").json()["list"]}
+    assert listed == {"Lipitor": started.isoformat(), "salbutamol": None}
+    assert f"since {started.strftime('%d %b %Y')}" in client.get("/safety/medicines").text
+    preview = client.get("/reports/preview", params={"sections": ["medications"]}).text
+    rows = {row.split("</td>", 1)[0]: row for row in preview.split("<tr><td>")[1:]}
+    assert started.strftime("%d %b %Y") in rows["Lipitor"]
+    assert "<td>—<br>" in rows["salbutamol"]  # no date given: a dash, never an empty cell
+
+
+@pytest.mark.parametrize("sign", ["face_speech", "fever_stiff_neck", "bladder_bowel", "dark_urine"])
+def test_an_emergency_sign_on_an_episode_goes_straight_to_the_emergency_outcome(client: TestClient, sign: str) -> None:
+    from unclench.screening.triage import emergency_answers
+
+    started = (clock.local_now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    form = {"started_at": started, "kind": "twitch", "intensity": "4", "regions": "face:left", "red_flags": [sign]}
+    saved = client.post("/episodes/new", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/safety/triage/")
+    result = client.get(saved.headers["location"])
+    assert 'class="outcome outcome-emergency"' in result.text and "Call emergency services now" in result.text
+    [answer] = emergency_answers([sign])
+    latest = client.get("/api/safety/triage/latest").json()
+    assert latest["level"] == "emergency" and latest["answers"] == [answer]
+    # the rest of the check is one link away, with the sign's answer already ticked
+    assert f'href="/safety/triage?yes={answer}"' in result.text
+    rest = client.get(f"/safety/triage?yes={answer}")
+    assert f'id="q-{answer}" name="yes" value="{answer}" data-level="emergency" checked>' in rest.text
+    assert rest.text.count("checked>") == 1
+    assert client.get("/api/safety/notices").json()[0]["kind"] != "red_flag"  # the check was taken: no banner
+
+
+def test_a_sign_that_may_be_an_emergency_asks_the_check_under_one_banner(client: TestClient) -> None:
+    episode_id = make_episode(client)
+    saved = client.post(f"/safety/episodes/{episode_id}/flags", data={"feature": ["weakness"]}, follow_redirects=False)
+    assert saved.headers["location"] == "/safety/triage?from=diary"  # weakness is not only a stroke: asked, not told
+    page = client.get("/safety/triage?from=diary")
+    assert page.text.count('class="banner') == 1 and 'class="banner urgent"' in page.text
+    assert "checked>" not in page.text and 'class="question flagged" for="q-stroke_signs"' in page.text
+    emergency = client.post(
+        f"/safety/episodes/{episode_id}/flags", data={"feature": ["weakness", "face_speech"]}, follow_redirects=False
+    )
+    assert emergency.headers["location"].startswith("/safety/triage/")
+    assert client.get("/api/safety/triage/latest").json()["answers"] == ["stroke_signs"]
+
+
+def test_the_emergency_and_today_outcomes_offer_tap_to_call_links(client: TestClient) -> None:
+    from unclench.screening.knowledge import load_triage
+
+    emergency = client.post("/safety/triage", data={"yes": ["stroke_signs"]})
+    for number, source in [
+        ("999", "https://www.nhs.uk/nhs-services/urgent-and-emergency-care-services/when-to-call-999/"),
+        ("112", "https://digital-strategy.ec.europa.eu/en/policies/112"),
+        ("911", "https://www.911.gov/"),
+    ]:
+        assert f'<a class="button call" href="tel:{number}">Call {number} ' in emergency.text
+        assert f'href="{source}"' in emergency.text
+    assert "tel:111" not in emergency.text
+    assert [p.number for p in load_triage().level("emergency").phones] == ["999", "112", "911"]
+
+    today = client.post("/safety/triage", data={"yes": ["long_cramp"]})
+    assert 'href="tel:111"' in today.text and "tel:999" not in today.text
+    assert 'href="/safety#doctor"' in today.text  # no number saved yet: where to save one
+    within_days = client.post("/safety/triage", data={"yes": ["neuropathy"]})
+    assert "tel:" not in within_days.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "href"),
+    [("020 7946 0000", "tel:02079460000"), ("+44 (20) 7946-0000", "tel:+442079460000"), ("112", "tel:112")],
+)
+def test_the_persons_own_doctor_is_one_tap_away_on_the_today_outcome(client: TestClient, typed: str, href: str) -> None:
+    saved = client.post("/safety/doctor", data={"phone": typed, "name": "Dr Patel"}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/safety#doctor"
+    assert f'value="{typed}"' in client.get("/safety").text
+    today = client.post("/safety/triage", data={"yes": ["long_cramp"]})
+    assert f'<a class="button call" href="{href}">Call Dr Patel ' in today.text
+    assert href not in client.post("/safety/triage", data={"yes": ["neuropathy"]}).text
+    client.post("/safety/doctor", data={"phone": "", "name": ""})  # empty removes it
+    assert href not in client.post("/safety/triage", data={"yes": ["long_cramp"]}).text
+
+
+@pytest.mark.parametrize("typed", ["call me", "12", "+44 20 7946 0000 0000 000", "020+7946", "0800\x00123", "x" * 40])
+def test_a_doctors_number_that_cannot_be_dialled_is_explained_and_not_saved(client: TestClient, typed: str) -> None:
+    bad = client.post("/safety/doctor", data={"phone": typed, "name": "Dr Patel"})
+    assert bad.status_code == 422
+    assert "Use a phone number like" in bad.text or "is too long" in bad.text
+    assert 'value="Dr Patel"' in bad.text
+    assert "tel:" not in client.post("/safety/triage", data={"yes": ["long_cramp"]}).text.replace("tel:111", "")

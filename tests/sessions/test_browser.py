@@ -61,6 +61,37 @@ def test_make_play_and_rate_a_short_session(
     assert listen["tension_before"] == 6 and listen["tension_after"] == 3
     assert listen["finished_at"] is not None and listen["completed"] is False
     assert 2.0 <= listen["heard_s"] <= 60.0  # only time actually played counts
+    assert listen["status"] == "started"  # a few seconds are kept, but not counted as listened
 
     page.goto("/sessions")
     assert "tension 6 → 3" in page.locator("#listens").inner_text()
+    assert "(started, not counted)" in page.locator("#listens").inner_text()
+
+
+# Every option of every menu fits inside its menu: the text's own width, measured in the menu's font, against the
+# room inside the menu (its width less padding and the arrow).
+_CLIPPED_MENUS = """() => {
+  const ctx = document.createElement("canvas").getContext("2d");
+  const clipped = [];
+  for (const sel of document.querySelectorAll("form select")) {
+    const cs = getComputedStyle(sel);
+    ctx.font = cs.font;
+    const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 18;
+    for (const option of sel.options) {
+      const need = ctx.measureText(option.text).width;
+      if (need > room) clipped.push(`${sel.name}: "${option.text}" needs ${need.toFixed(0)} px, has ${room.toFixed(0)}`);
+    }
+  }
+  return clipped;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
+def test_session_form_menus_show_their_whole_text(browser: Any, live_server: str, viewport: dict[str, int]) -> None:
+    context = browser.new_context(base_url=live_server, viewport=viewport)
+    page = context.new_page()
+    page.goto("/sessions/new")
+    assert "Progressive muscle relax" in page.locator("#technique").inner_text()
+    assert page.evaluate(_CLIPPED_MENUS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # and no sideways scrolling
+    context.close()

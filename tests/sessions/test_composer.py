@@ -9,7 +9,7 @@ import pytest
 
 from unclench.core.errors import UserInputError
 from unclench.sessions.composer import Pause, Speech, compose, estimate_speech_seconds, estimated_timeline, fit_timeline
-from unclench.sessions.options import SessionOptions, TargetRegion
+from unclench.sessions.options import SessionOptions, TargetRegion, validate_options
 
 NECK = TargetRegion("suboccipitals", "both")
 CALF = TargetRegion("calf", "left")
@@ -133,13 +133,69 @@ def test_every_problem_is_reported_at_once() -> None:
     assert {p.field for p in caught.value.problems} == {"minutes", "voice", "technique"}
 
 
-def test_too_much_content_for_the_length_says_how_long_it_needs() -> None:
-    with pytest.raises(UserInputError, match="needs at least"):
-        compose(options(minutes=5, pmr_groups=16))
+FOUR_REGIONS = (TargetRegion("jaw", "both"), TargetRegion("calf", "left"), NECK, TargetRegion("forehead", "centre"))
+
+
+def _form_combinations(technique: str) -> list[SessionOptions]:
+    """Every PMR setting, region count (none, the most), pace, ending and cramp note the form offers."""
+    pmr = itertools.product((16, 7, 4), ("tense_release", "release_only"), (False, True))
+    return [
+        options(
+            technique=technique,
+            pmr_groups=groups,
+            pmr_style=style,
+            cramp_prone=cramps,
+            regions=regions,
+            pace=pace,
+            ending=ending,
+            name="Maximiliane",
+        )
+        for groups, style, cramps in (pmr if technique == "pmr" else [(7, "tense_release", False)])
+        for regions in ((), FOUR_REGIONS)
+        for pace in ("slow", "calm", "natural")
+        for ending in ("wake", "sleep")
+    ]
+
+
+@pytest.mark.parametrize("technique", ["pmr", "breathing", "body_scan", "autogenic", "hypnotic"])
+@pytest.mark.parametrize("minutes", [5, 10, 20, 45])
+def test_every_technique_fits_every_length_the_form_offers(technique: str, minutes: int) -> None:
+    for asked in _form_combinations(technique):
+        script = compose(dataclasses.replace(asked, minutes=minutes))  # never refused
+        planned = estimated_timeline(script)
+        assert abs(planned.duration - minutes * 60) <= max(0.15 * minutes * 60, 60), asked
+        # the content fits without squeezing any pause below its own minimum
+        scale = script.options.length_scale
+        speech = sum(estimate_speech_seconds(t.text, scale) for t in script.items if isinstance(t, Speech))
+        assert speech + sum(p.min_s for p in script.items if isinstance(p, Pause)) <= minutes * 60, asked
+        pauses = [s for s in planned.segments if s.kind == "pause"]
+        lengths = [s.end - s.start for s in pauses]
+        minimums = [p.min_s for p in script.items if isinstance(p, Pause)]
+        assert all(length >= minimum - 1e-6 for length, minimum in zip(lengths, minimums, strict=True)), asked
+        # the options used (stored with the session) give the same script again
+        assert compose(script.options).items == script.items, asked
+
+
+def test_a_short_session_uses_fewer_groups_and_says_so() -> None:
+    from unclench.sessions.composer import describe_short_session, fit_to_length
+
+    asked = options(minutes=5, pmr_groups=16, regions=FOUR_REGIONS, pace="slow")
+    fit = fit_to_length(asked)
+    assert (fit.options.pmr_groups, fit.options.pmr_style, fit.compact) == (4, "release_only", True)
+    script = compose(asked)
+    assert script.options == fit.options
+    text = script.spoken_text().lower()
+    assert "hold it" not in text and "hold the tension" not in text  # release only: nothing asks to tense
+    assert describe_short_session(asked) == (
+        "At 5 minutes, progressive muscle relaxation uses 4 muscle groups instead of 16, releases each group "
+        "without tensing it, keeps each hold and rest shorter and counts down from three."
+    )
+    assert describe_short_session(options(minutes=20)) == ""  # nothing changes when the content fits
+    assert fit_to_length(options(minutes=20)).options == validate_options(options(minutes=20))
 
 
 def test_checked_options_are_checked_once_and_stay_checked() -> None:
-    from unclench.sessions.options import CheckedOptions, validate_options
+    from unclench.sessions.options import CheckedOptions
 
     checked = validate_options(options(name="  Anna   Lena ", minutes=10))
     assert isinstance(checked, CheckedOptions) and checked.name == "Anna Lena" and isinstance(checked.minutes, float)
@@ -151,7 +207,6 @@ def test_checked_options_are_checked_once_and_stay_checked() -> None:
 
 def test_saving_and_rendering_the_same_options_compose_the_script_once() -> None:
     from unclench.sessions.composer import _compose
-    from unclench.sessions.options import validate_options
 
     checked = validate_options(options(seed=123456))
     before = _compose.cache_info()

@@ -137,13 +137,13 @@ def test_practice_reminder_appears_after_its_time_until_practised(db: Session, f
 
     session = service.create_session(db, SHORT)
     session.duration_s = 300.0  # as a render would set it
-    _listen_at(db, frozen_clock, session.id, clock.local_moment(today - timedelta(days=1), time(23, 50)), 90)
+    _listen_at(db, frozen_clock, session.id, clock.local_moment(today - timedelta(days=1), time(23, 50)), 200)
     frozen_clock.move_to(at(21))
     assert len(service.practice_notices(db)) == 1  # late last night is not today
-    _listen_at(db, frozen_clock, session.id, at(0, 5), 30)
+    _listen_at(db, frozen_clock, session.id, at(0, 5), 170)
     frozen_clock.move_to(at(21))
-    assert len(service.practice_notices(db)) == 1  # half a minute is not practice
-    _listen_at(db, frozen_clock, session.id, at(8), 90)
+    assert len(service.practice_notices(db)) == 1  # under three minutes is not practice
+    _listen_at(db, frozen_clock, session.id, at(8), 200)
     frozen_clock.move_to(at(21))
     assert service.practice_notices(db) == []  # practised today
     frozen_clock.move_to(clock.local_moment(today + timedelta(days=1), time(20, 30)))
@@ -151,6 +151,51 @@ def test_practice_reminder_appears_after_its_time_until_practised(db: Session, f
     service.set_practice_preference(db, reminder="off", streaks_on=False)
     preference = service.practice_preference(db)
     assert preference.reminder_minute is None and preference.streaks_on is False
+
+
+@pytest.mark.parametrize(
+    ("length_s", "heard_s", "status"),
+    [
+        (600.0, 6.0, "started"),  # a 6-second play
+        (600.0, 179.5, "started"),  # just under 3 minutes (less than 60 % of 10 minutes)
+        (600.0, 180.5, "listened"),  # just over
+        (200.0, 119.5, "started"),  # a session shorter than 5 minutes: 60 % of it, 120 s, is the bar
+        (200.0, 120.5, "listened"),
+    ],
+)
+def test_a_listen_counts_once_sixty_percent_or_three_minutes_were_heard(
+    db: Session, frozen_clock: FrozenClock, length_s: float, heard_s: float, status: str
+) -> None:
+    from unclench.insights.service import listening_records
+
+    session = service.create_session(db, SHORT)
+    session.duration_s = length_s
+    listen = service.start_listen(db, session.id, tension_before=6)
+    started_at = clock.now()
+    frozen_clock.shift(timedelta(seconds=heard_s))
+    service.update_listen(db, listen.id, heard_s=heard_s, position_s=heard_s, finished=True, tension_after=3)
+    db.commit()
+    assert listen.status == status and listen.heard_s == heard_s
+    counted = status == "listened"
+    assert [x.id for x in service.counted_listens(db)] == ([listen.id] if counted else [])
+    assert service.streak_days(db) == int(counted)
+    assert service.practised_today(db) is counted
+    records = listening_records(db, started_at - timedelta(hours=1), started_at + timedelta(hours=1))
+    assert len(records) == int(counted)  # the practice statistics and insights see only counted listens
+    assert [x.id for x in service.recent_listens(db)] == [listen.id]  # kept in the log either way
+
+
+def test_a_started_listen_becomes_listened_as_more_is_heard(db: Session) -> None:
+    session = service.create_session(db, SHORT)
+    session.duration_s = 300.0
+    listen = service.start_listen(db, session.id)
+    assert listen.status == "started"
+    service.update_listen(db, listen.id, heard_s=6)
+    assert listen.status == "started"
+    service.update_listen(db, listen.id, heard_s=181)
+    assert listen.status == "listened"
+    service.update_listen(db, listen.id, heard_s=20)  # heard time never shrinks, nor does the status
+    assert listen.status == "listened"
 
 
 @pytest.mark.hard_dates
@@ -161,7 +206,7 @@ def test_streak_counts_the_persons_calendar_days(db: Session, frozen_clock: Froz
     session.duration_s = 300.0
     assert service.streak_days(db) == 0
     for days_ago, at in ((3, time(23, 55)), (2, time(0, 5)), (1, time(23, 59)), (0, time(0, 1))):
-        _listen_at(db, frozen_clock, session.id, clock.local_moment(today - timedelta(days=days_ago), at), 120)
+        _listen_at(db, frozen_clock, session.id, clock.local_moment(today - timedelta(days=days_ago), at), 200)
     frozen_clock.move_to(clock.local_moment(today, time(12)))
     assert service.streak_days(db) == 4
     frozen_clock.move_to(clock.local_moment(today + timedelta(days=1), time(9)))

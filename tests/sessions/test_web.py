@@ -93,7 +93,9 @@ def test_build_render_in_background_play_and_log(
     done = client.patch(
         f"/api/sessions/listens/{listen_id}", json={"heard_s": 290, "finished": True, "tension_after": 3}
     )
-    assert done.json()["completed"] is True and done.json()["tension_after"] == 3
+    assert (
+        done.json()["completed"] is True and done.json()["status"] == "listened" and done.json()["tension_after"] == 3
+    )
     bad = client.patch(f"/api/sessions/listens/{listen_id}", json={"tension_after": 12})
     assert bad.status_code == 422 and "0 (none) to 10" in bad.text
     library = client.get("/sessions")
@@ -133,3 +135,19 @@ def test_a_number_that_is_not_one_is_named_with_every_other_problem(client: Test
     assert bad.status_code == 422
     assert "must be a number" in bad.text and "The seed is a whole number from 0 to 2147483647." in bad.text
     assert 'value="ten"' in bad.text and client.get("/api/sessions").json() == []
+
+
+def test_the_shortest_session_with_the_defaults_is_made_and_the_form_says_what_changes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unclench.sessions import service
+
+    monkeypatch.setattr(service, "start_render", lambda *args, **kwargs: None)  # the session is what is tested here
+    page = client.get("/sessions/new")
+    assert "At 5 minutes, progressive muscle relaxation uses 4 muscle groups instead of 7" in page.text
+    defaults = {"minutes": "5", "technique": "pmr", "pmr_groups": "7", "pmr_style": "tense_release"}
+    created = client.post("/sessions", data={**defaults, "region_mode": "auto"}, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    [made] = client.get("/api/sessions").json()
+    assert made["options"]["minutes"] == 5 and made["options"]["pmr_groups"] == 4
+    assert made["title"].startswith("Progressive muscle relaxation (4 groups")

@@ -57,3 +57,25 @@ def test_a_nul_character_in_a_reflection_is_422_and_nothing_is_saved(client: Tes
         {"loc": ["body", "text"], "msg": "must not contain a NUL character (\\x00)", "type": "value_error"}
     ]
     assert client.get("/api/stress/reflection-notes").json() == []
+
+
+@pytest.mark.parametrize("query", ["", "?region=jaw", "?region=calf"])
+def test_the_reflection_page_is_calm_and_names_no_illness(client: TestClient, query: str) -> None:
+    page = client.get(f"/stress/reflect{query}")
+    assert page.status_code == 200
+    main = page.text.split("<main", 1)[-1].split("</main>", 1)[0]  # the page itself, not the site's footer
+    shown = re.sub(r"<[^>]+>", " ", main)  # what a person reads, links' text included
+    assert not ILLNESS_WORDS.search(shown), ILLNESS_WORDS.findall(shown)
+    assert "A tradition, not medical fact" in shown and "no evidence" in shown and "go gently" in shown
+    assert "cancer.gov" not in page.text and "bmj" not in page.text.lower()
+
+
+def test_the_evidence_behind_the_calm_wording_stays_recorded() -> None:
+    data = load_reflection_data()
+    recorded = {s["url"] for s in data["background_sources"]}
+    assert recorded == {
+        "https://www.cancer.gov/about-cancer/causes-prevention/risk/stress-fact-sheet",
+        "https://doi.org/10.1136/bmj.f165",
+    }
+    assert "not shown" in data["background_sources_note"]
+    assert [s["url"] for s in data["sources"]] == ["https://www.nhs.uk/conditions/twitching-eyes-and-muscles/"]

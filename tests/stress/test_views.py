@@ -61,7 +61,7 @@ def test_inventory_form_and_plan(client: TestClient) -> None:
 def test_reflection_pages_and_api(client: TestClient) -> None:
     page = client.get("/stress/reflect", params={"region": "jaw"})
     assert "A tradition, not medical fact" in page.text and "holding back from saying" in page.text
-    assert "https://www.cancer.gov/" in page.text
+    assert "https://www.nhs.uk/conditions/twitching-eyes-and-muscles/" in page.text  # a calm source, no disease study
     saved = client.post("/stress/reflect", data={"prompt_id": "jaw_unsaid", "region": "jaw", "text": "the meeting"})
     assert saved.status_code == 200 and "the meeting" in saved.text
     assert client.post("/stress/reflect", data={"prompt_id": "jaw_unsaid", "text": "  "}).status_code == 422

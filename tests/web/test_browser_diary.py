@@ -24,6 +24,11 @@ def test_log_an_episode_from_the_body_map(page: Any, screenshot_dir: Path) -> No
     # The new episode now shades the map and is offered as a recent choice.
     assert page.locator('.recent-choice[data-region="calf"][data-side="left"][data-kind="cramp"]').count() == 1
     page.screenshot(path=str(screenshot_dir / "home-after-log.png"), full_page=True)
+    page.get_by_role("button", name="Undo").click()
+    page.wait_for_url("**/?deleted=*")  # still on home, showing that it was undone
+    assert "Undone" in page.locator(".flash").inner_text()
+    page.get_by_role("button", name="Keep it after all").click()
+    page.wait_for_url("**/?saved=*")
 
     page.goto("/timeline")
     item = page.locator(".episode-item").first
@@ -38,3 +43,20 @@ def test_body_map_works_from_the_keyboard(page: Any) -> None:
     page.keyboard.press("Enter")
     assert "Jaw" in page.locator("#quick-where").inner_text()
     assert jaw.get_attribute("aria-label")
+
+
+def test_home_save_looks_unavailable_until_a_place_is_chosen(page: Any, live_server: str) -> None:
+    page.goto("/")
+    save = page.locator("#quick-save")
+    assert save.get_attribute("aria-disabled") == "true"
+    dimmed = save.evaluate("el => getComputedStyle(el).backgroundColor")
+    save.focus()  # still reachable from the keyboard; pressing it early explains instead of saving
+    page.keyboard.press("Enter")
+    assert page.url.rstrip("/") == live_server and "tap a place" in page.locator("#quick-where").inner_text()
+    page.locator('.bodymap [data-region="calf"][data-side="left"]').first.click()
+    assert save.get_attribute("aria-disabled") == "false"
+    assert save.evaluate("el => getComputedStyle(el).backgroundColor") != dimmed
+    # The server checks too: a post with no place is refused and nothing is saved.
+    refused = page.request.post("/episodes/new", form={"next": "/", "regions": "", "kind": "cramp", "intensity": "5"})
+    assert refused.status == 422
+    assert page.request.get("/api/episodes").json() == []

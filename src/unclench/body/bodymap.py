@@ -170,6 +170,8 @@ def render_body_map(
     selected: tuple[str, str] | None = None,
     period_label: str = "",
     id_prefix: str = "bodymap",
+    pick_url: str = NEW_EPISODE_URL,
+    hint: str = HINT,
 ) -> Markup:
     """The body map as one ``<div class="bodymap">``: a front and a back SVG, a view toggle and a legend.
 
@@ -186,6 +188,10 @@ def render_body_map(
         Words for the period, e.g. "in the last 30 days"; used in labels and the legend.
     id_prefix:
         Prefix for element ids; give a different one to each map on the same page.
+    pick_url:
+        Where a tap goes, with ``region`` and ``side`` added to its query (default: log an episode there).
+    hint:
+        The line under the figures saying what a tap does.
 
     Raises
     ------
@@ -200,7 +206,7 @@ def render_body_map(
     period = escape(period_label)
 
     parts: list[str] = [
-        f'<div class="bodymap" id="{pid}" data-view="front" data-new-url="{NEW_EPISODE_URL}">',
+        f'<div class="bodymap" id="{pid}" data-view="front" data-new-url="{escape(pick_url)}">',
         f'<div class="bodymap-toggle" role="group" aria-label="Which side of the body to show">'
         f'<button type="button" class="secondary" data-show="front" aria-pressed="true" aria-controls="{pid}-front">Front</button>'
         f'<button type="button" class="secondary" data-show="back" aria-pressed="false" aria-controls="{pid}-back">Back</button>'
@@ -240,7 +246,7 @@ def render_body_map(
         parts.append("</figure>")
     parts.append("</div>")
     # What the pointer or focus is on, for sighted users (screen readers hear each shape's own label).
-    parts.append(f'<p class="bodymap-hint" aria-hidden="true" data-idle="{HINT}">{HINT}</p>')
+    parts.append(f'<p class="bodymap-hint" aria-hidden="true" data-idle="{escape(hint)}">{escape(hint)}</p>')
     if per_shape is not None:
         parts.append(_legend(highest, period))
     parts.append("</div>")

@@ -9,12 +9,22 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, String, create_engine, event, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import ColumnElement, DateTime, Engine, ForeignKey, MetaData, String, create_engine, event, select
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
 from sqlalchemy.types import TypeDecorator
 
 from unclench.core import clock
 from unclench.core.errors import NotFoundError
+from unclench.core.identity import Caller, caller_of, set_caller
 from unclench.core.settings import get_settings
 
 NAMING_CONVENTION = {
@@ -47,13 +57,77 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# --- Every row has an owner ---------------------------------------------------------------------------------
+# A person-owned table carries `person_id`. Two session listeners below are the one place that scopes data to the
+# session's caller (`core.identity.caller_of`): every ORM read, update and delete sees only the caller's rows, and
+# every flush stamps new rows with the caller's person and refuses a row of anyone else's. Routes and services
+# never filter by person themselves.
+
+# No person has this id: an anonymous caller (person_id None) is scoped to it and so sees nothing.
+NO_PERSON = 0
+
+
+class PersonOwned:
+    """A row that belongs to one person (`person.id`); only that person's sessions can see or change it."""
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+
+
+class ForeignRowError(PermissionError):
+    """A flush tried to write a row of a person other than the session's caller (a bug or an attack, never input)."""
+
+
+def owner_id(db: Session) -> int:
+    """The person the session's caller acts for; refuses an anonymous caller (who owns nothing and writes nothing).
+
+    For writes that bypass the ORM flush (Core bulk inserts), which must name the owner themselves.
+    """
+    person_id = caller_of(db).person_id
+    if person_id is None:
+        raise ForeignRowError("an anonymous caller cannot write anyone's data")
+    return person_id
+
+
+def _scoped_person_id(db: Session) -> int:
+    person_id = caller_of(db).person_id
+    return NO_PERSON if person_id is None else person_id
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_the_callers_rows(state: ORMExecuteState) -> None:
+    """Add "person_id = the caller's" to every ORM SELECT, UPDATE and DELETE on a person-owned table."""
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    person_id = _scoped_person_id(state.session)
+    state.statement = state.statement.options(
+        with_loader_criteria(PersonOwned, lambda cls: cls.person_id == person_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_and_check_owner(db: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """New rows belong to the caller; a new, changed or deleted row of another person stops the flush."""
+    person_id = caller_of(db).person_id
+    for row in db.new:
+        if isinstance(row, PersonOwned) and row.person_id is None and person_id is not None:
+            row.person_id = person_id
+    for row in (*db.new, *db.dirty, *db.deleted):
+        if isinstance(row, PersonOwned) and (person_id is None or row.person_id != person_id):
+            raise ForeignRowError(f"refused to write a {type(row).__name__} row that is not the caller's")
+
+
+def _owned_by_caller(db: Session, record: object) -> bool:
+    """False for another person's row (one already in the session's identity map skips the scoped SELECT)."""
+    return not isinstance(record, PersonOwned) or record.person_id == _scoped_person_id(db)
+
+
 ModelT = TypeVar("ModelT", bound=Base)
 
 
 def get_or_raise(db: Session, model: type[ModelT], record_id: object, what: str) -> ModelT:
-    """The row with this primary key, or NotFoundError("No <what> with id …")."""
+    """The caller's row with this primary key, or NotFoundError("No <what> with id …")."""
     record = db.get(model, record_id)
-    if record is None:
+    if record is None or not _owned_by_caller(db, record):
         raise NotFoundError(f"No {what} with id {record_id}.")
     return record
 
@@ -74,9 +148,9 @@ SoftT = TypeVar("SoftT", bound=SoftDelete)
 
 
 def get_live(db: Session, model: type[SoftT], record_id: object, what: str, *, include_deleted: bool = False) -> SoftT:
-    """The row with this primary key unless it is in the bin (then only with include_deleted), or NotFoundError."""
+    """The caller's row with this primary key unless it is in the bin (then only with include_deleted), or NotFoundError."""
     record = db.get(model, record_id)
-    if record is None or (record.deleted_at is not None and not include_deleted):
+    if record is None or not _owned_by_caller(db, record) or (record.deleted_at is not None and not include_deleted):
         raise NotFoundError(f"No {what} with id {record_id}.")
     return record
 
@@ -158,9 +232,15 @@ def session_factory() -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error, so nothing is half-written."""
+def session_scope(caller: Caller | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error, so nothing is half-written.
+
+    `caller`: whose data it reads and writes (a job carries on as the request that started it); none: the local
+    person (a command).
+    """
     session = session_factory()()
+    if caller is not None:
+        set_caller(session, caller)
     try:
         yield session
         session.commit()

@@ -24,3 +24,15 @@ def duration_words(seconds: int | None) -> str:
         return f"{minutes} min" + (f" {secs} s" if secs else "")
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+_CLAUSE_END = ".;:,!? \t\n"
+
+
+def clause(text: object) -> str:
+    """`text` without its closing full stop (or other closing punctuation), for placing inside a sentence that
+    ends itself: "all clear ({{ note | clause }})." never reads "…glucose).).". An ellipsis is kept."""
+    words = str(text if text is not None else "").rstrip()
+    if words.endswith(("...", "…")):
+        return words
+    return words.rstrip(_CLAUSE_END)

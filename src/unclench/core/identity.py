@@ -26,7 +26,8 @@ class Caller:
 
     kind: "local" (a browser on this computer, or a command), "device" (a paired phone), "account" (signed in on
     a clinic server) or "anonymous". person_id is whose data the caller acts on (None: no one's); account_id and
-    device_id say which account or paired device made the request; address is the client's IP, for the audit log.
+    device_id say which account or paired device made the request; address (the client's IP) and user_agent (its
+    User-Agent header, as sent) say from where, for the audit log.
     """
 
     kind: CallerKind
@@ -35,6 +36,7 @@ class Caller:
     account_id: int | None = None
     device_id: int | None = None
     address: str = ""
+    user_agent: str = ""
 
     @property
     def is_anonymous(self) -> bool:

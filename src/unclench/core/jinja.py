@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
-from unclench.core.formatting import duration_words, local_time
+from unclench.core.formatting import clause, duration_words, local_time
 from unclench.core.models_registry import DOMAINS
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -28,4 +28,5 @@ def environment() -> Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["duration"] = duration_words
+    env.filters["clause"] = clause
     return env

@@ -15,6 +15,8 @@ class Settings:
     data_dir: Path
     database_url: str
     timezone: str
+    # A clinic server (`unclench serve --clinic` or UNCLENCH_CLINIC=1): accounts, sign-in, PostgreSQL only.
+    clinic: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -49,7 +51,8 @@ def get_settings() -> Settings:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return Settings(data_dir=data_dir, database_url=url, timezone=_local_timezone_name())
+    clinic = os.environ.get("UNCLENCH_CLINIC", "").strip().lower() in ("1", "true", "yes", "on")
+    return Settings(data_dir=data_dir, database_url=url, timezone=_local_timezone_name(), clinic=clinic)
 
 
 def reset_settings_cache() -> None:

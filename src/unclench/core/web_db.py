@@ -12,17 +12,15 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from unclench.core.db import session_scope
-from unclench.core.identity import ANONYMOUS, set_caller
 
 
 def request_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one session per request, committed if the handler succeeds.
 
-    While the route runs, the session is also `request.state.db`, so the page's layout reads with it. The session
-    answers to the request's caller, as the guard (web/security.py) found it; a request it did not see is no one.
+    While the route runs, the session is also `request.state.db`, so the page's layout reads with it. It answers to
+    the request's caller (`request.state.caller`, set by the request guard), so it sees only that person's rows.
     """
-    with session_scope() as session:
-        set_caller(session, getattr(request.state, "caller", ANONYMOUS))
+    with session_scope(getattr(request.state, "caller", None)) as session:
         request.state.db = session
         try:
             yield session

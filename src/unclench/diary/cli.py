@@ -259,10 +259,12 @@ def export(
 
     Example: unclench export ~/unclench-export
     """
+    from unclench.accounts import audit
     from unclench.diary import csvio
 
     with cli_session() as db:
         summary = csvio.export_diary(db, folder)
+        audit.record_export(db, audit.What("diary-csv"))
     console.print(
         f"[green]Exported[/] {summary.episodes} episodes, {summary.checkins} check-ins and {summary.factors} factors to {summary.folder}"
     )

@@ -8,14 +8,14 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
-from unclench.core.db import Base, SoftDelete, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, PersonOwned, SoftDelete, UTCDateTime, id_column_type, new_id
 
 EPISODE_KINDS = ("twitch", "tic", "cramp", "spasm", "tension")
 STRESS_SOURCES = ("work", "home", "health", "money", "other")
 FACTOR_KINDS = ("yesno", "number", "scale")
 
 
-class Episode(SoftDelete, Base):
+class Episode(PersonOwned, SoftDelete, Base):
     """One episode of a muscle twitching, cramping, spasming or not letting go."""
 
     __tablename__ = "episode"
@@ -43,7 +43,7 @@ class Episode(SoftDelete, Base):
     )
 
 
-class EpisodeRegion(Base):
+class EpisodeRegion(PersonOwned, Base):
     """A body region (and side) an episode was felt in; an episode may span several."""
 
     __tablename__ = "episode_region"
@@ -58,26 +58,28 @@ class EpisodeRegion(Base):
     episode: Mapped[Episode] = relationship(back_populates="regions")
 
 
-class CustomFactor(Base):
+class CustomFactor(PersonOwned, Base):
     """A factor the person tracks themselves: yes/no, a number, or a 0–10 scale."""
 
     __tablename__ = "custom_factor"
+    __table_args__ = (UniqueConstraint("person_id", "name"),)  # each person names their factors
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(8))
     unit: Mapped[str] = mapped_column(String(24), default="")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
-class CheckIn(Base):
-    """The day's context, one per calendar day (the person's local date)."""
+class CheckIn(PersonOwned, Base):
+    """The day's context, one per calendar day (the person's local date) for each person."""
 
     __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("person_id", "day"),)
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
-    day: Mapped[date] = mapped_column(Date, unique=True, index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
     stress: Mapped[int | None] = mapped_column(Integer)
     stress_source: Mapped[str | None] = mapped_column(String(16))
     sleep_hours: Mapped[float | None] = mapped_column(Float)
@@ -98,7 +100,7 @@ class CheckIn(Base):
     )
 
 
-class CustomFactorValue(Base):
+class CustomFactorValue(PersonOwned, Base):
     __tablename__ = "custom_factor_value"
     __table_args__ = (UniqueConstraint("checkin_id", "factor_id"),)
 

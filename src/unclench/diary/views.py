@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from fastapi import Form as FormField
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -106,24 +107,29 @@ def new_episode(request: Request, db: DbSession, region: str = "", side: str = "
     return _episode_form(request, db, values=values, errors={}, episode_id=None)
 
 
-def _store_episode(db: Session, episode_id: str | None, data: EpisodeIn, flags: list[str]) -> Any:
+def _store_episode(db: Session, episode_id: str | None, data: EpisodeIn, flags: list[str]) -> tuple[Any, Any]:
+    """The episode and its warning signs; with an emergency-level sign, the safety check it answers."""
     episode = service.update_episode(db, episode_id, data) if episode_id else service.create_episode(db, data)
     screening_service.set_episode_red_flags(db, episode.id, flags)
-    return episode
+    return episode, screening_service.triage_from_episode_flags(db, flags)
 
 
 async def _save_episode(request: Request, db: Session, episode_id: str | None) -> Response:
     form = await read_form(request, lists=("regions", "red_flags"))
     flags = form.values["red_flags"]
-    episode = form.submit(
+    saved = form.submit(
         db,
         EpisodeIn,
         lambda data: _store_episode(db, episode_id, data, flags),
         data=_episode_data_from_form(form.values, form.values["regions"]),
     )
-    if episode is None:
+    if saved is None:
         values = {**form.values, "ongoing": form.text("ongoing") == "on"}
         return _episode_form(request, db, values=values, errors=form.errors, episode_id=episode_id, status=422)
+    episode, emergency = saved
+    if emergency is not None:
+        # A sign such as face droop needs help now: the emergency outcome at once, not 27 questions first.
+        return RedirectResponse(f"/safety/triage/{emergency.id}", status_code=303)
     if flags:
         # A warning sign was noticed: show the safety check straight away rather than a banner later.
         return RedirectResponse(f"/safety/triage?episode={episode.id}", status_code=303)
@@ -160,16 +166,23 @@ async def update_episode(request: Request, db: DbSession, episode_id: str) -> Re
     return await _save_episode(request, db, episode_id)
 
 
+def _back_to(next_path: str, **query: str) -> RedirectResponse:
+    """A 303 to the page the form came from (a local path; default the timeline) with `query` added."""
+    target = local_path(next_path, default="/timeline")
+    added = "&".join(f"{key}={value}" for key, value in query.items())
+    return RedirectResponse(f"{target}{'&' if '?' in target else '?'}{added}", status_code=303)
+
+
 @pages.post("/episodes/{episode_id}/delete")
-def delete_episode(episode_id: str, db: DbSession) -> Response:
+def delete_episode(episode_id: str, db: DbSession, next: str = FormField("")) -> Response:
     service.delete_episode(db, episode_id)
-    return RedirectResponse(f"/timeline?deleted={episode_id}", status_code=303)
+    return _back_to(next, deleted=episode_id)
 
 
 @pages.post("/episodes/{episode_id}/restore")
-def restore_episode(episode_id: str, db: DbSession) -> Response:
+def restore_episode(episode_id: str, db: DbSession, next: str = FormField("")) -> Response:
     service.restore_episode(db, episode_id)
-    return RedirectResponse(f"/timeline?saved={episode_id}", status_code=303)
+    return _back_to(next, saved=episode_id)
 
 
 @pages.post("/episodes/{episode_id}/close")
@@ -193,15 +206,22 @@ def timeline(
     region: str = "",
     kind: str = "",
     days: int = 30,
+    day: str = "",
     saved: str = "",
     deleted: str = "",
 ) -> Response:
     region_id, kind_id = _filters(region, kind)
     days = max(1, min(days, 3650))
-    first = clock.today() - timedelta(days=days - 1)
-    start, end = clock.day_bounds(first, clock.today())
+    if day:  # one day (a calendar day's link), not the whole diary around it
+        try:
+            first = last = check_day(date.fromisoformat(day))
+        except ValueError:
+            raise UserInputError.single("day", f"use a date like 2026-03-01, up to {latest_day()}") from None
+    else:
+        first, last = clock.today() - timedelta(days=days - 1), clock.today()
+    start, end = clock.day_bounds(first, last)
     episodes = service.list_episodes(db, start=start, end=end, region=region_id, kind=kind_id)
-    checkins = {c.day: c for c in service.list_checkins(db, start=first, end=clock.today())}
+    checkins = {c.day: c for c in service.list_checkins(db, start=first, end=last)}
     by_day: dict[date, list[Any]] = {}
     for episode in episodes:
         by_day.setdefault(clock.local_day(episode.started_at), []).append(episode)
@@ -213,6 +233,7 @@ def timeline(
         "region": region,
         "kind": kind,
         "days": days,
+        "one_day": first if day else None,
         "regions": all_regions(),
         "kinds": KIND_LABELS,
         "region_labels": load_taxonomy().by_id(),

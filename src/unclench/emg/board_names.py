@@ -23,4 +23,20 @@ BOARD_ALIASES: dict[str, str] = {
 }
 
 # The boards offered first, on the live page and in the commands' help; any name above (or BoardIds name) works.
-OFFERED_BOARDS = ("synthetic", "playback", "callibri_emg", "cyton", "ganglion", "gforce")
+OFFERED_BOARDS = ("demo", "synthetic", "playback", "callibri_emg", "cyton", "ganglion", "gforce")
+
+# "Try it without a sensor": a bundled real recording (emg/data/demo_biceps_bursts.md) replayed live.
+DEMO_BOARD = "demo"
+
+# Real sensors, the only choices in the live page's sensor menu (the demo has its own button; "synthetic" is
+# BrainFlow's made-up test signal and "playback" needs a file on the server, both for developers and the CLI).
+SENSOR_BOARDS: dict[str, str] = {
+    "callibri_emg": "Callibri EMG (Bluetooth)",
+    "cyton": "OpenBCI Cyton (USB dongle)",
+    "ganglion": "OpenBCI Ganglion (USB dongle)",
+    "ganglion_native": "OpenBCI Ganglion (Bluetooth)",
+    "gforce": "gForce Pro armband",
+}
+
+# Streams that are not the person's muscles: shown live, never saved as their recording.
+NOT_A_RECORDING_BOARDS = frozenset({DEMO_BOARD, "synthetic"})

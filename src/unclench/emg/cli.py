@@ -19,7 +19,7 @@ from unclench.body.taxonomy import split_region_side
 from unclench.core.cli_db import cli_session
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
-from unclench.emg.board_names import OFFERED_BOARDS
+from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, OFFERED_BOARDS
 
 # The EMG modules load NumPy, SciPy, pandas, matplotlib and BrainFlow: each command imports what it uses when it
 # runs, so the rest of the CLI (and `--help`) never loads them.
@@ -263,7 +263,7 @@ def live_cmd(
 
 @emg_app.command("record")
 def record(
-    board: BoardName = "synthetic",
+    board: BoardName,
     serial_port: SerialPort = None,
     mac_address: MacAddress = None,
     ip_address: IpAddress = None,
@@ -279,10 +279,14 @@ def record(
 ) -> None:
     """Record with live feedback; saves the raw signal (EDF+/BDF+ with burst annotations) and a summary.
 
-    Example: unclench emg record --board synthetic --minutes 1 --region emg1=jaw:left
+    Example: unclench emg record --board cyton --serial-port /dev/ttyUSB0 --minutes 1 --region emg1=jaw:left
     """
     from unclench.emg import service
 
+    if board.strip().lower() in NOT_A_RECORDING_BOARDS:  # refused before the minutes of recording, not after
+        raise UserInputError.single(
+            "--board", f"{service.NOT_SAVED_REASON} Try it with `unclench emg live --board {board}`."
+        )
     regions = parse_regions(region)
     req = _board_request(board, serial_port, mac_address, ip_address, file, master_board)
     monitor = _run_live(req, minutes, calibration, target, channel)

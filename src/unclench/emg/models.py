@@ -5,22 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
-from unclench.core.db import Base, SoftDelete, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, PersonOwned, SoftDelete, UTCDateTime, id_column_type, new_id
 
 
-class EmgRecording(SoftDelete, Base):
+class EmgRecording(PersonOwned, SoftDelete, Base):
     """One EMG recording: a file (kept under the data folder by its SHA-256) and its summary numbers."""
 
     __tablename__ = "emg_recording"
+    # The same file imported twice is one recording of that person's; two people may hold the same file.
+    __table_args__ = (UniqueConstraint("person_id", "file_sha256"),)
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     source: Mapped[str] = mapped_column(String(16))  # "file" or "live:<board>"
     original_name: Mapped[str] = mapped_column(String(255), default="")
-    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    file_sha256: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(80))  # under settings.artefact_dir("emg")
     file_format: Mapped[str] = mapped_column(String(8))  # csv, edf, bdf
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -38,7 +40,7 @@ class EmgRecording(SoftDelete, Base):
     )
 
 
-class EmgChannel(Base):
+class EmgChannel(PersonOwned, Base):
     """One channel of a recording, optionally tied to a body region, with its numbers."""
 
     __tablename__ = "emg_channel"
@@ -64,7 +66,7 @@ class EmgChannel(Base):
     )
 
 
-class EmgBurst(Base):
+class EmgBurst(PersonOwned, Base):
     """A detected burst; ``episode_id`` is set once the person turned it into a diary episode."""
 
     __tablename__ = "emg_burst"

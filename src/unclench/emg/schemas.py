@@ -21,6 +21,13 @@ class RegionChoiceIn(BaseModel):
 
     _blank_side = field_validator("side", mode="before")(_blank_is_none)
 
+    @field_validator("region", mode="before")
+    @classmethod
+    def chosen(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("choose where the sensor sat")
+        return value
+
 
 class UploadForm(BaseModel):
     """The fields posted with an uploaded recording (the file itself is read apart, a chunk at a time)."""

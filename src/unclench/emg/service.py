@@ -22,6 +22,7 @@ from unclench.core import clock
 from unclench.core.db import get_live, get_or_raise, list_live
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
+from unclench.emg.board_names import NOT_A_RECORDING_BOARDS
 from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
 
 # Reading and analysing signals loads SciPy and pandas: the functions that do it import them, so listing
@@ -198,6 +199,10 @@ def import_file(
 
 
 MIN_LIVE_S = 2.0
+NOT_SAVED_REASON = (
+    "That was a demo (a recorded or made-up signal, not your muscles), so it was not saved and does not count in your"
+    " insights or reports."
+)
 
 
 def save_live_recording(
@@ -213,6 +218,8 @@ def save_live_recording(
     named after the board and the person's local time, with the live summary."""
     from unclench.emg.dsp import AnalysisSettings  # NumPy and SciPy: only when something is saved
 
+    if board.strip().lower() in NOT_A_RECORDING_BOARDS:
+        raise UserInputError.single("board", NOT_SAVED_REASON)
     if monitor.raw().shape[1] < monitor.fs * MIN_LIVE_S:
         raise UserInputError.single("record", f"less than {MIN_LIVE_S:g} s were recorded; nothing saved")
     tmp = get_settings().artefact_dir("emg") / f"live-{uuid.uuid4().hex}.{'bdf' if bdf else 'edf'}"

@@ -15,14 +15,15 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
-from unclench.core.db import new_id, session_scope
+from unclench.core.db import get_or_raise, new_id, session_scope
 from unclench.core.errors import UserInputError
+from unclench.core.identity import Caller, caller_of
 from unclench.core.jobs import get_runner
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
 from unclench.core.web_db import DbSession, IntegerId
 from unclench.emg import service
-from unclench.emg.board_names import OFFERED_BOARDS
+from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, SENSOR_BOARDS
 from unclench.emg.models import EmgRecording
 from unclench.emg.schemas import LiveOptions, RegionChoiceIn, UploadForm
 from unclench.web.forms import field_errors, form_page, read_form
@@ -113,13 +114,18 @@ async def _save_upload(request: Request, file: UploadFile, name: str, target: Pa
 
 
 def _analyse_upload_job(
-    path: Path, name: str, fs: float | None, unit: str | None, regions: dict[str, service.RegionChoice]
+    path: Path,
+    name: str,
+    fs: float | None,
+    unit: str | None,
+    regions: dict[str, service.RegionChoice],
+    caller: Caller,
 ) -> Callable[[Callable[[str, float], None]], str]:
-    """The job that analyses and stores an upload off the event loop; its result is the recording id."""
+    """The job that analyses and stores an upload off the event loop (as its uploader); the recording id."""
 
     def work(report: Callable[[str, float], None]) -> str:
         try:
-            with session_scope() as db:
+            with session_scope(caller) as db:
                 stored = service.import_file(
                     db,
                     path=path,
@@ -162,7 +168,10 @@ async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(..
             choice = upload.region_choice
             regions = {first: service.RegionChoice(choice.region, choice.side)} if choice else {}
             get_runner().submit(
-                "emg-upload", name, _analyse_upload_job(path, name, upload.fs, upload.unit, regions), job_id=job_id
+                "emg-upload",
+                name,
+                _analyse_upload_job(path, name, upload.fs, upload.unit, regions, caller_of(db)),
+                job_id=job_id,
             )
             return RedirectResponse(f"/emg/jobs/{job_id}", status_code=303)
         except UserInputError as exc:
@@ -188,7 +197,7 @@ def emg_job(request: Request, job_id: str) -> Response:
 
 @router.get("/emg/live", include_in_schema=False)
 def emg_live_page(request: Request) -> Response:
-    return render(request, "emg/live.html", {"boards": OFFERED_BOARDS})
+    return render(request, "emg/live.html", {"boards": SENSOR_BOARDS})
 
 
 @router.get("/emg/{recording_id}", include_in_schema=False)
@@ -228,8 +237,7 @@ def emg_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = Form("tens
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     from unclench.emg.models import EmgBurst
 
-    burst = db.get(EmgBurst, burst_id)
-    assert burst is not None
+    burst = get_or_raise(db, EmgBurst, burst_id, "burst")
     return RedirectResponse(f"/emg/{burst.channel.recording_id}?episode={episode.id}#b{burst_id}", status_code=303)
 
 
@@ -267,7 +275,8 @@ async def emg_ws_live(ws: WebSocket) -> None:
     """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","proc_ms"} about every 20 ms;
     a {"ping": t} from the page is answered with {"pong": t}.
 
-    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}.
+    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}. A demo or synthetic stream
+    is never saved, even when asked: it ends with {"done": true, "not_saved": "why"}.
     """
     from unclench.emg.boards import BoardRequest, open_source
     from unclench.emg.monitor import Monitor
@@ -280,12 +289,14 @@ async def emg_ws_live(ws: WebSocket) -> None:
         )
         source = open_source(req, channels=live.channels)
     except (UserInputError, ValueError) as exc:
-        await ws.send_json({"error": str(exc)})
+        await ws.send_json({"error": _plain(exc)})
         await ws.close()
         return
+    savable = req.name.strip().lower() not in NOT_A_RECORDING_BOARDS
     calibration, minutes, target = live.calibration, live.minutes, live.target
     monitor = Monitor(source.fs, source.channel_names, calibration_s=calibration, target_uv=target)
-    await ws.send_json({"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings})
+    ready = {"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings}
+    await ws.send_json(ready | {"demo": source.demo, "savable": savable})
     stop = {"flag": False, "save": False}
 
     async def receive() -> None:
@@ -305,6 +316,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
             stop["flag"] = True
 
     receiver = asyncio.create_task(receive())
+    failed: str | None = None
     try:
         source.start()
         while not stop["flag"] and monitor.elapsed_s < minutes * 60:
@@ -319,15 +331,31 @@ async def emg_ws_live(ws: WebSocket) -> None:
             await ws.send_json(payload)
     except WebSocketDisconnect:
         stop["flag"] = True
+    except UserInputError as exc:  # the sensor failed mid-stream: say so in words
+        failed = _plain(exc)
     finally:
         source.stop()
         receiver.cancel()
+    if failed is not None:
+        await ws.send_json({"error": failed})
+        await ws.close()
+        return
     saved_id = None
-    if stop["save"]:
-        with contextlib.suppress(UserInputError), session_scope() as db:  # under 2 s: nothing to keep
+    if stop["save"] and savable:
+        caller = getattr(ws.state, "caller", None)  # the request guard's, as for a page
+        with contextlib.suppress(UserInputError), session_scope(caller) as db:  # under 2 s: nothing to keep
             saved_id = service.save_live_recording(db, monitor, board=req.name).id
     if saved_id is not None:
         await ws.send_json({"saved": saved_id, "summary": monitor.summary()})
+    elif not savable:  # asked to save or not, say why a demo never is
+        await ws.send_json({"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()})
     else:
         await ws.send_json({"done": True, "summary": monitor.summary()})
     await ws.close()
+
+
+def _plain(exc: Exception) -> str:
+    """An input error as the live page shows it: a sensor's problem as a sentence, an option's with its name."""
+    if isinstance(exc, UserInputError):
+        return "; ".join(p.message[:1].upper() + p.message[1:] if p.field == "board" else str(p) for p in exc.problems)
+    return str(exc)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
@@ -62,15 +63,15 @@ DEFAULT_DAY_START = 6
 
 def get_day_start(db: Session) -> int:
     """The hour (0–12) the person's diary day starts; 6 (06:00) until they choose."""
-    preference = db.get(InsightsPreference, 1)
+    preference = db.scalar(select(InsightsPreference))  # the caller's own (owner scoping)
     return preference.day_starts_at if preference is not None else DEFAULT_DAY_START
 
 
 def set_day_start(db: Session, hour: int) -> int:
     check_day_start(hour)
-    preference = db.get(InsightsPreference, 1)
+    preference = db.scalar(select(InsightsPreference))
     if preference is None:
-        preference = InsightsPreference(id=1, day_starts_at=hour)
+        preference = InsightsPreference(day_starts_at=hour)
         db.add(preference)
     preference.day_starts_at = hour
     db.flush()
@@ -93,6 +94,8 @@ class DiaryData:
     factors: list[Factor]
     medications: dict[str, date] = field(default_factory=dict)
     """Each medicine the person wrote down, with the first day it appears."""
+    region: str | None = None
+    """Only episodes in this body region (both sides) were kept."""
 
     @property
     def noun(self) -> str:
@@ -138,10 +141,13 @@ def load_diary(
     last: date | None = None,
     kind: str | None = None,
     day_starts_at: int | None = None,
+    region: str | None = None,
 ) -> DiaryData:
-    """Episodes and check-ins for [first, last] (default: the whole diary up to today)."""
+    """Episodes and check-ins for [first, last] (default: the whole diary up to today), only in `region` if given."""
     if kind and kind not in KIND_LABELS:
         raise UserInputError.single("kind", f"'{kind}' is not one of: {', '.join(KIND_LABELS)}")
+    if region:
+        get_region(region)  # an unknown region is a clear error, not an empty page
     hour = get_day_start(db) if day_starts_at is None else check_day_start(day_starts_at)
     end_day = last or clock.today()
     # Episodes may belong to a diary day up to `hour` hours into the next date, and time zones vary.
@@ -171,6 +177,7 @@ def load_diary(
             tuple((r.region_id, r.side) for r in e.regions),
         )
         for e in rows
+        if not region or any(r.region_id == region for r in e.regions)
     ]
     custom = diary.list_factors(db, include_archived=True)
     factors = [*BUILTIN_FACTORS]
@@ -183,7 +190,7 @@ def load_diary(
         for name in names:
             medications.setdefault(name, day)
         checkins.append(CheckInRecord(day, values))
-    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications)
+    return DiaryData(start_day, end_day, hour, kind, episodes, checkins, factors, medications, region or None)
 
 
 def _checkin_rows(db: Session, first: date, last: date) -> list[tuple[date, dict[str, float | None], list[str]]]:
@@ -249,17 +256,12 @@ class ToneRecord:
     resting_uv: float
 
 
-MIN_LISTEN_S = 60
-
-
 def listening_records(db: Session, start: datetime, end: datetime) -> list[ListenRecord]:
-    """Listens in [start, end) from the sessions' listening log; listens shorter than a minute do not count."""
-    from unclench.sessions.service import recent_listens
+    """Listens in [start, end) that counted (status 'listened'); a short play that was only started does not."""
+    from unclench.sessions.service import counted_listens
 
     out = []
-    for listen in recent_listens(db, limit=100_000):
-        if not start <= listen.started_at < end or (listen.heard_s or 0) < MIN_LISTEN_S:
-            continue
+    for listen in counted_listens(db, start=start, end=end):
         options = listen.session.options or {}
         technique = str(options.get("technique", "session"))
         out.append(ListenRecord(listen.started_at, technique, listen.tension_before, listen.tension_after))
@@ -313,9 +315,10 @@ def compute_insights(
     day_starts_at: int | None = None,
     min_days: int = MIN_DAYS,
     fdr_level: float = FDR_LEVEL,
+    region: str | None = None,
 ) -> Insights:
-    """Trigger statistics and practice effect for the period (default: the whole diary)."""
-    data = load_diary(db, first=first, last=last, kind=kind, day_starts_at=day_starts_at)
+    """Trigger statistics and practice effect for the period (default: the whole diary), for one region if given."""
+    data = load_diary(db, first=first, last=last, kind=kind, day_starts_at=day_starts_at, region=region)
     table = data.table()
     triggers = analyse_triggers(table, data.factors, min_days=min_days, fdr_level=fdr_level, noun=data.noun)
     practice = practice_effect(db, data, table)

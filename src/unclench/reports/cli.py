@@ -29,6 +29,8 @@ def report(
 
     Example: unclench report --from 2026-01-01 --to 2026-03-31 --pdf report.pdf
     """
+    from unclench.accounts import audit
+    from unclench.diary.schemas import KIND_LABELS
     from unclench.reports import fhir, service  # WeasyPrint, NumPy and the statistics: only for this command
 
     if (pdf is None) == (fhir_file is None):
@@ -38,15 +40,18 @@ def report(
     if not target.parent.exists():
         raise UserInputError.single("--pdf" if pdf else "--fhir", f"the folder {target.parent} does not exist")
     options = service.parse_options(first, last, sections, kind)
+    logged = (f"{options.first}..{options.last}", KIND_LABELS.get(options.kind or "", ""))
     with cli_session() as db:
         if pdf is not None:
             data = service.render_pdf(db, options)
+            audit.record_export(db, audit.What("report-pdf", *logged))
             pdf.write_bytes(data)
             console.print(
                 f"Wrote the report for {options.first} – {options.last} to [bold]{pdf}[/] ({len(data) // 1024} KB)."
             )
         else:
             bundle = fhir.fhir_bundle(db, options)
+            audit.record_export(db, audit.What("report-fhir", *logged))
             assert fhir_file is not None
             fhir_file.write_text(json.dumps(bundle, indent=2), encoding="utf-8")
             console.print(f"Wrote {len(bundle['entry'])} FHIR resources to [bold]{fhir_file}[/].")

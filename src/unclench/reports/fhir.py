@@ -120,24 +120,39 @@ def questionnaire_response(response: Any, subject: str | None = None) -> dict[st
     }
 
 
+def listen_status(listen: Any) -> str:
+    """The Procedure status of a listen: 'completed' once it counted as listened; a short play that was only
+    started is 'in-progress' while the session could still be playing, 'stopped' after that."""
+    if getattr(listen, "status", "listened") == "listened":
+        return "completed"
+    session = getattr(listen, "session", None)
+    length = float(getattr(session, "duration_s", None) or 0.0)
+    still_playing = listen.finished_at is None and clock.now() < listen.started_at + timedelta(seconds=length)
+    return "in-progress" if still_playing else "stopped"
+
+
 def listen_procedure(listen: Any, subject: str) -> dict[str, Any]:
-    """One listened relaxation session as a FHIR Procedure (dict), tension before/after in the notes."""
+    """One listen to a relaxation session as a FHIR Procedure (dict), tension before/after in the notes."""
     session = getattr(listen, "session", None)
     options = getattr(session, "options", None) or {}
     technique = str(options.get("technique", "relaxation")) if isinstance(options, dict) else "relaxation"
     end = listen.finished_at or listen.started_at + timedelta(seconds=float(listen.heard_s or 0))
+    status = listen_status(listen)
     procedure: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": listen.id,
-        "status": "completed",
+        "status": status,
         "subject": {"reference": subject},
         "code": {
             "coding": [{"system": f"{BASE}/CodeSystem/relaxation-technique", "code": technique}],
             "text": f"Self-guided relaxation audio session ({technique.replace('_', ' ')})",
         },
-        "performedPeriod": {"start": _instant(listen.started_at), "end": _instant(max(end, listen.started_at))},
+        "performedPeriod": {"start": _instant(listen.started_at)}
+        if status == "in-progress"
+        else {"start": _instant(listen.started_at), "end": _instant(max(end, listen.started_at))},
     }
-    notes = [f"Listened for {round(float(listen.heard_s or 0) / 60)} min."]
+    heard = float(listen.heard_s or 0)
+    notes = [f"Listened for {round(heard / 60)} min." if status == "completed" else f"Started; heard {round(heard)} s."]
     if listen.tension_before is not None or listen.tension_after is not None:
         notes.append(f"Tension (0–10) before: {listen.tension_before}, after: {listen.tension_after} (self-rated).")
     procedure["note"] = [{"text": " ".join(notes)}]

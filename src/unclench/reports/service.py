@@ -218,19 +218,27 @@ def _medications(db: Session, first_days: dict[str, date], first: date, table: A
     # The person's medicine list (screening) plus the names in this period's check-ins, each matched against
     # the screening knowledge base of muscle side effects (pure matcher, no second pass over all check-ins).
     for medication in screening.list_medications(db):
-        rows.setdefault(
+        row = rows.setdefault(
             medication.name.lower(),
             {"name": medication.name, "since": None, "timing": "on the medicine list", "match": None},
         )
+        if medication.started_on is not None:  # the person's own start date beats the first day it was noted
+            row["since"] = medication.started_on
     for row in rows.values():
         try:
-            entry = match_medication(row["name"]).entry
+            match = match_medication(row["name"])
         except UserInputError:
             continue
+        if match.matched_name and not match.exact:  # a typo in a check-in: the doctor reads the medicine's name
+            row["typed"], row["name"] = row["name"], match.matched_name
+        entry = match.entry
         if entry is not None:
             source = entry.sources[0].title if entry.sources else ""
             row["match"] = {"effect": entry.effect, "evidence": entry.evidence, "source": source}
-    return sorted(rows.values(), key=lambda r: (r["match"] is None, r["name"].lower()))
+    unique: dict[str, dict[str, Any]] = {}
+    for row in rows.values():  # 'atorvastatn' in a check-in and atorvastatin on the list: one row, the first kept
+        unique.setdefault(row["name"].lower(), row)
+    return sorted(unique.values(), key=lambda r: (r["match"] is None, r["name"].lower()))
 
 
 def _safety(db: Session) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from unclench.accounts import audit
 from unclench.core.web_db import DbSession
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports.sections import SECTIONS
@@ -25,6 +26,12 @@ def _options(first: str, last: str, sections: list[str] | None, kind: str) -> se
     from unclench.reports import service
 
     return service.parse_options(first or None, last or None, sections or None, kind or None)
+
+
+def _record_export(db: DbSession, resource: str, options: service.ReportOptions) -> None:
+    """Every download leaves a line in the person's access log."""
+    kind = KIND_LABELS.get(options.kind or "", "")
+    audit.record_export(db, audit.What(resource, f"{options.first}..{options.last}", kind))
 
 
 def _filename(options: service.ReportOptions, ext: str) -> str:
@@ -70,7 +77,9 @@ def pdf(
 
     options = _options(first, last, sections, kind)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "pdf")}"'}
-    return Response(service.render_pdf(db, options), media_type="application/pdf", headers=headers)
+    data = service.render_pdf(db, options)
+    _record_export(db, "report-pdf", options)
+    return Response(data, media_type="application/pdf", headers=headers)
 
 
 @router.get("/reports/bundle.json", tags=["reports"], summary="FHIR R4 Bundle of the period")
@@ -79,6 +88,7 @@ def fhir_export(db: DbSession, first: str = "", last: str = "", kind: str = "") 
 
     options = _options(first, last, None, kind)
     bundle = fhir.fhir_bundle(db, options)
+    _record_export(db, "report-fhir", options)
     headers = {"Content-Disposition": f'attachment; filename="{_filename(options, "fhir.json")}"'}
     return Response(json.dumps(bundle, indent=2), media_type="application/fhir+json", headers=headers)
 
@@ -88,11 +98,16 @@ def csv_export(db: DbSession) -> Response:
     from unclench.reports import service
 
     headers = {"Content-Disposition": 'attachment; filename="unclench-diary-csv.zip"'}
-    return Response(service.export_csv_zip(db), media_type="application/zip", headers=headers)
+    data = service.export_csv_zip(db)
+    audit.record_export(db, audit.What("diary-csv"))
+    return Response(data, media_type="application/zip", headers=headers)
 
 
 @router.get("/api/reports/fhir", tags=["reports"], summary="FHIR R4 Bundle of the period (JSON)")
 def fhir_api(db: DbSession, first: str = "", last: str = "", kind: str = "") -> dict[str, Any]:
     from unclench.reports import fhir
 
-    return fhir.fhir_bundle(db, _options(first, last, None, kind))
+    options = _options(first, last, None, kind)
+    bundle = fhir.fhir_bundle(db, options)
+    _record_export(db, "report-fhir", options)
+    return bundle

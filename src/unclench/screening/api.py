@@ -78,15 +78,34 @@ def check_medication(name: str = Query(..., max_length=120)) -> dict[str, object
 @router.get("/medications", summary="Your medicines (list and check-ins) matched to known muscle effects")
 def medications(db: DbSession) -> dict[str, Any]:
     return {
-        "list": [{"id": m.id, "name": m.name, "note": m.note} for m in service.list_medications(db)],
+        "list": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "typed": m.typed,
+                "note": m.note,
+                "since": m.started_on.isoformat() if m.started_on else None,
+            }
+            for m in service.list_medications(db)
+        ],
         "matches": service.medication_matches(db),
     }
 
 
 @router.post("/medications", status_code=201, summary="Add a medicine to your list")
 def add_medication(data: MedicationIn, db: DbSession) -> dict[str, object]:
-    medication, match = service.add_medication(db, data.name, note=data.note, keep_unknown=data.keep_unknown)
-    return {"id": medication.id, "name": medication.name, "note": medication.note, "match": match.as_dict()}
+    medication, match = service.add_medication(
+        db, data.name, note=data.note, keep_unknown=data.keep_unknown, started_on=data.since
+    )
+    since = medication.started_on.isoformat() if medication.started_on else None
+    return {
+        "id": medication.id,
+        "name": medication.name,
+        "typed": medication.typed,
+        "note": medication.note,
+        "since": since,
+        "match": match.as_dict(),
+    }
 
 
 @router.delete("/medications/{medication_id}", status_code=204, summary="Remove a medicine from your list")

@@ -182,7 +182,7 @@ def status() -> None:
 
 def print_match(match: MedicationMatch) -> None:
     if match.entry is None:
-        console.print(f"[yellow]✗ {match.message}[/]")
+        console.print(f"[dim]• {match.message}[/]" if match.recognised else f"[yellow]✗ {match.message}[/]")
         return
     entry = match.entry
     evidence = f" [dim](evidence: {entry.evidence}{'; ' + entry.evidence_note if entry.evidence_note else ''})[/]"
@@ -231,7 +231,10 @@ def list_() -> None:
     from unclench.screening import service
 
     with cli_session() as db:
-        meds = [(m.id, m.name, m.note) for m in service.list_medications(db)]
+        meds = [
+            (m.id, m.name if m.typed in ("", m.name) else f"{m.name} (you typed {m.typed})", m.note)
+            for m in service.list_medications(db)
+        ]
         matches = service.medication_matches(db)
     table = Table(title="Your medicines")
     table.add_column("Id", style="dim")
@@ -244,13 +247,16 @@ def list_() -> None:
         if item["found"]:
             entry = item["entry"]
             console.print(
-                f"[bold]{item['typed']}[/] ({item['origin']}): {entry['class']} — {entry['effect']} "
+                f"[bold]{item['name']}[/] ({item['origin']}): {entry['class']} — {entry['effect']} "
                 f"[dim](evidence: {entry['evidence']}; {entry['sources'][0]['url']})[/]"
             )
         else:
-            console.print(
-                f"[dim]{item['typed']} ({item['origin']}): not in our list of medicines affecting muscles.[/]"
+            what = (
+                "a medicine we know; our sources list no muscle cramps or spasms for it"
+                if item["recognised"]
+                else "we don't recognise this name"
             )
+            console.print(f"[dim]{item['name']} ({item['origin']}): {what}.[/]")
     console.print(f"\n[bold]{load_medications().advice}[/]")
 
 

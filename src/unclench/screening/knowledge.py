@@ -23,6 +23,19 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Phone:
+    """A number to call for a level (999, 112, 911, 111), where it works, and the source that gives it."""
+
+    number: str
+    where: str
+    source: Source
+
+    @property
+    def href(self) -> str:
+        return f"tel:{self.number}"
+
+
+@dataclass(frozen=True)
 class Level:
     id: str
     rank: int
@@ -30,6 +43,9 @@ class Level:
     action: str
     tone: str
     sources: tuple[Source, ...]
+    phones: tuple[Phone, ...] = ()
+    own_doctor: bool = False
+    """The outcome offers the person's own doctor's number (when they saved one)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,11 @@ def load_triage() -> TriageBook:
             action=item["action"],
             tone=item["tone"],
             sources=_sources(item["sources"], f"level {item['id']}") if item.get("sources") else (),
+            phones=tuple(
+                Phone(phone["number"], phone["where"], _sources([phone["source"]], f"level {item['id']}")[0])
+                for phone in item.get("phones", [])
+            ),
+            own_doctor=bool(item.get("own_doctor", False)),
         )
         for item in raw["levels"]
     )
@@ -235,6 +256,36 @@ def load_medications() -> MedicationBook:
             )
         )
     return MedicationBook(advice=raw["advice"], entries=tuple(entries))
+
+
+@dataclass(frozen=True)
+class MedicineName:
+    """A medicine's name from the general list, and the source that lists it."""
+
+    name: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class MedicineNames:
+    """Medicine names in general (no side effects): recognising a medicine is not knowing its muscle effects."""
+
+    names: tuple[MedicineName, ...]
+    also_known_as: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def load_medicine_names() -> MedicineNames:
+    raw = _read("medicine_names.json")
+    names: dict[str, MedicineName] = {}
+    for group in raw["lists"]:
+        source = _sources([group["source"]], "medicine_names.json")[0]
+        for name in group["names"]:
+            names.setdefault(name, MedicineName(name, source))
+    unknown = [target for target in raw["also_known_as"].values() if target not in names]
+    if unknown:
+        raise ValueError(f"medicine_names.json: also_known_as names unlisted medicine(s): {', '.join(unknown)}")
+    return MedicineNames(names=tuple(names.values()), also_known_as=dict(raw["also_known_as"]))
 
 
 def source_dict(source: Source) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""Match freely typed medicine names to the knowledge base: tolerant of brand names, case, doses and misspellings."""
+"""Match freely typed medicine names: tolerant of brand names, case, doses and misspellings.
+
+Two lists: the knowledge base of medicines with muscle effects (`medications.json`), and a general list of medicine
+names (`medicine_names.json`, WHO Essential Medicines and MedlinePlus). A name on the second list only is a medicine
+we recognise whose muscle effects our sources do not list; a name on neither is a word we do not recognise.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from unclench.core.errors import UserInputError
-from unclench.screening.knowledge import MedicationEntry, load_medications
+from unclench.screening.knowledge import MedicationEntry, Source, load_medications, load_medicine_names
 
 # A typo is accepted as a match at this similarity (0-100, rapidfuzz ratio) for names of 5+ letters.
 ACCEPT_SCORE = 85.0
@@ -27,9 +32,10 @@ _DOSE = re.compile(
 @dataclass(frozen=True)
 class IndexName:
     name: str  # normalised lookup key
-    display: str  # as written in the data file
-    kind: str  # generic, brand or class
-    entry: MedicationEntry
+    display: str  # the canonical name: as written in the data file
+    kind: str  # generic, brand or class (medicines with muscle effects), or medicine (the general list)
+    entry: MedicationEntry | None  # None: a medicine from the general list, no muscle effect in our sources
+    source: Source | None = None  # the general list's source (for a name found there only)
 
 
 @dataclass(frozen=True)
@@ -41,19 +47,28 @@ class MedicationMatch:
     exact: bool
     score: float
     suggestions: tuple[str, ...]
+    name_source: Source | None = None
 
     @property
     def found(self) -> bool:
+        """A medicine with a known muscle effect."""
         return self.entry is not None
 
     @property
+    def recognised(self) -> bool:
+        """A medicine name we know (with or without a muscle effect in our sources)."""
+        return self.matched_name is not None
+
+    @property
     def message(self) -> str:
-        if self.entry is None:
-            base = f"'{self.typed}' was not found — check the spelling."
+        if self.matched_name is None:
+            base = f"We don't recognise '{self.typed}' as a medicine name — check the spelling."
             if self.suggestions:
                 return base + " Did you mean: " + ", ".join(self.suggestions) + "?"
-            return base + " If it is spelled right, it is not in our list of medicines known to affect muscles."
+            return base
         how = "" if self.exact else f" (we read '{self.typed}' as {self.matched_name})"
+        if self.entry is None:
+            return f"{self.matched_name}{how}: a medicine we know; our sources list no muscle cramps or spasms for it."
         return f"{self.matched_name} — {self.entry.drug_class}{how}: {self.entry.effect}"
 
     def as_dict(self) -> dict[str, object]:
@@ -61,12 +76,16 @@ class MedicationMatch:
         return {
             "typed": self.typed,
             "found": self.found,
+            "recognised": self.recognised,
             "matched_name": self.matched_name,
             "matched_kind": self.matched_kind,
             "exact": self.exact,
             "score": round(self.score, 1),
             "suggestions": list(self.suggestions),
             "message": self.message,
+            "name_source": None
+            if self.name_source is None
+            else {"title": self.name_source.title, "url": self.name_source.url},
             "entry": None
             if entry is None
             else {
@@ -89,12 +108,25 @@ def normalise_name(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def name_index() -> dict[str, IndexName]:
+    """Every name we know, normalised: the muscle-effect knowledge base first, then the general list."""
     index: dict[str, IndexName] = {}
     for entry in load_medications().entries:
         for kind, names in (("generic", entry.generics), ("brand", entry.brands), ("class", entry.aliases)):
             for name in names:
                 key = normalise_name(name)
                 index.setdefault(key, IndexName(name=key, display=name, kind=kind, entry=entry))
+    general = load_medicine_names()
+    for medicine in general.names:
+        key = normalise_name(medicine.name)
+        index.setdefault(
+            key, IndexName(name=key, display=medicine.name, kind="medicine", entry=None, source=medicine.source)
+        )
+    for other, canonical in general.also_known_as.items():
+        target = index[normalise_name(canonical)]  # the name it stands for (in the knowledge base if it is there)
+        index.setdefault(
+            normalise_name(other),
+            IndexName(normalise_name(other), target.display, target.kind, target.entry, target.source),
+        )
     return index
 
 
@@ -107,6 +139,7 @@ def _hit(typed: str, item: IndexName, *, exact: bool, score: float) -> Medicatio
         exact=exact,
         score=score,
         suggestions=(),
+        name_source=item.source,
     )
 
 

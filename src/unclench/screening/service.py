@@ -18,8 +18,15 @@ from unclench.core.db import get_or_raise
 from unclench.core.errors import UserInputError
 from unclench.screening.knowledge import load_medications, load_triage, red_flag
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
-from unclench.screening.models import EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
-from unclench.screening.triage import TriageOutcome, evaluate_triage, validate_features, validate_rule_ids
+from unclench.screening.models import DoctorContact, EpisodeRedFlag, Medication, PhysicalAllClear, TriageResult
+from unclench.screening.schemas import DoctorContactIn, DoctorContactOut, tel_href
+from unclench.screening.triage import (
+    TriageOutcome,
+    emergency_answers,
+    evaluate_triage,
+    validate_features,
+    validate_rule_ids,
+)
 
 NOTE_MAX = 2000
 
@@ -64,19 +71,24 @@ def list_medications(db: Session) -> list[Medication]:
 
 
 def add_medication(
-    db: Session, name: str, *, note: str = "", keep_unknown: bool = False
+    db: Session, name: str, *, note: str = "", keep_unknown: bool = False, started_on: date | None = None
 ) -> tuple[Medication, MedicationMatch]:
-    """Add a medicine to the person's list. An unknown name is refused (with suggestions) unless keep_unknown."""
+    """Add a medicine to the person's list under the name we recognise, what was typed kept beside it.
+
+    A name we do not recognise is refused (with suggestions) unless keep_unknown, and then kept as typed.
+    """
     match = match_medication(name)
     if len(note) > NOTE_MAX:
         raise UserInputError.single("note", f"is too long ({NOTE_MAX} characters at most)")
-    if not match.found and not keep_unknown:
+    if not match.recognised and not keep_unknown:
         raise UserInputError.single("name", match.message + " If it is spelled right, tick 'keep it as typed'.")
-    key = normalise_name(name)
+    typed = name.strip()
+    stored = match.matched_name or typed
+    key = normalise_name(stored)
     for existing in list_medications(db):
         if normalise_name(existing.name) == key:
             raise UserInputError.single("name", f"'{existing.name}' is already on your list")
-    medication = Medication(name=name.strip(), note=note.strip())
+    medication = Medication(name=stored, typed=typed, note=note.strip(), started_on=started_on)
     db.add(medication)
     db.flush()
     return medication, match
@@ -96,24 +108,28 @@ def _checkin_medications(db: Session) -> list[str]:
 def medication_matches(db: Session) -> list[dict[str, Any]]:
     """The person's medicines (their list plus names written in check-ins), each matched to known muscle effects.
 
-    Each dict: typed, origin ('list' or 'check-in'), found, matched_name, matched_kind, exact, suggestions,
-    message, entry (id, class, effect, evidence, evidence_note, sources[{title,url}]) or None, and
-    advice ("talk to your prescriber…"). Found ones come first. Used by the doctor's report.
+    Each dict: name (the name we recognise, else as typed), typed (as the person typed it), origin ('list' or
+    'check-in'), found (a known muscle effect), recognised (a medicine name we know), matched_name, matched_kind,
+    exact, suggestions, message, name_source, entry (id, class, effect, evidence, evidence_note,
+    sources[{title,url}]) or None, and advice ("talk to your prescriber…"). Found ones come first.
     """
     advice = load_medications().advice
     seen: set[str] = set()
     out: list[dict[str, Any]] = []
-    names = [(m.name, "list") for m in list_medications(db)] + [(n, "check-in") for n in _checkin_medications(db)]
-    for name, origin in names:
-        key = normalise_name(name)
-        if not key or key in seen:
-            continue
-        seen.add(key)
+    names = [(m.name, m.typed or m.name, "list") for m in list_medications(db)]
+    names += [(n, n, "check-in") for n in _checkin_medications(db)]
+    for name, typed, origin in names:
         try:
             match = match_medication(name)
         except UserInputError:
             continue
+        key = normalise_name(match.matched_name or name)
+        if not key or key in seen:
+            continue
+        seen.add(key)
         item = match.as_dict()
+        item["name"] = match.matched_name or name.strip()
+        item["typed"] = typed.strip()
         item["origin"] = origin
         item["advice"] = advice
         out.append(item)
@@ -144,6 +160,30 @@ def latest_all_clear(db: Session) -> PhysicalAllClear | None:
     ).first()
 
 
+def doctor_contact(db: Session) -> DoctorContactOut | None:
+    """The person's own doctor's number with its tap-to-call link, or None when they saved none."""
+    saved = db.scalar(select(DoctorContact))  # the caller's own row: owner scoping applies
+    if saved is None:
+        return None
+    return DoctorContactOut(name=saved.name, phone=saved.phone, href=tel_href(saved.phone))
+
+
+def set_doctor_contact(db: Session, data: DoctorContactIn) -> DoctorContactOut | None:
+    """Save (or, with an empty number, remove) the person's own doctor's number."""
+    saved = db.scalar(select(DoctorContact))
+    if not data.phone:
+        if saved is not None:
+            db.delete(saved)
+            db.flush()
+        return None
+    if saved is None:
+        saved = DoctorContact(phone=data.phone)
+        db.add(saved)
+    saved.phone, saved.name = data.phone, data.name.strip()
+    db.flush()
+    return doctor_contact(db)
+
+
 # ---------------------------------------------------------------- red flags on diary episodes
 
 
@@ -165,6 +205,13 @@ def set_episode_red_flags(db: Session, episode_id: str, features: list[str]) -> 
             db.add(EpisodeRedFlag(episode_id=episode_id, feature_id=feature_id))
     db.flush()
     return chosen
+
+
+def triage_from_episode_flags(db: Session, features: list[str]) -> TriageResult | None:
+    """An emergency-level sign ticked on an episode goes straight to the emergency outcome: record the check with
+    the questions that sign answers (see `triage.emergency_answers`); None when no ticked sign is one."""
+    answers = emergency_answers(validate_features(features))
+    return record_triage(db, answers)[0] if answers else None
 
 
 def episode_red_flags(db: Session, episode_id: str) -> list[str]:

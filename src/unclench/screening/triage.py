@@ -81,3 +81,19 @@ def validate_features(feature_ids: Iterable[str], *, field: str = "features") ->
             field, f"unknown red-flag feature(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}"
         )
     return chosen
+
+
+def emergency_answers(feature_ids: Iterable[str]) -> list[str]:
+    """The emergency questions a diary sign answers by itself, in rule-book order.
+
+    A sign answers its questions when every question it points at is an emergency one ("face droop or slurred
+    speech" is the stroke question); a sign that only may mean one ("weakness": a stroke, or a cramp after fluid
+    loss) is marked in the check instead, for the person to answer.
+    """
+    book = load_triage()
+    wanted = set(feature_ids)
+    answers: list[str] = []
+    for feature in load_red_flags():
+        if feature.id in wanted and all(book.rule(r).level == "emergency" for r in feature.rules):
+            answers.extend(r for r in feature.rules if r not in answers)
+    return validate_rule_ids(answers)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.errors import NotFoundError, UserInputError
+from unclench.core.db import get_or_raise
+from unclench.core.errors import UserInputError
 from unclench.core.web_db import DbSession
 from unclench.screening import service
 from unclench.screening.api import router as api_router
 from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage
 from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
-from unclench.screening.schemas import AllClearIn, MedicationIn
-from unclench.screening.triage import rules_for_features
+from unclench.screening.schemas import AllClearIn, DoctorContactIn, MedicationIn
+from unclench.screening.triage import emergency_answers, rules_for_features
 from unclench.web.forms import read_form
 from unclench.web.templating import render
 
@@ -39,6 +40,8 @@ def _overview(
     *,
     all_clear_values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    doctor_values: dict[str, str] | None = None,
+    doctor_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     last = service.latest_triage(db)
@@ -53,6 +56,9 @@ def _overview(
         "medications": service.medication_matches(db),
         "values": all_clear_values or {},
         "errors": errors or {},
+        "doctor": service.doctor_contact(db),
+        "doctor_values": doctor_values,
+        "doctor_errors": doctor_errors or {},
         "today": clock.today(),
     }
     return render(request, "screening/overview.html", context, status_code=status)
@@ -64,16 +70,20 @@ def overview(request: Request, db: DbSession) -> Response:
 
 
 @pages.get("/safety/triage")
-def triage_form(request: Request, db: DbSession) -> Response:
+def triage_form(request: Request, db: DbSession, yes: Annotated[list[str] | None, Query()] = None) -> Response:
+    """The check; `yes` pre-ticks questions (the emergency outcome links back with its answers ticked)."""
     pending = service.pending_red_flags(db)
     features = [f for item in pending for f in item["features"]]
     highlighted = set(rules_for_features(features))
+    known = {rule.id for rule in load_triage().rules}
+    ticked = {answer for answer in yes or [] if answer in known} | set(emergency_answers(features))
     return render(
         request,
         "screening/triage.html",
         {
             "groups": [(level, LEVEL_HEADINGS[level.id], rules) for level, rules in load_triage().rules_by_level()],
             "highlighted": highlighted,
+            "ticked": ticked,
             "pending": pending,
             "notices": [n for n in service.safety_notices(db) if n["kind"] == "red_flag"],
         },
@@ -89,11 +99,10 @@ async def triage_submit(request: Request, db: DbSession) -> Response:
 
 @pages.get("/safety/triage/{result_id}")
 def triage_result(request: Request, result_id: str, db: DbSession) -> Response:
-    result = db.get(TriageResult, result_id)
-    if result is None:
-        raise NotFoundError(f"No safety check result with id {result_id}.")
+    result = get_or_raise(db, TriageResult, result_id, "safety check result")
     outcome = service.outcome_of(result)
-    return render(request, "screening/result.html", {"result": result, "outcome": outcome})
+    doctor = service.doctor_contact(db) if outcome.level.own_doctor else None
+    return render(request, "screening/result.html", {"result": result, "outcome": outcome, "doctor": doctor})
 
 
 @pages.post("/safety/all-clear")
@@ -106,6 +115,16 @@ async def all_clear(request: Request, db: DbSession) -> Response:
     if saved is None:
         return _overview(request, db, all_clear_values=form.values, errors=form.errors, status=422)
     return RedirectResponse("/safety#all-clear", status_code=303)
+
+
+@pages.post("/safety/doctor")
+async def doctor_phone(request: Request, db: DbSession) -> Response:
+    """The person's own doctor's number (empty removes it), offered on the 'see a doctor today' outcome."""
+    form = await read_form(request)
+    data = {"phone": form.text("phone"), "name": form.text("name")}
+    if form.submit(db, DoctorContactIn, lambda valid: service.set_doctor_contact(db, valid), data=data) is None:
+        return _overview(request, db, doctor_values=form.values, doctor_errors=form.errors, status=422)
+    return RedirectResponse("/safety#doctor", status_code=303)
 
 
 def _medicines_page(
@@ -144,10 +163,17 @@ def medicines(request: Request, db: DbSession, check: str = "") -> Response:
 @pages.post("/safety/medicines")
 async def add_medicine(request: Request, db: DbSession) -> Response:
     form = await read_form(request)
-    data = {"name": form.text("name"), "note": form.text("note"), "keep_unknown": form.text("keep_unknown") == "1"}
+    data = {
+        "name": form.text("name"),
+        "note": form.text("note"),
+        "keep_unknown": form.text("keep_unknown") == "1",
+        "since": form.text("since"),
+    }
 
     def add(valid: MedicationIn) -> Any:
-        return service.add_medication(db, valid.name, note=valid.note, keep_unknown=valid.keep_unknown)
+        return service.add_medication(
+            db, valid.name, note=valid.note, keep_unknown=valid.keep_unknown, started_on=valid.since
+        )
 
     if form.submit(db, MedicationIn, add, data=data) is None:
         suggestions: list[str] = []
@@ -180,6 +206,9 @@ def episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
 async def save_episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
     form = await read_form(request, lists=("feature",))
     chosen = service.set_episode_red_flags(db, episode_id, form.values["feature"])
+    emergency = service.triage_from_episode_flags(db, chosen)
+    if emergency is not None:
+        return RedirectResponse(f"/safety/triage/{emergency.id}", status_code=303)
     return RedirectResponse("/safety/triage?from=diary" if chosen else "/", status_code=303)
 
 

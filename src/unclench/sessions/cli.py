@@ -84,6 +84,11 @@ def render(
             raise UserInputError.single("--format", f"'{f}' is not a format; use wav, ogg or mp3.")
     with cli_session() as db:
         options = service.personal_options(db, options, auto_regions=auto)
+        from unclench.sessions.composer import describe_short_session
+
+        shortened = describe_short_session(options)
+        if shortened:
+            console.print(shortened)
         session = service.create_session(db, options)
         session_id = session.id
         title = session.title
@@ -127,7 +132,7 @@ def list_sessions() -> None:
                 session.title,
                 service.current_status(session),
                 length,
-                str(len(session.listens)),
+                str(sum(listen.status == "listened" for listen in session.listens)),
                 session.created_at.strftime("%Y-%m-%d %H:%M"),
             )
         console.print(table)

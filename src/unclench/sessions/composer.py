@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Final, Literal
 
 from unclench.body.taxonomy import get_region
-from unclench.core.errors import UserInputError
 from unclench.sessions import wordings as w
-from unclench.sessions.options import TECHNIQUES, CheckedOptions, SessionOptions, validate_options
+from unclench.sessions.options import PMR_GROUPS, TECHNIQUES, CheckedOptions, SessionOptions, validate_options
 
 # Calibrated on the Joe voice at length scale 1.0 (about 187 words a minute, sentence onset ~0.3 s).
 WORDS_PER_SECOND: Final = 187.0 / 60.0
@@ -28,6 +27,13 @@ PMR_TENSE_S: Final = (6.0, 5.0, 7.0)  # base, min, max seconds of holding the te
 PMR_RELEASE_S: Final = (25.0, 20.0, 40.0)  # attending to the release
 PMR_PASSIVE_S: Final = (22.0, 15.0, 40.0)
 SENTENCE_GAP_S: Final = (1.0, 0.5, 2.5)
+# A short session ("compact"): shorter holds and rests, a count down from three, one phrase where there were two.
+PMR_TENSE_SHORT_S: Final = (5.0, 4.0, 7.0)
+PMR_RELEASE_SHORT_S: Final = (15.0, 10.0, 40.0)
+PMR_PASSIVE_SHORT_S: Final = (12.0, 8.0, 40.0)
+COMPACT_COUNT_FROM: Final = 3
+FIT_SHARE: Final = 0.97
+"""The content's shortest form (every pause at its minimum) must leave this share of the length for it to fit."""
 
 
 @dataclass(frozen=True)
@@ -124,16 +130,19 @@ class _Part:
 
 
 class _Writer:
-    def __init__(self, options: SessionOptions, rng: random.Random) -> None:
+    def __init__(self, options: SessionOptions, rng: random.Random, *, compact: bool = False) -> None:
         self.options = options
         self.rng = rng
+        self.compact = compact
         name = options.name
         self.fmt = {"name_comma": f", {name}" if name else "", "minutes": str(round(options.minutes))}
 
     def block(self, name: str) -> _Writer:
         """A writer with its own seeded stream for one block, so changing one block (a region,
         the ending) leaves the others' wordings alone and their phrases stay in the cache."""
-        return _Writer(self.options, random.Random(f"unclench-session:{self.options.seed}:{name}"))
+        return _Writer(
+            self.options, random.Random(f"unclench-session:{self.options.seed}:{name}"), compact=self.compact
+        )
 
     def pick(self, choices: Sequence[w.Wording]) -> w.Wording:
         return choices[self.rng.randrange(len(choices))]
@@ -220,6 +229,11 @@ def _pmr_groups(options: SessionOptions) -> list[tuple[str, str]]:
 def _induction(wr: _Writer, title: str) -> _Part:
     o = wr.options
     part = _Part(title)
+    tense_s, release_s, passive_s = (
+        (PMR_TENSE_SHORT_S, PMR_RELEASE_SHORT_S, PMR_PASSIVE_SHORT_S)
+        if wr.compact
+        else (PMR_TENSE_S, PMR_RELEASE_S, PMR_PASSIVE_S)
+    )
     breath_cycles = wr.shuffled(w.BREATH_CYCLE, 24)
     if o.technique == "breathing":
         part.core += wr.steps(wr.pick(w.BREATHING_INTRO), title)
@@ -237,36 +251,38 @@ def _induction(wr: _Writer, title: str) -> _Part:
             if o.pmr_style == "release_only":
                 part.core += [
                     Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title),
-                    Pause(*PMR_PASSIVE_S, title),
+                    Pause(*passive_s, title),
                 ]
                 continue
             cue = wr.pick_str(w.PMR_GENTLE_CUE if o.cramp_prone else w.PMR_TENSE_CUE)
             text = cue.format(action=action, action_cap=action[0].upper() + action[1:])
             part.core += [
                 Speech(text, title),
-                Pause(*PMR_TENSE_S, title),
+                Pause(*tense_s, title),
                 Speech(wr.pick_str(w.PMR_RELEASE_CUE).format(target=target), title),
                 Pause(*SENTENCE_GAP_S, title),
                 Speech(wr.pick_str(w.PMR_RELEASE_FOLLOW), title),
-                Pause(*PMR_RELEASE_S, title),
+                Pause(*release_s, title),
             ]
         second = [wr.steps(wr.pick(w.PMR_SECOND_PASS), title)]
         for target, _action in _pmr_groups(o):
             second.append(
-                [Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title), Pause(*PMR_PASSIVE_S, title)]
+                [Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title), Pause(*passive_s, title)]
             )
         second[1] = second[0] + second[1]
         part.extras += second[1:]
         part.extras += [wr.steps(cycle, title) for cycle in breath_cycles[:6]]
     elif o.technique == "body_scan":
         part.core += wr.steps(wr.pick(w.BODY_SCAN_INTRO), title)
-        for body_part in w.BODY_SCAN_PARTS:
-            part.core += [
-                Speech(wr.pick_str(w.BODY_SCAN_CUE).format(part=body_part), title),
-                Pause(*SENTENCE_GAP_S, title),
-                Speech(wr.pick_str(w.BODY_SCAN_FOLLOW), title),
-                Pause(6.0, 2.0, 18.0, title),
-            ]
+        # A short session visits every other place on the way down, and the feet.
+        places = w.BODY_SCAN_PARTS[::2] + w.BODY_SCAN_PARTS[-1:] if wr.compact else w.BODY_SCAN_PARTS
+        for body_part in places:
+            place_cue = Speech(wr.pick_str(w.BODY_SCAN_CUE).format(part=body_part), title)
+            follow = wr.pick_str(w.BODY_SCAN_FOLLOW)  # picked either way, so the later wordings stay the same
+            if wr.compact:
+                part.core += [place_cue, Pause(4.0, 2.0, 18.0, title)]
+                continue
+            part.core += [place_cue, Pause(*SENTENCE_GAP_S, title), Speech(follow, title), Pause(6.0, 2.0, 18.0, title)]
         back_up = [wr.steps(wr.pick(w.BODY_SCAN_RETURN), title)]
         for body_part in reversed(w.BODY_SCAN_PARTS):
             back_up.append(
@@ -277,10 +293,11 @@ def _induction(wr: _Writer, title: str) -> _Part:
         part.extras += [wr.steps(cycle, title) for cycle in breath_cycles[:6]]
     elif o.technique == "autogenic":
         part.core += wr.steps(wr.pick(w.AUTOGENIC_INTRO), title)
+        repeats = 1 if wr.compact else 2  # a short session says each phrase once; the repeats come back as extras
         for formula in w.AUTOGENIC_FORMULAS:
-            for _ in range(2):
+            for _ in range(repeats):
                 part.core += [Speech(formula, title), Pause(6.0, 4.0, 15.0, title)]
-        for _ in range(2):
+        for _ in range(4 - repeats):
             part.extras += [[Speech(f, title), Pause(6.0, 4.0, 15.0, title)] for f in w.AUTOGENIC_FORMULAS]
     else:  # hypnotic
         for wording in w.HYPNOTIC_INDUCTION:
@@ -293,7 +310,7 @@ def _induction(wr: _Writer, title: str) -> _Part:
 
 def _deepener(wr: _Writer, title: str) -> _Part:
     part = _Part(title)
-    start = 10 if wr.options.minutes >= 10 else 5
+    start = COMPACT_COUNT_FROM if wr.compact else 10 if wr.options.minutes >= 10 else 5
     part.core += wr.steps(wr.pick(w.DEEPENER_INTRO), title, count_from=_number_word(start))
     for count in range(start, 0, -1):
         step = wr.pick_str(w.DEEPENER_STEP).format(count=_number_word(count).capitalize())
@@ -348,15 +365,18 @@ def chapter_titles(options: SessionOptions) -> dict[str, str]:
     }
 
 
-def compose(options: SessionOptions) -> Script:
-    """Build a seeded script whose estimated length is close to the requested length."""
-    return _compose(validate_options(options))
+@dataclass(frozen=True)
+class LengthFit:
+    """How a session's content was fitted to its length: the options used and what was shortened, in words."""
+
+    options: CheckedOptions
+    compact: bool
+    changes: tuple[str, ...]
 
 
-@lru_cache(maxsize=16)
-def _compose(options: CheckedOptions) -> Script:
-    """The script for checked options, kept: saving a session composes it (does it fit?), rendering reuses it."""
-    base = _Writer(options, random.Random(f"unclench-session:{options.seed}"))
+def _parts(options: CheckedOptions, *, compact: bool) -> list[_Part]:
+    """Every chapter's content for these options: core items always used, extras while the session has room."""
+    base = _Writer(options, random.Random(f"unclench-session:{options.seed}"), compact=compact)
     titles = chapter_titles(options)
     opening = _Part(titles["opening"])
     wr = base.block("opening")
@@ -369,7 +389,7 @@ def _compose(options: CheckedOptions) -> Script:
     ]
     if options.regions:
         parts.append(_targeted(base.block("targeted"), titles["targeted"]))
-    parts.append(_suggestions(base.block("stress"), titles["stress"], w.STRESS, 2))
+    parts.append(_suggestions(base.block("stress"), titles["stress"], w.STRESS, 1 if compact else 2))
     sleep = options.ending == "sleep"
     parts.append(
         _suggestions(base.block(f"post:{options.ending}"), titles["post"], w.POST_SLEEP if sleep else w.POST_WAKE, 1)
@@ -383,20 +403,95 @@ def _compose(options: CheckedOptions) -> Script:
         ending.core.pop()  # no sentence gap after the last words; a short end pause instead
         ending.tail.append(Pause(3.0, 2.0, 6.0, ending.title))
     parts.append(ending)
+    return parts
 
+
+def _shortest_seconds(parts: Sequence[_Part], length_scale: float) -> float:
+    """The content's estimated length with no extras and every pause at its minimum."""
+    return sum(estimate_total([*p.core, *p.tail], length_scale, pauses="min") for p in parts)
+
+
+def _shorter_versions(options: CheckedOptions) -> list[tuple[CheckedOptions, bool]]:
+    """What to try, in order, until the content fits: as asked, fewer PMR groups, release only, then compact.
+
+    Each step keeps the previous ones, so the options a fit ends with fit at the same step again (saved options
+    compose to the same script).
+    """
+    tries = [(options, False)]
+    if options.technique == "pmr":
+        for groups in sorted(PMR_GROUPS, reverse=True):
+            if groups < options.pmr_groups:
+                tries.append((replace(options, pmr_groups=groups), False))
+        if options.pmr_style != "release_only":
+            tries.append((replace(tries[-1][0], pmr_style="release_only"), False))
+    tries.append((tries[-1][0], True))
+    return tries
+
+
+_COMPACT_CHANGE: Final = {
+    "pmr": "keeps each hold and rest shorter",
+    "body_scan": "visits fewer places on the way down",
+    "autogenic": "says each phrase once",
+}
+
+
+def _changes(asked: CheckedOptions, used: CheckedOptions, *, compact: bool) -> tuple[str, ...]:
+    """What a short session changes, in the person's words."""
+    changes: list[str] = []
+    if used.pmr_groups != asked.pmr_groups:
+        changes.append(f"uses {used.pmr_groups} muscle groups instead of {asked.pmr_groups}")
+    if used.pmr_style != asked.pmr_style:
+        changes.append("releases each group without tensing it")
+    if compact:
+        changes.append(_COMPACT_CHANGE.get(used.technique, "keeps its rests shorter"))
+        changes.append("counts down from three")
+    return tuple(changes)
+
+
+def fit_to_length(options: SessionOptions) -> LengthFit:
+    """The options and content size that fit the asked length (shortened step by step, never refused)."""
+    return _fit_to_length(validate_options(options))
+
+
+@lru_cache(maxsize=64)
+def _fit_to_length(asked: CheckedOptions) -> LengthFit:
+    tries = _shorter_versions(asked)
+    for used, compact in tries:
+        if _shortest_seconds(_parts(used, compact=compact), used.length_scale) <= used.seconds * FIT_SHARE:
+            return LengthFit(used, compact, _changes(asked, used, compact=compact))
+    # Nothing the form offers gets here (a test covers every technique, length and option); if wordings grow,
+    # the shortest version still plays, its pauses shrunk below their minimums by `fit_timeline`.
+    used, compact = tries[-1]
+    return LengthFit(used, compact, _changes(asked, used, compact=compact))
+
+
+def describe_short_session(options: SessionOptions) -> str:
+    """One sentence for the form: what changes at this length, or "" when nothing does."""
+    fit = fit_to_length(options)
+    if not fit.changes:
+        return ""
+    what = TECHNIQUES[options.technique].lower()
+    listed = ", ".join(fit.changes[:-1]) + (" and " if len(fit.changes) > 1 else "") + fit.changes[-1]
+    return f"At {options.minutes:g} minutes, {what} {listed}."
+
+
+def compose(options: SessionOptions) -> Script:
+    """Build a seeded script whose estimated length is close to the requested length.
+
+    A short length shortens the content (see `fit_to_length`); the script's options are the ones used.
+    """
+    return _compose(validate_options(options))
+
+
+@lru_cache(maxsize=16)
+def _compose(options: CheckedOptions) -> Script:
+    """The script for checked options, kept: saving a session composes it, rendering reuses it."""
+    fit = fit_to_length(options)
+    options = fit.options
+    titles = chapter_titles(options)
+    parts = _parts(options, compact=fit.compact)
     length_scale = options.length_scale
     target = options.seconds
-    minimum = sum(estimate_total([*p.core, *p.tail], length_scale, pauses="min") for p in parts)
-    if minimum > target * 0.97:
-        needed = math.ceil(minimum / 60.0 / 0.95)
-        what = TECHNIQUES[options.technique]
-        if options.technique == "pmr":
-            what += f" with {options.pmr_groups} muscle groups"
-        if options.regions:
-            what += f" and {len(options.regions)} target regions"
-        raise UserInputError.single(
-            "minutes", f"{what} needs at least {needed} minutes; choose a longer session or fewer groups/regions."
-        )
     estimate = sum(estimate_total([*p.core, *p.tail], length_scale) for p in parts)
     chosen: list[list[list[Item]]] = [[] for _ in parts]
     # Round-robin over chapters (targeted and deepening first), adding extras while they fit.

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
-from unclench.core.db import Base, SoftDelete, UTCDateTime, id_column_type, new_id
+from unclench.core.db import Base, PersonOwned, SoftDelete, UTCDateTime, id_column_type, new_id
 
 
-class AudioSession(SoftDelete, Base):
+class AudioSession(PersonOwned, SoftDelete, Base):
     """One personalised session: its options (seed included) and, once rendered, its artefact hash.
 
     The audio lives in ``settings.artefact_dir("audio") / artefact_key``; the key is the content
@@ -38,8 +38,16 @@ class AudioSession(SoftDelete, Base):
     )
 
 
-class Listen(Base):
-    """One time the person listened: when, how much was heard, and tension before/after (0–10)."""
+LISTEN_STARTED = "started"
+LISTEN_LISTENED = "listened"
+"""A listen's status: 'listened' once enough was heard (see `service.listen_minimum_s`), else 'started'."""
+
+
+class Listen(PersonOwned, Base):
+    """One time the person listened: when, how much was heard, and tension before/after (0–10).
+
+    Only a listen with status 'listened' counts (streaks, reminders, insights); a short play stays 'started'.
+    """
 
     __tablename__ = "session_listen"
 
@@ -50,21 +58,23 @@ class Listen(Base):
     heard_s: Mapped[float] = mapped_column(Float, default=0.0)
     position_s: Mapped[float] = mapped_column(Float, default=0.0)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=LISTEN_STARTED)
     tension_before: Mapped[int | None] = mapped_column(Integer)
     tension_after: Mapped[int | None] = mapped_column(Integer)
 
     session: Mapped[AudioSession] = relationship(back_populates="listens")
 
 
-class PracticePreference(Base):
-    """The person's practice settings (one row): show the streak or not, and an optional daily reminder."""
+class PracticePreference(PersonOwned, Base):
+    """The person's practice settings (one row per person): show the streak or not, and an optional daily reminder."""
 
     __tablename__ = "practice_preference"
     __table_args__ = (
         CheckConstraint("reminder_minute IS NULL OR reminder_minute BETWEEN 0 AND 1439", name="reminder_minute_range"),
+        UniqueConstraint("person_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     streaks_on: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_minute: Mapped[int | None] = mapped_column(Integer)  # minutes after local midnight; None = off
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)

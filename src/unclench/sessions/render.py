@@ -20,7 +20,7 @@ import numpy as np
 
 from unclench.core.errors import UserInputError
 from unclench.sessions import audio
-from unclench.sessions.composer import Script, Speech, Timeline, compose, fit_timeline
+from unclench.sessions.composer import Script, Speech, Timeline, compose, fit_timeline, fit_to_length
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, validate_options
 from unclench.sessions.transcript import chapters_vtt, transcript_vtt
 from unclench.sessions.voice import PhraseCache, get_engine, voice_info
@@ -61,8 +61,8 @@ class RenderResult:
 
 
 def settings_key(options: SessionOptions) -> str:
-    """Content hash of everything that decides the audio."""
-    options = validate_options(options)
+    """Content hash of everything that decides the audio (the options used, after fitting them to the length)."""
+    options = fit_to_length(options).options
     material = {
         "render": RENDER_VERSION,
         "voice": voice_info(options.voice).fingerprint,

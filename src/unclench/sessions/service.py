@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +16,11 @@ from unclench.body.taxonomy import get_region
 from unclench.core import clock
 from unclench.core.db import get_live, get_or_raise, list_live, new_id, session_scope
 from unclench.core.errors import UserInputError
+from unclench.core.identity import LOCAL_CALLER, Caller, caller_of
 from unclench.core.jobs import Job, Report, get_runner
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
-from unclench.sessions.models import AudioSession, Listen, PracticePreference
+from unclench.sessions.models import LISTEN_LISTENED, LISTEN_STARTED, AudioSession, Listen, PracticePreference
 from unclench.sessions.options import (
     FIRST_VARIATION,
     TECHNIQUES,
@@ -92,11 +93,13 @@ def describe(options: SessionOptions) -> str:
 
 
 def create_session(db: Session, options: SessionOptions, *, title: str = "") -> AudioSession:
-    """Store a session's settings (checked first, unless already checked; nothing is written on bad input)."""
-    options = validate_options(options)
+    """Store a session's settings (checked first, unless already checked; nothing is written on bad input).
+
+    A short length may shorten the content (fewer PMR groups, release only): the options stored are the ones used.
+    """
     from unclench.sessions.composer import compose
 
-    compose(options)  # refuses content that cannot fit the length, before anything is stored; rendering reuses it
+    options = compose(validate_options(options)).options  # rendering reuses the composed script
     session = AudioSession(
         title=(title.strip() or describe(options))[:120], options=options.to_dict(), status="pending"
     )
@@ -146,27 +149,28 @@ def render_now(
     report: Report | None = None,
     *,
     options: CheckedOptions | None = None,
+    caller: Caller = LOCAL_CALLER,
 ) -> RenderResult:
     """Render a stored session in this thread (every format), recording status and the artefact hash.
 
     `options`: the session's own, already checked when it was saved (not checked again); without them the stored
-    ones are read and checked.
+    ones are read and checked. `caller`: whose session it is (a background render carries on as its requester).
     """
     from unclench.sessions.render import render_session
 
-    with session_scope() as db:
+    with session_scope(caller) as db:
         session = get_session(db, session_id)
         stored = options_of(session)
         session.status = "rendering"
     try:
         result = render_session(options or stored, audio_root(), cache_dir=phrase_cache_dir(), progress=report)
     except Exception as exc:
-        with session_scope() as db:
+        with session_scope(caller) as db:
             session = get_session(db, session_id)
             session.status = "failed"
             session.error = str(exc)[:2000]
         raise
-    with session_scope() as db:
+    with session_scope(caller) as db:
         session = get_session(db, session_id)
         session.status = "ready"
         session.error = ""
@@ -180,6 +184,7 @@ def render_now(
 def start_render(db: Session, session: AudioSession, options: CheckedOptions | None = None) -> Job:
     """Render in the background; the page polls the job for progress. `options`: as for `render_now`."""
     session_id = session.id
+    caller = caller_of(db)
     job_id = new_id()
     session.job_id = job_id
     session.status = "queued"
@@ -187,7 +192,7 @@ def start_render(db: Session, session: AudioSession, options: CheckedOptions | N
     return get_runner().submit(
         "session-render",
         session.title,
-        lambda report: render_now(session_id, report, options=options).key,
+        lambda report: render_now(session_id, report, options=options, caller=caller).key,
         job_id=job_id,
     )
 
@@ -216,6 +221,15 @@ def _rating(value: Any, field: str) -> int | None:
     if not 0 <= number <= 10:
         raise UserInputError.single(field, "Tension is a whole number from 0 (none) to 10 (worst).")
     return number
+
+
+LISTENED_SHARE: Final = 0.6
+LISTENED_CAP_S: Final = 180.0
+
+
+def listen_minimum_s(duration_s: float | None) -> float:
+    """Seconds heard for a listen to count: 60 % of the session or 3 minutes, whichever is less."""
+    return min(LISTENED_SHARE * duration_s, LISTENED_CAP_S) if duration_s and duration_s > 0 else LISTENED_CAP_S
 
 
 def start_listen(db: Session, session_id: str, *, tension_before: Any = None) -> Listen:
@@ -263,8 +277,20 @@ def update_listen(
     if finished:
         listen.finished_at = listen.finished_at or clock.now()
         listen.completed = duration > 0 and listen.heard_s >= 0.9 * duration
+    # Heard time only grows, so a listen that counted keeps counting.
+    listen.status = LISTEN_LISTENED if listen.heard_s >= listen_minimum_s(duration) else LISTEN_STARTED
     db.flush()
     return listen
+
+
+def counted_listens(db: Session, *, start: datetime | None = None, end: datetime | None = None) -> list[Listen]:
+    """Listens long enough to count (status 'listened'), oldest first, started in [start, end) when given."""
+    query = select(Listen).where(Listen.status == LISTEN_LISTENED).order_by(Listen.started_at)
+    if start is not None:
+        query = query.where(Listen.started_at >= start)
+    if end is not None:
+        query = query.where(Listen.started_at < end)
+    return list(db.scalars(query))
 
 
 def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:
@@ -273,11 +299,11 @@ def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:
 
 
 def streak_days(db: Session) -> int:
-    """Days in a row (ending today or yesterday, on the person's calendar) with a listen of a minute or more."""
+    """Days in a row (ending today or yesterday, on the person's calendar) with a listen that counted."""
     tz = clock.zone()
     days = {
         listen.started_at.astimezone(tz).date()
-        for listen in db.scalars(select(Listen).where(Listen.heard_s >= 60))
+        for listen in counted_listens(db)
         if isinstance(listen.started_at, datetime)
     }
     day = clock.today()
@@ -294,10 +320,10 @@ def streak_days(db: Session) -> int:
 
 
 def practice_preference(db: Session) -> PracticePreference:
-    """The one settings row (defaults: streak shown, no reminder); created on first use."""
-    preference = db.get(PracticePreference, 1)
+    """The person's settings row (defaults: streak shown, no reminder); created on first use."""
+    preference = db.scalar(select(PracticePreference))  # the caller's own (owner scoping)
     if preference is None:
-        preference = PracticePreference(id=1, streaks_on=True, reminder_minute=None)
+        preference = PracticePreference(streaks_on=True, reminder_minute=None)
         db.add(preference)
         db.flush()
     return preference
@@ -338,13 +364,15 @@ def reminder_label(preference: PracticePreference) -> str:
 def practised_today(db: Session) -> bool:
     today = clock.today()
     start, end = clock.day_bounds(today, today)
-    query = select(Listen.id).where(Listen.started_at >= start, Listen.started_at < end, Listen.heard_s >= 60).limit(1)
-    return db.scalar(query) is not None
+    query = select(Listen.id).where(
+        Listen.started_at >= start, Listen.started_at < end, Listen.status == LISTEN_LISTENED
+    )
+    return db.scalar(query.limit(1)) is not None
 
 
 def practice_notices(db: Session) -> list[dict[str, Any]]:
     """A calm home-page nudge once the reminder time has passed and nobody has practised today."""
-    preference = db.get(PracticePreference, 1)
+    preference = db.scalar(select(PracticePreference))
     if preference is None or preference.reminder_minute is None:
         return []
     local_now = clock.local_now()

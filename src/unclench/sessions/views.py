@@ -19,12 +19,14 @@ from unclench.sessions.options import (
     BACKGROUNDS,
     BINAURAL_BEATS,
     ENDINGS,
+    MIN_MINUTES,
     PACES,
     PMR_GROUPS,
     PMR_STYLES,
     TECHNIQUES,
     VOICES,
     CheckedOptions,
+    SessionOptions,
 )
 from unclench.sessions.schemas import PracticeForm, SessionForm
 from unclench.web.forms import Form, form_page, read_form
@@ -108,12 +110,17 @@ async def practice_settings(request: Request, db: DbSession) -> Response:
 
 
 def _builder(request: Request, db: Session, form: Form | None = None) -> Response:
+    from unclench.sessions.composer import describe_short_session
+
     suggested = service.suggest_regions(db)
+    cramps = service.has_leg_cramps(db)
+    shortest = SessionOptions(minutes=MIN_MINUTES, regions=tuple(suggested), cramp_prone=cramps)
     context = {
         **_choices(),
         "suggested": suggested,
         "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
-        "cramps": service.has_leg_cramps(db),
+        "cramps": cramps,
+        "short_note": describe_short_session(shortest),
     }
     return form_page(request, "sessions/builder.html", context, form)
 
@@ -218,6 +225,7 @@ def _listen_out(listen: Listen) -> dict[str, Any]:
         "finished_at": listen.finished_at.isoformat() if listen.finished_at else None,
         "heard_s": listen.heard_s,
         "completed": listen.completed,
+        "status": listen.status,
         "tension_before": listen.tension_before,
         "tension_after": listen.tension_after,
     }

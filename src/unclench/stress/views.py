@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
+from unclench.core.db import get_or_raise
 from unclench.core.errors import NotFoundError
 from unclench.core.web_db import DbSession
 from unclench.stress import service
@@ -79,9 +80,7 @@ def _questionnaire_page(
 
 @pages.get("/stress/results/{response_id}")
 def result(request: Request, response_id: str, db: DbSession) -> Response:
-    response = db.get(QuestionnaireResponse, response_id)
-    if response is None:
-        raise NotFoundError(f"No questionnaire answer with id {response_id}.")
+    response = get_or_raise(db, QuestionnaireResponse, response_id, "questionnaire answer")
     return render(
         request,
         "stress/result.html",

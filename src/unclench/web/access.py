@@ -77,6 +77,7 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/safety/triage",
             "/safety/triage/{result_id}",
             "/safety/all-clear",
+            "/safety/doctor",
             "/safety/medicines",
             "/safety/medicines/{medication_id}/delete",
             "/safety/episodes/{episode_id}/flags",
@@ -147,6 +148,9 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/reports/bundle.json",
             "/reports/diary-csv.zip",
             "/api/reports/fhir",
+            # the person's own access log (accounts/audit)
+            "/privacy/access-log",
+            "/privacy/access-log/audit-events.json",
         )
     },
 }

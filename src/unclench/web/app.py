@@ -12,9 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 
 from unclench import __version__
-from unclench.core.db import session_scope
+from unclench.accounts.audit import install_access_audit
+from unclench.core.db import ForeignRowError, session_scope
 from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
+from unclench.core.settings import get_settings
 from unclench.core.validation import friendly_message, refuse_nul
 from unclench.web import home, security, share
 from unclench.web.access import AccessRefused, access_refused, enforce_access
@@ -52,7 +54,7 @@ def urgent_notices(request: Request) -> dict[str, Any]:
         if db is not None:
             found = safety_notices(db)
         else:
-            with session_scope() as own:
+            with session_scope(getattr(request.state, "caller", None)) as own:
                 found = safety_notices(own)
         return [n for n in found if n.get("level") == "urgent"]
 
@@ -61,9 +63,17 @@ def urgent_notices(request: Request) -> dict[str, Any]:
 
 def create_app(sharing: share.Sharing | None = None) -> FastAPI:
     """The app; `sharing` says how `serve --share` listens on the home network (None: this computer only)."""
-    app = FastAPI(
+    clinic = get_settings().clinic
+    checks = [Depends(refuse_nul_in_url)]
+    if clinic:
+        from unclench.web.clinic_auth import require_clinic_login
+
+        checks.append(Depends(require_clinic_login))
+    else:
         # Every route passes its access policy (web/access.py) before anything else runs.
-        dependencies=[Depends(enforce_access), Depends(refuse_nul_in_url)],
+        checks.insert(0, Depends(enforce_access))
+    app = FastAPI(
+        dependencies=checks,
         title="unclench",
         version=__version__,
         description="Local-first diary, safety screen, relaxation sessions and EMG biofeedback for muscles that won't let go.",
@@ -73,17 +83,26 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
         openapi_url=None,
         redoc_url=None,
     )
-    security.install(app, sharing.hosts if sharing else ())
-    share.install(app, sharing)
+    security.install(app, sharing.hosts if sharing else (), clinic=clinic)
+    if not clinic:
+        share.install(app, sharing)
     app.add_exception_handler(AccessRefused, access_refused)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi_schema() -> JSONResponse:
         return JSONResponse(app.openapi())
 
+    # Reads and changes of a person's data by anyone else (a practitioner, an admin) go into the audit log.
+    install_access_audit()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_page_context(app, urgent_notices)
     app.include_router(home.router)
+    if clinic:
+        from unclench.accounts.views import clinic_router
+        from unclench.web.clinic_auth import SignInNeeded, sign_in_needed
+
+        app.include_router(clinic_router)
+        app.add_exception_handler(SignInNeeded, sign_in_needed)  # type: ignore[arg-type]
     for domain in DOMAINS:
         views = domain_module(domain, "views")
         router = getattr(views, "router", None)
@@ -117,6 +136,14 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
             {"loc": list(error["loc"]), "msg": friendly_message(error), "type": error["type"]} for error in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(ForeignRowError)
+    async def foreign_row(request: Request, exc: ForeignRowError) -> Response:
+        # Only a caller who owns no data (a practitioner's or admin's account) gets here by trying to write.
+        message = "This account keeps no diary of its own, so there is nothing to save here."
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": message}, status_code=403)
+        return render(request, "error.html", {"message": message, "status": 403}, status_code=403)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:

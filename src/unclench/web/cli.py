@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
 
 import typer
@@ -9,6 +11,7 @@ from rich.console import Console
 
 console = Console()
 
+FREE_PORT_SEARCH = 50  # ports after the asked one tried when it is taken
 # The phone's port when sharing over HTTPS; the computer keeps plain HTTP on loopback, as without --share.
 DEFAULT_SHARE_PORT = 8443
 
@@ -32,9 +35,49 @@ def lan_addresses() -> list[str]:
     return [a for a in found if not a.startswith("127.")]
 
 
+def bind_port(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port) as uvicorn binds its own (SO_REUSEADDR), or OSError if the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def free_port_after(host: str, port: int) -> int | None:
+    """The first port after `port` that can be bound now, or None."""
+    for candidate in range(port + 1, min(port + 1 + FREE_PORT_SEARCH, 65536)):
+        try:
+            bind_port(host, candidate).close()
+        except OSError:
+            continue
+        return candidate
+    return None
+
+
+def _cannot_bind(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        free = free_port_after(host, port)
+        hint = f" Try: unclench serve --port {free}" if free else ""
+        return (
+            f"Port {port} is taken: another program (or unclench itself, already running: open http://{host}:{port})"
+            f" is using it.{hint}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"This computer does not allow using port {port} without extra rights. Try: unclench serve --port 8000"
+    return f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Check the address, or try --host 127.0.0.1."
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on. Keep 127.0.0.1; use --share to share."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    clinic: bool = typer.Option(
+        False, "--clinic", help="Run as a clinic server: accounts and sign-in (PostgreSQL only; run it behind TLS)."
+    ),
     share: bool = typer.Option(False, "--share", help="Also listen on the home network, for a paired phone."),
     share_port: int = typer.Option(DEFAULT_SHARE_PORT, min=1, max=65535, help="The phone's port with --share."),
     plain_http: bool = typer.Option(
@@ -46,42 +89,73 @@ def serve(
     Example: unclench serve --port 8000
     Example: unclench serve --share   (then open "Use on your phone" on this computer)
     """
+    if share and clinic:
+        console.print("--share pairs a phone with one person's own computer; a clinic server signs people in instead.")
+        raise typer.Exit(2)
+    if share:
+        # Plain HTTP serves the phone on the same port; HTTPS keeps plain HTTP on loopback for this computer.
+        host = "0.0.0.0" if plain_http else "127.0.0.1"
+    # The port is taken before anything is printed or migrated, and handed to uvicorn, so "running at" is only said
+    # once it is true and no other program can take the port in between.
+    try:
+        sock = bind_port(host, port)
+        shared_sock = bind_port("0.0.0.0", share_port) if share and not plain_http else None
+    except OSError as exc:
+        console.print(_cannot_bind(host, port, exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
     # Imported here, not at the top: every other command would otherwise pay for loading the web stack.
     import uvicorn
 
     from unclench.core.cli_db import ensure_schema
-    from unclench.core.settings import get_settings
+    from unclench.core.settings import get_settings, reset_settings_cache
     from unclench.web.app import create_app
 
-    settings = get_settings()
-    ensure_schema()
-    if not share:
-        if host not in ("127.0.0.1", "localhost", "::1"):
+    with sock:
+        if clinic:
+            os.environ["UNCLENCH_CLINIC"] = "1"
+            reset_settings_cache()
+        settings = get_settings()
+        if settings.clinic and settings.is_sqlite:
             console.print(
-                f"[yellow]Listening on {host}: only this computer and paired phones get answers. "
-                "Use --share to pair a phone.[/]"
+                "[red]A clinic server keeps many people's data and needs PostgreSQL.[/] "
+                "Set UNCLENCH_DATABASE_URL=postgresql://… and start again."
             )
-        console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
-        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
-        return
+            raise typer.Exit(2)
+        ensure_schema()
+        if not share:
+            console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
+            server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))
+            server.run(sockets=[sock])
+            return
+        _share(sock, shared_sock, port, share_port)
 
+
+def _share(sock: socket.socket, shared_sock: socket.socket | None, port: int, share_port: int) -> None:
+    """`serve --share`: the phone's addresses, the certificate (made or reused) and its fingerprint, then serve."""
+    import uvicorn
+
+    from unclench.core.settings import get_settings
+    from unclench.web.app import create_app
     from unclench.web.share import Sharing
 
+    settings = get_settings()
     ips = lan_addresses()
     hostname = socket.gethostname().lower()
     names = [hostname, f"{hostname}.local"] if hostname and hostname != "localhost" else []
     if not ips:
         console.print("[yellow]No local network address found; the phone may not reach this computer.[/]")
-    if plain_http:
+    if shared_sock is None:
         urls = tuple(f"http://{ip}:{port}" for ip in ips)
         sharing = Sharing(hosts=(*ips, *names), urls=urls, plain_http=True)
         console.print(
             "[bold red]Plain HTTP:[/] anyone on this network can read what the phone sends and receives. "
             "Use it only on a home network you trust."
         )
-        for url in urls:
-            console.print(f"On your phone, open [bold]{url}[/] after pairing from http://127.0.0.1:{port}/devices")
-        uvicorn.run(create_app(sharing), host="0.0.0.0", port=port, log_level="warning")
+        console.print(f"unclench is running at [bold]http://127.0.0.1:{port}[/] (data in {settings.data_dir})")
+        console.print(f"Pair a phone: open [bold]http://127.0.0.1:{port}/devices[/] on this computer.")
+        console.print(f"The phone uses {', '.join(urls) or f'http://<this computer>:{port}'}")
+        app = create_app(sharing)
+        uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")).run(sockets=[sock])
         return
 
     from unclench.web.tls import ensure_certificate
@@ -93,29 +167,25 @@ def serve(
     console.print(f"Pair a phone: open [bold]http://127.0.0.1:{port}/devices[/] on this computer.")
     console.print(f"The phone uses {', '.join(urls) or f'https://<this computer>:{share_port}'}")
     console.print(f"Certificate fingerprint (SHA-256) to compare on the phone:\n  [bold]{certificate.fingerprint}[/]")
-    _serve_both(create_app(sharing), port, share_port, str(certificate.key_path), str(certificate.cert_path))
+    with shared_sock:
+        _serve_both(create_app(sharing), sock, shared_sock, str(certificate.key_path), str(certificate.cert_path))
 
 
-def _serve_both(app: object, port: int, share_port: int, keyfile: str, certfile: str) -> None:
+def _serve_both(
+    app: object, local_sock: socket.socket, shared_sock: socket.socket, keyfile: str, certfile: str
+) -> None:
     """Plain HTTP on loopback for this computer (nothing changes there) and HTTPS on every address for the phone."""
     import asyncio
 
     import uvicorn
 
-    local = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    local = uvicorn.Server(uvicorn.Config(app, log_level="warning"))  # type: ignore[arg-type]
     shared = uvicorn.Server(
-        uvicorn.Config(
-            app,  # type: ignore[arg-type]
-            host="0.0.0.0",
-            port=share_port,
-            log_level="warning",
-            ssl_keyfile=keyfile,
-            ssl_certfile=certfile,
-        )
+        uvicorn.Config(app, log_level="warning", ssl_keyfile=keyfile, ssl_certfile=certfile)  # type: ignore[arg-type]
     )
 
     async def both() -> None:
-        await asyncio.gather(local.serve(), shared.serve())
+        await asyncio.gather(local.serve(sockets=[local_sock]), shared.serve(sockets=[shared_sock]))
 
     asyncio.run(both())
 

@@ -184,9 +184,12 @@ def content_security_policy(path: str) -> str:
 class RequestGuard:
     """Pure ASGI middleware: Host allow-list, caller, cross-site and CSRF refusal, security headers."""
 
-    def __init__(self, app: ASGIApp, shared_hosts: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, shared_hosts: Iterable[str] = (), clinic: bool = False) -> None:
         self.app = app
         self.allowed_hosts = LOOPBACK_HOSTS | {h.lower() for h in shared_hosts}
+        # A clinic server is reached by its own name and signs people in (web/clinic_auth.py finds the caller);
+        # the Host, the loopback caller and pairing are the local app's, so they do not apply there.
+        self.clinic = clinic
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -200,7 +203,7 @@ class RequestGuard:
 
         send = self._with_headers(send, path, lambda: new_cookie, secure)
 
-        if host_name(headers.get("host", "")) not in self.allowed_hosts:
+        if not self.clinic and host_name(headers.get("host", "")) not in self.allowed_hosts:
             message = (
                 "unclench answers only to the addresses it runs on (such as 127.0.0.1). This request named another "
                 "host, which is how a web page could try to reach it through a look-alike address, so it was refused."
@@ -208,10 +211,10 @@ class RequestGuard:
             await _respond(scope, send, 421, "Wrong address", message)
             return
 
-        caller = await self._caller(scope, cookies)
+        caller = ANONYMOUS if self.clinic else await self._caller(scope, cookies)
         state = scope.setdefault("state", {})
         state["caller"] = caller
-        if caller.is_anonymous and not path.startswith(PUBLIC_PREFIXES):
+        if caller.is_anonymous and not self.clinic and not path.startswith(PUBLIC_PREFIXES):
             message = "This device is not paired with unclench. Pair it from the computer unclench runs on."
             await _respond(scope, send, 401, "Pair this device first", message, PAIRING_EXPLANATION)
             return
@@ -396,13 +399,13 @@ def csrf(request: Request) -> JSONResponse:
     return JSONResponse({"token": request_csrf_token(request.state), "header": "X-CSRF-Token"})
 
 
-def install(app: FastAPI, shared_hosts: Iterable[str] = ()) -> None:
+def install(app: FastAPI, shared_hosts: Iterable[str] = (), clinic: bool = False) -> None:
     """Put the guard outside everything else, so even the server's own 500 page gets the security headers."""
     build = app.build_middleware_stack
     hosts = tuple(shared_hosts)
 
     def guarded() -> ASGIApp:
-        return RequestGuard(build(), shared_hosts=hosts)
+        return RequestGuard(build(), shared_hosts=hosts, clinic=clinic)
 
     setattr(app, "build_middleware_stack", guarded)  # noqa: B010 - an instance's hook, not a new attribute
     app.include_router(router)

@@ -12,14 +12,25 @@ target_metadata = Base.metadata
 
 
 def run_with(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A batch migration copies a table into a new one and drops the old: with foreign keys enforced, that DROP
+        # would cascade and delete the child rows (check-ins' factor values). Off for the migration (the pragma
+        # takes effect only outside a transaction, hence before it), checked once it is done.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # end SQLAlchemy's implicit transaction, so Alembic's own commits the migration
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose foreign key points nowhere: {broken[:5]}")
 
 
 url = config.get_main_option("sqlalchemy.url")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import split_region_side
 from unclench.core import clock
-from unclench.core.db import new_id
+from unclench.core.db import new_id, owner_id
 from unclench.core.errors import FieldProblem
 from unclench.diary import service
 from unclench.diary.csvio.common import (
@@ -110,6 +110,7 @@ def import_episodes(db: Session, path: Path, problems: Problems) -> int:
     episode_rows: list[dict[str, Any]] = []
     region_rows: list[dict[str, Any]] = []
     written_at = clock.now()
+    owner = owner_id(db)  # Core inserts skip the ORM flush that stamps the owner: name it here
     count = 0
 
     def write() -> None:
@@ -158,12 +159,19 @@ def import_episodes(db: Session, path: Path, problems: Problems) -> int:
             {
                 **service.episode_columns(data),
                 "id": episode_id,
+                "person_id": owner,
                 "created_at": created_at,
                 "updated_at": written_at,
             }
         )
         region_rows += [
-            {"episode_id": episode_id, "region_id": item.region, "side": item.side or "centre", "position": position}
+            {
+                "episode_id": episode_id,
+                "person_id": owner,
+                "region_id": item.region,
+                "side": item.side or "centre",
+                "position": position,
+            }
             for position, item in enumerate(data.regions)
         ]
         if len(episode_rows) >= BATCH_ROWS:

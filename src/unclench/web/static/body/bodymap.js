@@ -5,8 +5,8 @@
  *   - dispatches from the .bodymap element:
  *       new CustomEvent('region-selected', {bubbles: true, cancelable: true,
  *                                           detail: {region, side, label}})
- *   - if no listener called preventDefault(), goes to
- *       /episodes/new?region=<id>&side=<side>   (the map's data-new-url).
+ *   - if no listener called preventDefault(), goes to the map's data-new-url with region=<id>&side=<side>
+ *       added (default /episodes/new; the insights map filters its own page instead).
  * The Front/Back buttons switch the figure shown when the map is narrow.
  */
 (function () {
@@ -33,7 +33,7 @@
     var event = new CustomEvent("region-selected", { bubbles: true, cancelable: true, detail: detail });
     if (map.dispatchEvent(event)) {
       var base = map.getAttribute("data-new-url") || "/episodes/new";
-      window.location.assign(base + "?region=" + encodeURIComponent(detail.region) +
+      window.location.assign(base + (base.indexOf("?") < 0 ? "?" : "&") + "region=" + encodeURIComponent(detail.region) +
         "&side=" + encodeURIComponent(detail.side));
     }
   }

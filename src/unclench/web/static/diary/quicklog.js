@@ -1,4 +1,6 @@
 // Quick log on the home page: pick a place (body map or a recent choice), a kind, then Save.
+// Save stays focusable but looks and reads as unavailable (aria-disabled) until a place is chosen; pressing it
+// early says what is missing. The server validates again.
 (function () {
   "use strict";
   const form = document.getElementById("quick-form");
@@ -17,7 +19,7 @@
       const radio = form.querySelector('input[name="kind"][value="' + kind + '"]');
       if (radio) radio.checked = true;
     }
-    save.disabled = false;
+    save.setAttribute("aria-disabled", "false");
     const firstKind = form.querySelector('input[name="kind"]:checked') || form.querySelector('input[name="kind"]');
     if (firstKind && !kind) firstKind.focus({ preventScroll: true });
     if (window.matchMedia("(max-width: 800px)").matches) form.scrollIntoView({ behavior: "smooth", block: "start" });

@@ -1,5 +1,6 @@
 // Live biofeedback: WebSocket frames → gauge, 20-s trace on a canvas, burst marks, optional tone, timer.
-// Latency parts measured here (transport, drawing) are kept in window.emgStats for tests and shown below the trace.
+// Latency parts measured here (transport, drawing) are kept in window.emgStats for tests and shown under
+// "Technical details". "Try it without a sensor" streams the bundled recording (board "demo"): never saved.
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -8,7 +9,7 @@
   const canvas = $("emg-trace");
   const ctx = canvas.getContext("2d");
   const WINDOW_S = 20;
-  const stats = { frames: 0, transport: [], draw: [], proc: [], bursts: 0, gauge: null, phase: null };
+  const stats = { frames: 0, transport: [], draw: [], proc: [], bursts: 0, gauge: null, phase: null, demo: false };
   window.emgStats = stats;
   let ws = null, points = [], marks = [], target = null, startedAt = null, timer = null;
   let audio = null, osc = null, gain = null;
@@ -61,7 +62,7 @@
     stats.frames += 1; stats.phase = f.phase;
     if (f.phase === "calibrating") { $("emg-status").textContent = `Calibrating — sit still and let go… ${f.calibration_left_s.toFixed(0)} s`; return; }
     if (target === null && f.target !== null) setTarget(f.target);
-    if (points.length === 0) $("emg-status").textContent = "Live. Let the gauge settle below the line.";
+    if (points.length === 0) $("emg-status").textContent = stats.demo ? "Live demo: watch the gauge rise as the arm tenses and fall as it lets go." : "Live. Let the gauge settle below the line.";
     for (let i = 0; i < f.t.length; i++) points.push([f.t[i], f.env[0][i]]);
     while (points.length && points[0][0] < points[points.length - 1][0] - WINDOW_S - 1) points.shift();
     for (const ev of f.events) {
@@ -75,6 +76,7 @@
     for (const m of marks) if (m[2] && points.length) m[1] = points[points.length - 1][0];
     if (f.gauge !== null) {
       stats.gauge = f.gauge;
+      stats.gaugeMin = Math.min(stats.gaugeMin ?? Infinity, f.gauge); stats.gaugeMax = Math.max(stats.gaugeMax ?? 0, f.gauge);
       $("emg-value").textContent = f.gauge.toFixed(1);
       const top = Math.max((target || 1) * 4, 1);
       const pct = Math.min(100, (f.gauge / top) * 100);
@@ -90,18 +92,25 @@
       `plus the 100 ms RMS window (edge half-seen at ~50 ms), 20 ms polling`;
   }
 
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const data = new FormData(form);
-    const q = new URLSearchParams();
-    for (const [k, v] of data.entries()) if (v) q.set(k, v);
+  function setRunning(running) {
+    $("emg-go").disabled = running; $("emg-demo").disabled = running; $("emg-stop").disabled = !running;
+  }
+
+  function start(q, demo) {
+    if (ws && ws.readyState <= 1) ws.close();
+    stats.demo = demo;
+    $("emg-demo-banner").hidden = !demo;
+    $("emg-stop").textContent = demo ? "Stop" : "Stop and save";
+    $("emg-status").textContent = demo ? "Starting the demo… the first seconds learn the resting level." : "Connecting to the sensor…";
     const proto = location.protocol === "https:" ? "wss" : "ws";
+    // The guard refuses a WebSocket without this page's CSRF token (the form's hidden field holds it).
+    q.set("csrf_token", form.elements.csrf_token.value);
     ws = new WebSocket(`${proto}://${location.host}/emg/ws/live?${q}`);
-    points = []; marks = []; target = null; stats.bursts = 0; $("emg-bursts").textContent = "0";
-    $("emg-go").disabled = true; $("emg-stop").disabled = false;
+    points = []; marks = []; target = null; stats.bursts = 0; stats.frames = 0; stats.gauge = null; stats.gaugeMin = null; stats.gaugeMax = null; $("emg-bursts").textContent = "0";
+    setRunning(true);
     ws.onmessage = (msg) => {
       const f = JSON.parse(msg.data);
-      if (f.error) { $("emg-status").textContent = f.error; $("emg-go").disabled = false; $("emg-stop").disabled = true; return; }
+      if (f.error) { $("emg-status").textContent = f.error; $("emg-demo-banner").hidden = true; setRunning(false); return; }
       // Transport is half a ping's round trip on this page's own clock, so no two clocks need to agree.
       if (f.pong !== undefined) { keep(stats.transport, (performance.now() - f.pong) / 2); return; }
       if (f.ready) {
@@ -114,12 +123,23 @@
         return;
       }
       if (f.saved) { $("emg-status").innerHTML = `Saved. <a href="/emg/${f.saved}">See the recording</a>.`; return; }
-      if (f.done) { $("emg-status").textContent = "Stopped."; return; }
+      if (f.done) { $("emg-status").textContent = f.not_saved || (stats.demo ? "Demo stopped. Nothing was saved." : "Stopped."); return; }
       onFrame(f);
     };
-    ws.onclose = () => { clearInterval(timer); $("emg-go").disabled = false; $("emg-stop").disabled = true; if (gain) gain.gain.value = 0; };
+    ws.onclose = () => { clearInterval(timer); setRunning(false); if (gain) gain.gain.value = 0; };
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form).entries()) if (v) q.set(k, v);
+    start(q, false);
   });
-  $("emg-stop").addEventListener("click", () => { if (ws) ws.send(JSON.stringify({ stop: true, save: true })); });
+  $("emg-demo").addEventListener("click", () => {
+    start(new URLSearchParams({ board: "demo", calibration: "3" }), true);
+  });
+  // A demo is never saved (the server refuses too), so its stop button only stops.
+  $("emg-stop").addEventListener("click", () => { if (ws) ws.send(JSON.stringify({ stop: true, save: !stats.demo })); });
   $("emg-target-input").addEventListener("input", (e) => {
     const v = parseFloat(e.target.value); setTarget(v);
     if (ws && ws.readyState === 1) ws.send(JSON.stringify({ target: v }));

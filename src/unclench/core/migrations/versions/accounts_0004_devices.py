@@ -1,7 +1,7 @@
 """Accounts: paired devices (a phone on the home network) and the one-time pairing links that make them.
 
-Revision ID: accounts_0002
-Revises: accounts_0001
+Revision ID: accounts_0004
+Revises: accounts_0003
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 import unclench.core.db
 
-revision: str = "accounts_0002"
-down_revision: str | Sequence[str] | None = "accounts_0001"
+revision: str = "accounts_0004"
+down_revision: str | Sequence[str] | None = "accounts_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
