@@ -166,7 +166,10 @@ def _share(sock: socket.socket, shared_sock: socket.socket | None, port: int, sh
     console.print(f"unclench is running at [bold]http://127.0.0.1:{port}[/] (data in {settings.data_dir})")
     console.print(f"Pair a phone: open [bold]http://127.0.0.1:{port}/devices[/] on this computer.")
     console.print(f"The phone uses {', '.join(urls) or f'https://<this computer>:{share_port}'}")
-    console.print(f"Certificate fingerprint (SHA-256) to compare on the phone:\n  [bold]{certificate.fingerprint}[/]")
+    # No emoji codes: ":CD:" in a fingerprint would print as a disc.
+    console.print(
+        f"Certificate fingerprint (SHA-256) to compare on the phone:\n  [bold]{certificate.fingerprint}[/]", emoji=False
+    )
     with shared_sock:
         _serve_both(create_app(sharing), sock, shared_sock, str(certificate.key_path), str(certificate.cert_path))
 
