@@ -294,3 +294,24 @@ def test_only_the_report_preview_may_be_framed_and_use_inline_style(client: Test
     assert "script-src 'self';" in preview
     page = client.get("/reports").headers["content-security-policy"]
     assert "frame-ancestors 'none'" in page and "unsafe-inline" not in page
+
+
+@pytest.mark.parametrize(
+    ("mode", "dest"), [("no-cors", "image"), ("cors", "empty"), ("no-cors", "script"), ("navigate", "iframe")]
+)
+def test_another_site_cannot_pull_a_download_into_its_page(client: TestClient, mode: str, dest: str) -> None:
+    from unclench.accounts import audit
+    from unclench.core.db import session_scope
+
+    embedded = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": mode, "Sec-Fetch-Dest": dest}
+    refused = client.get("/reports/report.pdf", headers=embedded)
+    assert refused.status_code == 403 and "another web site" in refused.text.lower()
+    with session_scope() as db:
+        assert [e.action for e in audit.recent_entries(db, limit=10)] == []  # no false "exported" entry
+
+
+def test_following_a_link_from_another_site_still_opens_the_app(client: TestClient) -> None:
+    link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    assert client.get("/", headers=link).status_code == 200
+    own = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
+    assert client.get("/api/regions", headers=own).status_code == 200

@@ -225,6 +225,12 @@ class RequestGuard:
         # The token itself is computed only where needed (a page's forms, a write): most requests never need it.
         state["csrf_cookie"] = cookie
 
+        if scope["type"] == "http" and scope["method"] not in UNSAFE_METHODS:
+            embedded = _cross_site_embed(headers)
+            if embedded is not None:
+                log.warning("refused %s %s: %s", scope["method"], path, embedded)
+                await _respond(scope, send, 403, "Refused", embedded)
+                return
         if scope["type"] == "websocket" or scope["method"] in UNSAFE_METHODS:
             refusal = _cross_site(headers, scope)
             if refusal is None:
@@ -306,6 +312,21 @@ def _recognise_device(secret: str) -> tuple[int, int] | None:
     with session_scope() as db:
         found = devices.recognise(db, secret)
     return None if found is None else (found.device_id, found.person_id)
+
+
+def _cross_site_embed(headers: Headers) -> str | None:
+    """Why a read looks like another site pulling the app's pages into its own (an image, a script, a frame, a
+    fetch), or None. Following a link to unclench from elsewhere (a top-level navigation) is still answered.
+
+    Fetch Metadata's resource isolation policy: without it, another page could fetch a report download with an
+    <img> tag and leave a false "exported" entry in the person's access log, or time the app's answers.
+    """
+    site = headers.get("sec-fetch-site")
+    if site not in ("cross-site", "same-site"):
+        return None
+    if headers.get("sec-fetch-mode") == "navigate" and headers.get("sec-fetch-dest", "document") == "document":
+        return None
+    return f"Another web site ({site}) tried to load this from unclench inside its own page, so it was refused."
 
 
 def _cross_site(headers: Headers, scope: Scope) -> str | None:
