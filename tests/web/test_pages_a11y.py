@@ -45,6 +45,7 @@ NOT_PAGES = {
     "/reports/diary-csv.zip",
     "/privacy/access-log/audit-events.json",
     "/favicon.ico",
+    "/sw.js",
 }
 
 

@@ -23,6 +23,7 @@ class Episode(PersonOwned, SoftDelete, Base):
         CheckConstraint("intensity BETWEEN 0 AND 10", name="intensity_range"),
         CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
         CheckConstraint("duration_s IS NULL OR duration_s >= 0", name="duration_positive"),
+        UniqueConstraint("person_id", "client_key", name="uq_episode_person_client_key"),
     )
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
@@ -35,6 +36,8 @@ class Episode(PersonOwned, SoftDelete, Base):
     pain: Mapped[int] = mapped_column(Integer, default=0)
     helped: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The key the person's device made when it queued this entry offline: a replay finds it instead of adding it twice.
+    client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

@@ -73,6 +73,12 @@ class EpisodeIn(BaseModel):
     regions: list[RegionIn] = Field(min_length=1)
     helped: PlainText = Field(default="", max_length=2000)
     notes: PlainText = Field(default="", max_length=5000)
+    client_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        description="A key the device made for this entry (8-64 letters, digits, - or _): sending it again, as a "
+        "phone does when it comes back online, returns the episode already saved instead of adding another",
+    )
 
     @field_validator("timezone")
     @classmethod

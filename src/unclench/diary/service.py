@@ -45,8 +45,12 @@ def fill_episode(episode: Episode, data: EpisodeIn) -> None:
 
 
 def create_episode(db: Session, data: EpisodeIn) -> Episode:
-    """Log a new episode."""
-    episode = Episode()
+    """Log a new episode; one that carries a device's key already saved is returned as it is (a queued replay)."""
+    if data.client_key is not None:
+        saved = db.scalar(select(Episode).where(Episode.client_key == data.client_key))
+        if saved is not None:
+            return saved
+    episode = Episode(client_key=data.client_key)
     fill_episode(episode, data)
     db.add(episode)
     db.flush()

@@ -53,6 +53,7 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/",
             "/more",
             "/favicon.ico",
+            "/sw.js",
             # diary
             "/api/regions",
             "/api/episodes",

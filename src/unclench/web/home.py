@@ -69,3 +69,14 @@ def more(request: Request) -> Response:
 def favicon() -> Response:
     """Browsers ask for it on pages without a <link rel="icon"> (the report preview); the app icon, not a 404."""
     return FileResponse(Path(__file__).parent / "static" / "icons" / "unclench.svg", media_type="image/svg+xml")
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, served from the root so that its scope is the whole app (a file under /static/ could
+    only look after /static/); never cached by the browser's HTTP cache, so a new version is found at once."""
+    return FileResponse(
+        Path(__file__).parent / "static" / "js" / "sw.js",
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+    )
