@@ -44,7 +44,7 @@ def test_builder_bad_input_shows_errors_and_writes_nothing(client: TestClient) -
     assert page.status_code == 200 and "never while driving" in page.text
     bad = client.post("/sessions", data={**FORM, "minutes": "600", "voice": "alice"}, follow_redirects=False)
     assert bad.status_code == 422
-    assert "5 to 45 minutes" in bad.text and "not an installed voice" in bad.text
+    assert "3 to 45 minutes" in bad.text and "not an installed voice" in bad.text
     assert client.get("/api/sessions").json() == []
 
 

@@ -19,6 +19,7 @@ from unclench.sessions.options import (
     BACKGROUNDS,
     BINAURAL_BEATS,
     ENDINGS,
+    MAX_MINUTES,
     MIN_MINUTES,
     PACES,
     PMR_GROUPS,
@@ -121,6 +122,8 @@ def _builder(request: Request, db: Session, form: Form | None = None) -> Respons
         "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
         "cramps": cramps,
         "short_note": describe_short_session(shortest),
+        "min_minutes": f"{MIN_MINUTES:g}",
+        "max_minutes": f"{MAX_MINUTES:g}",
     }
     return form_page(request, "sessions/builder.html", context, form)
 
