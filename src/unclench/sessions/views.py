@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError
 from unclench.core.web_db import DbSession
-from unclench.sessions import service
+from unclench.sessions import right_now, service
 from unclench.sessions.models import AudioSession, Listen
 from unclench.sessions.options import (
     BACKGROUNDS,
@@ -152,6 +152,19 @@ async def create(request: Request, db: DbSession) -> Response:
     session, options = saved
     service.start_render(db, session, options)
     return RedirectResponse(f"/sessions/{session.id}", status_code=303)
+
+
+@pages.get("/sessions/right-now", response_class=HTMLResponse)
+def right_now_card(request: Request, db: DbSession) -> Response:
+    """The home page's "Right now" card, polled by htmx while its sessions are being made."""
+    return render(request, "sessions/_right_now.html", {"right_now": right_now.cards(db)})
+
+
+@pages.post("/sessions/right-now/prepare")
+def right_now_prepare(db: DbSession) -> Response:
+    """Make the ready-made sessions now (when start-up did not, or a render failed); home shows them getting ready."""
+    right_now.prepare(db)
+    return RedirectResponse("/#right-now", status_code=303)
 
 
 @pages.get("/sessions/{session_id}", response_class=HTMLResponse)
