@@ -94,5 +94,11 @@
     }
   }, true);
 
+  // While one plays, the card stops polling (a swap would take the playing <audio> away); the next poll after it
+  // ends brings the other button.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (playing && event.target && event.target.id === "right-now") event.preventDefault();
+  });
+
   window.addEventListener("pagehide", function () { save(); });
 })();
