@@ -214,3 +214,18 @@ def test_home_card_before_while_and_after_making_them(client: TestClient, fake_r
     enough = client.patch(f"/api/sessions/listens/{listen.json()['id']}", json={"heard_s": 110, "finished": True})
     assert enough.json()["status"] == "listened" and enough.json()["finished_at"] is not None
     assert [item["session_id"] for item in client.get("/api/sessions/listens").json()] == [three["id"]]
+
+
+def test_demo_makes_them_for_the_demo_person(
+    app_env: Path, fake_render: FakeRender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unclench.demo import demo_command
+
+    monkeypatch.setenv("UNCLENCH_PREPARE_READY", "1")
+    reset_settings_cache()
+    demo_command(days=30, seed=7)  # returns once both are made
+    with session_scope() as db:
+        rows = right_now.ready_sessions(db)
+        assert {minutes: row.status for minutes, row in rows.items()} == {3: "ready", 5: "ready"}
+        assert service.options_of(rows[5]).regions  # aimed at the demo diary's places
+        assert [c.playable for c in right_now.cards(db)] == [True, True]
