@@ -8,6 +8,7 @@ places, read when it is prepared; both use the voice, pace, background and name 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -130,6 +131,14 @@ def prepare(db: Session) -> list[Job]:
     Nothing is queued when the audio is there (same settings hash) or a render of the same settings is on its way.
     The request or command commits (`service.start_render` commits before queueing, so the worker sees the row).
     """
+    with _preparing:  # start-up's check and a press of "Make them now" at the same moment make one row each
+        return _prepare(db)
+
+
+_preparing = threading.Lock()
+
+
+def _prepare(db: Session) -> list[Job]:
     from unclench.sessions.composer import compose
     from unclench.sessions.render import settings_key
 
