@@ -78,6 +78,8 @@ HARD_MOMENTS = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # No ready-made session renders in the background of a test (`serve`, `demo`) unless the test asks for it.
+    os.environ.setdefault("UNCLENCH_PREPARE_READY", "0")
     config.addinivalue_line("markers", "hard_dates: also run the test at every moment in HARD_MOMENTS")
 
 

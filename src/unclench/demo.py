@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from unclench.core.cli_db import cli_session
+from unclench.core.settings import get_settings
 
 console = Console()
 
@@ -35,6 +36,24 @@ def demo_command(
         f"[green]Demo person created:[/] {summary.checkins} check-ins and {summary.episodes} episodes "
         f"from {summary.first_day} to {summary.last_day}. Start the app with `unclench serve`."
     )
+    if get_settings().prepare_ready:
+        _prepare_right_now()
+
+
+def _prepare_right_now() -> None:
+    """Make the home page's two ready-made sessions for the demo person (about a minute; once per settings)."""
+    from unclench.core.jobs import get_runner
+    from unclench.sessions import right_now
+
+    with cli_session() as db:
+        jobs = right_now.prepare(db)
+    if not jobs:
+        return
+    console.print("Making the two ready-made sessions for “Right now” on the home page (about a minute)…")
+    for job in jobs:
+        finished = get_runner().wait(job.id)
+        if finished.status == "failed":
+            console.print(f"[yellow]{job.label}: not made ({finished.error}). `unclench serve` tries again.[/]")
 
 
 def register(app: typer.Typer) -> None:

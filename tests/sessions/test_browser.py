@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
@@ -95,3 +96,38 @@ def test_session_form_menus_show_their_whole_text(browser: Any, live_server: str
     assert page.evaluate(_CLIPPED_MENUS) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # and no sideways scrolling
     context.close()
+
+
+def _wait_for(probe: Any, timeout: float = 10.0) -> Any:
+    """The first truthy answer of ``probe()`` (the page saves in the background)."""
+    deadline = time.monotonic() + timeout
+    while not (answer := probe()):
+        assert time.monotonic() < deadline, "nothing came"
+        time.sleep(0.1)
+    return answer
+
+
+def test_right_now_is_made_on_request_then_three_minutes_plays_at_once(
+    page: Any, live_server: str, phrase_cache: Path, screenshot_dir: Path
+) -> None:
+    page.goto("/")
+    card = page.locator("#right-now")
+    assert "not made yet" in card.inner_text() and "Breathe in slowly" in card.inner_text()
+    page.get_by_role("button", name="Make them now (about a minute)").click()
+    assert "Getting ready — about a minute." in card.inner_text()
+    # htmx polls the card; the buttons come by themselves (both, so no render runs on after the test)
+    page.get_by_role("button", name="5 minutes").wait_for(timeout=240_000)
+    page.screenshot(path=str(screenshot_dir / "home-right-now.png"))
+    page.get_by_role("button", name="3 minutes").click()
+    page.wait_for_function("document.getElementById('right-now-audio-3').currentTime > 1.5", timeout=20_000)
+    assert page.evaluate("document.getElementById('right-now-audio-3').paused") is False
+    assert page.locator('[data-right-now="3"]').get_attribute("aria-pressed") == "true"
+    assert "3 minutes: 0:0" in page.locator("#right-now-status").inner_text()
+    sessions = {s["title"]: s["id"] for s in _api(live_server, "/api/sessions")}
+    three = sessions["Right now: 3 minutes of slow breathing"]
+    assert _wait_for(lambda: [x["session_id"] for x in _api(live_server, "/api/sessions/listens")]) == [three]
+    page.locator('[data-right-now="3"]').click()  # "Stop": the heard time is saved
+    listen = _wait_for(
+        lambda: next((x for x in _api(live_server, "/api/sessions/listens") if x["heard_s"] >= 1.5), None)
+    )
+    assert listen["session_id"] == three and listen["status"] == "started"

@@ -158,7 +158,7 @@ def _form_combinations(technique: str) -> list[SessionOptions]:
 
 
 @pytest.mark.parametrize("technique", ["pmr", "breathing", "body_scan", "autogenic", "hypnotic"])
-@pytest.mark.parametrize("minutes", [5, 10, 20, 45])
+@pytest.mark.parametrize("minutes", [3, 5, 10, 20, 45])
 def test_every_technique_fits_every_length_the_form_offers(technique: str, minutes: int) -> None:
     for asked in _form_combinations(technique):
         script = compose(dataclasses.replace(asked, minutes=minutes))  # never refused
@@ -213,3 +213,21 @@ def test_saving_and_rendering_the_same_options_compose_the_script_once() -> None
     first, second = compose(checked), compose(options(seed=123456))
     after = _compose.cache_info()
     assert first is second and (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+
+
+def test_a_three_minute_session_is_brief_and_names_fewer_places_but_keeps_them() -> None:
+    from unclench.sessions.composer import describe_short_session, fit_to_length
+
+    asked = options(minutes=3, technique="breathing", regions=FOUR_REGIONS, pace="slow")
+    fit = fit_to_length(asked)
+    assert (fit.compact, fit.brief, fit.places) == (True, True, 1)
+    assert fit.options.regions == validate_options(asked).regions  # the person's choice is kept, only fewer named
+    script = compose(asked)
+    assert script.chapters == ("Welcome", "Slow breathing", "Your body", "Waking up")
+    text = script.spoken_text()
+    assert "jaw" in text and "calf" not in text and "machinery" in text
+    assert describe_short_session(asked) == (
+        "At 3 minutes, slow breathing keeps its rests shorter, leaves out the deepening and the closing suggestions "
+        "and names only the first of your chosen places."
+    )
+    assert compose(fit.options).items == script.items  # the stored options compose to the same script

@@ -44,7 +44,7 @@ def test_builder_bad_input_shows_errors_and_writes_nothing(client: TestClient) -
     assert page.status_code == 200 and "never while driving" in page.text
     bad = client.post("/sessions", data={**FORM, "minutes": "600", "voice": "alice"}, follow_redirects=False)
     assert bad.status_code == 422
-    assert "5 to 45 minutes" in bad.text and "not an installed voice" in bad.text
+    assert "3 to 45 minutes" in bad.text and "not an installed voice" in bad.text
     assert client.get("/api/sessions").json() == []
 
 
@@ -144,7 +144,7 @@ def test_the_shortest_session_with_the_defaults_is_made_and_the_form_says_what_c
 
     monkeypatch.setattr(service, "start_render", lambda *args, **kwargs: None)  # the session is what is tested here
     page = client.get("/sessions/new")
-    assert "At 5 minutes, progressive muscle relaxation uses 4 muscle groups instead of 7" in page.text
+    assert "At 3 minutes, progressive muscle relaxation uses 4 muscle groups instead of 7" in page.text
     defaults = {"minutes": "5", "technique": "pmr", "pmr_groups": "7", "pmr_style": "tense_release"}
     created = client.post("/sessions", data={**defaults, "region_mode": "auto"}, follow_redirects=False)
     assert created.status_code == 303, created.text

@@ -37,6 +37,7 @@ THEMES = {"light": "light", "night": "dark"}  # our theme name -> the prefers-co
 # Routes that are not pages: files, fragments polled by htmx, and job pages that exist only while a job runs.
 NOT_PAGES = {
     "/sessions/{session_id}/progress",
+    "/sessions/right-now",
     "/sessions/{session_id}/files/{name}",
     "/emg/{recording_id}/plot.png",
     "/emg/jobs/{job_id}",

@@ -17,6 +17,9 @@ class Settings:
     timezone: str
     # A clinic server (`unclench serve --clinic` or UNCLENCH_CLINIC=1): accounts, sign-in, PostgreSQL only.
     clinic: bool = False
+    # Render the ready-made "Right now" sessions when `serve` starts and after `demo` (UNCLENCH_PREPARE_READY=0: not;
+    # the tests set that, so only a test that asks renders them).
+    prepare_ready: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -52,7 +55,14 @@ def get_settings() -> Settings:
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     clinic = os.environ.get("UNCLENCH_CLINIC", "").strip().lower() in ("1", "true", "yes", "on")
-    return Settings(data_dir=data_dir, database_url=url, timezone=_local_timezone_name(), clinic=clinic)
+    prepare_ready = os.environ.get("UNCLENCH_PREPARE_READY", "1").strip().lower() not in ("0", "false", "no", "off")
+    return Settings(
+        data_dir=data_dir,
+        database_url=url,
+        timezone=_local_timezone_name(),
+        clinic=clinic,
+        prepare_ready=prepare_ready,
+    )
 
 
 def reset_settings_cache() -> None:

@@ -40,7 +40,7 @@ def parse_regions(text: str) -> tuple[list[TargetRegion], bool]:
 
 @session_app.command("render")
 def render(
-    minutes: float = typer.Option(10.0, "--minutes", "-m", help="Length, 5 to 45 minutes."),
+    minutes: float = typer.Option(10.0, "--minutes", "-m", help="Length, 3 to 45 minutes."),
     technique: str = typer.Option("pmr", help="pmr, breathing, body_scan, autogenic or hypnotic."),
     groups: int = typer.Option(7, help="PMR muscle groups: 16, 7 or 4."),
     release_only: bool = typer.Option(False, "--release-only", help="PMR without tensing (for muscles that spasm)."),

@@ -321,11 +321,11 @@ def _deepener(wr: _Writer, title: str) -> _Part:
     return part
 
 
-def _targeted(wr: _Writer, title: str) -> _Part:
+def _targeted(wr: _Writer, title: str, places: int | None = None) -> _Part:
     part = _Part(title)
     part.core += wr.steps(wr.pick(w.TARGET_INTRO), title)
     per_region: list[list[list[Item]]] = []
-    for target in wr.options.regions:
+    for target in wr.options.regions[:places]:
         region = get_region(target.region_id)
         side = f", on the {target.side} side" if target.side in ("left", "right") else ""
         wordings = wr.block(f"target:{region.id}").shuffled(w.TARGET_REGION, 3)
@@ -372,28 +372,36 @@ class LengthFit:
     options: CheckedOptions
     compact: bool
     changes: tuple[str, ...]
+    brief: bool = False
+    places: int | None = None
+    """How many of the chosen places a brief session names (None: all of them)."""
 
 
-def _parts(options: CheckedOptions, *, compact: bool) -> list[_Part]:
-    """Every chapter's content for these options: core items always used, extras while the session has room."""
+def _parts(options: CheckedOptions, *, compact: bool, brief: bool = False, places: int | None = None) -> list[_Part]:
+    """Every chapter's content for these options: core items always used, extras while the session has room.
+
+    ``brief`` (the shortest sessions, 3 or 4 minutes): no deepening and no closing suggestions, so the time goes to
+    the technique itself and the places the person chose; ``places``: how many of those it names (None: all).
+    """
     base = _Writer(options, random.Random(f"unclench-session:{options.seed}"), compact=compact)
     titles = chapter_titles(options)
     opening = _Part(titles["opening"])
     wr = base.block("opening")
     opening.core += wr.steps(wr.pick(w.OPENING), opening.title)
     opening.extras += [wr.steps(x, opening.title) for x in wr.shuffled(w.SETTLE, 3)]
-    parts = [
-        opening,
-        _induction(base.block(f"induction:{options.technique}"), titles["induction"]),
-        _deepener(base.block("deepener"), titles["deepener"]),
-    ]
-    if options.regions:
-        parts.append(_targeted(base.block("targeted"), titles["targeted"]))
-    parts.append(_suggestions(base.block("stress"), titles["stress"], w.STRESS, 1 if compact else 2))
+    parts = [opening, _induction(base.block(f"induction:{options.technique}"), titles["induction"])]
+    if not brief:
+        parts.append(_deepener(base.block("deepener"), titles["deepener"]))
+    if options.regions[:places]:
+        parts.append(_targeted(base.block("targeted"), titles["targeted"], places))
     sleep = options.ending == "sleep"
-    parts.append(
-        _suggestions(base.block(f"post:{options.ending}"), titles["post"], w.POST_SLEEP if sleep else w.POST_WAKE, 1)
-    )
+    if not brief:
+        parts.append(_suggestions(base.block("stress"), titles["stress"], w.STRESS, 1 if compact else 2))
+        parts.append(
+            _suggestions(
+                base.block(f"post:{options.ending}"), titles["post"], w.POST_SLEEP if sleep else w.POST_WAKE, 1
+            )
+        )
     ending = _Part(titles["ending"])
     wr = base.block(f"ending:{options.ending}")
     ending.core += wr.steps(wr.pick(w.SLEEP if sleep else w.WAKE), ending.title)
@@ -411,20 +419,24 @@ def _shortest_seconds(parts: Sequence[_Part], length_scale: float) -> float:
     return sum(estimate_total([*p.core, *p.tail], length_scale, pauses="min") for p in parts)
 
 
-def _shorter_versions(options: CheckedOptions) -> list[tuple[CheckedOptions, bool]]:
-    """What to try, in order, until the content fits: as asked, fewer PMR groups, release only, then compact.
+def _shorter_versions(options: CheckedOptions) -> list[tuple[CheckedOptions, bool, bool, int | None]]:
+    """What to try, in order, until the content fits: (options, compact, brief, places named).
 
-    Each step keeps the previous ones, so the options a fit ends with fit at the same step again (saved options
-    compose to the same script).
+    As asked, fewer PMR groups, release only, compact; then brief (no deepening or closing suggestions), with one
+    target place, then with none. Each step keeps the previous ones, so the options a fit ends with fit at the same
+    step again (saved options compose to the same script).
     """
-    tries = [(options, False)]
+    tries: list[tuple[CheckedOptions, bool, bool, int | None]] = [(options, False, False, None)]
     if options.technique == "pmr":
         for groups in sorted(PMR_GROUPS, reverse=True):
             if groups < options.pmr_groups:
-                tries.append((replace(options, pmr_groups=groups), False))
+                tries.append((replace(options, pmr_groups=groups), False, False, None))
         if options.pmr_style != "release_only":
-            tries.append((replace(tries[-1][0], pmr_style="release_only"), False))
-    tries.append((tries[-1][0], True))
+            tries.append((replace(tries[-1][0], pmr_style="release_only"), False, False, None))
+    shortest = tries[-1][0]
+    tries += [(shortest, True, False, None), (shortest, True, True, None)]
+    # The places stay in the options (they are the person's choice); a brief session names fewer of them.
+    tries += [(shortest, True, True, kept) for kept in (1, 0) if kept < len(shortest.regions)]
     return tries
 
 
@@ -435,7 +447,9 @@ _COMPACT_CHANGE: Final = {
 }
 
 
-def _changes(asked: CheckedOptions, used: CheckedOptions, *, compact: bool) -> tuple[str, ...]:
+def _changes(
+    asked: CheckedOptions, used: CheckedOptions, *, compact: bool, brief: bool = False, places: int | None = None
+) -> tuple[str, ...]:
     """What a short session changes, in the person's words."""
     changes: list[str] = []
     if used.pmr_groups != asked.pmr_groups:
@@ -444,6 +458,13 @@ def _changes(asked: CheckedOptions, used: CheckedOptions, *, compact: bool) -> t
         changes.append("releases each group without tensing it")
     if compact:
         changes.append(_COMPACT_CHANGE.get(used.technique, "keeps its rests shorter"))
+    if brief:
+        changes.append("leaves out the deepening and the closing suggestions")
+        if places == 0:
+            changes.append("leaves out your chosen places")
+        elif places is not None:
+            changes.append("names only the first of your chosen places")
+    elif compact:
         changes.append("counts down from three")
     return tuple(changes)
 
@@ -456,13 +477,15 @@ def fit_to_length(options: SessionOptions) -> LengthFit:
 @lru_cache(maxsize=64)
 def _fit_to_length(asked: CheckedOptions) -> LengthFit:
     tries = _shorter_versions(asked)
-    for used, compact in tries:
-        if _shortest_seconds(_parts(used, compact=compact), used.length_scale) <= used.seconds * FIT_SHARE:
-            return LengthFit(used, compact, _changes(asked, used, compact=compact))
+    for used, compact, brief, places in tries:
+        parts = _parts(used, compact=compact, brief=brief, places=places)
+        if _shortest_seconds(parts, used.length_scale) <= used.seconds * FIT_SHARE:
+            changes = _changes(asked, used, compact=compact, brief=brief, places=places)
+            return LengthFit(used, compact, changes, brief, places)
     # Nothing the form offers gets here (a test covers every technique, length and option); if wordings grow,
     # the shortest version still plays, its pauses shrunk below their minimums by `fit_timeline`.
-    used, compact = tries[-1]
-    return LengthFit(used, compact, _changes(asked, used, compact=compact))
+    used, compact, brief, places = tries[-1]
+    return LengthFit(used, compact, _changes(asked, used, compact=compact, brief=brief, places=places), brief, places)
 
 
 def describe_short_session(options: SessionOptions) -> str:
@@ -489,7 +512,7 @@ def _compose(options: CheckedOptions) -> Script:
     fit = fit_to_length(options)
     options = fit.options
     titles = chapter_titles(options)
-    parts = _parts(options, compact=fit.compact)
+    parts = _parts(options, compact=fit.compact, brief=fit.brief, places=fit.places)
     length_scale = options.length_scale
     target = options.seconds
     estimate = sum(estimate_total([*p.core, *p.tail], length_scale) for p in parts)

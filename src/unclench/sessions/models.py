@@ -32,6 +32,8 @@ class AudioSession(PersonOwned, SoftDelete, Base):
     loudness_lufs: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     rendered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ready_minutes: Mapped[int | None] = mapped_column(Integer)
+    """Set on the ready-made "Right now" sessions (3 or 5): one row per length, kept up to date at start-up."""
 
     listens: Mapped[list[Listen]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Listen.started_at"

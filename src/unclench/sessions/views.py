@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core.errors import NotFoundError
 from unclench.core.web_db import DbSession
-from unclench.sessions import service
+from unclench.sessions import right_now, service
 from unclench.sessions.models import AudioSession, Listen
 from unclench.sessions.options import (
     BACKGROUNDS,
     BINAURAL_BEATS,
     ENDINGS,
+    MAX_MINUTES,
     MIN_MINUTES,
     PACES,
     PMR_GROUPS,
@@ -121,6 +122,8 @@ def _builder(request: Request, db: Session, form: Form | None = None) -> Respons
         "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
         "cramps": cramps,
         "short_note": describe_short_session(shortest),
+        "min_minutes": f"{MIN_MINUTES:g}",
+        "max_minutes": f"{MAX_MINUTES:g}",
     }
     return form_page(request, "sessions/builder.html", context, form)
 
@@ -149,6 +152,19 @@ async def create(request: Request, db: DbSession) -> Response:
     session, options = saved
     service.start_render(db, session, options)
     return RedirectResponse(f"/sessions/{session.id}", status_code=303)
+
+
+@pages.get("/sessions/right-now", response_class=HTMLResponse)
+def right_now_card(request: Request, db: DbSession) -> Response:
+    """The home page's "Right now" card, polled by htmx while its sessions are being made."""
+    return render(request, "sessions/_right_now.html", {"right_now": right_now.cards(db)})
+
+
+@pages.post("/sessions/right-now/prepare")
+def right_now_prepare(db: DbSession) -> Response:
+    """Make the ready-made sessions now (when start-up did not, or a render failed); home shows them getting ready."""
+    right_now.prepare(db)
+    return RedirectResponse("/#right-now", status_code=303)
 
 
 @pages.get("/sessions/{session_id}", response_class=HTMLResponse)

@@ -114,6 +114,8 @@ ROUTES: dict[tuple[str, str], Policy] = {
             # sessions
             "/sessions",
             "/sessions/practice",
+            "/sessions/right-now",
+            "/sessions/right-now/prepare",
             "/sessions/new",
             "/sessions/{session_id}",
             "/sessions/{session_id}/progress",

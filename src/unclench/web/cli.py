@@ -122,6 +122,11 @@ def serve(
             )
             raise typer.Exit(2)
         ensure_schema()
+        if settings.prepare_ready and not settings.clinic:
+            from unclench.sessions.right_now import prepare_in_background
+
+            # "Right now" must never wait: its sessions are made in the background if their audio is missing.
+            prepare_in_background()
         if not share:
             console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
             server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))

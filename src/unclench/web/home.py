@@ -1,4 +1,4 @@
-"""The home page (`/`): today's diary, the body map, and the safety and practice notices.
+"""The home page (`/`): today's diary, the body map, "Right now" (a ready-made session), safety and practice notices.
 
 It gathers from three domains (diary, screening, sessions), so it lives in the web layer above them; no domain
 needs to know about another one's notices.
@@ -21,6 +21,7 @@ from unclench.core.web_db import DbSession
 from unclench.diary import service as diary
 from unclench.diary.views import episode_form_context
 from unclench.screening import service as screening
+from unclench.sessions import right_now
 from unclench.sessions import service as sessions
 from unclench.web.templating import render
 
@@ -54,6 +55,7 @@ def home(request: Request, db: DbSession, days: int = 30) -> Response:
         ongoing=[e for e in diary.list_episodes(db, limit=200) if e.ongoing],
         checkin=diary.get_checkin(db, today),
         notices=home_notices(db),
+        right_now=right_now.cards(db),
         now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"),
     )
     return render(request, "diary/home.html", context)
