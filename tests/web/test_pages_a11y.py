@@ -43,6 +43,7 @@ NOT_PAGES = {
     "/reports/report.pdf",
     "/reports/bundle.json",
     "/reports/diary-csv.zip",
+    "/privacy/access-log/audit-events.json",
     "/favicon.ico",
 }
 
