@@ -13,11 +13,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -208,11 +210,35 @@ def db(app_env: Path) -> Iterator[Session]:
         session.close()
 
 
+class LocalClient(TestClient):
+    """The person's own browser on this computer: a loopback address and Host, and the CSRF cookie and token
+    (sent as a header on every request and in the WebSocket's query, as a page does).
+    """
+
+    def websocket_connect(self, url: str, subprotocols: Sequence[str] | None = None, **kwargs: Any) -> Any:
+        url = urljoin("ws://127.0.0.1", url)  # TestClient's own default Host ("testserver") is refused
+        if "csrf_token=" not in url:
+            url += ("&" if "?" in url else "?") + "csrf_token=" + self.headers["X-CSRF-Token"]
+        return super().websocket_connect(url, subprotocols, **kwargs)
+
+
+def local_client(app: Any, **kwargs: Any) -> LocalClient:
+    """A browser on this computer holding its CSRF cookie and token (made as the guard makes them; a script outside
+    the tests asks GET /api/csrf, which a clinic server keeps behind sign-in)."""
+    from unclench.web import security
+
+    test_client = LocalClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000), **kwargs)
+    cookie = "test-client-csrf-cookie-" + uuid.uuid4().hex
+    test_client.cookies.set(security.CSRF_COOKIE, cookie)
+    test_client.headers["X-CSRF-Token"] = security.csrf_token(cookie)
+    return test_client
+
+
 @pytest.fixture
 def client(app_env: Path) -> Iterator[TestClient]:
     from unclench.web.app import create_app
 
-    with TestClient(create_app()) as test_client:
+    with local_client(create_app()) as test_client:
         yield test_client
 
 

@@ -48,9 +48,10 @@ def clinic(postgresql_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def _browser() -> TestClient:
+    from tests.conftest import local_client
     from unclench.web.app import create_app
 
-    return TestClient(create_app(), follow_redirects=False)
+    return local_client(create_app(), follow_redirects=False)  # with its CSRF cookie and token, as a page sends it
 
 
 def _admin(email: str = "admin@clinic.example") -> None:
@@ -288,11 +289,9 @@ def test_admin_reset_link_works_once_and_expires(clinic: str, frozen_clock: Froz
 
 def test_a_session_id_from_before_sign_in_is_never_valid_after(clinic: str) -> None:
     _person("client@example.org").post("/logout")
-    signed_in = _browser().post(
-        "/login",
-        data={"email": "client@example.org", "password": PASSWORD},
-        headers={"Cookie": "unclench_session=chosen-by-an-attacker"},
-    )
+    attacked = _browser()
+    attacked.cookies.set("unclench_session", "chosen-by-an-attacker")  # beside the browser's CSRF cookie
+    signed_in = attacked.post("/login", data={"email": "client@example.org", "password": PASSWORD})
     assert signed_in.status_code == 303
     assert signed_in.cookies["unclench_session"] not in ("", "chosen-by-an-attacker")
     planted = _browser()

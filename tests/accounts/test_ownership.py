@@ -51,6 +51,10 @@ SHARED_TABLES = {
     "login_attempt": "a sign-in try, by email and address; there may be no account at all",
     "audit_entry": "names its subject person (not a key: the log outlives a deleted person) and is read by verify whole",
     "audit_head": "the audit chain's one head row",
+    # Read before anyone is known: the guard recognises a phone by its cookie, and a pairing link is used by a phone
+    # that is nobody yet. Each names its person_id; only this computer's own browser lists or revokes them.
+    "paired_device": "a phone recognised by its cookie before its caller (and so its person) is known",
+    "pairing_link": "used by a phone that is nobody yet; names the person it pairs the phone with",
 }
 
 

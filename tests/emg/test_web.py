@@ -131,10 +131,10 @@ def test_live_page_demo_in_chromium(page: Any, screenshot_dir: Path) -> None:
     assert page.locator("#emg-demo-banner").is_visible()
     assert page.locator("#emg-stop").inner_text() == "Stop"
     page.wait_for_function(
-        "window.emgStats && window.emgStats.phase === 'live' && window.emgStats.frames > 150", timeout=20000
+        "() => window.emgStats && window.emgStats.phase === 'live' && window.emgStats.frames > 150", timeout=20000
     )
     # The gauge moves with the recording: up as the arm contracts, down as it rests.
-    page.wait_for_function("emgStats.gaugeMax > 40 && emgStats.gaugeMin < 20", timeout=20000)
+    page.wait_for_function("() => emgStats.gaugeMax > 40 && emgStats.gaugeMin < 20", timeout=20000)
     stats = page.evaluate(
         "({transport: emgStats.transport.slice().sort((a,b)=>a-b)[Math.floor(emgStats.transport.length/2)],"
         " draw: emgStats.draw.slice().sort((a,b)=>a-b)[Math.floor(emgStats.draw.length/2)]})"
@@ -146,7 +146,9 @@ def test_live_page_demo_in_chromium(page: Any, screenshot_dir: Path) -> None:
     assert "latency parts" in page.locator("#emg-latency").inner_text()
     page.screenshot(path=str(screenshot_dir / "emg-live.png"), full_page=True)
     page.get_by_role("button", name="Stop", exact=True).click()
-    page.wait_for_function("document.getElementById('emg-status').textContent.includes('not saved')", timeout=15000)
+    page.wait_for_function(
+        "() => document.getElementById('emg-status').textContent.includes('not saved')", timeout=15000
+    )
     assert page.locator("#emg-status a").count() == 0
     assert page.request.get("/api/emg/recordings").json() == []
 

@@ -44,8 +44,10 @@ def test_triage_with_a_red_flag_shows_the_emergency_prominently(page: Any, scree
 
 @pytest.mark.xdist_group("browser")
 def test_a_red_flag_on_a_diary_episode_brings_the_triage_back(page: Any, screenshot_dir: Path) -> None:
+    token = page.request.get("/api/csrf").json()["token"]  # a script's way to its CSRF token (and cookie)
     created = page.request.post(
         "/api/episodes",
+        headers={"X-CSRF-Token": token},
         data={
             "started_at": (clock.now() - timedelta(hours=2)).isoformat(),
             "kind": "cramp",

@@ -43,7 +43,7 @@ def test_make_play_and_rate_a_short_session(
 
     page.locator('[data-before="6"]').click()  # one tap: rating saved, playback starts
     assert page.locator("#before").is_hidden()
-    page.wait_for_function("document.getElementById('audio').currentTime > 2.5", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('audio').currentTime > 2.5", timeout=20_000)
     assert page.get_by_role("button", name="Pause").is_visible()
     active = page.locator("#transcript li[aria-current='true']")
     active.wait_for(timeout=10_000)  # the transcript follows the voice

@@ -15,7 +15,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from unclench.web import security
 from unclench.web.app import create_app
 
 MAX_EXAMPLES = int(os.environ.get("UNCLENCH_FUZZ_EXAMPLES", "15"))
@@ -28,9 +30,30 @@ config.projects.default.generation.update(max_examples=MAX_EXAMPLES, determinist
 # default. This test is about answers, not speed (the benchmarks measure that).
 config.projects.default.update(request_timeout=120)
 
+CSRF_COOKIE_VALUE = "schemathesis-fuzzer-cookie-0123456789"
+
+
+def as_the_local_person(app: ASGIApp) -> ASGIApp:
+    """The fuzzer as the person's own script on this computer: a loopback address and Host, with its CSRF cookie and
+    token (schemathesis's in-process client says `Host: testserver` from the address `testclient`)."""
+
+    async def local(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            token = security.csrf_token(CSRF_COOKIE_VALUE)  # under this test's data dir, so per request
+            own = [(b"host", b"127.0.0.1"), (b"cookie", f"unclench_csrf={CSRF_COOKIE_VALUE}".encode())]
+            own.append((b"x-csrf-token", token.encode()))
+            kept = [(k, v) for k, v in scope["headers"] if k not in (b"host", b"cookie", b"x-csrf-token")]
+            scope = {**scope, "headers": kept + own, "client": ("127.0.0.1", 50000)}
+        await app(scope, receive, send)
+
+    return local
+
+
 # One app for the module: it opens the database named by the environment on each request, and `app_env` points that
 # at a fresh database and data dir for every operation.
-schema = schemathesis.openapi.from_asgi("/api/openapi.json", create_app(), config=config).include(path_regex=r"^/api/")
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", as_the_local_person(create_app()), config=config).include(
+    path_regex=r"^/api/"
+)
 
 
 @schema.parametrize()

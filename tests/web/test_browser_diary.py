@@ -57,7 +57,9 @@ def test_home_save_looks_unavailable_until_a_place_is_chosen(page: Any, live_ser
     assert save.get_attribute("aria-disabled") == "false"
     assert save.evaluate("el => getComputedStyle(el).backgroundColor") != dimmed
     # The server checks too: a post with no place is refused and nothing is saved.
-    refused = page.request.post("/episodes/new", form={"next": "/", "regions": "", "kind": "cramp", "intensity": "5"})
+    token = page.locator('#quick-form input[name="csrf_token"]').input_value()  # what the page's form would send
+    form = {"csrf_token": token, "next": "/", "regions": "", "kind": "cramp", "intensity": "5"}
+    refused = page.request.post("/episodes/new", form=form)
     assert refused.status == 422
     assert page.request.get("/api/episodes").json() == []
 

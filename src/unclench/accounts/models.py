@@ -165,3 +165,37 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- devices ---------------------------------------------------------------------------------------------------
+
+
+class PairedDevice(Base):
+    """A phone (or any browser on the home network) the person paired from their computer.
+
+    Only a SHA-256 of the device cookie's secret is kept, so a copy of the database cannot sign in as the phone.
+    """
+
+    __tablename__ = "paired_device"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PairingLink(Base):
+    """A one-time link shown as a QR code on the computer: it pairs one device within ten minutes, once."""
+
+    __tablename__ = "pairing_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("paired_device.id"), nullable=True)

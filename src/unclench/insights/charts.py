@@ -103,7 +103,7 @@ def calendar_svg(
     height = top + 7 * (cell + gap) + 22
     peak = max(counts.values(), default=0)
     parts = [
-        f'<svg class="calendar" viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width:100%" '
+        f'<svg class="calendar" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" xmlns="http://www.w3.org/2000/svg" '
         f'font-family="DejaVu Sans, sans-serif" font-size="10" aria-label="Episodes per day, dots mark {escape(mark_label)}">',
     ]

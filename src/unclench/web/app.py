@@ -18,7 +18,8 @@ from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
 from unclench.core.settings import get_settings
 from unclench.core.validation import friendly_message, refuse_nul
-from unclench.web import home
+from unclench.web import home, security, share
+from unclench.web.access import AccessRefused, access_refused, enforce_access
 from unclench.web.templating import add_page_context, render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,23 +61,37 @@ def urgent_notices(request: Request) -> dict[str, Any]:
     return {"layout_notices": notices}
 
 
-def create_app() -> FastAPI:
+def create_app(sharing: share.Sharing | None = None) -> FastAPI:
+    """The app; `sharing` says how `serve --share` listens on the home network (None: this computer only)."""
     clinic = get_settings().clinic
     checks = [Depends(refuse_nul_in_url)]
     if clinic:
         from unclench.web.clinic_auth import require_clinic_login
 
         checks.append(Depends(require_clinic_login))
+    else:
+        # Every route passes its access policy (web/access.py) before anything else runs.
+        checks.insert(0, Depends(enforce_access))
     app = FastAPI(
         dependencies=checks,
         title="unclench",
         version=__version__,
         description="Local-first diary, safety screen, relaxation sessions and EMG biofeedback for muscles that won't let go.",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        # No Swagger UI: it loads its script from a CDN and runs inline script, which the CSP refuses. The schema
+        # is served below as a route like any other, so its access policy applies.
+        docs_url=None,
+        openapi_url=None,
         redoc_url=None,
-        swagger_ui_parameters={"syntaxHighlight": False},
     )
+    security.install(app, sharing.hosts if sharing else (), clinic=clinic)
+    if not clinic:
+        share.install(app, sharing)
+    app.add_exception_handler(AccessRefused, access_refused)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi_schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     # Reads and changes of a person's data by anyone else (a practitioner, an admin) go into the audit log.
     install_access_audit()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,4 +1,4 @@
-"""`unclench serve`: the web app on this computer."""
+"""`unclench serve`: the web app on this computer, and with `--share` on the home network for a paired phone."""
 
 from __future__ import annotations
 
@@ -12,6 +12,27 @@ from rich.console import Console
 console = Console()
 
 FREE_PORT_SEARCH = 50  # ports after the asked one tried when it is taken
+# The phone's port when sharing over HTTPS; the computer keeps plain HTTP on loopback, as without --share.
+DEFAULT_SHARE_PORT = 8443
+
+
+def lan_addresses() -> list[str]:
+    """This computer's addresses on the local network (the one its default route uses first)."""
+    found: list[str] = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            # connect() on UDP sends nothing; it only picks the interface a packet to that address would leave by.
+            probe.connect(("192.0.2.1", 9))
+            found.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for address in socket.gethostbyname_ex(socket.gethostname())[2]:
+            if address not in found and not address.startswith("127."):
+                found.append(address)
+    except OSError:
+        pass
+    return [a for a in found if not a.startswith("127.")]
 
 
 def bind_port(host: str, port: int) -> socket.socket:
@@ -52,20 +73,33 @@ def _cannot_bind(host: str, port: int, exc: OSError) -> str:
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on. Keep 127.0.0.1 unless you mean to share."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on. Keep 127.0.0.1; use --share to share."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     clinic: bool = typer.Option(
         False, "--clinic", help="Run as a clinic server: accounts and sign-in (PostgreSQL only; run it behind TLS)."
+    ),
+    share: bool = typer.Option(False, "--share", help="Also listen on the home network, for a paired phone."),
+    share_port: int = typer.Option(DEFAULT_SHARE_PORT, min=1, max=65535, help="The phone's port with --share."),
+    plain_http: bool = typer.Option(
+        False, "--plain-http", help="With --share: no encryption (only on a home network you trust)."
     ),
 ) -> None:
     """Start the web app (migrating the database first if it is behind).
 
     Example: unclench serve --port 8000
+    Example: unclench serve --share   (then open "Use on your phone" on this computer)
     """
+    if share and clinic:
+        console.print("--share pairs a phone with one person's own computer; a clinic server signs people in instead.")
+        raise typer.Exit(2)
+    if share:
+        # Plain HTTP serves the phone on the same port; HTTPS keeps plain HTTP on loopback for this computer.
+        host = "0.0.0.0" if plain_http else "127.0.0.1"
     # The port is taken before anything is printed or migrated, and handed to uvicorn, so "running at" is only said
     # once it is true and no other program can take the port in between.
     try:
         sock = bind_port(host, port)
+        shared_sock = bind_port("0.0.0.0", share_port) if share and not plain_http else None
     except OSError as exc:
         console.print(_cannot_bind(host, port, exc), markup=False, highlight=False)
         raise typer.Exit(1) from None
@@ -88,9 +122,75 @@ def serve(
             )
             raise typer.Exit(2)
         ensure_schema()
-        console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
-        server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))
-        server.run(sockets=[sock])
+        if not share:
+            console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
+            server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))
+            server.run(sockets=[sock])
+            return
+        _share(sock, shared_sock, port, share_port)
+
+
+def _share(sock: socket.socket, shared_sock: socket.socket | None, port: int, share_port: int) -> None:
+    """`serve --share`: the phone's addresses, the certificate (made or reused) and its fingerprint, then serve."""
+    import uvicorn
+
+    from unclench.core.settings import get_settings
+    from unclench.web.app import create_app
+    from unclench.web.share import Sharing
+
+    settings = get_settings()
+    ips = lan_addresses()
+    hostname = socket.gethostname().lower()
+    names = [hostname, f"{hostname}.local"] if hostname and hostname != "localhost" else []
+    if not ips:
+        console.print("[yellow]No local network address found; the phone may not reach this computer.[/]")
+    if shared_sock is None:
+        urls = tuple(f"http://{ip}:{port}" for ip in ips)
+        sharing = Sharing(hosts=(*ips, *names), urls=urls, plain_http=True)
+        console.print(
+            "[bold red]Plain HTTP:[/] anyone on this network can read what the phone sends and receives. "
+            "Use it only on a home network you trust."
+        )
+        console.print(f"unclench is running at [bold]http://127.0.0.1:{port}[/] (data in {settings.data_dir})")
+        console.print(f"Pair a phone: open [bold]http://127.0.0.1:{port}/devices[/] on this computer.")
+        console.print(f"The phone uses {', '.join(urls) or f'http://<this computer>:{port}'}")
+        app = create_app(sharing)
+        uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning")).run(sockets=[sock])
+        return
+
+    from unclench.web.tls import ensure_certificate
+
+    certificate = ensure_certificate(settings.data_dir, ips, names)
+    urls = tuple(f"https://{ip}:{share_port}" for ip in ips)
+    sharing = Sharing(hosts=(*ips, *names), urls=urls, fingerprint=certificate.fingerprint)
+    console.print(f"unclench is running at [bold]http://127.0.0.1:{port}[/] (data in {settings.data_dir})")
+    console.print(f"Pair a phone: open [bold]http://127.0.0.1:{port}/devices[/] on this computer.")
+    console.print(f"The phone uses {', '.join(urls) or f'https://<this computer>:{share_port}'}")
+    # No emoji codes: ":CD:" in a fingerprint would print as a disc.
+    console.print(
+        f"Certificate fingerprint (SHA-256) to compare on the phone:\n  [bold]{certificate.fingerprint}[/]", emoji=False
+    )
+    with shared_sock:
+        _serve_both(create_app(sharing), sock, shared_sock, str(certificate.key_path), str(certificate.cert_path))
+
+
+def _serve_both(
+    app: object, local_sock: socket.socket, shared_sock: socket.socket, keyfile: str, certfile: str
+) -> None:
+    """Plain HTTP on loopback for this computer (nothing changes there) and HTTPS on every address for the phone."""
+    import asyncio
+
+    import uvicorn
+
+    local = uvicorn.Server(uvicorn.Config(app, log_level="warning"))  # type: ignore[arg-type]
+    shared = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", ssl_keyfile=keyfile, ssl_certfile=certfile)  # type: ignore[arg-type]
+    )
+
+    async def both() -> None:
+        await asyncio.gather(local.serve(sockets=[local_sock]), shared.serve(sockets=[shared_sock]))
+
+    asyncio.run(both())
 
 
 def register(app: typer.Typer) -> None:

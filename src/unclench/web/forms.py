@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from unclench.core.errors import FieldProblem, UserInputError
 from unclench.core.validation import parse_input
+from unclench.web.security import CSRF_FIELD
 from unclench.web.templating import render
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -84,9 +85,12 @@ async def read_form(request: Request, *, lists: Collection[str] = ()) -> Form:
         body = await request.json()
         if not isinstance(body, dict):
             raise UserInputError.single("input", "send a JSON object with one key per field")
-        return Form(dict(body))
+        return Form({key: value for key, value in body.items() if key != CSRF_FIELD})
     posted = await request.form()
-    values: dict[str, Any] = {key: value for key, value in posted.items() if isinstance(value, str)}
+    # The CSRF token was checked by the guard before the route ran; it is not one of the form's fields.
+    values: dict[str, Any] = {
+        key: value for key, value in posted.items() if isinstance(value, str) and key != CSRF_FIELD
+    }
     for name in lists:
         values[name] = [value for value in posted.getlist(name) if isinstance(value, str)]
     return Form(values)

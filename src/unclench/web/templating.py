@@ -13,17 +13,34 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from unclench.core.jinja import environment
+from unclench.web.security import request_csrf_token
 
 # A provider gets the request and returns values for the layout; values that cost a query should be
 # callables, so only pages that draw that part of the layout pay for them (not htmx fragments polled each second).
 PageContextProvider = Callable[[Request], dict[str, Any]]
 
 
+def _csrf_token(context: Context) -> str:
+    return request_csrf_token(getattr(context.get("request"), "state", None))
+
+
+@pass_context
+def csrf_input(context: Context) -> Markup:
+    """The hidden CSRF field; put it first in every form (the guard looks at a form body's first field only)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(escape(_csrf_token(context)))
+
+
 @lru_cache(maxsize=1)
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(env=environment())
+    env = environment()
+    env.globals["csrf_input"] = csrf_input
+    env.globals["csrf_token"] = pass_context(_csrf_token)
+    return Jinja2Templates(env=env)
 
 
 def add_page_context(app: FastAPI, provider: PageContextProvider) -> None:

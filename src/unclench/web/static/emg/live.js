@@ -103,6 +103,8 @@
     $("emg-stop").textContent = demo ? "Stop" : "Stop and save";
     $("emg-status").textContent = demo ? "Starting the demo… the first seconds learn the resting level." : "Connecting to the sensor…";
     const proto = location.protocol === "https:" ? "wss" : "ws";
+    // The guard refuses a WebSocket without this page's CSRF token (the form's hidden field holds it).
+    q.set("csrf_token", form.elements.csrf_token.value);
     ws = new WebSocket(`${proto}://${location.host}/emg/ws/live?${q}`);
     points = []; marks = []; target = null; stats.bursts = 0; stats.frames = 0; stats.gauge = null; stats.gaugeMin = null; stats.gaugeMax = null; $("emg-bursts").textContent = "0";
     setRunning(true);
