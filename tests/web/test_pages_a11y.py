@@ -76,6 +76,7 @@ def _fill_demo(days: int) -> dict[str, str]:
     """The demo person (as `unclench demo` makes them), a session and an EMG recording; ids for the URL params."""
     from sqlalchemy import select
 
+    from unclench.accounts import devices
     from unclench.diary import demo as diary_demo
     from unclench.diary.models import Episode
     from unclench.emg import service as emg_service
@@ -97,7 +98,10 @@ def _fill_demo(days: int) -> dict[str, str]:
         pss = stress_service.questionnaire_history(db, "pss10")
         session = sessions_service.create_session(db, SessionOptions(minutes=10))
         recording = emg_service.import_file(db, path=EMG_FILE)
+        # The page a phone opens from the pairing code (walked from this computer, which may open it too).
+        pairing = devices.create_pairing_link(db)
         return {
+            "token": pairing.token,
             "episode_id": episode.id,
             "result_id": triage.id,
             "response_id": pss[-1].id,

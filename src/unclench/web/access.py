@@ -51,6 +51,8 @@ ROUTES: dict[tuple[str, str], Policy] = {
         (ANY, path): "person"
         for path in (
             "/",
+            "/more",
+            "/favicon.ico",
             # diary
             "/api/regions",
             "/api/episodes",
