@@ -57,6 +57,7 @@ def fill_demo(days: int, seed: int) -> dict[str, str]:
     """The demo person across domains (what `unclench demo` runs), a session and an EMG recording; URL ids."""
     from sqlalchemy import select
 
+    from unclench.accounts import devices
     from unclench.core import db as core_db
     from unclench.diary import demo as diary_demo
     from unclench.diary.models import Episode
@@ -77,8 +78,10 @@ def fill_demo(days: int, seed: int) -> dict[str, str]:
         pss = stress_service.questionnaire_history(db, "pss10")
         session = sessions_service.create_session(db, SessionOptions(minutes=10))
         recording = emg_service.import_file(db, path=EMG_FILE)
+        pairing = devices.create_pairing_link(db)  # the page a phone opens from the pairing code
         assert episode is not None and triage is not None and pss
         return {
+            "token": pairing.token,
             "episode_id": str(episode.id),
             "result_id": str(triage.id),
             "response_id": str(pss[-1].id),
