@@ -45,6 +45,7 @@ def test_the_planted_link_leads_the_page_in_one_plain_sentence(db: Session, seed
         "On days after a day with “late screen” you logged about 3.5 times as many episodes as on other days."
     )
     assert summary.needs == ""
+    assert client.get("/api/insights").json()["plain"]["sentences"][0] == summary.sentences[0]
     page = client.get("/insights").text
     assert (
         page.index(summary.sentences[0])

@@ -28,6 +28,9 @@ class PlainSummary:
     needs: str
     """What to log for patterns to show, when there is too little data; else empty."""
 
+    def as_dict(self) -> dict[str, object]:
+        return {"sentences": list(self.sentences), "practice": self.practice, "needs": self.needs}
+
     @property
     def all_sentences(self) -> list[str]:
         return [*self.sentences, *(s for s in (self.practice, self.needs) if s)]

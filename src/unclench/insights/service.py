@@ -30,6 +30,7 @@ from unclench.insights.daytable import (
     diary_day,
 )
 from unclench.insights.models import InsightsPreference
+from unclench.insights.plain import PlainSummary, summarise
 from unclench.insights.practice import (
     PracticeWeeks,
     TechniqueChange,
@@ -240,7 +241,13 @@ class Insights:
             "kind": self.data.kind,
             "triggers": self.triggers.as_dict(),
             "practice": self.practice.as_dict(),
+            "plain": self.plain.as_dict(),
         }
+
+    @property
+    def plain(self) -> PlainSummary:
+        """What the page says first, in plain words."""
+        return summarise(self.triggers, self.practice.weeks, self.practice.techniques, self.data.noun)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,6 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str, 
     from unclench.insights import service
     from unclench.insights.charts import calendar_svg, forest_plot_svg
     from unclench.insights.daytable import COUNT
-    from unclench.insights.plain import summarise
 
     start, end = service.parse_period(first, last)
     insights = service.compute_insights(db, first=start, last=end, kind=kind or None, region=region or None)
@@ -74,7 +73,7 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str, 
     return {
         "insights": insights,
         "report": report,
-        "plain": summarise(report, insights.practice.weeks, insights.practice.techniques, insights.data.noun),
+        "plain": insights.plain,
         "forest": forest_plot_svg(report.findings),
         "calendar": calendar_svg(
             counts, marked, first=cal_first, last=insights.data.last, mark_label=mark_label or "no factor chosen"
