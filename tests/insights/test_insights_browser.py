@@ -17,6 +17,10 @@ def test_insights_and_report_builder_in_the_browser(page: Any, screenshot_dir: P
     with session_scope() as db:
         seed_diary(db)
     page.goto("/insights")
+    lead = page.locator(".plain-summary p.lead").first
+    assert lead.is_visible() and lead.inner_text().startswith("On days after a day with “late screen” you logged about")
+    assert not page.locator("ol.findings").first.is_visible()  # the statistics start folded away
+    page.get_by_text("For your therapist: the statistics").click()
     first = page.locator("ol.findings li").first
     assert "late screen" in first.inner_text() and "clear" in first.inner_text()
     assert page.locator("svg.forest circle").count() >= 2

@@ -16,6 +16,7 @@ from tests.conftest import FrozenClock
 from unclench.cli import app
 from unclench.core import clock
 from unclench.core.errors import UserInputError
+from unclench.core.validation import parse_input
 from unclench.emg import service as emg
 from unclench.emg.simulate import simulate_emg
 from unclench.insights import service
@@ -214,3 +215,25 @@ def test_insights_for_one_region_count_only_its_episodes(db: Session) -> None:
     assert all(r == "calf" for e in calf.data.episodes for r, _ in e.regions)
     with pytest.raises(UserInputError, match="not a known body region"):
         service.compute_insights(db, region="elbowz")
+
+
+def test_the_kept_trigger_report_is_the_fresh_fit_and_a_changed_diary_is_fitted_again(
+    db: Session, seeded: date
+) -> None:
+    from unclench.diary import service as diary
+    from unclench.diary.schemas import CheckInIn
+    from unclench.insights.triggers import analyse_triggers
+
+    first = service.compute_insights(db)
+    fresh = analyse_triggers(first.table, first.data.factors, noun=first.data.noun)
+    again = service.compute_insights(db)
+    assert again.triggers.as_dict() == first.triggers.as_dict() == fresh.as_dict()
+    again.triggers.findings[0].sentence = "changed by a caller"
+    assert service.compute_insights(db).triggers.findings[0].sentence == fresh.findings[0].sentence
+    # One check-in changes: the day table differs, so the report is fitted again, never served from before.
+    day = seeded + timedelta(days=3)
+    diary.upsert_checkin(db, parse_input(CheckInIn, {"day": day, "stress": 10, "sleep_hours": 4.0}))
+    db.flush()
+    changed = service.compute_insights(db)
+    refit = analyse_triggers(changed.table, changed.data.factors, noun=changed.data.noun)
+    assert changed.triggers.as_dict() == refit.as_dict() != fresh.as_dict()

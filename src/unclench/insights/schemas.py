@@ -130,6 +130,16 @@ class PracticeOut(_Strict):
     notes: list[str]
 
 
+class PlainOut(_Strict):
+    """The insights in plain words: what the page says first (see `insights.plain`)."""
+
+    sentences: list[str] = Field(
+        description="Clear findings in plain words, strongest first (at most 3), or one line saying nothing stands out."
+    )
+    practice: str = Field(description="Practice in one sentence, or empty.")
+    needs: str = Field(description="What to log for patterns to show when nothing could be compared yet, or empty.")
+
+
 class InsightsOut(_Strict):
     """`unclench insights --json` and `GET /api/insights`: trigger statistics and practice effect for a period."""
 
@@ -141,6 +151,7 @@ class InsightsOut(_Strict):
     kind: str | None = Field(description="Only this kind of episode, or null for all.")
     triggers: TriggersOut
     practice: PracticeOut
+    plain: PlainOut
 
 
 def json_schema() -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import statistics
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from unclench.insights.daytable import (
     diary_day,
 )
 from unclench.insights.models import InsightsPreference
+from unclench.insights.plain import PlainSummary, summarise
 from unclench.insights.practice import (
     PracticeWeeks,
     TechniqueChange,
@@ -237,7 +241,13 @@ class Insights:
             "kind": self.data.kind,
             "triggers": self.triggers.as_dict(),
             "practice": self.practice.as_dict(),
+            "plain": self.plain.as_dict(),
         }
+
+    @property
+    def plain(self) -> PlainSummary:
+        """What the page says first, in plain words."""
+        return summarise(self.triggers, self.practice.weeks, self.practice.techniques, self.data.noun)
 
 
 @dataclass(frozen=True)
@@ -320,9 +330,42 @@ def compute_insights(
     """Trigger statistics and practice effect for the period (default: the whole diary), for one region if given."""
     data = load_diary(db, first=first, last=last, kind=kind, day_starts_at=day_starts_at, region=region)
     table = data.table()
-    triggers = analyse_triggers(table, data.factors, min_days=min_days, fdr_level=fdr_level, noun=data.noun)
+    triggers = triggers_for(table, data.factors, min_days=min_days, fdr_level=fdr_level, noun=data.noun)
     practice = practice_effect(db, data, table)
     return Insights(data, table, triggers, practice)
+
+
+# The trigger fit is most of a page's time (~100 of ~130 ms on a 180-day diary) and its input, the day table, only
+# changes when the diary does: the report is kept for the last few tables, keyed by their content, so an unchanged
+# diary is not fitted again and a changed one can never be served an old report.
+_TRIGGER_CACHE_SIZE = 16
+_trigger_cache: OrderedDict[tuple[Any, ...], TriggerReport] = OrderedDict()
+_trigger_cache_lock = threading.Lock()
+
+
+def _table_fingerprint(table: pd.DataFrame) -> str:
+    """A digest of the day table's index, columns and every value (NaN included)."""
+    digest = hashlib.sha256(repr(list(table.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def triggers_for(
+    table: pd.DataFrame, factors: list[Factor], *, min_days: int, fdr_level: float, noun: str
+) -> TriggerReport:
+    """`analyse_triggers`, fitted once per distinct day table (a copy of the kept report each time)."""
+    key = (_table_fingerprint(table), tuple(factors), min_days, fdr_level, noun)
+    with _trigger_cache_lock:
+        kept = _trigger_cache.get(key)
+        if kept is not None:
+            _trigger_cache.move_to_end(key)
+    if kept is None:
+        kept = analyse_triggers(table, factors, min_days=min_days, fdr_level=fdr_level, noun=noun)
+        with _trigger_cache_lock:
+            _trigger_cache[key] = kept
+            while len(_trigger_cache) > _TRIGGER_CACHE_SIZE:
+                _trigger_cache.popitem(last=False)
+    return copy.deepcopy(kept)  # callers may annotate their report; the kept one stays as fitted
 
 
 # ---------------------------------------------------------------- heat map and calendar by factor

@@ -73,6 +73,7 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str, 
     return {
         "insights": insights,
         "report": report,
+        "plain": insights.plain,
         "forest": forest_plot_svg(report.findings),
         "calendar": calendar_svg(
             counts, marked, first=cal_first, last=insights.data.last, mark_label=mark_label or "no factor chosen"
