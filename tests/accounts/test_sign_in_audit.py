@@ -56,6 +56,8 @@ def test_failed_and_successful_sign_ins_are_recorded_with_the_address(clinic: st
     with core_db.session_scope() as db:
         [out] = _entries(db, "logout")
         assert out.subject_person_id == person and out.actor_account_id == signed_in.actor_account_id
+        # Looking up the account at sign-in is not reading the person's data: no "data_read" lines on their log.
+        assert _entries(db, "data_read") == [] and _entries(db, "data_changed") == []
 
 
 def test_lock_out_is_recorded(clinic: str) -> None:

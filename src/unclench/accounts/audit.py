@@ -27,7 +27,7 @@ from sqlalchemy import DateTime, Table, event, func, select, type_coerce, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.unitofwork import UOWTransaction
 
-from unclench.accounts.models import AuditEntry, AuditHead
+from unclench.accounts.models import Account, AuditEntry, AuditHead, PairedDevice, PairingLink
 from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
@@ -265,10 +265,18 @@ def _pending(session: Session) -> dict[tuple[str, int | None, str], _Access]:
     return pending
 
 
+# Tables with a `person_id` that are not the person's data: who signs in and which phones are paired.
+_NOT_PERSON_DATA = (Account, PairedDevice, PairingLink)
+
+
 def _owned_row(element: object) -> tuple[str, object, object] | None:
-    """(table, owner, id) of a person-owned ORM object, else None."""
+    """(table, owner, id) of a person-owned ORM object, else None.
+
+    An account, a paired device or a pairing link names its person too, but looking it up at sign-in or pairing is
+    not reading the person's data (sign-ins, pairing and revoking have entries of their own).
+    """
     table = getattr(element, "__table__", None)
-    if table is None or "person_id" not in table.c:
+    if table is None or "person_id" not in table.c or isinstance(element, _NOT_PERSON_DATA):
         return None
     return str(table.name), getattr(element, "person_id", None), getattr(element, "id", None)
 
@@ -279,7 +287,11 @@ def _note_orm_access(state: ORMExecuteState) -> Any:
     caller = caller_of(session)
     if acts_only_for_self(caller) or state.execution_options.get(SKIP_ACCESS_AUDIT):
         return None  # the everyday path: one dictionary read per statement
-    tables = [m.persist_selectable.description for m in state.all_mappers if "person_id" in m.local_table.c]
+    tables = [
+        m.persist_selectable.description
+        for m in state.all_mappers
+        if "person_id" in m.local_table.c and not issubclass(m.class_, _NOT_PERSON_DATA)
+    ]
     if not tables:
         return None
     pending = _pending(session)
