@@ -27,7 +27,7 @@ from sqlalchemy import DateTime, Table, event, func, select, type_coerce, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.unitofwork import UOWTransaction
 
-from unclench.accounts.models import AuditEntry, AuditHead
+from unclench.accounts.models import Account, AuditEntry, AuditHead, PairedDevice, PairingLink
 from unclench.core import clock
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
@@ -265,10 +265,18 @@ def _pending(session: Session) -> dict[tuple[str, int | None, str], _Access]:
     return pending
 
 
+# Tables with a `person_id` that are not the person's data: who signs in and which phones are paired.
+_NOT_PERSON_DATA = (Account, PairedDevice, PairingLink)
+
+
 def _owned_row(element: object) -> tuple[str, object, object] | None:
-    """(table, owner, id) of a person-owned ORM object, else None."""
+    """(table, owner, id) of a person-owned ORM object, else None.
+
+    An account, a paired device or a pairing link names its person too, but looking it up at sign-in or pairing is
+    not reading the person's data (sign-ins, pairing and revoking have entries of their own).
+    """
     table = getattr(element, "__table__", None)
-    if table is None or "person_id" not in table.c:
+    if table is None or "person_id" not in table.c or isinstance(element, _NOT_PERSON_DATA):
         return None
     return str(table.name), getattr(element, "person_id", None), getattr(element, "id", None)
 
@@ -279,7 +287,11 @@ def _note_orm_access(state: ORMExecuteState) -> Any:
     caller = caller_of(session)
     if acts_only_for_self(caller) or state.execution_options.get(SKIP_ACCESS_AUDIT):
         return None  # the everyday path: one dictionary read per statement
-    tables = [m.persist_selectable.description for m in state.all_mappers if "person_id" in m.local_table.c]
+    tables = [
+        m.persist_selectable.description
+        for m in state.all_mappers
+        if "person_id" in m.local_table.c and not issubclass(m.class_, _NOT_PERSON_DATA)
+    ]
     if not tables:
         return None
     pending = _pending(session)
@@ -526,12 +538,19 @@ def all_entries(db: Session, *, person_id: int | None = None) -> Iterator[AuditE
 _SENTENCES = {
     "login": "Signed in",
     "login_failed": "Tried to sign in",
+    "login_locked": "Tried to sign in while the account was locked",
+    "login_rate_limited": "Tried to sign in, refused after too many tries from one address",
+    "account_locked": "Locked the account for a quarter of an hour after repeated wrong passwords",
+    "second_factor_failed": "Typed a wrong two-step sign-in code",
     "logout": "Signed out",
     "totp_enabled": "Turned on two-step sign-in (an authenticator app)",
     "totp_disabled": "Turned off two-step sign-in",
     "recovery_code_used": "Used a recovery code to sign in",
     "password_changed": "Changed the password",
     "password_reset": "Reset the password with a link from an administrator",
+    "reset_issued": "Made a password reset link for {thing}",
+    "invitation_made": "Made an invitation",
+    "invitation_accepted": "Accepted an invitation and made {thing}",
     "device_paired": "Paired {thing}",
     "device_revoked": "Unpaired {thing}: it can no longer open your diary",
     "pairing_link_made": "Made a link to pair a phone (it works once, for 10 minutes)",
@@ -660,6 +679,9 @@ _FHIR_ACTIONS = {
     "login_failed": ("authentication", "E"),
     "logout": ("authentication", "E"),
     "recovery_code_used": ("authentication", "E"),
+    "login_locked": ("authentication", "E"),
+    "login_rate_limited": ("authentication", "E"),
+    "second_factor_failed": ("authentication", "E"),
     "export": ("export", "R"),
     "data_read": ("record", "R"),
     "data_changed": ("record", "U"),

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from unclench.accounts import audit
 from unclench.accounts.models import PairedDevice, PairingLink
 from unclench.core import clock
 from unclench.core.db import get_or_raise
 from unclench.core.errors import NotFoundError
-from unclench.core.identity import LOCAL_PERSON_ID
+from unclench.core.identity import LOCAL_PERSON_ID, Caller, caller_of
 
 PAIRING_LINK_LIFETIME = timedelta(minutes=10)
 # Writing "last used" on every request would turn each page view into a write; a minute is precise enough to read.
@@ -98,6 +99,7 @@ def create_pairing_link(db: Session, person_id: int = LOCAL_PERSON_ID) -> NewPai
     )
     db.add(link)
     db.flush()
+    audit.record(db, "pairing_link_made", subject_person_id=person_id, what=audit.What("pairing_link", str(link.id)))
     return NewPairingLink(token=token, expires_at=link.expires_at)
 
 
@@ -127,6 +129,10 @@ def pair_device(db: Session, link_token: str, user_agent: str) -> tuple[PairedDe
     link.used_at = now
     link.device_id = device.id
     db.flush()
+    # The new phone itself is the actor (the request came from it, not yet paired).
+    phone = Caller(kind="device", person_id=device.person_id, device_id=device.id)
+    phone = replace(phone, address=caller_of(db).address, user_agent=caller_of(db).user_agent or user_agent)
+    audit.record(db, "device_paired", subject_person_id=device.person_id, what=_what(device), caller=phone)
     return device, secret
 
 
@@ -159,4 +165,9 @@ def revoke_device(db: Session, device_id: int, person_id: int = LOCAL_PERSON_ID)
     if device.revoked_at is None:
         device.revoked_at = clock.now()
         db.flush()
+        audit.record(db, "device_revoked", subject_person_id=device.person_id, what=_what(device))
     return device
+
+
+def _what(device: PairedDevice) -> audit.What:
+    return audit.What("device", str(device.id), device.name)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from unclench.accounts import audit
 from unclench.accounts.models import (
     Account,
     Invitation,
@@ -33,7 +34,7 @@ from unclench.accounts.models import (
 from unclench.accounts.people import create_person
 from unclench.core import clock
 from unclench.core.errors import UserInputError
-from unclench.core.identity import Caller
+from unclench.core.identity import Caller, caller_of
 
 log = logging.getLogger("unclench.accounts.logins")
 
@@ -59,10 +60,23 @@ MAY_INVITE = {"admin": ("practitioner", "admin"), "practitioner": ("person",)}
 SECOND_FACTOR_REQUIRED = ("practitioner", "admin")
 
 LoginEvent = Literal[
-    "login", "login_failed", "login_locked", "login_rate_limited", "logout", "second_factor_failed",
-    "totp_enrolled", "recovery_code_used", "password_changed", "password_reset", "reset_issued", "invited",
-    "invitation_accepted",
+    "login", "login_failed", "login_locked", "login_rate_limited", "account_locked", "logout",
+    "second_factor_failed", "totp_enabled", "recovery_code_used", "password_changed", "password_reset",
+    "reset_issued", "invitation_made", "invitation_accepted",
 ]  # fmt: skip
+# The events the account's own person is acting in (the rest are made by someone else: an admin, an inviter, or
+# someone not signed in who typed a password).
+_ACTS_AS_ACCOUNT = frozenset(
+    {
+        "login",
+        "logout",
+        "totp_enabled",
+        "recovery_code_used",
+        "password_changed",
+        "password_reset",
+        "invitation_accepted",
+    }
+)
 
 _hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM)
 _dummy_hash: dict[str, str] = {}
@@ -104,18 +118,42 @@ def new_token() -> str:
 
 
 def record_login_event(
+    db: Session,
     event: LoginEvent,
     *,
+    account: Account | None = None,
     email: str = "",
-    account_id: int | None = None,
     address: str = "",
-    outcome: str = "ok",
+    outcome: audit.Outcome = "success",
     detail: str = "",
+    by: Account | None = None,
 ) -> None:
-    """The one call site for sign-in events: logged now; the audit log (accounts.audit) is wired in here."""
-    level = logging.INFO if outcome == "ok" else logging.WARNING
+    """The one call site for sign-in events: logged, and appended to the audit log in `db`'s transaction.
+
+    The entry is about `account`'s person (None for a practitioner or admin, or an unknown email). Its actor is
+    the account itself for what only the account's holder does (signing in, changing the password…), `by` where
+    someone else acted (an admin issuing a reset, an inviter), and otherwise someone not signed in, from `address`.
+    """
+    account_id = account.id if account is not None else None
+    level = logging.INFO if outcome == "success" else logging.WARNING
     log.log(
         level, "%s account=%s email=%s address=%s outcome=%s %s", event, account_id, email, address, outcome, detail
+    )
+    base = caller_of(db)
+    address = address or base.address
+    actor_account = account if event in _ACTS_AS_ACCOUNT else by
+    if actor_account is not None:
+        actor = replace(caller_for(actor_account, address), user_agent=base.user_agent)
+    else:
+        actor = Caller(kind="anonymous", person_id=None, address=address, user_agent=base.user_agent)
+    label = account.email if account is not None else email
+    audit.record(
+        db,
+        event,
+        subject_person_id=account.person_id if account is not None else None,
+        what=audit.What("account", str(account_id or ""), label or detail),
+        outcome=outcome,
+        caller=actor,
     )
 
 
@@ -193,25 +231,24 @@ def authenticate(db: Session, email: str, password: str, *, address: str) -> Log
     attempt = LoginAttempt(email=email[:254], address=address[:64], at=now, succeeded=False)
     db.add(attempt)
     if (recent_failures or 0) >= RATE_LIMIT_FAILURES:
-        record_login_event("login_rate_limited", email=email, address=address, outcome="refused")
+        record_login_event(db, "login_rate_limited", account=account, email=email, address=address, outcome="denied")
         return LoginOutcome(None, "Too many attempts from here. Wait a quarter of an hour, then try again.", 429)
     if account is None or account.disabled_at is not None:
-        record_login_event("login_failed", email=email, address=address, outcome="unknown account")
+        record_login_event(db, "login_failed", email=email, address=address, outcome="failed", detail="unknown account")
         return LoginOutcome(None, WRONG, 401)
     if account.locked_until is not None and account.locked_until > now:
-        record_login_event("login_locked", email=email, account_id=account.id, address=address, outcome="locked")
+        record_login_event(db, "login_locked", account=account, address=address, outcome="denied")
         until = account.locked_until.astimezone(clock.zone()).strftime("%H:%M")
         return LoginOutcome(
             None, f"This account is locked after too many wrong passwords. Try again after {until}.", 423
         )
     if not matches:
         account.failed_logins += 1
+        record_login_event(db, "login_failed", account=account, address=address, outcome="failed")
         if account.failed_logins >= LOCK_AFTER_FAILURES:
             account.failed_logins = 0
             account.locked_until = now + LOCK_FOR
-        record_login_event(
-            "login_failed", email=email, account_id=account.id, address=address, outcome="wrong password"
-        )
+            record_login_event(db, "account_locked", account=account, address=address, outcome="denied")
         return LoginOutcome(None, WRONG, 401)
     account.failed_logins = 0
     account.locked_until = None
@@ -219,7 +256,8 @@ def authenticate(db: Session, email: str, password: str, *, address: str) -> Log
         account.password_hash = _hasher.hash(password)
     attempt.succeeded = True
     db.flush()
-    record_login_event("login", email=email, account_id=account.id, address=address)
+    if not needs_second_factor(account):
+        record_login_event(db, "login", account=account, address=address)  # else once the second factor is given
     return LoginOutcome(account)
 
 
@@ -328,7 +366,7 @@ def confirm_totp(db: Session, account: Account, code: str, *, address: str = "")
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
     db.add_all(RecoveryCode(account_id=account.id, code_hash=token_hash(c)) for c in codes)
     db.flush()
-    record_login_event("totp_enrolled", email=account.email, account_id=account.id, address=address)
+    record_login_event(db, "totp_enabled", account=account, address=address)
     return codes
 
 
@@ -338,6 +376,7 @@ def verify_second_factor(db: Session, account: Account, code: str, *, address: s
     if step is not None:
         account.totp_last_step = step
         db.flush()
+        record_login_event(db, "login", account=account, address=address)
         return True
     wanted = token_hash(code.strip().lower())
     for recovery in db.scalars(
@@ -346,11 +385,10 @@ def verify_second_factor(db: Session, account: Account, code: str, *, address: s
         if hmac.compare_digest(recovery.code_hash, wanted):
             recovery.used_at = clock.now()
             db.flush()
-            record_login_event("recovery_code_used", email=account.email, account_id=account.id, address=address)
+            record_login_event(db, "recovery_code_used", account=account, address=address)
+            record_login_event(db, "login", account=account, address=address)
             return True
-    record_login_event(
-        "second_factor_failed", email=account.email, account_id=account.id, address=address, outcome="wrong code"
-    )
+    record_login_event(db, "second_factor_failed", account=account, address=address, outcome="failed")
     return False
 
 
@@ -362,7 +400,7 @@ def change_password(db: Session, account: Account, current: str, new: str, *, ad
         raise UserInputError.single("current_password", "That is not your current password.")
     account.password_hash = _hasher.hash(new)
     db.flush()
-    record_login_event("password_changed", email=account.email, account_id=account.id, address=address)
+    record_login_event(db, "password_changed", account=account, address=address)
     return account
 
 
@@ -383,7 +421,7 @@ def issue_reset(db: Session, admin: Account, email: str, *, address: str = "") -
         )
     )
     db.flush()
-    record_login_event("reset_issued", email=account.email, account_id=admin.id, address=address)
+    record_login_event(db, "reset_issued", account=account, by=admin, address=address)
     return token
 
 
@@ -411,7 +449,7 @@ def reset_password(db: Session, token: str, new: str, *, address: str = "") -> A
     account.locked_until = None
     end_all_sessions(db, account)
     db.flush()
-    record_login_event("password_reset", email=account.email, account_id=account.id, address=address)
+    record_login_event(db, "password_reset", account=account, address=address)
     return account
 
 
@@ -434,7 +472,7 @@ def invite(db: Session, inviter: Account, role: str, *, address: str = "") -> st
         )
     )
     db.flush()
-    record_login_event("invited", email=inviter.email, account_id=inviter.id, address=address, detail=role)
+    record_login_event(db, "invitation_made", by=inviter, address=address, detail=role)
     return token
 
 
@@ -459,7 +497,7 @@ def accept_invitation(db: Session, token: str, email: str, password: str, *, add
     account = create_account(db, email=email, password=password, role=invitation.role, invited_by=inviter)
     invitation.used_at = clock.now()
     db.flush()
-    record_login_event("invitation_accepted", email=account.email, account_id=account.id, address=address)
+    record_login_event(db, "invitation_accepted", account=account, address=address)
     return account
 
 

@@ -151,7 +151,7 @@ def logout(request: Request, db: DbSession) -> Response:
     if token:
         logins.end_session(db, token)
     if found is not None:
-        logins.record_login_event("logout", email=found[1].email, account_id=found[1].id, address=address_of(request))
+        logins.record_login_event(db, "logout", account=found[1], address=address_of(request))
     response = _go("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -193,7 +193,8 @@ async def enrol(request: Request, db: DbSession) -> Response:
         # The secret stays the one the app already holds, so the person can simply type the next code.
         return form_page(request, "accounts/enrol.html", _enrolment(account, logins.totp_uri(account)), form)
     response = form_page(request, "accounts/recovery_codes.html", {"codes": codes})
-    if not login_session.second_factor_done:
+    if not login_session.second_factor_done:  # the first sign-in of an account that must have a second factor
+        logins.record_login_event(db, "login", account=account, address=address_of(request))
         token = logins.start_session(
             db, account, second_factor_done=True, replacing=request.cookies.get(SESSION_COOKIE)
         )
