@@ -119,7 +119,7 @@ def test_right_now_is_made_on_request_then_three_minutes_plays_at_once(
     page.get_by_role("button", name="5 minutes").wait_for(timeout=240_000)
     page.screenshot(path=str(screenshot_dir / "home-right-now.png"))
     page.get_by_role("button", name="3 minutes").click()
-    page.wait_for_function("document.getElementById('right-now-audio-3').currentTime > 1.5", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('right-now-audio-3').currentTime > 1.5", timeout=20_000)
     assert page.evaluate("document.getElementById('right-now-audio-3').paused") is False
     assert page.locator('[data-right-now="3"]').get_attribute("aria-pressed") == "true"
     assert "3 minutes: 0:0" in page.locator("#right-now-status").inner_text()
