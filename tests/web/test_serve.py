@@ -29,3 +29,18 @@ def test_a_taken_port_is_named_with_a_free_one_to_try(app_env: Path) -> None:
         free = int(suggested.group(1))
         assert free != taken
         bind_port("127.0.0.1", free).close()  # the suggested port really is free
+
+
+def test_the_statistics_modules_load_in_the_background_not_at_start() -> None:
+    """`serve` imports what Insights needs on a thread after start; importing the command itself loads none of it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from unclench.web.cli import warm_up_in_background; "
+        "before = [m for m in ('statsmodels', 'pandas', 'scipy') if m in sys.modules]; "
+        "warm_up_in_background(0).join(); "
+        "print(before, [m for m in ('statsmodels', 'pandas', 'scipy', 'unclench.insights.service') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "[] ['statsmodels', 'pandas', 'scipy', 'unclench.insights.service']"
