@@ -392,3 +392,21 @@ def test_create_admin_command_and_clinic_mode_refuses_sqlite(
     reset_settings_cache()
     refused = CliRunner().invoke(app, ["serve", "--clinic"])
     assert refused.exit_code == 2 and "needs PostgreSQL" in refused.output
+
+
+def test_a_clinic_answers_only_to_its_own_names_when_they_are_set(clinic: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unclench.core.settings import reset_settings_cache
+    from unclench.web.app import create_app
+
+    monkeypatch.setenv("UNCLENCH_CLINIC_HOSTS", "clinic.example, Clinic.example.org")
+    reset_settings_cache()
+    with TestClient(create_app(), base_url="https://clinic.example.org") as browser:
+        assert browser.get("/login").status_code == 200
+        assert browser.get("/login", headers={"Host": "clinic.example"}).status_code == 200
+        rebound = browser.get("/login", headers={"Host": "evil.example"})
+        assert rebound.status_code == 421 and "answers only to" in rebound.text
+        assert browser.post("/login", headers={"Host": "evil.example"}, data={"email": "a@b.c"}).status_code == 421
+    monkeypatch.delenv("UNCLENCH_CLINIC_HOSTS")
+    reset_settings_cache()
+    with TestClient(create_app(), base_url="https://any.example") as browser:  # unset: the proxy pins the Host
+        assert browser.get("/login").status_code == 200

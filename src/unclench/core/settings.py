@@ -17,6 +17,9 @@ class Settings:
     timezone: str
     # A clinic server (`unclench serve --clinic` or UNCLENCH_CLINIC=1): accounts, sign-in, PostgreSQL only.
     clinic: bool = False
+    # The names a clinic server answers to (UNCLENCH_CLINIC_HOSTS=clinic.example.org,…): a request naming any other
+    # Host is refused, as the local app refuses all but loopback. Empty: the TLS proxy in front must pin the Host.
+    clinic_hosts: tuple[str, ...] = ()
     # Render the ready-made "Right now" sessions when `serve` starts and after `demo` (UNCLENCH_PREPARE_READY=0: not;
     # the tests set that, so only a test that asks renders them).
     prepare_ready: bool = True
@@ -55,12 +58,14 @@ def get_settings() -> Settings:
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     clinic = os.environ.get("UNCLENCH_CLINIC", "").strip().lower() in ("1", "true", "yes", "on")
+    clinic_hosts = tuple(h.strip().lower() for h in os.environ.get("UNCLENCH_CLINIC_HOSTS", "").split(",") if h.strip())
     prepare_ready = os.environ.get("UNCLENCH_PREPARE_READY", "1").strip().lower() not in ("0", "false", "no", "off")
     return Settings(
         data_dir=data_dir,
         database_url=url,
         timezone=_local_timezone_name(),
         clinic=clinic,
+        clinic_hosts=clinic_hosts,
         prepare_ready=prepare_ready,
     )
 

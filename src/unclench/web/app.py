@@ -83,7 +83,9 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
         openapi_url=None,
         redoc_url=None,
     )
-    security.install(app, sharing.hosts if sharing else (), clinic=clinic)
+    security.install(
+        app, sharing.hosts if sharing else (), clinic=clinic, clinic_hosts=get_settings().clinic_hosts if clinic else ()
+    )
     if not clinic:
         share.install(app, sharing)
     app.add_exception_handler(AccessRefused, access_refused)

@@ -147,6 +147,11 @@ def serve(
                 "Set UNCLENCH_DATABASE_URL=postgresql://… and start again."
             )
             raise typer.Exit(2)
+        if settings.clinic and not settings.clinic_hosts:
+            console.print(
+                "[yellow]No clinic host names are set:[/] requests naming any host are answered. Set "
+                "UNCLENCH_CLINIC_HOSTS=clinic.example.org (comma-separated) or let the TLS proxy pin the Host."
+            )
         ensure_schema()
         if settings.prepare_ready and not settings.clinic:
             from unclench.sessions.right_now import prepare_in_background

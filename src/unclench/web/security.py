@@ -184,9 +184,14 @@ def content_security_policy(path: str) -> str:
 class RequestGuard:
     """Pure ASGI middleware: Host allow-list, caller, cross-site and CSRF refusal, security headers."""
 
-    def __init__(self, app: ASGIApp, shared_hosts: Iterable[str] = (), clinic: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, shared_hosts: Iterable[str] = (), clinic: bool = False, clinic_hosts: Iterable[str] = ()
+    ) -> None:
         self.app = app
         self.allowed_hosts = LOOPBACK_HOSTS | {h.lower() for h in shared_hosts}
+        # On a clinic server: its own names (and loopback, for the proxy and health checks), when configured.
+        named = {h.lower() for h in clinic_hosts}
+        self.clinic_hosts = LOOPBACK_HOSTS | named if named else frozenset()
         # A clinic server is reached by its own name and signs people in (web/clinic_auth.py finds the caller);
         # the Host, the loopback caller and pairing are the local app's, so they do not apply there.
         self.clinic = clinic
@@ -203,7 +208,8 @@ class RequestGuard:
 
         send = self._with_headers(send, path, lambda: new_cookie, secure)
 
-        if not self.clinic and host_name(headers.get("host", "")) not in self.allowed_hosts:
+        allowed = self.clinic_hosts if self.clinic else self.allowed_hosts
+        if allowed and host_name(headers.get("host", "")) not in allowed:
             message = (
                 "unclench answers only to the addresses it runs on (such as 127.0.0.1). This request named another "
                 "host, which is how a web page could try to reach it through a look-alike address, so it was refused."
@@ -420,13 +426,16 @@ def csrf(request: Request) -> JSONResponse:
     return JSONResponse({"token": request_csrf_token(request.state), "header": "X-CSRF-Token"})
 
 
-def install(app: FastAPI, shared_hosts: Iterable[str] = (), clinic: bool = False) -> None:
+def install(
+    app: FastAPI, shared_hosts: Iterable[str] = (), clinic: bool = False, clinic_hosts: Iterable[str] = ()
+) -> None:
     """Put the guard outside everything else, so even the server's own 500 page gets the security headers."""
     build = app.build_middleware_stack
     hosts = tuple(shared_hosts)
+    names = tuple(clinic_hosts)
 
     def guarded() -> ASGIApp:
-        return RequestGuard(build(), shared_hosts=hosts, clinic=clinic)
+        return RequestGuard(build(), shared_hosts=hosts, clinic=clinic, clinic_hosts=names)
 
     setattr(app, "build_middleware_stack", guarded)  # noqa: B010 - an instance's hook, not a new attribute
     app.include_router(router)
