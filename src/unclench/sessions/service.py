@@ -42,6 +42,12 @@ def audio_root() -> Path:
     return get_settings().artefact_dir("audio")
 
 
+def artefact_files(key: str) -> list[Path]:
+    """Every file in a rendered session's folder (audio in each format, transcript, chapters, manifest)."""
+    folder = audio_root() / key
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if key and folder.is_dir() else []
+
+
 def phrase_cache_dir() -> Path:
     """Synthesised phrases; ``UNCLENCH_PHRASE_CACHE_DIR`` may point elsewhere (shared between data dirs)."""
     override = os.environ.get("UNCLENCH_PHRASE_CACHE_DIR")
