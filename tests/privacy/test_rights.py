@@ -114,6 +114,14 @@ def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _assert_the_log_holds_no_health_data() -> None:
+    """The audit log outlives a deleted person: no entry may name a symptom, a region, a medicine or a note."""
+    with session_factory()() as db:
+        for entry in audit.all_entries(db):
+            text = json.dumps(audit.hashed_fields(entry), ensure_ascii=False).lower()
+            assert not any(word.lower() in text for word in HEALTH_WORDS), text
+
+
 # --- coverage -----------------------------------------------------------------------------------------------------
 
 
@@ -209,9 +217,7 @@ def test_deleting_leaves_nothing_of_the_person_and_everything_of_the_other(peopl
         last = audit.recent_entries(db, limit=1)[0]
         assert (last.action, last.subject_person_id, last.resource) == ("person_deleted", people.a, "data")
         assert audit.describe(last).what == "Deleted all the data kept here"
-        for entry in audit.all_entries(db):
-            text = json.dumps(audit.hashed_fields(entry), ensure_ascii=False)
-            assert not any(word in text for word in HEALTH_WORDS), text
+    _assert_the_log_holds_no_health_data()
 
 
 def test_a_wrong_word_deletes_nothing(people: People, app_env: Path) -> None:
@@ -240,6 +246,8 @@ def test_a_failure_midway_leaves_every_row_and_file(
 def test_the_page_and_the_command_delete_with_the_word_only(people: People, app_env: Path, client: object) -> None:
     from unclench.cli import app
 
+    report = client.get("/api/reports/fhir", params={"first": "2026-06-01", "last": "2026-06-17", "kind": "cramp"})  # type: ignore[attr-defined]
+    assert report.status_code == 200
     wrong = client.post("/privacy/data/delete", data={"confirm": "delete"})  # type: ignore[attr-defined]
     assert (
         wrong.status_code == 422 and "Type DELETE in capital letters" in wrong.text and 'value="delete"' in wrong.text
@@ -254,3 +262,44 @@ def test_the_page_and_the_command_delete_with_the_word_only(people: People, app_
     assert client.get("/api/episodes").json() == []  # type: ignore[attr-defined]
     again = CliRunner().invoke(app, ["data", "delete", "--confirm", "DELETE"])
     assert again.exit_code == 0 and "Deleted 0 rows" in again.output
+    _assert_the_log_holds_no_health_data()  # the report's kind filter ("cramp") included
+
+
+def test_the_phrases_that_speak_the_name_go_unless_someone_else_has_that_name(
+    people: People, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from unclench.sessions.audio import MIX_RATE
+    from unclench.sessions.composer import compose
+    from unclench.sessions.options import SessionOptions, validate_options
+    from unclench.sessions.voice import PhraseCache, voice_info
+
+    cache_dir = tmp_path / "phrases"  # never the shared cache: these files are not real speech
+    monkeypatch.setenv("UNCLENCH_PHRASE_CACHE_DIR", str(cache_dir))
+
+    def cached(name: str) -> tuple[list[Path], Path]:
+        """Files in the voice's cache for a session that speaks `name`: those that say it, and one shared cue."""
+        options = validate_options(SessionOptions(minutes=5, technique="breathing", name=name))
+        voice, cache = voice_info(options.voice), PhraseCache(cache_dir)
+        paths = {
+            text: cache.path(PhraseCache.key(text, voice, options.length_scale, MIX_RATE))
+            for text in compose(options).texts()
+        }
+        for path in paths.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"pcm")
+        return [path for text, path in paths.items() if name in text], next(
+            p for t, p in paths.items() if name not in t
+        )
+
+    (zoe, cue), (anna, _) = cached("Zoe"), cached("Anna")
+    assert zoe and anna
+    for person_id, names in ((people.a, ("Zoe", "Anna")), (people.b, ("Anna",))):
+        with _session_as(person_id) as db:
+            for name in names:
+                sessions.create_session(db, SessionOptions(minutes=5, technique="breathing", name=name))
+            db.commit()
+    with session_scope() as db:
+        deletion = service.delete_everything(db, {"confirm": "DELETE"})
+    removed = service.remove_files(deletion)
+    assert set(zoe) <= set(removed) and not any(path.exists() for path in zoe)  # only A's sessions said "Zoe"
+    assert all(path.exists() for path in anna) and cue.exists()  # B's session says "Anna"; cues are everyone's

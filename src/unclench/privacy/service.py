@@ -35,6 +35,7 @@ from unclench.core.models_registry import import_all_models
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
 from unclench.privacy.schemas import CONFIRM_WORD, DeleteIn
+from unclench.sessions import service as sessions
 
 EXPORT_RESOURCE = "all-data"
 README = "README.txt"
@@ -78,7 +79,6 @@ class FileReference:
 def file_references() -> tuple[FileReference, ...]:
     """Where person-owned rows name files: rendered session audio (by settings hash), EMG raw files (by content)."""
     from unclench.emg import service as emg
-    from unclench.sessions import service as sessions
 
     return (
         FileReference("audio_session", "artefact_key", sessions.artefact_files),
@@ -170,8 +170,6 @@ def _sha256(path: Path) -> str:
 
 
 def _audio_list(db: Session, data_dir: Path) -> str:
-    from unclench.sessions import service as sessions
-
     rows: list[list[Any]] = []
     for session in sessions.list_sessions(db):
         files = sessions.artefact_files(session.artefact_key or "")
@@ -299,6 +297,8 @@ class Deletion:
     account_deleted: bool
     rows: dict[str, int] = field(default_factory=dict)
     candidates: list[tuple[FileReference, str]] = field(default_factory=list)
+    # Names the person's sessions spoke → those sessions' options: their phrases in the voice's cache say the name.
+    spoken_names: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 NOTHING_DELETED = "Nothing was deleted."
@@ -342,6 +342,7 @@ def delete_everything(db: Session, data: object) -> Deletion:
     deletion = Deletion(person_id, account_deleted=clinic_account)
     for reference in file_references():
         deletion.candidates += [(reference, value) for value in sorted(_owned_values(db, reference))]
+    deletion.spoken_names = sessions.spoken_names(db)
     db.flush()
     db.expunge_all()  # the rows go by bulk statements; nothing stale stays in the session
     for model in reversed(owned_models()):  # children first, so no foreign key is left pointing at a deleted row
@@ -354,7 +355,10 @@ def delete_everything(db: Session, data: object) -> Deletion:
 
 
 def remove_files(deletion: Deletion) -> list[Path]:
-    """After the deletion committed: remove each candidate's files unless a row of anyone's still names them."""
+    """After the deletion committed: remove each candidate's files unless a row of anyone's still names them.
+
+    And the voice's cached phrases that speak the person's name, unless someone else's session speaks it too.
+    """
     removed: list[Path] = []
     with session_scope() as db:
         for reference, value in deletion.candidates:
@@ -369,6 +373,14 @@ def remove_files(deletion: Deletion) -> list[Path]:
             for path in files:
                 path.unlink(missing_ok=True)
             removed += files
+        if deletion.spoken_names:
+            still_spoken = sessions.names_anyone_speaks(db)
+            for name, options in deletion.spoken_names.items():
+                if name not in still_spoken:
+                    phrases = {path for one in options for path in sessions.name_phrase_files(one)}
+                    for path in phrases:
+                        path.unlink(missing_ok=True)
+                    removed += sorted(phrases)
     _remove_empty_folders(removed, get_settings().data_dir)
     return removed
 
