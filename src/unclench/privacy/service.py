@@ -93,31 +93,35 @@ def _owned_values(db: Session, reference: FileReference) -> set[str]:
     return {value for row in db.scalars(select(model)) if (value := getattr(row, key))}
 
 
-# What the page names in words; every other table's rows are counted together.
+# What the page names in words (one, several); every other table's rows are counted together.
 _KEPT_LABELS = {
-    "episode": "episodes",
-    "checkin": "check-ins",
-    "questionnaire_response": "questionnaires",
-    "reflection_note": "notes",
-    "medication": "medicines",
-    "audio_session": "sessions",
-    "session_listen": "listens",
-    "emg_recording": "EMG recordings",
+    "episode": ("episode", "episodes"),
+    "checkin": ("check-in", "check-ins"),
+    "questionnaire_response": ("questionnaire", "questionnaires"),
+    "reflection_note": ("note", "notes"),
+    "medication": ("medicine", "medicines"),
+    "audio_session": ("session", "sessions"),
+    "session_listen": ("listen", "listens"),
+    "emg_recording": ("EMG recording", "EMG recordings"),
 }
 
 
-def kept_counts(db: Session) -> list[tuple[str, int]]:
-    """How much the caller keeps here: (label, rows) for the main kinds, then "other records" for the rest."""
-    named: list[tuple[str, int]] = []
+def _counted(count: int, words: tuple[str, str]) -> str:
+    return f"{count} {words[0] if count == 1 else words[1]}"
+
+
+def kept_counts(db: Session) -> list[str]:
+    """How much the caller keeps here, in words ("3 episodes"), the main kinds first, then "other records"."""
+    named: list[str] = []
     others = 0
     for model in owned_models():
         count = db.scalar(select(func.count()).select_from(model)) or 0  # ORM: scoped to the caller
-        label = _KEPT_LABELS.get(_table(model).name)
-        if label is None:
+        words = _KEPT_LABELS.get(_table(model).name)
+        if words is None:
             others += count
         elif count:
-            named.append((label, count))
-    return [*named, ("other records", others)] if others else named
+            named.append(_counted(count, words))
+    return [*named, _counted(others, ("other record", "other records"))] if others else named
 
 
 # --- export ----------------------------------------------------------------------------------------------------
