@@ -58,6 +58,8 @@ class People:
 
 @pytest.fixture
 def people(app_env: Path) -> Iterator[People]:
+    """A (the local person) and B with one of everything, a shared and an own audio folder, a shared and an own
+    EMG file (each with a plot), and a paired phone and a pairing link for A."""
     with session_factory()() as setup:
         person_b = create_person(setup, "B").id
         setup.commit()

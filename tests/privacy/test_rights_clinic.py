@@ -20,7 +20,7 @@ from tests.accounts.test_clinic import CHEAP, PASSWORD, _browser, _enrol, _login
 from tests.accounts.test_ownership import EMG_FILE, _fill_every_domain
 from tests.privacy.test_rights import SHARED_KEY, _files, _render_into, _rows_of
 from unclench.accounts import audit, logins
-from unclench.accounts.models import LoginSession
+from unclench.accounts.models import LoginAttempt, LoginSession
 from unclench.core import db as core_db
 from unclench.core.identity import Caller, set_caller
 from unclench.emg import service as emg
@@ -96,6 +96,8 @@ def test_a_client_exports_everything_then_deletes_the_account(tmp_path: Path) ->
 
     assert {name: n for name, n in _rows_of(person_a).items() if n} == {}  # every table, the account's too
     assert _account_rows(person_a) == {"person": 0}
+    with core_db.session_factory()() as db:  # the sign-in tries that named the email (a new try below adds one)
+        assert db.scalar(select(LoginAttempt).where(LoginAttempt.email == "a@example.org")) is None
     assert _rows_of(person_b) == b_rows
     left = _files(data_dir)
     assert not (data_dir / "audio" / A_KEY).exists()

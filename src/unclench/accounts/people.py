@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from unclench.accounts.models import (
     Account,
     Invitation,
+    LoginAttempt,
     LoginSession,
     PairedDevice,
     PairingLink,
@@ -28,12 +29,13 @@ def create_person(db: Session, display_name: str = "") -> Person:
 def forget_person(db: Session, person_id: int, *, keep_person: bool) -> None:
     """Remove what accounts keeps about a person: paired phones, pairing links and, on a clinic, their account.
 
-    The account goes with its login sessions, recovery codes, reset links and the invitations it made; accounts it
-    invited keep their own, losing only the link back. `keep_person`: the local app's one person stays (every row
+    The account goes with its login sessions, recovery codes, reset links, recent sign-in tries and the invitations
+    it made; accounts it invited keep their own, losing only the link back. `keep_person`: the local app's one person stays (every row
     made later is theirs), a clinic's person row goes. Their data rows must be gone first (the caller's job).
     """
     accounts = list(db.scalars(select(Account).where(Account.person_id == person_id)))
     account_ids = [account.id for account in accounts]
+    emails = [account.email for account in accounts]
     db.execute(delete(PairingLink).where(PairingLink.person_id == person_id))
     db.execute(delete(PairedDevice).where(PairedDevice.person_id == person_id))
     if account_ids:
@@ -47,6 +49,8 @@ def forget_person(db: Session, person_id: int, *, keep_person: bool) -> None:
         db.execute(delete(Invitation).where(Invitation.invited_by_id.in_(account_ids)))
         db.execute(update(Account).where(Account.invited_by_id.in_(account_ids)).values(invited_by_id=None))
         db.execute(delete(Account).where(Account.id.in_(account_ids)))
+        # Recent sign-in tries name the email (kept a quarter of an hour for the rate limit): theirs go too.
+        db.execute(delete(LoginAttempt).where(LoginAttempt.email.in_(emails)))
     if not keep_person:
         db.execute(delete(Person).where(Person.id == person_id))
     db.flush()
