@@ -101,6 +101,8 @@ def intended_policy(endpoint: Endpoint) -> str:
         return "public"  # a phone that is not paired yet must reach these, and they show no data
     if endpoint.path == "/devices" or endpoint.path.startswith("/devices/"):
         return "desktop"  # a phone must not pair more phones nor remove other devices
+    if endpoint.path == "/privacy/data/delete":
+        return "desktop"  # a paired (perhaps lost) phone may download the data but not wipe it
     return "person"
 
 

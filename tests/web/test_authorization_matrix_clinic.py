@@ -54,6 +54,7 @@ INTENDED_CLINIC_PAGES = {
     "/admin/invite": "admin",
     "/admin/reset": "admin",
     "/clients/invite": "practitioner",
+    "/privacy/data/delete": "account",  # deleting one's own account
 }
 
 # caller → the policies it passes

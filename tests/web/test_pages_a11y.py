@@ -45,6 +45,7 @@ NOT_PAGES = {
     "/reports/bundle.json",
     "/reports/diary-csv.zip",
     "/privacy/access-log/audit-events.json",
+    "/privacy/data/export.zip",
     "/favicon.ico",
     "/sw.js",
 }

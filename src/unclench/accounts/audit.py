@@ -558,6 +558,7 @@ _SENTENCES = {
     "data_read": "Read {thing}",
     "data_changed": "Changed {thing}",
     "account_deleted": "Deleted {thing}",
+    "person_deleted": "Deleted {thing}",
 }
 
 # Exports by resource: what left the app.
@@ -566,6 +567,7 @@ _EXPORTS = {
     "report-fhir": "the diary as a FHIR file",
     "diary-csv": "the whole diary as CSV files",
     "audit-fhir": "this access log (FHIR)",
+    "all-data": "all your data (CSV files, a FHIR file and the list of audio and EMG files)",
 }
 
 _PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
@@ -581,6 +583,8 @@ def _thing(entry: AuditEntry) -> str:
     resource, ref, label = entry.resource, entry.resource_ref, entry.resource_label
     if resource == "device":
         return f"the phone “{label}”" if label else "a phone"
+    if entry.action == "person_deleted":
+        return "the account and all its data" if resource == "account" else "all the data kept here"
     if entry.action == "export" and resource in _EXPORTS:
         period = _PERIOD.match(ref)
         words = _EXPORTS[resource] + (f", {label.lower()} only," if label else "")
@@ -686,6 +690,7 @@ _FHIR_ACTIONS = {
     "data_read": ("record", "R"),
     "data_changed": ("record", "U"),
     "account_deleted": ("security", "D"),
+    "person_deleted": ("security", "D"),
 }
 _DICOM_SUBTYPES = {"login": ("110122", "Login"), "login_failed": ("110122", "Login"), "logout": ("110123", "Logout")}
 # FHIR's outcome codes: 0 success, 4 minor failure (a refusal, a wrong password), 8 serious failure.

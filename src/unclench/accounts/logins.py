@@ -108,6 +108,12 @@ def _password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
+def account_password_matches(db: Session, account_id: int, password: str) -> bool:
+    """Whether `password` is this account's (a step that asks for it again, such as deleting the account)."""
+    account = db.get(Account, account_id)
+    return account is not None and _password_matches(account.password_hash, password)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -53,6 +53,8 @@ ROUTE_POLICIES: dict[tuple[str, str], str] = {
     ("/account", "GET"): "account",
     ("/account/password", "GET"): "account",
     ("/account/password", "POST"): "account",
+    # Deleting one's account (privacy/views.py): the person's own, named so a clinic never leaves it to a default.
+    ("/privacy/data/delete", "POST"): "account",
     ("/admin/invite", "GET"): "admin",
     ("/admin/invite", "POST"): "admin",
     ("/admin/reset", "GET"): "admin",

@@ -267,6 +267,13 @@ def recording_path(rec: EmgRecording) -> Path:
     return get_settings().artefact_dir("emg") / rec.file_name
 
 
+def raw_files(file_sha256: str) -> list[Path]:
+    """The raw file kept under this content hash and the plots drawn from it (`<hash>.<format>`, `<hash>*.png`)."""
+    if not file_sha256:
+        return []
+    return sorted(path for path in get_settings().artefact_dir("emg").glob(f"{file_sha256}*") if path.is_file())
+
+
 def set_channel_region(db: Session, *, channel_id: int, region: str, side: str | None = None) -> EmgChannel:
     """Tie a channel to a body region from the taxonomy."""
     ch = get_or_raise(db, EmgChannel, channel_id, "EMG channel")

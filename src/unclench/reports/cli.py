@@ -30,7 +30,6 @@ def report(
     Example: unclench report --from 2026-01-01 --to 2026-03-31 --pdf report.pdf
     """
     from unclench.accounts import audit
-    from unclench.diary.schemas import KIND_LABELS
     from unclench.reports import fhir, service  # WeasyPrint, NumPy and the statistics: only for this command
 
     if (pdf is None) == (fhir_file is None):
@@ -40,7 +39,8 @@ def report(
     if not target.parent.exists():
         raise UserInputError.single("--pdf" if pdf else "--fhir", f"the folder {target.parent} does not exist")
     options = service.parse_options(first, last, sections, kind)
-    logged = (f"{options.first}..{options.last}", KIND_LABELS.get(options.kind or "", ""))
+    # The period only: a kind filter ("cramp") says what the person has, and the log outlives a deleted account.
+    logged = (f"{options.first}..{options.last}",)
     with cli_session() as db:
         if pdf is not None:
             data = service.render_pdf(db, options)

@@ -159,11 +159,20 @@ def listen_procedure(listen: Any, subject: str) -> dict[str, Any]:
     return procedure
 
 
-def fhir_bundle(db: Session, options: ReportOptions) -> dict[str, Any]:
-    """The Bundle for the period (episodes, stress questionnaires, listened sessions), validated."""
-    options = options.checked()
-    start, _ = clock.day_bounds(options.first, options.first)
-    _, end = clock.day_bounds(options.last, options.last)
+def fhir_bundle(db: Session, options: ReportOptions | None) -> dict[str, Any]:
+    """The Bundle for the period (episodes, stress questionnaires, listened sessions), validated.
+
+    `options` None: everything the person ever logged, whatever its date (the export of all their data).
+    """
+    if options is None:
+        start, end, kind = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC), None
+    else:
+        options = options.checked()
+        start, _ = clock.day_bounds(options.first, options.first)
+        _, end = clock.day_bounds(options.last, options.last)
+        kind = options.kind
+    # The diary's own query takes no bounds for "everything" (datetime.min is outside what some databases store).
+    first_at, end_at = (start, end) if options is not None else (None, None)
     patient_id = uuid.uuid4().hex
     subject = f"urn:uuid:{_uuid(patient_id)}"
     patient = {
@@ -177,7 +186,7 @@ def fhir_bundle(db: Session, options: ReportOptions) -> dict[str, Any]:
     resources: list[dict[str, Any]] = [patient]
     resources += [
         episode_observation(e, subject)
-        for e in reversed(diary.list_episodes(db, start=start, end=end, kind=options.kind))
+        for e in reversed(diary.list_episodes(db, start=first_at, end=end_at, kind=kind))
     ]
     for instrument in ("pss10", "phq4"):
         rows = stress.questionnaire_history(db, instrument)

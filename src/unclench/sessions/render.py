@@ -71,6 +71,17 @@ def settings_key(options: SessionOptions) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+def name_phrase_files(options: SessionOptions, cache_dir: Path) -> list[Path]:
+    """The cached phrases of a session that speak the person's own name (every other phrase is everyone's cue)."""
+    checked = validate_options(options)
+    if not checked.name or not cache_dir.is_dir():
+        return []
+    cache, voice = PhraseCache(cache_dir), voice_info(checked.voice)
+    texts = [text for text in compose(checked).texts() if checked.name in text]
+    keys = {PhraseCache.key(text, voice, checked.length_scale, audio.MIX_RATE) for text in texts}
+    return sorted(path for key in keys if (path := cache.path(key)).exists())
+
+
 def _assemble_speech(
     script: Script, phrases: dict[str, np.ndarray], rate: int
 ) -> tuple[Timeline, np.ndarray, list[tuple[float, float]]]:

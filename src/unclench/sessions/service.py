@@ -42,10 +42,41 @@ def audio_root() -> Path:
     return get_settings().artefact_dir("audio")
 
 
+def artefact_files(key: str) -> list[Path]:
+    """Every file in a rendered session's folder (audio in each format, transcript, chapters, manifest)."""
+    folder = audio_root() / key
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if key and folder.is_dir() else []
+
+
 def phrase_cache_dir() -> Path:
     """Synthesised phrases; ``UNCLENCH_PHRASE_CACHE_DIR`` may point elsewhere (shared between data dirs)."""
     override = os.environ.get("UNCLENCH_PHRASE_CACHE_DIR")
     return Path(override) if override else get_settings().artefact_dir("audio") / "_phrases"
+
+
+def name_phrase_files(options: dict[str, Any]) -> list[Path]:
+    """The phrase cache's files that speak the name a session's options give (none without a name)."""
+    if not options.get("name"):
+        return []
+    from unclench.sessions.render import name_phrase_files as spoken
+
+    return spoken(SessionOptions.from_dict(options), phrase_cache_dir())
+
+
+def spoken_names(db: Session) -> dict[str, list[dict[str, Any]]]:
+    """The names the caller's sessions speak (those in the bin too), each with those sessions' options."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for session in list_live(db, AudioSession, include_deleted=True):
+        if name := str(session.options.get("name") or ""):
+            found[name].append(session.options)
+    return dict(found)
+
+
+def names_anyone_speaks(db: Session) -> set[str]:
+    """Every name any stored session speaks, whoever's it is (Core: read past the owner scoping, on purpose)."""
+    table = AudioSession.__table__
+    rows = db.execute(select(table.c.options).execution_options(yield_per=1000))
+    return {str(options.get("name")) for (options,) in rows if options and options.get("name")}
 
 
 def suggest_regions(db: Session, *, days: int = 90, limit: int = 3) -> list[TargetRegion]:

@@ -44,6 +44,8 @@ ROUTES: dict[tuple[str, str], Policy] = {
     (ANY, "/devices"): "desktop",
     (ANY, "/devices/link"): "desktop",
     (ANY, "/devices/{device_id}/revoke"): "desktop",
+    # Deleting everything: a paired phone may download the data but not wipe it (a lost phone must not cost the diary).
+    (ANY, "/privacy/data/delete"): "desktop",
     # The app's description and a script's CSRF token.
     (ANY, "/api/openapi.json"): "person",
     (ANY, "/api/csrf"): "person",
@@ -156,6 +158,9 @@ ROUTES: dict[tuple[str, str], Policy] = {
             # the person's own access log (accounts/audit)
             "/privacy/access-log",
             "/privacy/access-log/audit-events.json",
+            # the person's data rights (privacy)
+            "/privacy/data",
+            "/privacy/data/export.zip",
         )
     },
 }
