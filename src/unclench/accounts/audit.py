@@ -201,6 +201,44 @@ def record(
     return entry
 
 
+def record_reads(db: Session, reads: Iterable[tuple[int, What]]) -> int:
+    """Append one "data_read" entry per (person, what), made by the session's caller, in one flush: a page that
+    summarises many people's data (a practitioner's roster) logs a line in each person's log at once. How many."""
+    reads = list(reads)
+    if not reads:
+        return 0
+    actor = caller_of(db)
+    head_seq, head_hash = _take_head(db)
+    now = clock.now()
+    entries = []
+    for subject, thing in reads:
+        entry = AuditEntry(
+            seq=head_seq + 1,
+            at=now,
+            actor_kind=actor.kind,
+            actor_role=actor.role,
+            actor_person_id=actor.person_id,
+            actor_account_id=actor.account_id,
+            actor_device_id=actor.device_id,
+            subject_person_id=subject,
+            action="data_read",
+            resource=_clean(thing.resource, _LIMITS["resource"]),
+            resource_ref=_clean(thing.ref, _LIMITS["resource_ref"]),
+            resource_label=_clean(thing.label, _LIMITS["resource_label"]),
+            address=_clean(actor.address, _LIMITS["address"]),
+            user_agent=_clean(actor.user_agent, _LIMITS["user_agent"]),
+            outcome="success",
+            prev_hash=head_hash,
+        )
+        entry.entry_hash = head_hash = compute_hash(hashed_fields(entry))
+        head_seq = entry.seq
+        entries.append(entry)
+    db.add_all(entries)
+    db.flush()
+    db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=head_seq, entry_hash=head_hash))
+    return len(entries)
+
+
 def record_export(db: Session, what: What | str) -> AuditEntry:
     """An export of the data of the person the caller acts on (a report, the diary as CSV, this log) left the app."""
     return record(db, "export", subject_person_id=caller_of(db).person_id, what=what)
@@ -558,6 +596,8 @@ _SENTENCES = {
     "data_read": "Read {thing}",
     "data_changed": "Changed {thing}",
     "account_deleted": "Deleted {thing}",
+    "consent_changed": "Chose what {thing} may see",
+    "consent_revoked": "Stopped sharing with {thing}",
 }
 
 # Exports by resource: what left the app.
@@ -585,6 +625,8 @@ def _thing(entry: AuditEntry) -> str:
         period = _PERIOD.match(ref)
         words = _EXPORTS[resource] + (f", {label.lower()} only," if label else "")
         return f"{words} for {_day(period[1])} – {_day(period[2])}" if period else words
+    if resource == "roster":
+        return f"a summary of what you share ({ref}) on their list of clients"
     name = resource.replace("_", " ")
     if label:
         return f"your {name} “{label}”"

@@ -17,6 +17,7 @@ DOMAINS = (
     "emg",
     "insights",
     "reports",
+    "practice",
 )
 
 

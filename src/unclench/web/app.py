@@ -61,6 +61,19 @@ def urgent_notices(request: Request) -> dict[str, Any]:
     return {"layout_notices": notices}
 
 
+def _install_practice(app: FastAPI) -> None:
+    """Practitioner mode (clinic only): its pages, the consent refusal, and its hooks into sign-up and sign-in."""
+    from unclench.accounts import logins
+    from unclench.practice import service as practice
+    from unclench.practice.views import clinic_router as practice_router
+    from unclench.web.clinic_auth import NoConsent, no_consent
+
+    app.include_router(practice_router)
+    app.add_exception_handler(NoConsent, no_consent)  # type: ignore[arg-type]
+    logins.on_invitation_accepted(practice.link_invited_client)
+    logins.on_person_landing(practice.consent_landing)
+
+
 def create_app(sharing: share.Sharing | None = None) -> FastAPI:
     """The app; `sharing` says how `serve --share` listens on the home network (None: this computer only)."""
     clinic = get_settings().clinic
@@ -105,6 +118,7 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
 
         app.include_router(clinic_router)
         app.add_exception_handler(SignInNeeded, sign_in_needed)  # type: ignore[arg-type]
+        _install_practice(app)
     for domain in DOMAINS:
         views = domain_module(domain, "views")
         router = getattr(views, "router", None)
