@@ -157,6 +157,9 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
     async def foreign_row(request: Request, exc: ForeignRowError) -> Response:
         # Only a caller who owns no data (a practitioner's or admin's account) gets here by trying to write.
         message = "This account keeps no diary of its own, so there is nothing to save here."
+        if getattr(getattr(request.state, "caller", None), "writes", None) is not None:
+            # A practitioner acting for a client: the client's own records are theirs to change.
+            message = "This is your client's own record: only they change it. You can write notes for them."
         if request.url.path.startswith("/api"):
             return JSONResponse({"detail": message}, status_code=403)
         return render(request, "error.html", {"message": message, "status": 403}, status_code=403)
