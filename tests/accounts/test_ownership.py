@@ -114,6 +114,10 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     insights.set_day_start(db, 4 + seed)
     recording = emg.import_file(db, path=EMG_FILE)
     emg.set_channel_region(db, channel_id=recording.channels[0].id, region="upper_arm", side="left")
+    from unclench.practice import service as practice
+    from unclench.practice.schemas import NoteIn
+
+    practice.write_note(db, NoteIn(text=f"person {seed}", shared=True))
 
 
 def test_every_table_has_an_owner_or_a_reason() -> None:

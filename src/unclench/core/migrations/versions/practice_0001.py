@@ -16,8 +16,9 @@ import unclench.core.db
 revision: str = "practice_0001"
 down_revision: str | Sequence[str] | None = "0002_diary"
 branch_labels: str | Sequence[str] | None = ("practice",)
-# the account table (clinic accounts) every link names
-depends_on: str | Sequence[str] | None = "accounts_0004"
+# the account table (clinic accounts, accounts_0003) every link names; not the branch head, which would take
+# its place in the version table
+depends_on: str | Sequence[str] | None = "accounts_0003"
 
 
 def upgrade() -> None:
