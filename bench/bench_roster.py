@@ -180,7 +180,7 @@ def main() -> None:
                 times.append((time.perf_counter() - start) * 1000)
         times = times[2:]  # the first builds warm the statement cache and load SciPy
         assert len(rows) == args.clients
-        p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
+        p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
         median = statistics.median(times)
         print(
             f"roster of {args.clients} clients (PostgreSQL, {args.runs} builds): median {median:.1f} ms, "
