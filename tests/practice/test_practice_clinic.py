@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -94,9 +95,12 @@ def test_consent_is_versioned_and_revoking_holds_from_the_very_next_request(clin
     assert client.post("/sharing/consent", data={"link_id": link_id, "categories": ["stress"]}).status_code == 303
     page = practitioner.get(f"/clinic/clients/{person_id}")
     assert page.status_code == 200 and "episode 1" not in page.text and "not shared" in page.text
+    assert "Episodes per day" not in page.text  # no calendar without the diary
+    no_report = practitioner.get(f"/clinic/clients/{person_id}/report.pdf")
+    assert no_report.status_code == 403 and "does not share reports" in no_report.text
     client.post("/sharing/consent", data={"link_id": link_id, "categories": ["diary", "stress"]})
     page = practitioner.get(f"/clinic/clients/{person_id}")
-    assert page.status_code == 200 and "cramp, intensity 5/10" in page.text
+    assert page.status_code == 200 and "cramp, intensity 5/10" in page.text and "Episodes per day" in page.text
     sharing = client.get("/sharing").text
     assert "History (2 versions)" in sharing and "replaced" in sharing
 
@@ -185,3 +189,28 @@ def test_roster_figures_on_a_known_diary(clinic: str) -> None:  # noqa: F811
     page = practitioner.get("/clinic").text
     assert "3 in the last 4 weeks, 1 in the 4 before (more)" in page
     assert page.count("not shared") >= 3
+    # Opening the roster wrote one entry in the client's log, through the batched append, and the chain holds.
+    from unclench.accounts import audit
+
+    with core_db.session_scope() as db:
+        assert audit.verify(db).problem is None
+        reads = [e for e in audit.recent_entries(db, person_id=person_id) if e.resource == "roster"]
+        assert len(reads) == 1 and reads[0].actor_role == "practitioner"
+    assert "on their list of clients" in client.get("/privacy/access-log").text
+
+
+def test_consents_command_exports_the_fhir_history(clinic: str, tmp_path: Path) -> None:  # noqa: F811
+    from typer.testing import CliRunner
+
+    from unclench.cli import app
+
+    practitioner = _practitioner()
+    client, _ = _invited_client(practitioner, "client@example.org")
+    client.post("/sharing/consent", data={"link_id": _link_id(client), "categories": ["sessions"]})
+    out = tmp_path / "consents.json"
+    result = CliRunner().invoke(app, ["consents", "client@example.org", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    bundle = json.loads(out.read_text())
+    assert [e["resource"]["status"] for e in bundle["entry"]] == ["active"]
+    unknown = CliRunner().invoke(app, ["consents", "nobody@example.org"])
+    assert unknown.exit_code == 2 and "no client account" in unknown.output

@@ -63,6 +63,7 @@ INTENDED_CLINIC_PAGES = {
     "/clinic": "practitioner",
     "/clinic/clients/{person_id}": "client",
     "/clinic/clients/{person_id}/notes": "client",
+    "/clinic/clients/{person_id}/report.pdf": "client",
 }
 
 # caller → the policies it passes

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any, Literal, cast
 
-from sqlalchemy import DateTime, Table, event, func, select, type_coerce, update
+from sqlalchemy import DateTime, Table, event, func, insert, select, type_coerce, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.unitofwork import UOWTransaction
 
@@ -210,33 +210,33 @@ def record_reads(db: Session, reads: Iterable[tuple[int, What]]) -> int:
     actor = caller_of(db)
     head_seq, head_hash = _take_head(db)
     now = clock.now()
-    entries = []
+    rows = []
     for subject, thing in reads:
-        entry = AuditEntry(
-            seq=head_seq + 1,
-            at=now,
-            actor_kind=actor.kind,
-            actor_role=actor.role,
-            actor_person_id=actor.person_id,
-            actor_account_id=actor.account_id,
-            actor_device_id=actor.device_id,
-            subject_person_id=subject,
-            action="data_read",
-            resource=_clean(thing.resource, _LIMITS["resource"]),
-            resource_ref=_clean(thing.ref, _LIMITS["resource_ref"]),
-            resource_label=_clean(thing.label, _LIMITS["resource_label"]),
-            address=_clean(actor.address, _LIMITS["address"]),
-            user_agent=_clean(actor.user_agent, _LIMITS["user_agent"]),
-            outcome="success",
-            prev_hash=head_hash,
-        )
-        entry.entry_hash = head_hash = compute_hash(hashed_fields(entry))
-        head_seq = entry.seq
-        entries.append(entry)
-    db.add_all(entries)
-    db.flush()
+        head_seq += 1
+        row: dict[str, Any] = {
+            "seq": head_seq,
+            "at": now,
+            "actor_kind": actor.kind,
+            "actor_role": actor.role,
+            "actor_person_id": actor.person_id,
+            "actor_account_id": actor.account_id,
+            "actor_device_id": actor.device_id,
+            "subject_person_id": subject,
+            "action": "data_read",
+            "resource": _clean(thing.resource, _LIMITS["resource"]),
+            "resource_ref": _clean(thing.ref, _LIMITS["resource_ref"]),
+            "resource_label": _clean(thing.label, _LIMITS["resource_label"]),
+            "address": _clean(actor.address, _LIMITS["address"]),
+            "user_agent": _clean(actor.user_agent, _LIMITS["user_agent"]),
+            "outcome": "success",
+            "prev_hash": head_hash,
+        }
+        row["entry_hash"] = head_hash = compute_hash({**row, "at": _instant(now)})
+        rows.append(row)
+    # One Core executemany rather than one ORM object per entry: a roster of 200 clients writes 200 entries.
+    db.execute(insert(AuditEntry), rows)
     db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=head_seq, entry_hash=head_hash))
-    return len(entries)
+    return len(rows)
 
 
 def record_export(db: Session, what: What | str) -> AuditEntry:
@@ -606,6 +606,7 @@ _EXPORTS = {
     "report-fhir": "the diary as a FHIR file",
     "diary-csv": "the whole diary as CSV files",
     "audit-fhir": "this access log (FHIR)",
+    "consent-fhir": "your consent history (FHIR)",
 }
 
 _PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")

@@ -69,6 +69,7 @@ ROUTE_POLICIES: dict[tuple[str, str], str] = {
     ("/sharing/notes", "GET"): "person",
     ("/clinic", "GET"): "practitioner",
     ("/clinic/clients/{person_id}", "GET"): "client",
+    ("/clinic/clients/{person_id}/report.pdf", "GET"): "client",
     ("/clinic/clients/{person_id}/notes", "GET"): "client",
     ("/clinic/clients/{person_id}/notes", "POST"): "client",
 }

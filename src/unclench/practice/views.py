@@ -8,12 +8,14 @@ the services here show only consented categories without a single check of their
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from unclench.accounts import audit
+from unclench.core import clock
 from unclench.core.errors import NotFoundError
 from unclench.core.identity import caller_of
 from unclench.core.web_db import DbSession, IntegerId
@@ -113,8 +115,36 @@ def client_page(request: Request, person_id: IntegerId, db: DbSession) -> Respon
         "episodes": diary.list_episodes(db, limit=10) if caller.may_read("diary") else None,
         "body_map": _body_map(diary.region_side_counts(db), person_id) if caller.may_read("diary") else None,
         "pss": stress.pss_history(db) if caller.may_read("stress") else None,
+        "calendar": _four_weeks(db) if caller.may_read("diary") else None,
+        "reports": caller.may_read("reports"),
     }
     return render(request, "practice/client.html", context)
+
+
+def _four_weeks(db: Any) -> list[list[tuple[date, int]]]:
+    """Episodes per day over the four weeks (Monday to Sunday) up to the client's today, week by week."""
+    from unclench.diary import service as diary
+
+    today = clock.today()
+    first = today - timedelta(days=today.weekday() + 21)
+    counts = diary.episodes_per_day(db, first, today)
+    days = [first + timedelta(days=i) for i in range(28)]
+    return [[(day, counts.get(day, 0)) for day in days[week * 7 : week * 7 + 7]] for week in range(4)]
+
+
+@clinic_router.get("/clinic/clients/{person_id}/report.pdf")
+def client_report(request: Request, person_id: IntegerId, db: DbSession) -> Response:
+    """The doctor's report of the client's last 90 days, built only from what they share."""
+    from unclench.reports import service as reports
+
+    if not caller_of(db).may_read("reports"):
+        message = "This client does not share reports with you."
+        return render(request, "error.html", {"message": message, "status": 403}, status_code=403)
+    options = reports.parse_options(None, None)
+    data = reports.render_pdf(db, options)
+    audit.record_export(db, audit.What("report-pdf", f"{options.first}..{options.last}"))
+    headers = {"Content-Disposition": f'attachment; filename="unclench-client-{person_id}-report.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
 
 
 def _body_map(counts: Any, person_id: int) -> Any:

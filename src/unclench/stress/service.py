@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
@@ -179,15 +179,11 @@ def latest_pss_by_person(db: Session, person_ids: Collection[int]) -> dict[int, 
     if not person_ids:
         return {}
     table = QuestionnaireResponse.__table__.c
-    latest = (
-        select(table.person_id, func.max(table.taken_at).label("taken_at"))
-        .where(table.person_id.in_(person_ids), table.instrument == "pss10")
-        .group_by(table.person_id)
-        .subquery()
-    )
+    # Every PSS-10 row of these people, oldest first, the last one per person kept: a questionnaire a month makes
+    # few rows, and PostgreSQL plans this far faster than a "latest per person" self-join.
     rows = db.execute(
         select(table.person_id, table.total, table.band, table.taken_at)
-        .join(latest, (latest.c.person_id == table.person_id) & (latest.c.taken_at == table.taken_at))
-        .where(table.instrument == "pss10")
+        .where(table.person_id.in_(person_ids), table.instrument == "pss10")
+        .order_by(table.taken_at)
     )
     return {row.person_id: (row.total, row.band, row.taken_at) for row in rows}
