@@ -117,7 +117,14 @@ def test_consent_is_versioned_and_revoking_holds_from_the_very_next_request(clin
     codes = [[p["code"][0]["coding"][0]["code"] for p in c["provision"].get("provision", [])] for c in consents]
     assert codes == [["stress"], ["diary", "stress"], []]
     assert all(c["patient"]["reference"] == f"Patient/{person_id}" for c in consents)
-    # The client's access log shows the practitioner's reads and the consent changes.
+    # The access hooks logged the practitioner's reads of the client's rows on the client page (as the client's
+    # practitioner, in the client's log); the client's own log shows them and the consent changes.
+    from unclench.accounts import audit
+
+    with core_db.session_scope() as db:
+        reads = [e for e in audit.recent_entries(db, person_id=person_id) if e.action == "data_read"]
+    assert "episode" in {e.resource for e in reads}
+    assert all(e.actor_role == "practitioner" and e.actor_person_id == person_id for e in reads)
     log = client.get("/privacy/access-log").text
     assert "A practitioner" in log and "Stopped sharing with" in log
 
