@@ -157,6 +157,37 @@ def _take_head(db: Session) -> tuple[int, str]:
     return head
 
 
+def _entry_fields(
+    actor: Caller,
+    seq: int,
+    at: datetime,
+    subject_person_id: int | None,
+    action: str,
+    thing: What,
+    outcome: Outcome,
+    prev_hash: str,
+) -> dict[str, Any]:
+    """An entry's hashed fields (every one but its own hash), values cut to their columns."""
+    return {
+        "seq": seq,
+        "at": at,
+        "actor_kind": actor.kind,
+        "actor_role": actor.role,
+        "actor_person_id": actor.person_id,
+        "actor_account_id": actor.account_id,
+        "actor_device_id": actor.device_id,
+        "subject_person_id": subject_person_id,
+        "action": _clean(action, _LIMITS["action"]),
+        "resource": _clean(thing.resource, _LIMITS["resource"]),
+        "resource_ref": _clean(thing.ref, _LIMITS["resource_ref"]),
+        "resource_label": _clean(thing.label, _LIMITS["resource_label"]),
+        "address": _clean(actor.address, _LIMITS["address"]),
+        "user_agent": _clean(actor.user_agent, _LIMITS["user_agent"]),
+        "outcome": outcome,
+        "prev_hash": prev_hash,
+    }
+
+
 def record(
     db: Session,
     action: str,
@@ -177,22 +208,7 @@ def record(
     thing = What.of(what)
     head_seq, head_hash = _take_head(db)
     entry = AuditEntry(
-        seq=head_seq + 1,
-        at=clock.now(),
-        actor_kind=actor.kind,
-        actor_role=actor.role,
-        actor_person_id=actor.person_id,
-        actor_account_id=actor.account_id,
-        actor_device_id=actor.device_id,
-        subject_person_id=subject_person_id,
-        action=_clean(action, _LIMITS["action"]),
-        resource=_clean(thing.resource, _LIMITS["resource"]),
-        resource_ref=_clean(thing.ref, _LIMITS["resource_ref"]),
-        resource_label=_clean(thing.label, _LIMITS["resource_label"]),
-        address=_clean(actor.address, _LIMITS["address"]),
-        user_agent=_clean(actor.user_agent, _LIMITS["user_agent"]),
-        outcome=outcome,
-        prev_hash=head_hash,
+        **_entry_fields(actor, head_seq + 1, clock.now(), subject_person_id, action, thing, outcome, head_hash)
     )
     entry.entry_hash = compute_hash(hashed_fields(entry))
     db.add(entry)
@@ -213,24 +229,7 @@ def record_reads(db: Session, reads: Iterable[tuple[int, What]]) -> int:
     rows = []
     for subject, thing in reads:
         head_seq += 1
-        row: dict[str, Any] = {
-            "seq": head_seq,
-            "at": now,
-            "actor_kind": actor.kind,
-            "actor_role": actor.role,
-            "actor_person_id": actor.person_id,
-            "actor_account_id": actor.account_id,
-            "actor_device_id": actor.device_id,
-            "subject_person_id": subject,
-            "action": "data_read",
-            "resource": _clean(thing.resource, _LIMITS["resource"]),
-            "resource_ref": _clean(thing.ref, _LIMITS["resource_ref"]),
-            "resource_label": _clean(thing.label, _LIMITS["resource_label"]),
-            "address": _clean(actor.address, _LIMITS["address"]),
-            "user_agent": _clean(actor.user_agent, _LIMITS["user_agent"]),
-            "outcome": "success",
-            "prev_hash": head_hash,
-        }
+        row = _entry_fields(actor, head_seq, now, subject, "data_read", thing, "success", head_hash)
         row["entry_hash"] = head_hash = compute_hash({**row, "at": _instant(now)})
         rows.append(row)
     # One Core executemany rather than one ORM object per entry: a roster of 200 clients writes 200 entries.
