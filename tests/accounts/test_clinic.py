@@ -115,7 +115,7 @@ def _person(email: str) -> TestClient:
         token = logins.invite(db, practitioner, "person")
     _accept(f"/invite/{token}", email)
     browser = _browser()
-    assert _login(browser, email) == "/"
+    assert _login(browser, email) == "/sharing/consent"  # invited by a practitioner: asked to consent first
     return browser
 
 
@@ -137,7 +137,9 @@ def test_invitations_bring_in_a_practitioner_then_a_client(clinic: str) -> None:
     client_link = _invitation(practitioner, "/clients/invite", "person")
     _accept(client_link, "client@example.org")
     client = _browser()
-    assert _login(client, "client@example.org") == "/"  # optional for clients: straight in
+    assert (
+        _login(client, "client@example.org") == "/sharing/consent"
+    )  # optional for clients: straight in, to the consent page
     assert client.get("/").status_code == 200
     assert client.get("/clients/invite").status_code == 403
 
@@ -185,7 +187,7 @@ def test_lock_out_after_repeated_failures_and_unlock_later(clinic: str, frozen_c
     locked = browser.post("/login", data={"email": "client@example.org", "password": PASSWORD})
     assert locked.status_code == 423 and "locked" in locked.text
     frozen_clock.shift(logins.LOCK_FOR + timedelta(seconds=1))
-    assert _login(browser, "client@example.org") == "/"
+    assert _login(browser, "client@example.org") == "/sharing/consent"
 
 
 def test_many_failures_from_one_address_are_rate_limited(clinic: str, frozen_clock: FrozenClock) -> None:
@@ -196,7 +198,7 @@ def test_many_failures_from_one_address_are_rate_limited(clinic: str, frozen_clo
     limited = browser.post("/login", data={"email": "client@example.org", "password": PASSWORD})
     assert limited.status_code == 429 and "Too many attempts" in limited.text
     frozen_clock.shift(logins.RATE_LIMIT_WINDOW + timedelta(seconds=1))
-    assert _login(browser, "client@example.org") == "/"
+    assert _login(browser, "client@example.org") == "/sharing/consent"
 
 
 def test_second_factor_and_a_recovery_code_that_works_once(clinic: str) -> None:
@@ -265,7 +267,7 @@ def test_password_change(clinic: str) -> None:
     )
     assert done.status_code == 200 and "changed" in done.text
     assert _browser().post("/login", data={"email": "client@example.org", "password": PASSWORD}).status_code == 401
-    assert _login(_browser(), "client@example.org", "a new long password") == "/"
+    assert _login(_browser(), "client@example.org", "a new long password") == "/sharing/consent"
 
 
 def test_admin_reset_link_works_once_and_expires(clinic: str, frozen_clock: FrozenClock) -> None:
@@ -280,7 +282,7 @@ def test_admin_reset_link_works_once_and_expires(clinic: str, frozen_clock: Froz
     assert _browser().post(link[1], data=new).status_code == 303
     assert client.get("/").headers["location"] == "/login"  # every session of the account ended
     assert _browser().post(link[1], data=new).status_code == 422  # once
-    assert _login(_browser(), "client@example.org", "another long password") == "/"
+    assert _login(_browser(), "client@example.org", "another long password") == "/sharing/consent"
     later = re.search(r"(/reset/[^<]+)</code>", admin.post("/admin/reset", data={"email": "client@example.org"}).text)
     assert later is not None
     frozen_clock.shift(logins.RESET_VALID_FOR + timedelta(seconds=1))

@@ -55,6 +55,10 @@ SHARED_TABLES = {
     # that is nobody yet. Each names its person_id; only this computer's own browser lists or revokes them.
     "paired_device": "a phone recognised by its cookie before its caller (and so its person) is known",
     "pairing_link": "used by a phone that is nobody yet; names the person it pairs the phone with",
+    # Practice: between a practitioner's account and a client's person, read by both sides and by the clinic's
+    # sign-in check before the practitioner's caller (which these decide) exists.
+    "care_link": "links a practitioner's account to a client's person; read by either side",
+    "consent": "what a client lets one practitioner see (versioned); decides the practitioner's caller",
 }
 
 
@@ -110,6 +114,10 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     insights.set_day_start(db, 4 + seed)
     recording = emg.import_file(db, path=EMG_FILE)
     emg.set_channel_region(db, channel_id=recording.channels[0].id, region="upper_arm", side="left")
+    from unclench.practice import service as practice
+    from unclench.practice.schemas import NoteIn
+
+    practice.write_note(db, NoteIn(text=f"person {seed}", shared=True))
 
 
 def test_every_table_has_an_owner_or_a_reason() -> None:

@@ -55,14 +55,28 @@ INTENDED_CLINIC_PAGES = {
     "/admin/reset": "admin",
     "/clients/invite": "practitioner",
     "/privacy/data/delete": "account",  # deleting one's own account
+    # practitioner mode: the client's own sharing pages, the roster, a practitioner's pages about one client
+    "/sharing": "person",
+    "/sharing/consent": "person",
+    "/sharing/{link_id}/revoke": "person",
+    "/sharing/consents.fhir.json": "person",
+    "/sharing/notes": "person",
+    "/clinic": "practitioner",
+    "/clinic/clients/{person_id}": "client",
+    "/clinic/clients/{person_id}/notes": "client",
+    "/clinic/clients/{person_id}/report.pdf": "client",
 }
 
 # caller → the policies it passes
+# "client" routes are about person A (the path's {person_id}): only a practitioner A consents to passes them.
 CALLERS = {
     "anonymous": frozenset({"public"}),
-    "person A": frozenset({"public", "second_factor", "account"}),
-    "person B": frozenset({"public", "second_factor", "account"}),
-    "practitioner": frozenset({"public", "second_factor", "account", "practitioner"}),
+    "person A": frozenset({"public", "second_factor", "account", "person"}),
+    "person B": frozenset({"public", "second_factor", "account", "person"}),
+    "practitioner": frozenset({"public", "second_factor", "account", "practitioner", "client"}),  # A consents
+    "practitioner without consent": frozenset({"public", "second_factor", "account", "practitioner"}),
+    "practitioner after revocation": frozenset({"public", "second_factor", "account", "practitioner"}),
+    "another practitioner's client": frozenset({"public", "second_factor", "account", "practitioner"}),
     "admin": frozenset({"public", "second_factor", "account", "admin"}),
 }
 # Signing out would end the caller's session for the rest of the matrix: it is checked last, on its own.
@@ -134,12 +148,61 @@ def clinic(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 "admin": admin,
             }
             a_ids = _fill_person_a()
+            a_person = int(a_ids["person"])
+            patch.setitem(PATH_VALUES, "person_id", str(a_person))
+            clients |= _practitioners_of_a(a_person)
             yield Clinic(clients, _endpoints(person_a.app), a_ids)
         finally:
             core_db.dispose_engines()
             _empty_all_tables(postgresql_url)
             reset_settings_cache()
             logins.use_password_hasher(previous)
+
+
+def _signed_in_practitioner(email: str) -> TestClient:
+    with core_db.session_scope() as db:
+        admin = logins.find_account(db, "admin@clinic.example")
+        assert admin is not None
+        logins.accept_invitation(db, logins.invite(db, admin, "practitioner"), email, "a calm blue lake at dawn")
+    browser = _browser()
+    _login(browser, email)
+    _enrol(browser)
+    return browser
+
+
+def _practitioners_of_a(a_person: int) -> dict[str, TestClient]:
+    """A consents to the first practitioner (everything); a second is linked without consent; a third had it and
+    A revoked it; a fourth has person B as a consenting client, not A."""
+    from unclench.practice import service as practice
+    from unclench.practice.schemas import SHAREABLE, ConsentIn
+
+    callers = {
+        "practitioner without consent": _signed_in_practitioner("waiting@clinic.example"),
+        "practitioner after revocation": _signed_in_practitioner("former@clinic.example"),
+        "another practitioner's client": _signed_in_practitioner("b-carer@clinic.example"),
+    }
+    everything = ConsentIn(categories=list(SHAREABLE))
+    with core_db.session_scope() as db:
+        ids = {
+            e: logins.find_account(db, e)
+            for e in (
+                "carer@clinic.example",
+                "waiting@clinic.example",
+                "former@clinic.example",
+                "b-carer@clinic.example",
+                "b@example.org",
+            )
+        }
+        carer, waiting, former, b_carer, b = (ids[e] for e in ids)
+        assert carer and waiting and former and b_carer and b and b.person_id
+        # The carer invited A, so A is already linked to them (the invitation hook).
+        practice.give_consent(db, a_person, practice.link_client(db, carer.id, a_person).id, everything)
+        practice.link_client(db, waiting.id, a_person)
+        revoked = practice.link_client(db, former.id, a_person)
+        practice.give_consent(db, a_person, revoked.id, everything)
+        practice.revoke(db, a_person, revoked.id)
+        practice.give_consent(db, b.person_id, practice.link_client(db, b_carer.id, b.person_id).id, everything)
+    return callers
 
 
 def _fill_person_a() -> dict[str, str]:
@@ -161,6 +224,7 @@ def _fill_person_a() -> dict[str, str]:
         recording = emg.list_recordings(db)[0]
         day = diary.list_checkins(db)[0].day
         return {
+            "person": str(person_id),
             "episode": str(episode.id),
             "session": str(session.id),
             "recording": str(recording.id),
@@ -192,8 +256,12 @@ def _answer(client: TestClient, endpoint: Endpoint) -> tuple[int, str]:
 
 
 def _refused(status: int, body: str) -> bool:
-    """The sign-in check's refusal (a route's own 403 for a write by an account without a diary is not one)."""
-    return status == 401 or (status == 403 and "may not" in body)
+    """The sign-in check's refusal, or the consent check's (a route's own 403 for a write by an account without a
+    diary, or a practitioner's write to a client's record, is not one)."""
+    if status == 401:
+        return True
+    own_refusal = "keeps no diary" in body or "only they change it" in body
+    return status == 403 and ("may not" in body or ("Not for this account" in body and not own_refusal))
 
 
 def test_every_clinic_route_has_the_intended_policy(clinic: Clinic) -> None:
@@ -239,7 +307,9 @@ def _a_data_urls(ids: dict[str, str]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("who", ["person B", "practitioner", "admin"])
+@pytest.mark.parametrize(
+    "who", ["person B", "practitioner", "practitioner without consent", "practitioner after revocation", "admin"]
+)
 def test_no_one_else_gets_person_a_rows_by_id(clinic: Clinic, who: str) -> None:
     owner = clinic.clients["person A"]
     other = clinic.clients[who]
@@ -257,6 +327,6 @@ def test_signing_out_is_open_to_a_signed_in_account_only(clinic: Clinic) -> None
     anonymous = _browser()
     assert anonymous.post("/logout", headers={"HX-Request": "true"}).status_code == 401
     leaving = _browser()
-    assert _login(leaving, "b@example.org") == "/"
+    assert _login(leaving, "b@example.org") == "/sharing/consent"
     assert leaving.post("/logout").headers["location"] == "/login"
     assert leaving.get("/api/episodes").status_code == 401

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any, Literal, cast
 
-from sqlalchemy import DateTime, Table, event, func, select, type_coerce, update
+from sqlalchemy import DateTime, Table, event, func, insert, select, type_coerce, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.unitofwork import UOWTransaction
 
@@ -157,6 +157,37 @@ def _take_head(db: Session) -> tuple[int, str]:
     return head
 
 
+def _entry_fields(
+    actor: Caller,
+    seq: int,
+    at: datetime,
+    subject_person_id: int | None,
+    action: str,
+    thing: What,
+    outcome: Outcome,
+    prev_hash: str,
+) -> dict[str, Any]:
+    """An entry's hashed fields (every one but its own hash), values cut to their columns."""
+    return {
+        "seq": seq,
+        "at": at,
+        "actor_kind": actor.kind,
+        "actor_role": actor.role,
+        "actor_person_id": actor.person_id,
+        "actor_account_id": actor.account_id,
+        "actor_device_id": actor.device_id,
+        "subject_person_id": subject_person_id,
+        "action": _clean(action, _LIMITS["action"]),
+        "resource": _clean(thing.resource, _LIMITS["resource"]),
+        "resource_ref": _clean(thing.ref, _LIMITS["resource_ref"]),
+        "resource_label": _clean(thing.label, _LIMITS["resource_label"]),
+        "address": _clean(actor.address, _LIMITS["address"]),
+        "user_agent": _clean(actor.user_agent, _LIMITS["user_agent"]),
+        "outcome": outcome,
+        "prev_hash": prev_hash,
+    }
+
+
 def record(
     db: Session,
     action: str,
@@ -177,28 +208,34 @@ def record(
     thing = What.of(what)
     head_seq, head_hash = _take_head(db)
     entry = AuditEntry(
-        seq=head_seq + 1,
-        at=clock.now(),
-        actor_kind=actor.kind,
-        actor_role=actor.role,
-        actor_person_id=actor.person_id,
-        actor_account_id=actor.account_id,
-        actor_device_id=actor.device_id,
-        subject_person_id=subject_person_id,
-        action=_clean(action, _LIMITS["action"]),
-        resource=_clean(thing.resource, _LIMITS["resource"]),
-        resource_ref=_clean(thing.ref, _LIMITS["resource_ref"]),
-        resource_label=_clean(thing.label, _LIMITS["resource_label"]),
-        address=_clean(actor.address, _LIMITS["address"]),
-        user_agent=_clean(actor.user_agent, _LIMITS["user_agent"]),
-        outcome=outcome,
-        prev_hash=head_hash,
+        **_entry_fields(actor, head_seq + 1, clock.now(), subject_person_id, action, thing, outcome, head_hash)
     )
     entry.entry_hash = compute_hash(hashed_fields(entry))
     db.add(entry)
     db.flush()
     db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=entry.seq, entry_hash=entry.entry_hash))
     return entry
+
+
+def record_reads(db: Session, reads: Iterable[tuple[int, What]]) -> int:
+    """Append one "data_read" entry per (person, what), made by the session's caller, in one flush: a page that
+    summarises many people's data (a practitioner's roster) logs a line in each person's log at once. How many."""
+    reads = list(reads)
+    if not reads:
+        return 0
+    actor = caller_of(db)
+    head_seq, head_hash = _take_head(db)
+    now = clock.now()
+    rows = []
+    for subject, thing in reads:
+        head_seq += 1
+        row = _entry_fields(actor, head_seq, now, subject, "data_read", thing, "success", head_hash)
+        row["entry_hash"] = head_hash = compute_hash({**row, "at": _instant(now)})
+        rows.append(row)
+    # One Core executemany rather than one ORM object per entry: a roster of 200 clients writes 200 entries.
+    db.execute(insert(AuditEntry), rows)
+    db.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=head_seq, entry_hash=head_hash))
+    return len(rows)
 
 
 def record_export(db: Session, what: What | str) -> AuditEntry:
@@ -559,6 +596,8 @@ _SENTENCES = {
     "data_changed": "Changed {thing}",
     "account_deleted": "Deleted {thing}",
     "person_deleted": "Deleted {thing}",
+    "consent_changed": "Chose what {thing} may see",
+    "consent_revoked": "Stopped sharing with {thing}",
 }
 
 # Exports by resource: what left the app.
@@ -568,6 +607,7 @@ _EXPORTS = {
     "diary-csv": "the whole diary as CSV files",
     "audit-fhir": "this access log (FHIR)",
     "all-data": "all your data (CSV files, a FHIR file and the list of audio and EMG files)",
+    "consent-fhir": "your consent history (FHIR)",
 }
 
 _PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
@@ -589,6 +629,8 @@ def _thing(entry: AuditEntry) -> str:
         period = _PERIOD.match(ref)
         words = _EXPORTS[resource] + (f", {label.lower()} only," if label else "")
         return f"{words} for {_day(period[1])} – {_day(period[2])}" if period else words
+    if resource == "roster":
+        return f"a summary of what you share ({ref}) on their list of clients"
     name = resource.replace("_", " ")
     if label:
         return f"your {name} “{label}”"

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -495,6 +496,33 @@ def invitation_role(db: Session, token: str) -> str | None:
     return found.role if found else None
 
 
+# What a domain above accounts does when an invitation is accepted, and where a person goes after signing in:
+# practice links a new client to the practitioner who invited them, and sends them to the consent page first.
+# Registered by the clinic app (web/app.py); accounts cannot import those domains.
+InvitationHook = Callable[[Session, Account, Account | None], None]
+LandingHook = Callable[[Session, Account], str | None]
+_invitation_hooks: list[InvitationHook] = []
+_landing_hooks: list[LandingHook] = []
+
+
+def on_invitation_accepted(hook: InvitationHook) -> None:
+    if hook not in _invitation_hooks:
+        _invitation_hooks.append(hook)
+
+
+def on_person_landing(hook: LandingHook) -> None:
+    if hook not in _landing_hooks:
+        _landing_hooks.append(hook)
+
+
+def person_landing(db: Session, account: Account) -> str:
+    """Where a person account goes after signing in: a page a hook asks for (a consent to give), else home."""
+    for hook in _landing_hooks:
+        if where := hook(db, account):
+            return where
+    return "/"
+
+
 def accept_invitation(db: Session, token: str, email: str, password: str, *, address: str = "") -> Account:
     invitation = _live_invitation(db, token)
     if invitation is None:
@@ -504,6 +532,8 @@ def accept_invitation(db: Session, token: str, email: str, password: str, *, add
     invitation.used_at = clock.now()
     db.flush()
     record_login_event(db, "invitation_accepted", account=account, address=address)
+    for hook in _invitation_hooks:
+        hook(db, account, inviter)
     return account
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -73,3 +75,23 @@ def describe_person(db: Session, person_id: int) -> dict[str, str]:
             "two_step_sign_in": "true" if account.totp_confirmed else "false",
         }
     return details
+def account_emails(db: Session, account_ids: Collection[int]) -> dict[int, str]:
+    """The email of each of these accounts (how a practitioner is named to a client)."""
+    if not account_ids:
+        return {}
+    rows = db.execute(select(Account.id, Account.email).where(Account.id.in_(account_ids)))
+    return {row.id: row.email for row in rows}
+
+
+def person_names(db: Session, person_ids: Collection[int]) -> dict[int, str]:
+    """How each person is named to their practitioner: their account's email, else their display name."""
+    if not person_ids:
+        return {}
+    names = {
+        row.id: row.display_name
+        for row in db.execute(select(Person.id, Person.display_name).where(Person.id.in_(person_ids)))
+    }
+    for row in db.execute(select(Account.person_id, Account.email).where(Account.person_id.in_(person_ids))):
+        if row.person_id is not None:
+            names[row.person_id] = row.email
+    return names

@@ -37,7 +37,8 @@ clinic_router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "unclench_session"
 
 # Who may open each route: "public" (anyone), "second_factor" (password given, second factor maybe still to
-# give), "account" (fully signed in), "admin", "practitioner". Every other route of the app needs "account".
+# give), "account" (fully signed in), "admin", "practitioner", "person" (a signed-in client), "client" (a
+# practitioner acting for the consenting client in the path, web/clinic_auth.py). Every other route needs "account".
 ROUTE_POLICIES: dict[tuple[str, str], str] = {
     ("/login", "GET"): "public",
     ("/login", "POST"): "public",
@@ -61,6 +62,18 @@ ROUTE_POLICIES: dict[tuple[str, str], str] = {
     ("/admin/reset", "POST"): "admin",
     ("/clients/invite", "GET"): "practitioner",
     ("/clients/invite", "POST"): "practitioner",
+    # practitioner mode (practice/views.py): the client's own sharing pages, the roster, a client's pages
+    ("/sharing", "GET"): "person",
+    ("/sharing/consent", "GET"): "person",
+    ("/sharing/consent", "POST"): "person",
+    ("/sharing/{link_id}/revoke", "POST"): "person",
+    ("/sharing/consents.fhir.json", "GET"): "person",
+    ("/sharing/notes", "GET"): "person",
+    ("/clinic", "GET"): "practitioner",
+    ("/clinic/clients/{person_id}", "GET"): "client",
+    ("/clinic/clients/{person_id}/report.pdf", "GET"): "client",
+    ("/clinic/clients/{person_id}/notes", "GET"): "client",
+    ("/clinic/clients/{person_id}/notes", "POST"): "client",
 }
 
 
@@ -119,7 +132,7 @@ async def login(request: Request, db: DbSession) -> Response:
         db, account, second_factor_done=not second, replacing=request.cookies.get(SESSION_COOKIE)
     )
     if not second:
-        target = "/" if account.role == "person" else "/account"
+        target = logins.person_landing(db, account) if account.role == "person" else "/account"
     else:
         target = "/login/second-factor" if account.totp_confirmed else "/account/second-factor"
     return _with_session(request, _go(target), token)
@@ -143,7 +156,8 @@ async def second_factor(request: Request, db: DbSession) -> Response:
             _refuse(form, "code", "That code does not match. Type the six digits your app shows now.")
         return form_page(request, "accounts/second_factor.html", {}, form, status=401 if ok is False else 422)
     token = logins.start_session(db, account, second_factor_done=True, replacing=request.cookies.get(SESSION_COOKIE))
-    return _with_session(request, _go("/" if account.role == "person" else "/account"), token)
+    target = logins.person_landing(db, account) if account.role == "person" else "/account"
+    return _with_session(request, _go(target), token)
 
 
 @clinic_router.post("/logout")

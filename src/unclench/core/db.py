@@ -7,9 +7,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import ColumnElement, DateTime, Engine, ForeignKey, MetaData, String, create_engine, event, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    ForeignKey,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    false,
+    select,
+)
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -61,16 +72,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 # A person-owned table carries `person_id`. Two session listeners below are the one place that scopes data to the
 # session's caller (`core.identity.caller_of`): every ORM read, update and delete sees only the caller's rows, and
 # every flush stamps new rows with the caller's person and refuses a row of anyone else's. Routes and services
-# never filter by person themselves.
+# never filter by person themselves. A caller may be narrowed to some categories of that person's data
+# (`Caller.categories`, `Caller.writes`: a practitioner acting for a consenting client): a model whose
+# `consent_category` is not among them shows no rows and refuses writes, in the same two listeners.
 
 # No person has this id: an anonymous caller (person_id None) is scoped to it and so sees nothing.
 NO_PERSON = 0
 
 
 class PersonOwned:
-    """A row that belongs to one person (`person.id`); only that person's sessions can see or change it."""
+    """A row that belongs to one person (`person.id`); only that person's sessions can see or change it.
+
+    Each model names its `consent_category` (one of `core.identity.CONSENT_CATEGORIES`): what a person consents to
+    show a practitioner. A model without a valid one is hidden from every narrowed caller (and a test fails).
+    """
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    consent_category: ClassVar[str]
 
 
 class ForeignRowError(PermissionError):
@@ -93,32 +111,77 @@ def _scoped_person_id(db: Session) -> int:
     return NO_PERSON if person_id is None else person_id
 
 
+def category_of(model: type) -> str:
+    """A person-owned model's consent category ("" when it declares none, which no narrowed caller may see)."""
+    return str(getattr(model, "consent_category", ""))
+
+
+def person_owned_models() -> list[type[PersonOwned]]:
+    """Every mapped person-owned model (those imported so far)."""
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, PersonOwned)]
+
+
+@lru_cache(maxsize=256)
+def _hiding_criteria(categories: frozenset[str], _mapped: int) -> tuple[Any, ...]:
+    """One "no rows" loader criterion per person-owned model outside `categories` (cached per set of categories and
+    per count of mapped classes, so a model mapped later is not missed).
+
+    Plain criteria, not lambdas: which models are hidden changes the SQL itself, so it must be part of the
+    statement's cache key (it is: each option is), never a value inside a cached lambda.
+    """
+    hidden = [m for m in person_owned_models() if category_of(m) not in categories]
+    return tuple(with_loader_criteria(m, false(), include_aliases=True) for m in hidden)
+
+
+def _bulk_write_categories(caller: Caller) -> frozenset[str] | None:
+    """What a bulk UPDATE or DELETE may touch: categories the caller both reads and writes (None: all)."""
+    if caller.writes is None:
+        return caller.categories
+    return caller.writes if caller.categories is None else caller.categories & caller.writes
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _only_the_callers_rows(state: ORMExecuteState) -> None:
-    """Add "person_id = the caller's" to every ORM SELECT, UPDATE and DELETE on a person-owned table."""
+    """Add "person_id = the caller's" to every ORM SELECT, UPDATE and DELETE on a person-owned table, and "no rows"
+    for the categories a narrowed caller may not read."""
     if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
         return
-    person_id = _scoped_person_id(state.session)
-    state.statement = state.statement.options(
-        with_loader_criteria(PersonOwned, lambda cls: cls.person_id == person_id, include_aliases=True)
-    )
+    caller = caller_of(state.session)
+    person_id = NO_PERSON if caller.person_id is None else caller.person_id
+    options = [with_loader_criteria(PersonOwned, lambda cls: cls.person_id == person_id, include_aliases=True)]
+    allowed = caller.categories if state.is_select else _bulk_write_categories(caller)
+    if allowed is not None:
+        options += _hiding_criteria(allowed, len(Base.registry.mappers))
+    state.statement = state.statement.options(*options)
 
 
 @event.listens_for(Session, "before_flush")
 def _stamp_and_check_owner(db: Session, _flush: UOWTransaction, _instances: object) -> None:
-    """New rows belong to the caller; a new, changed or deleted row of another person stops the flush."""
-    person_id = caller_of(db).person_id
+    """New rows belong to the caller; a new, changed or deleted row of another person, or of a category the caller
+    may not write, stops the flush."""
+    caller = caller_of(db)
+    person_id = caller.person_id
     for row in db.new:
         if isinstance(row, PersonOwned) and row.person_id is None and person_id is not None:
             row.person_id = person_id
     for row in (*db.new, *db.dirty, *db.deleted):
-        if isinstance(row, PersonOwned) and (person_id is None or row.person_id != person_id):
+        if not isinstance(row, PersonOwned):
+            continue
+        if person_id is None or row.person_id != person_id:
             raise ForeignRowError(f"refused to write a {type(row).__name__} row that is not the caller's")
+        if caller.writes is not None and category_of(type(row)) not in caller.writes:
+            raise ForeignRowError(f"refused to write a {type(row).__name__} row: not a category this caller writes")
 
 
 def _owned_by_caller(db: Session, record: object) -> bool:
-    """False for another person's row (one already in the session's identity map skips the scoped SELECT)."""
-    return not isinstance(record, PersonOwned) or record.person_id == _scoped_person_id(db)
+    """False for another person's row, or one of a category the caller may not read (a row already in the
+    session's identity map skips the scoped SELECT)."""
+    if not isinstance(record, PersonOwned):
+        return True
+    caller = caller_of(db)
+    return record.person_id == _scoped_person_id(db) and (
+        caller.categories is None or category_of(type(record)) in caller.categories
+    )
 
 
 ModelT = TypeVar("ModelT", bound=Base)

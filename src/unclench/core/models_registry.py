@@ -18,6 +18,7 @@ DOMAINS = (
     "insights",
     "reports",
     "privacy",
+    "practice",
 )
 
 

@@ -19,6 +19,7 @@ class Episode(PersonOwned, SoftDelete, Base):
     """One episode of a muscle twitching, cramping, spasming or not letting go."""
 
     __tablename__ = "episode"
+    consent_category = "diary"
     __table_args__ = (
         CheckConstraint("intensity BETWEEN 0 AND 10", name="intensity_range"),
         CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
@@ -50,6 +51,7 @@ class EpisodeRegion(PersonOwned, Base):
     """A body region (and side) an episode was felt in; an episode may span several."""
 
     __tablename__ = "episode_region"
+    consent_category = "diary"
     __table_args__ = (UniqueConstraint("episode_id", "region_id", "side"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -65,6 +67,7 @@ class CustomFactor(PersonOwned, Base):
     """A factor the person tracks themselves: yes/no, a number, or a 0–10 scale."""
 
     __tablename__ = "custom_factor"
+    consent_category = "diary"
     __table_args__ = (UniqueConstraint("person_id", "name"),)  # each person names their factors
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
@@ -79,6 +82,7 @@ class CheckIn(PersonOwned, Base):
     """The day's context, one per calendar day (the person's local date) for each person."""
 
     __tablename__ = "checkin"
+    consent_category = "checkins"
     __table_args__ = (UniqueConstraint("person_id", "day"),)
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
@@ -105,6 +109,7 @@ class CheckIn(PersonOwned, Base):
 
 class CustomFactorValue(PersonOwned, Base):
     __tablename__ = "custom_factor_value"
+    consent_category = "diary"
     __table_args__ = (UniqueConstraint("checkin_id", "factor_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
@@ -335,3 +336,49 @@ def known_medications(db: Session) -> list[str]:
         for name in checkin.medications:
             names.setdefault(name.lower(), name)
     return list(names.values())
+
+
+# --- for a practitioner's roster: several consenting clients at once --------------------------------------------
+# Core statements over the diary's own tables that name the people themselves: the caller of a roster is the
+# practitioner, who is none of them, and practice/roster.py passes only clients who consented to this category.
+
+
+def episode_counts_by_person(
+    db: Session, person_ids: Collection[int], start: datetime, middle: datetime, end: datetime
+) -> dict[int, tuple[int, int, datetime | None]]:
+    """Per person: live episodes started in [start, middle) and in [middle, end), and the newest start (one query)."""
+    if not person_ids:
+        return {}
+    table = Episode.__table__.c
+    in_window = table.started_at >= start
+    rows = db.execute(
+        select(
+            table.person_id,
+            func.count().filter(in_window, table.started_at < middle),
+            func.count().filter(table.started_at >= middle, table.started_at < end),
+            func.max(table.started_at),
+        )
+        .where(table.person_id.in_(person_ids), table.deleted_at.is_(None))
+        .group_by(table.person_id)
+    )
+    return {row[0]: (row[1], row[2], _aware(row[3])) for row in rows}
+
+
+def last_checkin_by_person(db: Session, person_ids: Collection[int]) -> dict[int, datetime]:
+    """Per person: when their newest check-in was saved (one query)."""
+    if not person_ids:
+        return {}
+    table = CheckIn.__table__.c
+    rows = db.execute(
+        select(table.person_id, func.max(table.updated_at))
+        .where(table.person_id.in_(person_ids))
+        .group_by(table.person_id)
+    )
+    return {row[0]: moment for row in rows if (moment := _aware(row[1])) is not None}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A UTC value read by a Core statement over a table (naive from the database) as an aware datetime."""
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

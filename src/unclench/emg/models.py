@@ -16,6 +16,7 @@ class EmgRecording(PersonOwned, SoftDelete, Base):
     """One EMG recording: a file (kept under the data folder by its SHA-256) and its summary numbers."""
 
     __tablename__ = "emg_recording"
+    consent_category = "emg"
     # The same file imported twice is one recording of that person's; two people may hold the same file.
     __table_args__ = (UniqueConstraint("person_id", "file_sha256"),)
 
@@ -44,6 +45,7 @@ class EmgChannel(PersonOwned, Base):
     """One channel of a recording, optionally tied to a body region, with its numbers."""
 
     __tablename__ = "emg_channel"
+    consent_category = "emg"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     recording_id: Mapped[str] = mapped_column(ForeignKey("emg_recording.id", ondelete="CASCADE"), index=True)
@@ -70,6 +72,7 @@ class EmgBurst(PersonOwned, Base):
     """A detected burst; ``episode_id`` is set once the person turned it into a diary episode."""
 
     __tablename__ = "emg_burst"
+    consent_category = "emg"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("emg_channel.id", ondelete="CASCADE"), index=True)

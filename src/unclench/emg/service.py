@@ -8,13 +8,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side
@@ -356,3 +356,27 @@ def delete_recording(db: Session, *, recording_id: str) -> EmgRecording:
     rec.soft_delete()
     db.flush()
     return rec
+
+
+# --- for a practitioner's roster: several consenting clients at once --------------------------------------------
+
+
+def resting_tone_by_person(db: Session, person_ids: Collection[int]) -> dict[int, list[tuple[datetime, float]]]:
+    """Per person: each live recording's resting tone (mean over its channels, µV RMS), oldest first (one query; a
+    Core statement naming the people, as practice/roster.py passes only clients who consented to "emg")."""
+    if not person_ids:
+        return {}
+    recording, channel = EmgRecording.__table__.c, EmgChannel.__table__.c
+    rows = db.execute(
+        select(recording.person_id, recording.recorded_at, func.avg(channel.resting_tone_uv))
+        .join(EmgChannel.__table__, channel.recording_id == recording.id)
+        .where(
+            recording.person_id.in_(person_ids), recording.deleted_at.is_(None), channel.resting_tone_uv.is_not(None)
+        )
+        .group_by(recording.person_id, recording.id, recording.recorded_at)
+        .order_by(recording.recorded_at)
+    )
+    out: dict[int, list[tuple[datetime, float]]] = {}
+    for person_id, recorded_at, tone in rows:
+        out.setdefault(person_id, []).append((recorded_at, float(tone)))
+    return out

@@ -15,6 +15,7 @@ class InsightsPreference(PersonOwned, Base):
     """When the person's diary day starts (0–12 o'clock), so night cramps belong to one night."""
 
     __tablename__ = "insights_preference"
+    consent_category = "diary"
     __table_args__ = (
         CheckConstraint("day_starts_at BETWEEN 0 AND 12", name="day_starts_at_range"),
         UniqueConstraint("person_id"),

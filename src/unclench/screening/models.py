@@ -15,6 +15,7 @@ class TriageResult(PersonOwned, Base):
     """One completed triage: which questions were answered yes, and the outcome level at that time."""
 
     __tablename__ = "triage_result"
+    consent_category = "safety"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
@@ -28,6 +29,7 @@ class Medication(PersonOwned, Base):
     they typed; matching against the knowledge base happens on read."""
 
     __tablename__ = "medication"
+    consent_category = "safety"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120))
@@ -41,6 +43,7 @@ class PhysicalAllClear(PersonOwned, Base):
     """The person's record that a doctor has checked them (date, optional note)."""
 
     __tablename__ = "physical_all_clear"
+    consent_category = "safety"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     checked_on: Mapped[date] = mapped_column(Date)
@@ -52,6 +55,7 @@ class EpisodeRedFlag(PersonOwned, Base):
     """A red-flag feature ticked on a diary episode (kept here, keyed by episode id, not in the diary tables)."""
 
     __tablename__ = "episode_red_flag"
+    consent_category = "safety"
     __table_args__ = (UniqueConstraint("episode_id", "feature_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -64,6 +68,7 @@ class DoctorContact(PersonOwned, Base):
     """The person's own doctor's phone number (one row per person), a tap-to-call link on the 'today' outcome."""
 
     __tablename__ = "doctor_contact"
+    consent_category = "safety"
     __table_args__ = (UniqueConstraint("person_id", name="uq_doctor_contact_person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -7,10 +7,11 @@ Public for other domains:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
@@ -313,3 +314,41 @@ def safety_notices(db: Session) -> list[dict[str, Any]]:
             }
         )
     return notices
+
+
+# ---------------------------------------------------------------- for a practitioner's roster
+# Core statements that name the people themselves (the roster's caller is the practitioner, who is none of them;
+# practice/roster.py passes only clients who consented to "safety").
+
+URGENT_LEVELS = ("emergency", "urgent")
+
+
+def open_red_flags_by_person(db: Session, person_ids: Collection[int]) -> dict[int, str]:
+    """Per person with an open red flag, what it is: their latest safety check said see a doctor today (or call
+    for help), or they ticked a warning sign on an episode since their latest check (two queries)."""
+    if not person_ids:
+        return {}
+    triage = TriageResult.__table__.c
+    latest = (
+        select(triage.person_id, func.max(triage.taken_at).label("taken_at"))
+        .where(triage.person_id.in_(person_ids))
+        .group_by(triage.person_id)
+        .subquery()
+    )
+    levels = db.execute(
+        select(triage.person_id, triage.level).join(
+            latest, (latest.c.person_id == triage.person_id) & (latest.c.taken_at == triage.taken_at)
+        )
+    )
+    open_flags = {row.person_id: "safety check: see a doctor today" for row in levels if row.level in URGENT_LEVELS}
+    flags = EpisodeRedFlag.__table__.c
+    ticked = db.execute(
+        select(flags.person_id, func.count())
+        .outerjoin(latest, latest.c.person_id == flags.person_id)
+        .where(flags.person_id.in_(person_ids), (latest.c.taken_at.is_(None)) | (flags.created_at > latest.c.taken_at))
+        .group_by(flags.person_id)
+    )
+    for person_id, count in ticked:
+        if count:
+            open_flags.setdefault(person_id, "a warning sign ticked since the last safety check")
+    return open_flags

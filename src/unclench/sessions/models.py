@@ -20,6 +20,7 @@ class AudioSession(PersonOwned, SoftDelete, Base):
     """
 
     __tablename__ = "audio_session"
+    consent_category = "sessions"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(String(120))
@@ -52,6 +53,7 @@ class Listen(PersonOwned, Base):
     """
 
     __tablename__ = "session_listen"
+    consent_category = "sessions"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     session_id: Mapped[str] = mapped_column(ForeignKey("audio_session.id", ondelete="CASCADE"), index=True)
@@ -71,6 +73,7 @@ class PracticePreference(PersonOwned, Base):
     """The person's practice settings (one row per person): show the streak or not, and an optional daily reminder."""
 
     __tablename__ = "practice_preference"
+    consent_category = "sessions"
     __table_args__ = (
         CheckConstraint("reminder_minute IS NULL OR reminder_minute BETWEEN 0 AND 1439", name="reminder_minute_range"),
         UniqueConstraint("person_id"),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import Float, func, select
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region
@@ -418,3 +419,27 @@ def practice_notices(db: Session) -> list[dict[str, Any]]:
             "link_text": "Open your sessions",
         }
     ]
+
+
+# --- for a practitioner's roster: several consenting clients at once --------------------------------------------
+# A Core statement that names the people itself (practice/roster.py passes only clients who consented to
+# "sessions"; the roster's caller is the practitioner, who is none of them).
+
+
+def tension_drop_by_person(
+    db: Session, person_ids: Collection[int], start: datetime
+) -> dict[int, tuple[float | None, int, datetime | None]]:
+    """Per person: the mean tension drop (before − after, 0–10) over counted listens since `start` that have both
+    ratings, how many those are, and their newest listen of any kind (one query)."""
+    if not person_ids:
+        return {}
+    table = Listen.__table__.c
+    rated = (table.status == LISTEN_LISTENED) & (table.started_at >= start)
+    rated = rated & table.tension_before.is_not(None) & table.tension_after.is_not(None)
+    drop = (table.tension_before - table.tension_after).cast(Float)
+    rows = db.execute(
+        select(table.person_id, func.avg(drop).filter(rated), func.count().filter(rated), func.max(table.started_at))
+        .where(table.person_id.in_(person_ids))
+        .group_by(table.person_id)
+    )
+    return {row[0]: (None if row[1] is None else float(row[1]), int(row[2]), row[3]) for row in rows}

@@ -15,6 +15,7 @@ class QuestionnaireResponse(PersonOwned, Base):
     """One completed questionnaire (PSS-10 or PHQ-4): the raw answers and the score as published."""
 
     __tablename__ = "questionnaire_response"
+    consent_category = "stress"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     instrument: Mapped[str] = mapped_column(String(16), index=True)
@@ -29,6 +30,7 @@ class StressorRating(PersonOwned, Base):
     """How much one life stressor weighs (0-4) and how much leeway the person has over it (0-4)."""
 
     __tablename__ = "stressor_rating"
+    consent_category = "stress"
     __table_args__ = (
         CheckConstraint("weight BETWEEN 0 AND 4", name="weight_range"),
         CheckConstraint("leeway BETWEEN 0 AND 4", name="leeway_range"),
@@ -46,6 +48,7 @@ class ReflectionNote(PersonOwned, Base):
     """A private answer to a reflection prompt (the prompt's wording is kept with it)."""
 
     __tablename__ = "reflection_note"
+    consent_category = "private"
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     region_id: Mapped[str | None] = mapped_column(String(32), index=True)

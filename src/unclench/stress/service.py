@@ -7,7 +7,7 @@ Public for other domains:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -168,3 +168,22 @@ def list_reflection_notes(db: Session, *, region_id: str | None = None) -> list[
 def delete_reflection_note(db: Session, note_id: str) -> None:
     db.delete(get_or_raise(db, ReflectionNote, note_id, "reflection note"))
     db.flush()
+
+
+# --- for a practitioner's roster: several consenting clients at once --------------------------------------------
+
+
+def latest_pss_by_person(db: Session, person_ids: Collection[int]) -> dict[int, tuple[int, str, datetime]]:
+    """Per person: their latest PSS-10 total, its band and when (one query; a Core statement naming the people, as
+    practice/roster.py passes only clients who consented to "stress")."""
+    if not person_ids:
+        return {}
+    table = QuestionnaireResponse.__table__.c
+    # Every PSS-10 row of these people, oldest first, the last one per person kept: a questionnaire a month makes
+    # few rows, and PostgreSQL plans this far faster than a "latest per person" self-join.
+    rows = db.execute(
+        select(table.person_id, table.total, table.band, table.taken_at)
+        .where(table.person_id.in_(person_ids), table.instrument == "pss10")
+        .order_by(table.taken_at)
+    )
+    return {row.person_id: (row.total, row.band, row.taken_at) for row in rows}

@@ -61,6 +61,19 @@ def urgent_notices(request: Request) -> dict[str, Any]:
     return {"layout_notices": notices}
 
 
+def _install_practice(app: FastAPI) -> None:
+    """Practitioner mode (clinic only): its pages, the consent refusal, and its hooks into sign-up and sign-in."""
+    from unclench.accounts import logins
+    from unclench.practice import service as practice
+    from unclench.practice.views import clinic_router as practice_router
+    from unclench.web.clinic_auth import NoConsent, no_consent
+
+    app.include_router(practice_router)
+    app.add_exception_handler(NoConsent, no_consent)  # type: ignore[arg-type]
+    logins.on_invitation_accepted(practice.link_invited_client)
+    logins.on_person_landing(practice.consent_landing)
+
+
 def create_app(sharing: share.Sharing | None = None) -> FastAPI:
     """The app; `sharing` says how `serve --share` listens on the home network (None: this computer only)."""
     clinic = get_settings().clinic
@@ -105,6 +118,7 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
 
         app.include_router(clinic_router)
         app.add_exception_handler(SignInNeeded, sign_in_needed)  # type: ignore[arg-type]
+        _install_practice(app)
     for domain in DOMAINS:
         views = domain_module(domain, "views")
         router = getattr(views, "router", None)
@@ -143,6 +157,9 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
     async def foreign_row(request: Request, exc: ForeignRowError) -> Response:
         # Only a caller who owns no data (a practitioner's or admin's account) gets here by trying to write.
         message = "This account keeps no diary of its own, so there is nothing to save here."
+        if getattr(getattr(request.state, "caller", None), "writes", None) is not None:
+            # A practitioner acting for a client: the client's own records are theirs to change.
+            message = "This is your client's own record: only they change it. You can write notes for them."
         if request.url.path.startswith("/api"):
             return JSONResponse({"detail": message}, status_code=403)
         return render(request, "error.html", {"message": message, "status": 403}, status_code=403)

@@ -19,6 +19,9 @@ from unclench.core.identity import Caller
 from unclench.web.templating import render
 
 # A route with no entry in ROUTE_POLICIES holds someone's data: only a fully signed-in account reaches it.
+# Beyond the sign-in pages' policies: "practitioner" (the practitioner's own pages), "person" (a client's own
+# sharing pages) and "client" (a practitioner's page about the client in the path's {person_id}: only with an
+# open care link and a consent, and the caller is narrowed to the consented categories).
 DEFAULT_POLICY = "account"
 
 
@@ -67,9 +70,41 @@ def require_clinic_login(connection: HTTPConnection) -> None:
         if not login.second_factor_done:
             where = "/login/second-factor" if account.totp_confirmed else "/account/second-factor"
             raise SignInNeeded(where, 401)
-        if policy in ("admin", "practitioner") and account.role != policy:
+        if policy in ("admin", "practitioner", "client") and account.role != (
+            "admin" if policy == "admin" else "practitioner"
+        ):
             raise SignInNeeded("/account", 403)
-        connection.state.caller = logins.caller_for(account, address_of(connection))
+        if policy == "person" and account.role != "person":
+            raise SignInNeeded("/account", 403)
+        caller = logins.caller_for(account, address_of(connection))
+        if policy == "client":
+            # The practitioner acts for this client with what the client consents to now: read from the live
+            # records on every request, so a revocation holds from the very next one.
+            caller = _client_caller(db, caller, connection.path_params.get("person_id"))
+        connection.state.caller = caller
+
+
+def _client_caller(db: Session, practitioner: Caller, person_id: object) -> Caller:
+    from unclench.practice.service import NoAccess, client_caller
+
+    try:
+        client = int(str(person_id))
+    except ValueError:
+        raise NoConsent("There is no such client.") from None
+    try:
+        return client_caller(db, practitioner, client)
+    except NoAccess as refused:
+        raise NoConsent(str(refused)) from None
+
+
+class NoConsent(Exception):
+    """A practitioner asked for a client's page without an open link and a consent: 403 with the reason."""
+
+
+def no_consent(request: Request, exc: NoConsent) -> Response:
+    if request.url.path.startswith("/api"):
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+    return render(request, "error.html", {"message": str(exc), "status": 403}, status_code=403)
 
 
 def sign_in_needed(request: Request, exc: SignInNeeded) -> Response:
