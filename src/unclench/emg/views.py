@@ -279,7 +279,9 @@ async def emg_ws_live(ws: WebSocket) -> None:
     """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","proc_ms"} about every 20 ms;
     a {"ping": t} from the page is answered with {"pong": t}.
 
-    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}. A demo or synthetic stream
+    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool, "listen": id?}. The session
+    player marks "session at P" when position P of the session plays, and stops with the listen's id: the recording
+    is then tied to that listen, aligned by the first such mark. A demo or synthetic stream
     is never saved, even when asked: it ends with {"done": true, "not_saved": "why"}.
     """
     from unclench.emg.boards import BoardRequest, open_source
@@ -302,6 +304,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
     ready = {"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings}
     await ws.send_json(ready | {"demo": source.demo, "savable": savable})
     stop = {"flag": False, "save": False}
+    listen: dict[str, str | None] = {"id": None}  # the session listen this recording was made during, if any
 
     async def receive() -> None:
         try:
@@ -315,6 +318,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
                     monitor.mark(str(msg["mark"])[:80])
                 if msg.get("stop"):
                     stop["flag"], stop["save"] = True, bool(msg.get("save"))
+                    listen["id"] = str(msg["listen"])[:40] if msg.get("listen") else None
                     return
         except (WebSocketDisconnect, ValueError, KeyError):
             stop["flag"] = True
@@ -344,13 +348,26 @@ async def emg_ws_live(ws: WebSocket) -> None:
         await ws.send_json({"error": failed})
         await ws.close()
         return
-    saved_id = None
+    saved_id: str | None = None
+    tie_problem: str | None = None
     if stop["save"] and savable:
         caller = getattr(ws.state, "caller", None)  # the request guard's, as for a page
-        with contextlib.suppress(UserInputError), session_scope(caller) as db:  # under 2 s: nothing to keep
-            saved_id = service.save_live_recording(db, monitor, board=req.name).id
+        marks = [(a.onset_s, a.text) for a in monitor.session_events]
+        offset = service.session_offset_from_marks(marks) if listen["id"] else None
+        try:
+            with session_scope(caller) as db:
+                saved = service.save_live_recording(
+                    db, monitor, board=req.name, listen_id=listen["id"], listen_offset_s=offset
+                )
+                saved_id = saved.id
+        except UserInputError as exc:  # under 2 s (nothing to keep), or it cannot be tied: saved untied, and why
+            if listen["id"] is not None:
+                tie_problem = _plain(exc)
+                with contextlib.suppress(UserInputError), session_scope(caller) as db:
+                    saved_id = service.save_live_recording(db, monitor, board=req.name).id
     if saved_id is not None:
-        await ws.send_json({"saved": saved_id, "summary": monitor.summary()})
+        extra = {"listen": listen["id"]} if listen["id"] and tie_problem is None else {"tie_problem": tie_problem}
+        await ws.send_json({"saved": saved_id, "summary": monitor.summary()} | extra)
     elif not savable:  # asked to save or not, say why a demo never is
         await ws.send_json({"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()})
     else:
