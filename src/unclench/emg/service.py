@@ -289,7 +289,9 @@ def listen_alignment(listen: Listen, recorded_at: datetime, duration_s: float, *
     offset = float(offset_s) if offset_s is not None else (listen.started_at - recorded_at).total_seconds()
     if offset != offset or abs(offset) > 7 * 86400:
         raise UserInputError.single("offset_s", "the offset must be a number of seconds within a week")
-    if session_s <= 0 or not enough_overlap(offset, duration_s, session_s):
+    # a session whose length is not known (never rendered) overlaps when it started within the recording
+    covered = 0.0 <= offset <= duration_s if session_s <= 0 else enough_overlap(offset, duration_s, session_s)
+    if not covered:
         rec_end = recorded_at + timedelta(seconds=duration_s)
         listen_end = listen.started_at + timedelta(seconds=session_s)
         how = (
