@@ -56,30 +56,39 @@ def tone_steps(levels_uv: Sequence[float], part_s: float, *, seed: int = 0, burs
 
 
 def listen_with_chapters(
-    db: Session, *, minutes: float = 4.0, started_at: datetime | None = None, technique: str = "pmr"
+    db: Session,
+    *,
+    minutes: float = 4.0,
+    started_at: datetime | None = None,
+    technique: str = "pmr",
+    chapters: Sequence[tuple[str, float, float]] | None = None,
 ) -> Listen:
-    """A listened session whose render manifest holds the composer's own chapters (estimated timeline, no audio)."""
+    """A listened session whose render manifest holds the composer's own chapters (estimated timeline, no audio),
+    or the given (title, start, end) chapters for a very short one."""
     options = SessionOptions(minutes=minutes, technique=technique)
     session = sessions.create_session(db, options)
-    timeline = estimated_timeline(compose(sessions.options_of(session)))
+    if chapters is None:
+        timeline = estimated_timeline(compose(sessions.options_of(session)))
+        chapters = [(c.title, c.start, c.end) for c in timeline.chapters]
+    duration = chapters[-1][2]
     key = f"test-{session.id}"
     folder = sessions.audio_root() / key
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {
         "key": key,
-        "duration_s": timeline.duration,
+        "duration_s": duration,
         "loudness_lufs": -23.0,
         "true_peak_dbtp": -1.0,
         "channels": 1,
         "files": {},
-        "chapters": [{"title": c.title, "start": c.start, "end": c.end} for c in timeline.chapters],
+        "chapters": [{"title": title, "start": start, "end": end} for title, start, end in chapters],
         "segments": [],
     }
     (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    session.artefact_key, session.status, session.duration_s = key, "ready", timeline.duration
+    session.artefact_key, session.status, session.duration_s = key, "ready", duration
     listen = sessions.start_listen(db, session.id, tension_before=6)
     if started_at is not None:
         listen.started_at = started_at
-    sessions.update_listen(db, listen.id, heard_s=timeline.duration, finished=True, tension_after=3)
+    sessions.update_listen(db, listen.id, heard_s=duration, finished=True, tension_after=3)
     db.flush()
     return listen

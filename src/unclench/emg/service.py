@@ -138,14 +138,8 @@ def import_file(
     listen = _check_listen(db, listen_id) if listen_id is not None else None
     with open_recording(path, fs=fs, unit=unit, channels=channels) as rec:
         chosen = _check_regions(regions or {}, rec.channel_names)
-        start = rec.start
         if recorded_at is None:
-            # EDF/BDF headers hold the local wall-clock start, with no zone: it is read in the person's zone.
-            recorded_at = (
-                clock.local_moment(start.date(), start.time())
-                if start is not None and start.year > 1985
-                else clock.now()
-            )
+            recorded_at = start_time(rec.start)
         offset = None
         if listen is not None:
             offset = listen_alignment(listen, recorded_at, rec.duration_s, offset_s=listen_offset_s)
@@ -270,6 +264,31 @@ def _finite(x: float) -> float | None:
     return None if x != x or x in (float("inf"), float("-inf")) else float(x)
 
 
+def start_time(header_start: datetime | None) -> datetime:
+    """When a recording began: its header's start (the local wall clock where it was made, read in the person's
+    zone, as EDF/BDF store it with no zone), or now for a file without one."""
+    if header_start is not None and header_start.year > 1985:
+        return clock.local_moment(header_start.date(), header_start.time())
+    return clock.now()
+
+
+def check_listen_overlap(
+    db: Session, *, listen_id: str, header_start: datetime | None, duration_s: float, offset_s: float | None
+) -> float:
+    """Refuse an upload's listen before the upload is analysed: no such listen, or no overlap (see
+    `listen_alignment`); the offset otherwise."""
+    listen = _check_listen(db, listen_id)
+    return listen_alignment(listen, start_time(header_start), duration_s, offset_s=offset_s)
+
+
+def listen_choices(db: Session, *, limit: int = 30) -> list[tuple[str, str]]:
+    """(listen id, "session title · when") for the person's recent listens, newest first (the forms' choices)."""
+    from unclench.core.formatting import local_time
+    from unclench.sessions.service import recent_listens
+
+    return [(li.id, f"{li.session.title} · {local_time(li.started_at)}") for li in recent_listens(db, limit=limit)]
+
+
 def _check_listen(db: Session, listen_id: str) -> Listen:
     from unclench.sessions.service import get_listen
 
@@ -391,21 +410,36 @@ class ListenTone:
     channels: list[tuple[EmgChannel, Any]]
 
 
-def listen_recordings(db: Session, *, listen_id: str) -> list[ListenTone]:
-    """The recordings tied to a listen with their stored tone per chapter, oldest first."""
+def _listen_tone(rec: EmgRecording) -> ListenTone:
     from unclench.emg.dsp.session_tone import SessionTone
 
+    stored = (rec.summary or {}).get("session_tone") or {}
+    tones = [SessionTone.from_dict(t) for t in stored.get("channels", [])]
+    return ListenTone(rec, list(zip(rec.channels, tones, strict=False)))
+
+
+def listen_recordings(db: Session, *, listen_id: str) -> list[ListenTone]:
+    """The recordings tied to a listen with their stored tone per chapter, oldest first."""
     query = (
         select(EmgRecording)
         .where(EmgRecording.listen_id == listen_id, EmgRecording.deleted_at.is_(None))
         .order_by(EmgRecording.recorded_at)
     )
-    out = []
-    for rec in db.scalars(query):
-        stored = (rec.summary or {}).get("session_tone") or {}
-        tones = [SessionTone.from_dict(t) for t in stored.get("channels", [])]
-        out.append(ListenTone(rec, list(zip(rec.channels, tones, strict=False))))
-    return out
+    return [_listen_tone(rec) for rec in db.scalars(query)]
+
+
+def latest_listen_tone(db: Session, *, listen_ids: list[str]) -> ListenTone | None:
+    """The newest recording tied to any of these listens (a session's), with its tone per chapter."""
+    if not listen_ids:
+        return None
+    query = (
+        select(EmgRecording)
+        .where(EmgRecording.listen_id.in_(listen_ids), EmgRecording.deleted_at.is_(None))
+        .order_by(EmgRecording.recorded_at.desc())
+        .limit(1)
+    )
+    rec = db.scalar(query)
+    return None if rec is None else _listen_tone(rec)
 
 
 def recordings_with_listens(db: Session) -> list[EmgRecording]:
