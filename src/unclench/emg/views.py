@@ -26,7 +26,8 @@ from unclench.emg import service
 from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, SENSOR_BOARDS
 from unclench.emg.models import EmgRecording
 from unclench.emg.schemas import ListenRecordingForm, ListenTieForm, LiveOptions, RegionChoiceIn, UploadForm
-from unclench.web.forms import Form, field_errors, form_page, read_form
+from unclench.web.forms import Form as PostedForm
+from unclench.web.forms import field_errors, form_page, read_form
 from unclench.web.templating import render
 
 # Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
@@ -207,7 +208,7 @@ def emg_live_page(request: Request) -> Response:
     return render(request, "emg/live.html", {"boards": SENSOR_BOARDS})
 
 
-def _detail(request: Request, db: DbSession, recording_id: str, form: Form | None = None) -> Response:
+def _detail(request: Request, db: DbSession, recording_id: str, form: PostedForm | None = None) -> Response:
     rec = service.get_recording(db, recording_id=recording_id)
     context = {
         "rec": rec,
@@ -241,7 +242,7 @@ async def emg_tie_listen(request: Request, recording_id: str, db: DbSession) -> 
     return RedirectResponse(target, status_code=303)
 
 
-def _listen_page(request: Request, db: DbSession, listen_id: str, form: Form | None = None) -> Response:
+def _listen_page(request: Request, db: DbSession, listen_id: str, form: PostedForm | None = None) -> Response:
     from unclench.sessions import service as sessions
 
     listen = sessions.get_listen(db, listen_id)
