@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,16 @@ if TYPE_CHECKING:
     from unclench.emg.dsp import AnalysisSettings, ChannelAnalysis
     from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
-    from unclench.sessions.models import Listen
+
+
+class Listen(Protocol):
+    """What tying a recording reads from a session listen (sessions' own table stays sessions')."""
+
+    id: str
+    started_at: datetime
+    heard_s: float
+    session: Any
+
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".edf": "edf", ".bdf": "bdf", ".rec": "edf"}
 

@@ -74,9 +74,9 @@ def tone_timeline_svg(tone: SessionTone, *, chart_id: str, channel: str = "") ->
         if b - a >= 14:
             out.append(f'<text class="tc-label" x="{(a + b) / 2:.1f}" y="{y0 - 8}">{i + 1}</text>')
     for frac in (0.0, 0.5, 1.0):
-        v = top * frac
-        out.append(f'<line class="tc-grid" x1="{x0}" x2="{x1}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
-        out.append(f'<text class="tc-axis tc-axis-y" x="{x0 - 6}" y="{y(v) + 4:.1f}">{v:g}</text>')
+        level = top * frac
+        out.append(f'<line class="tc-grid" x1="{x0}" x2="{x1}" y1="{y(level):.1f}" y2="{y(level):.1f}"/>')
+        out.append(f'<text class="tc-axis tc-axis-y" x="{x0 - 6}" y="{y(level) + 4:.1f}">{level:g}</text>')
     out.append(f'<text class="tc-axis tc-axis-y" x="{x0 - 6}" y="{y0 - 8}">µV</text>')
     if tone.reference_uv is not None:
         ry = y(tone.reference_uv)
