@@ -103,3 +103,19 @@ def test_live_recording_is_aligned_by_the_players_mark(db: Session, app_env: Pat
     chapters = rec.summary["session_tone"]["channels"][0]["chapters"]
     assert chapters[-1]["change_pct"] == pytest.approx(-50.0, abs=10.0)
     assert service.session_offset_from_marks([(3.0, "audio"), (4.0, "session at x")]) is None
+
+
+def test_cli_ties_a_recording_and_prints_tone_per_part(db: Session, app_env: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unclench.cli import app
+
+    listen = listen_with_chapters(db, chapters=[("Welcome", 0.0, 10.0), ("Letting go", 10.0, 25.0)])
+    rec = service.import_file(db, path=Path(__file__).parent / "data" / "emg_bursts.csv")
+    db.commit()
+    runner = CliRunner()
+    far = runner.invoke(app, ["emg", "tie", rec.id[:8], listen.id, "--offset", "900"])
+    assert far.exit_code == 2 and "does not overlap" in far.output
+    done = runner.invoke(app, ["emg", "tie", rec.id[:8], listen.id, "--offset", "0"])
+    assert done.exit_code == 0, done.output
+    assert "Welcome" in done.output and "Letting go" in done.output and "the session began 0 s" in done.output
