@@ -41,6 +41,7 @@ NOT_PAGES = {
     "/sessions/{session_id}/files/{name}",
     "/emg/{recording_id}/plot.png",
     "/emg/jobs/{job_id}",
+    "/emg/sessions/{session_id}/panel",
     "/reports/report.pdf",
     "/reports/bundle.json",
     "/reports/diary-csv.zip",
@@ -101,6 +102,7 @@ def _fill_demo(days: int) -> dict[str, str]:
         pss = stress_service.questionnaire_history(db, "pss10")
         session = sessions_service.create_session(db, SessionOptions(minutes=10))
         recording = emg_service.import_file(db, path=EMG_FILE)
+        listen = _listen_with_a_recording(db)
         # The page a phone opens from the pairing code (walked from this computer, which may open it too).
         pairing = devices.create_pairing_link(db)
         return {
@@ -111,7 +113,28 @@ def _fill_demo(days: int) -> dict[str, str]:
             "slug": "pss",
             "session_id": session.id,
             "recording_id": recording.id,
+            "listen_id": listen,
         }
+
+
+def _listen_with_a_recording(db: Any) -> str:
+    """A listen of a 4-minute session with a recording tied to it (tone falling over the session): its page has
+    the tone chart and the per-part table."""
+    from datetime import timedelta
+
+    from tests.emg.listen_fixtures import FS, listen_with_chapters, tone_steps
+    from unclench.core.settings import get_settings
+    from unclench.emg import service as emg_service
+    from unclench.emg.readers import write_edf
+
+    listen = listen_with_chapters(db, minutes=4, started_at=clock.now() - timedelta(minutes=6))
+    truth = tone_steps([6.0, 6.0, 4.5, 3.0, 3.0], 60.0, seed=21)
+    start = (listen.started_at - timedelta(seconds=60)).astimezone(clock.zone()).replace(tzinfo=None)
+    path = get_settings().artefact_dir("emg-uploads") / "jaw-during-session.edf"
+    write_edf(path, truth.signal[None, :], FS, ["jaw"], start=start)
+    emg_service.import_file(db, path=path, listen_id=listen.id, regions={"jaw": emg_service.RegionChoice("jaw")})
+    path.unlink()
+    return str(listen.id)
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +267,11 @@ def test_chart_text_is_at_least_12px_on_a_phone(browser: Any, demo_site: DemoSit
     context = browser.new_context(base_url=demo_site.url, viewport=SIZES["phone"])
     page = context.new_page()
     try:
-        for path, charts in (("/insights", ("svg.forest", "svg.calendar")), ("/stress", ("svg.pss-chart",))):
+        for path, charts in (
+            ("/insights", ("svg.forest", "svg.calendar")),
+            ("/stress", ("svg.pss-chart",)),
+            (next(p for p in demo_site.pages if p.startswith("/emg/listens/")), ("svg.tone-chart",)),
+        ):
             page.goto(path)
             for chart in charts:
                 smallest = page.evaluate(

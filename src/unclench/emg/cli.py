@@ -75,6 +75,9 @@ def analyze(
     plot: Path | None = typer.Option(None, help="PNG plot path (default: FILE-emg.png in this folder)."),
     save: bool = typer.Option(True, help="Keep the recording and its numbers in your data (--no-save: just show)."),
     listen: str | None = typer.Option(None, help="Tie the recording to a session listen id."),
+    offset: float | None = typer.Option(
+        None, help="With --listen: seconds into the recording at which the session began (default: start times)."
+    ),
     bursts: bool = typer.Option(False, "--bursts", help="Also list every burst."),
     as_json: bool = typer.Option(
         False, "--json", help="Print the result as JSON only (schema: docs/emg-json.md); no plot unless --plot."
@@ -116,6 +119,7 @@ def analyze(
                 channels=channel or None,
                 regions=regions,
                 listen_id=listen,
+                listen_offset_s=offset,
                 settings=settings,
             )
             if not as_json:
@@ -337,6 +341,41 @@ def to_episode(
     with cli_session() as db:
         ep = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
         console.print(f"diary episode {ep.id} created")
+
+
+@emg_app.command("tie")
+def tie_cmd(
+    recording_id: str = typer.Argument(..., help="The recording's id, or its first characters as `emg list` shows."),
+    listen_id: str = typer.Argument(..., help="The session listen it was made during (see /sessions)."),
+    offset: float | None = typer.Option(
+        None, help="Seconds into the recording at which the session began (default: from the two start times)."
+    ),
+) -> None:
+    """Tie a recording to the listen it was made during and show its resting tone per part of the session.
+
+    Example: unclench emg tie 3f9a1c2e 7b21c0d4e5f6a7b8c9d0e1f2a3b4c5d6 --offset 60
+    """
+    from unclench.emg import service
+    from unclench.emg.dsp.session_tone import describe_chapter
+
+    with cli_session() as db:
+        rec = service.find_recording(db, recording_id)
+        service.tie_to_listen(db, recording_id=rec.id, listen_id=listen_id, offset_s=offset)
+        [tied] = [t for t in service.listen_recordings(db, listen_id=listen_id) if t.recording.id == rec.id]
+        for channel, tone in tied.channels:
+            table = Table(title=f"{channel.name}: the session began {rec.listen_offset_s:.0f} s into the recording")
+            for column in ("part", "resting tone µV", "change %", "bursts", "what the muscle did"):
+                table.add_column(column)
+            for c in tone.chapters:
+                is_ref = tone.reference == "first chapter" and c.title == tone.reference_title
+                table.add_row(
+                    c.title,
+                    f"{c.tone_uv:.1f}" if c.tone_uv is not None else "—",
+                    f"{c.change_pct:+.0f}" if c.change_pct is not None else "—",
+                    str(c.bursts),
+                    describe_chapter(c, is_reference=is_ref),
+                )
+            console.print(table)
 
 
 @emg_app.command("delete")

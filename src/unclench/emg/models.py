@@ -33,6 +33,8 @@ class EmgRecording(PersonOwned, SoftDelete, Base):
     listen_id: Mapped[str | None] = mapped_column(
         ForeignKey("session_listen.id", ondelete="SET NULL"), index=True, nullable=True
     )
+    listen_offset_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Seconds into the recording at which the tied listen's session began (negative: the recording began later)."""
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 

@@ -29,6 +29,46 @@ class RegionChoiceIn(BaseModel):
         return value
 
 
+def _seconds(value: Any) -> Any:
+    """A typed number of seconds ("" = not given); a comma as the decimal mark is accepted."""
+    if not isinstance(value, str) or not value.strip():
+        return _blank_is_none(value)
+    try:
+        return float(value.strip().replace(",", ".").replace("−", "-"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+
+
+class ListenTieForm(BaseModel):
+    """Tie a recording to a listen: the listen ('' = untie) and, optionally, where in the recording it began."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    listen: str | None = None
+    offset_s: float | None = Field(
+        default=None,
+        description="Seconds into the recording at which the session began; empty: from the two start times.",
+        ge=-7 * 86400,
+        le=7 * 86400,
+    )
+
+    _blank_listen = field_validator("listen", mode="before")(_blank_is_none)
+    _number = field_validator("offset_s", mode="before")(_seconds)
+
+
+class ListenRecordingForm(ListenTieForm):
+    """From a listen's page: which of the person's recordings was made during it."""
+
+    recording: str
+
+    @field_validator("recording", mode="before")
+    @classmethod
+    def chosen(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("choose the recording made during this listen")
+        return value
+
+
 class UploadForm(BaseModel):
     """The fields posted with an uploaded recording (the file itself is read apart, a chunk at a time)."""
 
@@ -38,8 +78,11 @@ class UploadForm(BaseModel):
     unit: str | None = Field(default=None, description="uV, mV or V; None: from the file or detected.")
     region: str = ""
     side: str | None = None
+    listen: str | None = Field(default=None, description="The session listen this recording was made during.")
+    offset_s: float | None = Field(default=None, ge=-7 * 86400, le=7 * 86400)
 
-    _blank_unit_side = field_validator("unit", "side", mode="before")(_blank_is_none)
+    _blank_unit_side = field_validator("unit", "side", "listen", mode="before")(_blank_is_none)
+    _number = field_validator("offset_s", mode="before")(_seconds)
 
     @field_validator("fs", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,16 @@ if TYPE_CHECKING:
     from unclench.emg.dsp import AnalysisSettings, ChannelAnalysis
     from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
+
+
+class Listen(Protocol):
+    """What tying a recording reads from a session listen (sessions' own table stays sessions')."""
+
+    id: str
+    started_at: datetime
+    heard_s: float
+    session: Any
+
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".edf": "edf", ".bdf": "bdf", ".rec": "edf"}
 
@@ -112,12 +122,19 @@ def import_file(
     channels: list[str] | None = None,
     regions: dict[str, RegionChoice] | None = None,
     listen_id: str | None = None,
+    listen_offset_s: float | None = None,
+    recorded_at: datetime | None = None,
     source: str = "file",
     settings: AnalysisSettings | None = None,
     extra_summary: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> EmgRecording:
-    """Read, analyse and store a recording; the same file imported again returns the stored one."""
+    """Read, analyse and store a recording; the same file imported again returns the stored one.
+
+    With ``listen_id`` the recording is tied to that listen, aligned by ``listen_offset_s`` (seconds into the
+    recording at which the session began) or else by the two start times; a recording that does not overlap the
+    listen is refused before anything is written. ``recorded_at`` overrides the file's own start time.
+    """
     from unclench.emg.readers import open_recording
 
     fmt = FORMATS.get(path.suffix.lower())
@@ -127,16 +144,20 @@ def import_file(
     existing = db.scalar(select(EmgRecording).where(EmgRecording.file_sha256 == digest))
     if existing is not None and existing.deleted_at is None:
         return existing
-    if listen_id is not None:
-        _check_listen(db, listen_id)
+    listen = _check_listen(db, listen_id) if listen_id is not None else None
     with open_recording(path, fs=fs, unit=unit, channels=channels) as rec:
         chosen = _check_regions(regions or {}, rec.channel_names)
+        if recorded_at is None:
+            recorded_at = start_time(rec.start)
+        offset = None
+        if listen is not None:
+            offset = listen_alignment(listen, recorded_at, rec.duration_s, offset_s=listen_offset_s)
         # every error surfaces before anything is written
         results = analyze_recording(rec, settings=settings, progress=progress)
-        start = rec.start
         names = list(rec.channel_names)
         meta = {"units": rec.units, "unit_source": rec.unit_source, "annotations": len(rec.annotations)}
         rec_fs, duration = rec.fs, rec.duration_s
+    tone = None if listen is None or offset is None else _session_tone(db, listen.id, results, offset)
     store = get_settings().artefact_dir("emg")
     file_name = f"{digest}.{fmt}"
     target = store / file_name
@@ -145,10 +166,6 @@ def import_file(
         os.close(fd)
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
-    # EDF/BDF headers hold the local wall-clock start, with no zone: it is read in the person's zone.
-    recorded_at = (
-        clock.local_moment(start.date(), start.time()) if start is not None and start.year > 1985 else clock.now()
-    )
     if existing is not None:  # was deleted: bring it back with fresh numbers
         db.delete(existing)
         db.flush()
@@ -161,8 +178,14 @@ def import_file(
         recorded_at=recorded_at,
         fs=rec_fs,
         duration_s=duration,
-        summary={**meta, "channels": [r.summary() for r in results], **(extra_summary or {})},
+        summary={
+            **meta,
+            "channels": [r.summary() for r in results],
+            **(extra_summary or {}),
+            **({"session_tone": tone} if tone is not None else {}),
+        },
         listen_id=listen_id,
+        listen_offset_s=offset,
         notes="",
     )
     for i, (name, res) in enumerate(zip(names, results, strict=True)):
@@ -213,9 +236,14 @@ def save_live_recording(
     regions: dict[str, RegionChoice] | None = None,
     listen_id: str | None = None,
     bdf: bool = False,
+    listen_offset_s: float | None = None,
 ) -> EmgRecording:
     """Store what a live session recorded (EDF+, or BDF+ with `bdf`, with its events and bursts annotated),
-    named after the board and the person's local time, with the live summary."""
+    named after the board and the person's local time, with the live summary.
+
+    Tied to ``listen_id``, it is aligned by ``listen_offset_s`` (the signal time at which the session began, as
+    the player marked it) or else by the listen's start against the recording's (now minus its length).
+    """
     from unclench.emg.dsp import AnalysisSettings  # NumPy and SciPy: only when something is saved
 
     if board.strip().lower() in NOT_A_RECORDING_BOARDS:
@@ -231,6 +259,8 @@ def save_live_recording(
             original_name=f"live {board} {clock.local_now():%Y-%m-%d %H:%M}",
             regions=regions,
             listen_id=listen_id,
+            listen_offset_s=listen_offset_s,
+            recorded_at=clock.now() - timedelta(seconds=monitor.elapsed_s),
             source=f"live:{board}"[:16],
             settings=AnalysisSettings(target_uv=monitor.target_uv),
             extra_summary={"live": monitor.summary()},
@@ -243,13 +273,95 @@ def _finite(x: float) -> float | None:
     return None if x != x or x in (float("inf"), float("-inf")) else float(x)
 
 
-def _check_listen(db: Session, listen_id: str) -> None:
+def start_time(header_start: datetime | None) -> datetime:
+    """When a recording began: its header's start (the local wall clock where it was made, read in the person's
+    zone, as EDF/BDF store it with no zone), or now for a file without one."""
+    if header_start is not None and header_start.year > 1985:
+        return clock.local_moment(header_start.date(), header_start.time())
+    return clock.now()
+
+
+def check_listen_overlap(
+    db: Session, *, listen_id: str, header_start: datetime | None, duration_s: float, offset_s: float | None
+) -> float:
+    """Refuse an upload's listen before the upload is analysed: no such listen, or no overlap (see
+    `listen_alignment`); the offset otherwise."""
+    listen = _check_listen(db, listen_id)
+    return listen_alignment(listen, start_time(header_start), duration_s, offset_s=offset_s)
+
+
+def listen_choices(db: Session, *, limit: int = 30) -> list[tuple[str, str]]:
+    """(listen id, "session title · when") for the person's recent listens, newest first (the forms' choices)."""
+    from unclench.core.formatting import local_time
+    from unclench.sessions.service import recent_listens
+
+    return [(li.id, f"{li.session.title} · {local_time(li.started_at)}") for li in recent_listens(db, limit=limit)]
+
+
+def _check_listen(db: Session, listen_id: str) -> Listen:
     from unclench.sessions.service import get_listen
 
     try:
-        get_listen(db, listen_id)
+        return get_listen(db, listen_id)
     except NotFoundError:
         raise UserInputError.single("listen", f"no session listen with id {listen_id}") from None
+
+
+def listen_alignment(listen: Listen, recorded_at: datetime, duration_s: float, *, offset_s: float | None) -> float:
+    """Seconds into the recording at which the listen's session began: ``offset_s`` when given, else the listen's
+    start minus the recording's; refused (nothing written) when the recording covers too little of the session."""
+    from unclench.core.formatting import local_time
+    from unclench.emg.dsp.session_tone import MIN_OVERLAP_S, enough_overlap
+
+    session_s = float(listen.session.duration_s or listen.heard_s or 0.0)
+    offset = float(offset_s) if offset_s is not None else (listen.started_at - recorded_at).total_seconds()
+    if offset != offset or abs(offset) > 7 * 86400:
+        raise UserInputError.single("offset_s", "the offset must be a number of seconds within a week")
+    # a session whose length is not known (never rendered) overlaps when it started within the recording
+    covered = 0.0 <= offset <= duration_s if session_s <= 0 else enough_overlap(offset, duration_s, session_s)
+    if not covered:
+        rec_end = recorded_at + timedelta(seconds=duration_s)
+        listen_end = listen.started_at + timedelta(seconds=session_s)
+        how = (
+            f"with the session starting {offset:g} s into the recording"
+            if offset_s is not None
+            else "by their start times"
+        )
+        raise UserInputError.single(
+            "listen",
+            f"This recording ({local_time(recorded_at)}–{local_time(rec_end, '%H:%M:%S')}) does not overlap that"
+            f" listen ({local_time(listen.started_at)}–{local_time(listen_end, '%H:%M:%S')}) {how}: it must cover"
+            f" at least {min(MIN_OVERLAP_S, 0.9 * session_s):.0f} s of the session. Choose the listen it was made"
+            " during, or give the offset (seconds into the recording at which the session began) if the file's"
+            " start time is not reliable.",
+        )
+    return offset
+
+
+def _session_tone(db: Session, listen_id: str, results: list[ChannelAnalysis], offset_s: float) -> dict[str, Any]:
+    """Per-chapter tone of every channel over the listen (stored in the recording's summary)."""
+    from unclench.emg.dsp import ChapterSpan, tone_by_chapter
+    from unclench.sessions.service import listen_chapters
+
+    chapters = [ChapterSpan(c.title, c.kind, c.start_s, c.end_s) for c in listen_chapters(db, listen_id)]
+    per_channel = [tone_by_chapter(r.env, r.env_fs, r.valid, r.bursts, chapters, offset_s=offset_s) for r in results]
+    return {"listen_id": listen_id, "offset_s": offset_s, "channels": [t.to_dict() for t in per_channel]}
+
+
+def session_offset_from_marks(marks: list[tuple[float, str]]) -> float | None:
+    """The signal time at which the session's position 0 played, from the player's first "session at P" mark."""
+    for onset_s, text in marks:
+        if text.startswith(SESSION_MARK):
+            try:
+                position = float(text[len(SESSION_MARK) :])
+            except ValueError:
+                continue
+            return onset_s - position
+    return None
+
+
+SESSION_MARK = "session at "
+"""The live page's mark when the session's audio plays: "session at 12.3" = position 12.3 s plays now."""
 
 
 def get_recording(db: Session, *, recording_id: str) -> EmgRecording:
@@ -283,14 +395,77 @@ def set_channel_region(db: Session, *, channel_id: int, region: str, side: str |
     return ch
 
 
-def tie_to_listen(db: Session, *, recording_id: str, listen_id: str | None) -> EmgRecording:
-    """Tie a recording to a session listen (or untie it with None)."""
+def tie_to_listen(
+    db: Session, *, recording_id: str, listen_id: str | None, offset_s: float | None = None
+) -> EmgRecording:
+    """Tie a recording to a session listen, aligned (see `listen_alignment`) with its tone per chapter measured
+    again from the raw file; None unties it."""
     rec = get_recording(db, recording_id=recording_id)
-    if listen_id is not None:
-        _check_listen(db, listen_id)
-    rec.listen_id = listen_id
+    summary = {k: v for k, v in rec.summary.items() if k != "session_tone"}
+    if listen_id is None:
+        rec.listen_id, rec.listen_offset_s, rec.summary = None, None, summary
+        db.flush()
+        return rec
+    from unclench.emg.readers import open_recording
+
+    listen = _check_listen(db, listen_id)
+    offset = listen_alignment(listen, rec.recorded_at, rec.duration_s, offset_s=offset_s)
+    with open_recording(recording_path(rec)) as opened:
+        results = analyze_recording(opened)
+    rec.summary = {**summary, "session_tone": _session_tone(db, listen.id, results, offset)}
+    rec.listen_id, rec.listen_offset_s = listen.id, offset
     db.flush()
     return rec
+
+
+@dataclass(frozen=True)
+class ListenTone:
+    """A recording tied to a listen and its tone per chapter, one SessionTone per channel."""
+
+    recording: EmgRecording
+    channels: list[tuple[EmgChannel, Any]]
+
+
+def _listen_tone(rec: EmgRecording) -> ListenTone:
+    from unclench.emg.dsp.session_tone import SessionTone
+
+    stored = (rec.summary or {}).get("session_tone") or {}
+    tones = [SessionTone.from_dict(t) for t in stored.get("channels", [])]
+    return ListenTone(rec, list(zip(rec.channels, tones, strict=False)))
+
+
+def listen_recordings(db: Session, *, listen_id: str) -> list[ListenTone]:
+    """The recordings tied to a listen with their stored tone per chapter, oldest first."""
+    query = (
+        select(EmgRecording)
+        .where(EmgRecording.listen_id == listen_id, EmgRecording.deleted_at.is_(None))
+        .order_by(EmgRecording.recorded_at)
+    )
+    return [_listen_tone(rec) for rec in db.scalars(query)]
+
+
+def latest_listen_tone(db: Session, *, listen_ids: list[str]) -> ListenTone | None:
+    """The newest recording tied to any of these listens (a session's), with its tone per chapter."""
+    if not listen_ids:
+        return None
+    query = (
+        select(EmgRecording)
+        .where(EmgRecording.listen_id.in_(listen_ids), EmgRecording.deleted_at.is_(None))
+        .order_by(EmgRecording.recorded_at.desc())
+        .limit(1)
+    )
+    rec = db.scalar(query)
+    return None if rec is None else _listen_tone(rec)
+
+
+def recordings_with_listens(db: Session) -> list[EmgRecording]:
+    """Recordings tied to a listen (not deleted), oldest first: what tone-per-chapter insights are made from."""
+    query = (
+        select(EmgRecording)
+        .where(EmgRecording.listen_id.is_not(None), EmgRecording.deleted_at.is_(None))
+        .order_by(EmgRecording.recorded_at)
+    )
+    return list(db.scalars(query))
 
 
 def burst_to_episode(db: Session, *, burst_id: int, kind: str = "tension", intensity: int | None = None) -> Any:

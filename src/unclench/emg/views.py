@@ -25,7 +25,8 @@ from unclench.core.web_db import DbSession, IntegerId
 from unclench.emg import service
 from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, SENSOR_BOARDS
 from unclench.emg.models import EmgRecording
-from unclench.emg.schemas import LiveOptions, RegionChoiceIn, UploadForm
+from unclench.emg.schemas import ListenRecordingForm, ListenTieForm, LiveOptions, RegionChoiceIn, UploadForm
+from unclench.web.forms import Form as PostedForm
 from unclench.web.forms import field_errors, form_page, read_form
 from unclench.web.templating import render
 
@@ -82,10 +83,13 @@ def recording_json(rec: EmgRecording, *, bursts: bool = False) -> dict[str, Any]
     }
 
 
+def _home_context(db: DbSession) -> dict[str, Any]:
+    return {"recordings": service.list_recordings(db), "regions": all_regions(), "listens": service.listen_choices(db)}
+
+
 @router.get("/emg", include_in_schema=False)
 def emg_home(request: Request, db: DbSession) -> Response:
-    recs = service.list_recordings(db)
-    return render(request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": {}})
+    return form_page(request, "emg/home.html", _home_context(db))
 
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -120,6 +124,8 @@ def _analyse_upload_job(
     unit: str | None,
     regions: dict[str, service.RegionChoice],
     caller: Caller,
+    listen_id: str | None = None,
+    listen_offset_s: float | None = None,
 ) -> Callable[[Callable[[str, float], None]], str]:
     """The job that analyses and stores an upload off the event loop (as its uploader); the recording id."""
 
@@ -133,6 +139,8 @@ def _analyse_upload_job(
                     fs=fs,
                     unit=unit,
                     regions=regions,
+                    listen_id=listen_id,
+                    listen_offset_s=listen_offset_s,
                     progress=lambda done, total: report("analysing", 0.95 * done / max(total, 1)),
                 )
                 report("saving", 0.97)
@@ -143,11 +151,12 @@ def _analyse_upload_job(
     return work
 
 
-def _first_channel(path: Path, fs: float | None, unit: str | None) -> str:
+def _header(path: Path, fs: float | None, unit: str | None) -> tuple[str, Any, float]:
+    """(first channel, header start, length in s) of an uploaded file, read without analysing it."""
     from unclench.emg.readers import open_recording  # here, not at the top: it loads SciPy, which start-up skips
 
     with open_recording(path, fs=fs, unit=unit) as rec:
-        return rec.channel_names[0]
+        return rec.channel_names[0], rec.start, rec.duration_s
 
 
 @router.post("/emg/upload", include_in_schema=False)
@@ -164,23 +173,22 @@ async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(..
         try:
             await _save_upload(request, file, name, path)
             # Opening reads the header (or the whole CSV): a bad file is answered here, on a worker thread.
-            first = await run_in_threadpool(_first_channel, path, upload.fs, upload.unit)
+            first, start, duration = await run_in_threadpool(_header, path, upload.fs, upload.unit)
+            if upload.listen is not None:  # refused here, beside the field, before any analysis
+                service.check_listen_overlap(
+                    db, listen_id=upload.listen, header_start=start, duration_s=duration, offset_s=upload.offset_s
+                )
             choice = upload.region_choice
             regions = {first: service.RegionChoice(choice.region, choice.side)} if choice else {}
-            get_runner().submit(
-                "emg-upload",
-                name,
-                _analyse_upload_job(path, name, upload.fs, upload.unit, regions, caller_of(db)),
-                job_id=job_id,
+            work = _analyse_upload_job(
+                path, name, upload.fs, upload.unit, regions, caller_of(db), upload.listen, upload.offset_s
             )
+            get_runner().submit("emg-upload", name, work, job_id=job_id)
             return RedirectResponse(f"/emg/jobs/{job_id}", status_code=303)
         except UserInputError as exc:
             path.unlink(missing_ok=True)
             errors = field_errors(exc.problems, labelled=True)  # the row and column of a bad CSV value
-    recs = service.list_recordings(db)
-    return form_page(
-        request, "emg/home.html", {"recordings": recs, "regions": all_regions(), "errors": errors}, status=422
-    )
+    return form_page(request, "emg/home.html", {**_home_context(db), "errors": errors}, form, status=422)
 
 
 @router.get("/emg/jobs/{job_id}", include_in_schema=False)
@@ -200,14 +208,93 @@ def emg_live_page(request: Request) -> Response:
     return render(request, "emg/live.html", {"boards": SENSOR_BOARDS})
 
 
+def _detail(request: Request, db: DbSession, recording_id: str, form: PostedForm | None = None) -> Response:
+    rec = service.get_recording(db, recording_id=recording_id)
+    context = {
+        "rec": rec,
+        "regions": all_regions(),
+        "kinds": KINDS,
+        "made": request.query_params.get("episode"),
+        "listens": service.listen_choices(db),
+    }
+    return form_page(request, "emg/detail.html", context, form)
+
+
 @router.get("/emg/{recording_id}", include_in_schema=False)
 def emg_detail(request: Request, recording_id: str, db: DbSession) -> Response:
-    rec = service.get_recording(db, recording_id=recording_id)
-    return render(
-        request,
-        "emg/detail.html",
-        {"rec": rec, "regions": all_regions(), "kinds": KINDS, "made": request.query_params.get("episode")},
+    return _detail(request, db, recording_id)
+
+
+@router.post("/emg/{recording_id}/listen", include_in_schema=False)
+async def emg_tie_listen(request: Request, recording_id: str, db: DbSession) -> Response:
+    """Tie a recording to the listen it was made during (aligned, tone per chapter measured), or untie it."""
+    form = await read_form(request)
+    tied = form.submit(
+        db,
+        ListenTieForm,
+        lambda valid: service.tie_to_listen(
+            db, recording_id=recording_id, listen_id=valid.listen, offset_s=valid.offset_s
+        ),
     )
+    if tied is None:
+        return _detail(request, db, recording_id, form)
+    target = f"/emg/listens/{tied.listen_id}" if tied.listen_id else f"/emg/{recording_id}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _listen_page(request: Request, db: DbSession, listen_id: str, form: PostedForm | None = None) -> Response:
+    from unclench.sessions import service as sessions
+
+    listen = sessions.get_listen(db, listen_id)
+    tied = service.listen_recordings(db, listen_id=listen.id)
+    loose = [r for r in service.list_recordings(db) if r.listen_id is None]
+    context = {"listen": listen, "tied": tied, "loose": loose, **_tone_helpers()}
+    return form_page(request, "emg/listen.html", context, form)
+
+
+def _tone_helpers() -> dict[str, Any]:
+    """What the tone templates call: the chart and the sentence per chapter."""
+    from unclench.emg.dsp.session_tone import CHANGE_WORDS_PCT, describe_chapter
+    from unclench.emg.tone_chart import tone_timeline_svg
+
+    return {
+        "tone_chart": tone_timeline_svg,
+        "describe_chapter": describe_chapter,
+        "change_words": f"{CHANGE_WORDS_PCT:g}",
+    }
+
+
+@router.get("/emg/listens/{listen_id}", include_in_schema=False)
+def emg_listen(request: Request, listen_id: str, db: DbSession) -> Response:
+    """A listen with its recordings: resting tone and bursts over the session, chapter by chapter."""
+    return _listen_page(request, db, listen_id)
+
+
+@router.post("/emg/listens/{listen_id}/recording", include_in_schema=False)
+async def emg_listen_recording(request: Request, listen_id: str, db: DbSession) -> Response:
+    """Tie one of the person's recordings to this listen (from the listen's page)."""
+    form = await read_form(request)
+    tied = form.submit(
+        db,
+        ListenRecordingForm,
+        lambda valid: service.tie_to_listen(
+            db, recording_id=valid.recording, listen_id=listen_id, offset_s=valid.offset_s
+        ),
+    )
+    if tied is None:
+        return _listen_page(request, db, listen_id, form)
+    return RedirectResponse(f"/emg/listens/{listen_id}", status_code=303)
+
+
+@router.get("/emg/sessions/{session_id}/panel", include_in_schema=False)
+def emg_session_panel(request: Request, session_id: str, db: DbSession) -> Response:
+    """The player's EMG part (loaded by htmx): record while listening, and the latest listen's tone per chapter."""
+    from unclench.sessions import service as sessions
+
+    session = sessions.get_session(db, session_id)
+    latest = service.latest_listen_tone(db, listen_ids=[li.id for li in session.listens])
+    context = {"session": session, "latest": latest, "boards": SENSOR_BOARDS, **_tone_helpers()}
+    return render(request, "emg/_session_panel.html", context)
 
 
 @router.get("/emg/{recording_id}/plot.png", include_in_schema=False)
@@ -279,7 +366,9 @@ async def emg_ws_live(ws: WebSocket) -> None:
     """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","proc_ms"} about every 20 ms;
     a {"ping": t} from the page is answered with {"pong": t}.
 
-    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool}. A demo or synthetic stream
+    Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool, "listen": id?}. The session
+    player marks "session at P" when position P of the session plays, and stops with the listen's id: the recording
+    is then tied to that listen, aligned by the first such mark. A demo or synthetic stream
     is never saved, even when asked: it ends with {"done": true, "not_saved": "why"}.
     """
     from unclench.emg.boards import BoardRequest, open_source
@@ -302,6 +391,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
     ready = {"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings}
     await ws.send_json(ready | {"demo": source.demo, "savable": savable})
     stop = {"flag": False, "save": False}
+    listen: dict[str, str | None] = {"id": None}  # the session listen this recording was made during, if any
 
     async def receive() -> None:
         try:
@@ -315,6 +405,7 @@ async def emg_ws_live(ws: WebSocket) -> None:
                     monitor.mark(str(msg["mark"])[:80])
                 if msg.get("stop"):
                     stop["flag"], stop["save"] = True, bool(msg.get("save"))
+                    listen["id"] = str(msg["listen"])[:40] if msg.get("listen") else None
                     return
         except (WebSocketDisconnect, ValueError, KeyError):
             stop["flag"] = True
@@ -344,13 +435,26 @@ async def emg_ws_live(ws: WebSocket) -> None:
         await ws.send_json({"error": failed})
         await ws.close()
         return
-    saved_id = None
+    saved_id: str | None = None
+    tie_problem: str | None = None
     if stop["save"] and savable:
         caller = getattr(ws.state, "caller", None)  # the request guard's, as for a page
-        with contextlib.suppress(UserInputError), session_scope(caller) as db:  # under 2 s: nothing to keep
-            saved_id = service.save_live_recording(db, monitor, board=req.name).id
+        marks = [(a.onset_s, a.text) for a in monitor.session_events]
+        offset = service.session_offset_from_marks(marks) if listen["id"] else None
+        try:
+            with session_scope(caller) as db:
+                saved = service.save_live_recording(
+                    db, monitor, board=req.name, listen_id=listen["id"], listen_offset_s=offset
+                )
+                saved_id = saved.id
+        except UserInputError as exc:  # under 2 s (nothing to keep), or it cannot be tied: saved untied, and why
+            if listen["id"] is not None:
+                tie_problem = _plain(exc)
+                with contextlib.suppress(UserInputError), session_scope(caller) as db:
+                    saved_id = service.save_live_recording(db, monitor, board=req.name).id
     if saved_id is not None:
-        await ws.send_json({"saved": saved_id, "summary": monitor.summary()})
+        extra = {"listen": listen["id"]} if listen["id"] and tie_problem is None else {"tie_problem": tie_problem}
+        await ws.send_json({"saved": saved_id, "summary": monitor.summary()} | extra)
     elif not savable:  # asked to save or not, say why a demo never is
         await ws.send_json({"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()})
     else:

@@ -3,12 +3,14 @@
 * :func:`weekly_practice_effect` — episode rate and intensity in weeks with regular listening vs weeks without.
 * :func:`tension_change_by_technique` — before/after tension ratings (0–10) per session technique.
 * :func:`resting_tone_trend` — the trend of EMG resting tone (µV RMS) over time (Theil–Sen slope).
+* :func:`tone_change_by_chapter` — per technique and chapter kind, the EMG resting tone's change from the start of
+  a session (%), over the listens that have a recording.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +23,8 @@ from unclench.insights.triggers import Z95, fit_rate_ratio
 MIN_WEEKS = 4
 MIN_SESSIONS = 3
 MIN_RECORDINGS = 4
+MIN_LISTENS_WITH_RECORDING = 5
+"""Tone per part of a session is shown once this many listens have an EMG recording tied to them."""
 
 
 @dataclass(frozen=True)
@@ -152,16 +156,7 @@ def tension_change_by_technique(
                 )
             )
             continue
-        arr = np.array(drops)
-        mean = float(arr.mean())
-        sd = float(arr.std(ddof=1))
-        if sd == 0:
-            low = high = mean
-            p = 0.0 if mean != 0 else 1.0
-        else:
-            half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-            low, high = mean - half, mean + half
-            p = float(stats.ttest_1samp(arr, 0.0).pvalue)
+        mean, low, high, p = t_interval(drops)
         verb = "fell" if mean >= 0 else "rose"
         out.append(
             TechniqueChange(
@@ -177,6 +172,124 @@ def tension_change_by_technique(
         )
     out.sort(key=lambda t: (t.low is None, -(t.mean_drop or 0.0)))
     return out
+
+
+def t_interval(values: Sequence[float]) -> tuple[float, float, float, float]:
+    """Mean with its 95 % t interval and the one-sample t test's p value against 0 (at least 2 values)."""
+    arr = np.asarray(values, dtype=float)
+    n = arr.size
+    mean = float(arr.mean())
+    sd = float(arr.std(ddof=1))
+    if sd == 0:
+        return mean, mean, mean, 0.0 if mean != 0 else 1.0
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return mean, mean - half, mean + half, float(stats.ttest_1samp(arr, 0.0).pvalue)
+
+
+@dataclass(frozen=True)
+class ChapterToneChange:
+    technique: str
+    """The technique's key, as in TechniqueChange (pmr, body_scan, …)."""
+    technique_label: str
+    kind: str
+    """The chapter kind (opening, induction, deepener, …)."""
+    label: str
+    listens: int
+    mean_pct: float | None
+    """Mean change of resting tone from the start of the session, %; negative means the muscle let go."""
+    low: float | None
+    high: float | None
+    sentence: str
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ToneByChapter:
+    listens: int
+    """Listens with an EMG recording that gave at least one number."""
+    needed: int
+    rows: list[ChapterToneChange]
+    sentence: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.__dict__, "rows": [r.as_dict() for r in self.rows]}
+
+
+def tone_change_by_chapter(
+    changes: Sequence[tuple[str, str, str, float]],
+    *,
+    listens: int,
+    kinds: Sequence[tuple[str, str]],
+    techniques: Mapping[str, str] | None = None,
+    min_listens: int = MIN_LISTENS_WITH_RECORDING,
+    min_group: int = MIN_SESSIONS,
+) -> ToneByChapter:
+    """Per technique and chapter kind: mean change of EMG resting tone from the session's start, with a t interval.
+
+    `changes` is one (listen id, technique, chapter kind, change %) per listen and kind (a listen's channels and
+    repeated chapters of a kind averaged first, so each listen counts once); `listens` is how many listens with a
+    recording there are; `kinds` orders and names the kinds ((kind, words)), `techniques` names the techniques.
+    Nothing is shown below `min_listens`.
+    """
+    if listens < min_listens:
+        more = min_listens - listens
+        return ToneByChapter(
+            listens,
+            min_listens,
+            [],
+            f"Muscle tone per part of a session shows once {min_listens} listens have an EMG recording: "
+            f"{more} more listen{'s' if more != 1 else ''} with a recording.",
+        )
+    per_listen: dict[tuple[str, str, str], list[float]] = {}
+    for listen_id, technique, kind, change in changes:
+        per_listen.setdefault((listen_id, technique, kind), []).append(float(change))
+    groups: dict[tuple[str, str], list[float]] = {}
+    for (_, technique, kind), values in per_listen.items():
+        groups.setdefault((technique, kind), []).append(float(np.mean(values)))
+    order = {kind: i for i, (kind, _) in enumerate(kinds)}
+    words = dict(kinds)
+    rows: list[ChapterToneChange] = []
+    for (technique, kind), values in sorted(groups.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99))):
+        n = len(values)
+        label = words.get(kind, kind)
+        name = (techniques or {}).get(technique, technique)
+        if n < min_group:
+            rows.append(
+                ChapterToneChange(
+                    technique,
+                    name,
+                    kind,
+                    label,
+                    n,
+                    float(np.mean(values)),
+                    None,
+                    None,
+                    f"{name} · {label}: {n} listen{'s' if n != 1 else ''} with a number so far; "
+                    f"needs {min_group} for a likely range.",
+                )
+            )
+            continue
+        mean, low, high, _p = t_interval(values)
+        direction = "lower" if mean < 0 else "higher"
+        certain = "" if high < 0 or low > 0 else " The range includes no change, so this may be chance."
+        rows.append(
+            ChapterToneChange(
+                technique,
+                name,
+                kind,
+                label,
+                n,
+                mean,
+                low,
+                high,
+                f"{name} · {label}: resting tone {abs(mean):.0f} % {direction} than at the start on average "
+                f"over {n} listens (likely range {low:+.0f} % to {high:+.0f} %).{certain}",
+            )
+        )
+    sentence = f"From {listens} listens with an EMG recording; negative changes mean the muscle let go."
+    return ToneByChapter(listens, min_listens, rows, sentence)
 
 
 @dataclass(frozen=True)

@@ -123,10 +123,32 @@ class ToneOut(_Strict):
     sentence: str
 
 
+class ChapterToneOut(_Strict):
+    technique: str
+    technique_label: str
+    kind: str
+    label: str
+    listens: int
+    mean_pct: float | None = Field(description="Mean change of EMG resting tone from the session's start, %.")
+    low: float | None
+    high: float | None
+    sentence: str
+
+
+class ToneByChapterOut(_Strict):
+    listens: int = Field(description="Listens with an EMG recording that gave at least one number.")
+    needed: int = Field(description="How many such listens the comparison needs before it is shown.")
+    rows: list[ChapterToneOut]
+    sentence: str
+
+
 class PracticeOut(_Strict):
     weeks: PracticeWeeksOut | None
     techniques: list[TechniqueOut]
     tone: ToneOut | None
+    chapters: ToneByChapterOut | None = Field(
+        default=None, description="EMG resting tone per technique and part of a session."
+    )
     notes: list[str]
 
 

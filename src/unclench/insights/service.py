@@ -34,9 +34,11 @@ from unclench.insights.plain import PlainSummary, summarise
 from unclench.insights.practice import (
     PracticeWeeks,
     TechniqueChange,
+    ToneByChapter,
     ToneTrend,
     resting_tone_trend,
     tension_change_by_technique,
+    tone_change_by_chapter,
     weekly_practice_effect,
 )
 from unclench.insights.triggers import (
@@ -216,12 +218,14 @@ class Practice:
     techniques: list[TechniqueChange]
     tone: ToneTrend | None
     notes: list[str]
+    chapters: ToneByChapter | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "weeks": self.weeks.as_dict() if self.weeks else None,
             "techniques": [t.as_dict() for t in self.techniques],
             "tone": self.tone.as_dict() if self.tone else None,
+            "chapters": self.chapters.as_dict() if self.chapters else None,
             "notes": list(self.notes),
         }
 
@@ -290,6 +294,31 @@ def tone_records(db: Session) -> list[ToneRecord]:
     return out
 
 
+def chapter_tone(db: Session, start: datetime, end: datetime) -> ToneByChapter:
+    """EMG resting tone change per technique and chapter kind, over listens in [start, end) with a recording."""
+    from unclench.emg.service import recordings_with_listens
+    from unclench.sessions.options import TECHNIQUES
+    from unclench.sessions.service import CHAPTER_KINDS, get_listen
+
+    changes: list[tuple[str, str, str, float]] = []
+    listens: set[str] = set()
+    for rec in recordings_with_listens(db):
+        listen = get_listen(db, rec.listen_id or "")
+        if not start <= listen.started_at < end:
+            continue
+        technique = str((listen.session.options or {}).get("technique", "session"))
+        for tone in ((rec.summary or {}).get("session_tone") or {}).get("channels", []):
+            for ch in tone.get("chapters", []):
+                is_reference = tone.get("reference") == "first chapter" and ch["title"] == tone.get("reference_title")
+                if ch.get("change_pct") is None or is_reference:
+                    continue
+                changes.append((listen.id, technique, ch["kind"], float(ch["change_pct"])))
+                listens.add(listen.id)
+    return tone_change_by_chapter(
+        changes, listens=len(listens), kinds=list(CHAPTER_KINDS.items()), techniques=TECHNIQUES
+    )
+
+
 def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practice:
     """Practice effect from the sessions' listening log and the EMG summaries."""
     start_at, _ = clock.day_bounds(data.first, data.first)
@@ -313,7 +342,7 @@ def practice_effect(db: Session, data: DiaryData, table: pd.DataFrame) -> Practi
     techniques = tension_change_by_technique(ratings)
     history = [h for h in tone_records(db) if start_at <= h.recorded_at < end_at]
     tone = resting_tone_trend([h.recorded_at for h in history], [h.resting_uv for h in history])
-    return Practice(weeks, techniques, tone, [])
+    return Practice(weeks, techniques, tone, [], chapter_tone(db, start_at, end_at))
 
 
 def compute_insights(

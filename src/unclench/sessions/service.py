@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -323,6 +323,43 @@ def counted_listens(db: Session, *, start: datetime | None = None, end: datetime
     if end is not None:
         query = query.where(Listen.started_at < end)
     return list(db.scalars(query))
+
+
+CHAPTER_KINDS: Final = {
+    "opening": "Welcome",
+    "induction": "The technique itself",
+    "deepener": "Deepening",
+    "targeted": "Your body",
+    "stress": "Calm under stress",
+    "post": "Closing suggestions",
+    "ending": "Ending",
+    "session": "The whole session",
+}
+"""Chapter kinds in the order a session plays them, with the words insights use for them."""
+
+
+@dataclass(frozen=True)
+class ListenChapter:
+    """One chapter of a listen's session: title, kind (a key of CHAPTER_KINDS), start and end (s from its start)."""
+
+    title: str
+    kind: str
+    start_s: float
+    end_s: float
+
+
+def listen_chapters(db: Session, listen_id: str) -> list[ListenChapter]:
+    """The chapters of a listen's session, from its render's timeline (one "session" chapter when none is kept)."""
+    from unclench.sessions.composer import chapter_titles
+
+    listen = get_listen(db, listen_id)
+    session = listen.session
+    result = result_of(session)
+    if result is None:
+        length = session.duration_s or 0.0
+        return [ListenChapter("The session", "session", 0.0, length)] if length > 0 else []
+    kinds = {title: kind for kind, title in chapter_titles(options_of(session)).items()}
+    return [ListenChapter(c.title, kinds.get(c.title, "session"), c.start, c.end) for c in result.timeline.chapters]
 
 
 def recent_listens(db: Session, *, limit: int = 20) -> list[Listen]:

@@ -56,6 +56,15 @@ from unclench.emg.dsp.quality import (
     motion_reference_level,
     quality_flags,
 )
+from unclench.emg.dsp.session_tone import (
+    ChapterSpan,
+    ChapterTone,
+    SessionTone,
+    describe_chapter,
+    enough_overlap,
+    overlap_s,
+    tone_by_chapter,
+)
 from unclench.emg.dsp.tone import RelaxationScore, quiet_mask, relaxation_score, resting_tone
 from unclench.emg.dsp.validate import MIN_FS_HZ, RECOMMENDED_FS_HZ, check_fs, check_signal
 
@@ -75,6 +84,8 @@ __all__ = [
     "BurstKind",
     "BurstParams",
     "ChannelAnalysis",
+    "ChapterSpan",
+    "ChapterTone",
     "CleanSpec",
     "EcgPlan",
     "FloatArray",
@@ -82,6 +93,7 @@ __all__ = [
     "QualityFlags",
     "QualityParams",
     "RelaxationScore",
+    "SessionTone",
     "analyze",
     "analyze_envelope",
     "apply_clean",
@@ -95,9 +107,11 @@ __all__ = [
     "check_signal",
     "clean",
     "clip_levels",
+    "describe_chapter",
     "detect_bursts_env",
     "detect_ecg",
     "detect_mains",
+    "enough_overlap",
     "envelope",
     "envelopes",
     "filtfilt_sos",
@@ -109,6 +123,7 @@ __all__ = [
     "motion_reference_level",
     "notch_frequencies",
     "notch_sos",
+    "overlap_s",
     "plan_clean",
     "quality_flags",
     "quiet_mask",
@@ -118,5 +133,6 @@ __all__ = [
     "robust_baseline",
     "sos_zi",
     "split_runs",
+    "tone_by_chapter",
     "welch_psd",
 ]
