@@ -54,9 +54,10 @@ INTENDED_CLINIC_PAGES = {
     "/admin/invite": "admin",
     "/admin/reset": "admin",
     "/clients/invite": "practitioner",
+    "/clinic/clients/{person_id}/programme": "client",
 }
 
-# caller → the policies it passes
+# caller → the policies it passes ("client", a practitioner acting for a consenting client: nobody here has a consent)
 CALLERS = {
     "anonymous": frozenset({"public"}),
     "person A": frozenset({"public", "second_factor", "account"}),

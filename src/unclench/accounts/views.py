@@ -59,6 +59,10 @@ ROUTE_POLICIES: dict[tuple[str, str], str] = {
     ("/admin/reset", "POST"): "admin",
     ("/clients/invite", "GET"): "practitioner",
     ("/clients/invite", "POST"): "practitioner",
+    # A practitioner's pages about one client (`/clinic/clients/{person_id}/…`): the caller acts for that client
+    # within the client's consent (web/clinic_auth.py).
+    ("/clinic/clients/{person_id}/programme", "GET"): "client",
+    ("/clinic/clients/{person_id}/programme", "POST"): "client",
 }
 
 

@@ -20,6 +20,9 @@ from unclench.web.templating import render
 
 # A route with no entry in ROUTE_POLICIES holds someone's data: only a fully signed-in account reaches it.
 DEFAULT_POLICY = "account"
+# A practitioner's page about one client (`/clinic/clients/{person_id}/…`): refused to everyone until the practice
+# feature resolves the caller as the practitioner acting for a consenting client.
+CLIENT_POLICY = "client"
 
 
 class SignInNeeded(Exception):
@@ -68,6 +71,9 @@ def require_clinic_login(connection: HTTPConnection) -> None:
             where = "/login/second-factor" if account.totp_confirmed else "/account/second-factor"
             raise SignInNeeded(where, 401)
         if policy in ("admin", "practitioner") and account.role != policy:
+            raise SignInNeeded("/account", 403)
+        if policy == CLIENT_POLICY:
+            # A practitioner acting for one client needs that client's consent; until consents exist nobody may.
             raise SignInNeeded("/account", 403)
         connection.state.caller = logins.caller_for(account, address_of(connection))
 
