@@ -3,6 +3,7 @@ validation, and a practitioner acting for a client. Date logic runs at every har
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -303,3 +304,35 @@ def test_a_practitioner_prescribes_into_the_clients_library(db: Session, renders
         assert seen.id == programme_id and seen.prescribed_by_account_id == 7
         assert {s.id for s in service.list_sessions(as_client)} == session_ids
     assert programmes.list_programmes(db) == [] and service.list_sessions(db) == []  # the local person sees none
+
+
+# --- the command ------------------------------------------------------------------------------------------------
+
+
+def test_programme_show_prints_what_is_due_and_the_adherence(
+    db: Session, renders: list[tuple[str, Caller]], frozen_clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from unclench.cli import app
+    from unclench.web import cli as web_cli
+
+    monkeypatch.setattr(web_cli, "console", Console(width=250))
+
+    runner = CliRunner()
+    assert "No programme running" in runner.invoke(app, ["programme", "show"]).output
+    today = clock.today()
+    _, [session] = programmes.save_programme(db, _form(today, title="Evening calm"), today=today)
+    _listen(db, frozen_clock, session.id, clock.now(), 200)
+    db.commit()
+    shown = runner.invoke(app, ["programme", "show"])
+    assert shown.exit_code == 0, shown.output
+    assert "Evening calm" in shown.output and "✓ done" in shown.output and "○ to do" in shown.output
+    assert "1 of 1 listens due so far (100%)" in shown.output
+    data = json.loads(runner.invoke(app, ["programme", "show", "--json"]).output)
+    assert data["adherence"]["done"] == 1 and {t["kind"]: t["due"] for t in data["due_today"]} == {
+        "listen": False,
+        "checkin": True,
+        "questionnaire": True,
+    }
