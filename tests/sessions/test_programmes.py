@@ -336,3 +336,26 @@ def test_programme_show_prints_what_is_due_and_the_adherence(
         "checkin": True,
         "questionnaire": True,
     }
+
+
+def test_a_programme_exports_as_a_valid_fhir_care_plan_with_its_listens(
+    db: Session, renders: list[tuple[str, Caller]], frozen_clock: FrozenClock
+) -> None:
+    from unclench.reports import fhir
+    from unclench.reports import service as reports
+
+    today = clock.today()
+    programme, [session] = programmes.save_programme(
+        db, _form(today, emg_per_week="2", emg_region="jaw:left", note="Slowly, please."), today=today
+    )
+    _listen(db, frozen_clock, session.id, clock.now(), 200)
+    bundle = fhir.fhir_bundle(db, reports.parse_options(today - timedelta(days=7), today))  # validated inside
+    [plan] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan"]
+    [procedure] = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"]
+    assert plan["status"] == "active" and plan["intent"] == "plan" and plan["description"] == "Slowly, please."
+    assert plan["period"] == {"start": today.isoformat(), "end": (today + timedelta(weeks=6)).isoformat()}
+    codes = [a["detail"]["code"]["coding"][0]["code"] for a in plan["activity"]]
+    assert codes == ["listen", "checkin", "questionnaire", "emg"]
+    listen = plan["activity"][0]
+    assert listen["detail"]["scheduledTiming"]["repeat"] == {"frequency": 7, "period": 1, "periodUnit": "wk"}
+    assert listen["outcomeReference"] == [{"reference": procedure["fullUrl"]}]
