@@ -345,7 +345,7 @@ def test_a_programme_exports_as_a_valid_fhir_care_plan_with_its_listens(
     from unclench.reports import service as reports
 
     today = clock.today()
-    programme, [session] = programmes.save_programme(
+    _, [session] = programmes.save_programme(
         db, _form(today, emg_per_week="2", emg_region="jaw:left", note="Slowly, please."), today=today
     )
     _listen(db, frozen_clock, session.id, clock.now(), 200)
