@@ -18,8 +18,7 @@ from unclench.core import clock
 from unclench.core.web_db import DbSession
 from unclench.emg import service as emg
 from unclench.sessions import programmes
-from unclench.sessions.models import Programme
-from unclench.sessions.programmes import DueTask, ProgrammeAdherence
+from unclench.sessions.programmes import DueTask, Programme, ProgrammeAdherence
 from unclench.web.templating import render
 
 router = APIRouter(include_in_schema=False)
