@@ -36,6 +36,10 @@ def test_a_programme_made_on_its_page_shows_due_today_on_home_and_relax(
     tasks = card.locator("li.due-task.is-due")
     assert tasks.count() == 3
     assert card.get_by_role("link", name="Today's check-in").get_attribute("href") == "/checkin"
+    card.get_by_role("link", name="Perceived Stress Scale").click()
+    page.wait_for_url("**/stress/pss")
+    assert "Perceived Stress Scale" in page.locator("h1").inner_text()
+    page.goto("/")
     card.get_by_role("link", name="Listen to").click()
     page.wait_for_url("**/sessions/*")
 

@@ -359,3 +359,9 @@ def test_a_programme_exports_as_a_valid_fhir_care_plan_with_its_listens(
     listen = plan["activity"][0]
     assert listen["detail"]["scheduledTiming"]["repeat"] == {"frequency": 7, "period": 1, "periodUnit": "wk"}
     assert listen["outcomeReference"] == [{"reference": procedure["fullUrl"]}]
+
+
+def test_every_questionnaire_a_programme_may_ask_for_has_its_page() -> None:
+    from unclench.stress.questionnaires import INSTRUMENTS
+
+    assert set(programmes.QUESTIONNAIRE_PAGES) == set(INSTRUMENTS)

@@ -62,6 +62,8 @@ CHECKINS: Final[dict[str, str]] = {
 CHECKIN_DAYS: Final[dict[str, int | None]] = {"none": None, "daily": 1, "weekly": 7}
 QUESTIONNAIRE_WEEKS: Final = (1, 12)
 EMG_PER_WEEK: Final = 7
+# Each questionnaire's page (stress/views.SLUGS, which this domain cannot import: views sit above services).
+QUESTIONNAIRE_PAGES: Final[dict[str, str]] = {"pss10": "/stress/pss", "phq4": "/stress/phq4"}
 
 
 # --- The schedule (pure) ------------------------------------------------------------------------------------
@@ -396,7 +398,7 @@ def due_today(
         detail = f"every {weeks} week{'s' if weeks != 1 else ''}; " + (
             f"last taken {last_day:%-d %B}" if last_day else "not taken yet"
         )
-        tasks.append(DueTask("questionnaire", name, f"/stress/{programme.questionnaire}", not done, detail))
+        tasks.append(DueTask("questionnaire", name, QUESTIONNAIRE_PAGES[programme.questionnaire], not done, detail))
     if programme.emg_per_week:
         recorded = emg_recorded_on or {}
         standing = week_standing(programme.emg_per_week, programme.starts_on, programme.ends_on, today, recorded)
