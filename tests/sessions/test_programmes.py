@@ -365,3 +365,16 @@ def test_every_questionnaire_a_programme_may_ask_for_has_its_page() -> None:
     from unclench.stress.questionnaires import INSTRUMENTS
 
     assert set(programmes.QUESTIONNAIRE_PAGES) == set(INSTRUMENTS)
+
+
+def test_a_running_programme_keeps_its_past_start_when_changed(db: Session, renders: list[tuple[str, Caller]]) -> None:
+    today = clock.today()
+    programme, _ = programmes.save_programme(db, _form(today), today=today)
+    started = today - timedelta(days=3)
+    programme.starts_on = started  # as if made three days ago
+    kept = _form(today, starts_on=started.isoformat(), title="Still going")
+    assert programmes.save_programme(db, kept, today=today, programme_id=programme.id)[0].title == "Still going"
+    moved = _form(today, starts_on=(started - timedelta(days=1)).isoformat())
+    with pytest.raises(UserInputError) as caught:
+        programmes.save_programme(db, moved, today=today, programme_id=programme.id)
+    assert [p.field for p in caught.value.problems] == ["starts_on"]
