@@ -202,9 +202,11 @@ def _adherence(
     """Adherence from plain values: `heard` maps a session id to the start times of its listens that counted."""
     results = []
     last: datetime | None = None
+    zone, until = clock.zone(), min(today, ends_on)
     for item in items:
-        moments = [m for m in heard.get(item.session_id, ()) if starts_on <= clock.local_day(m) <= min(today, ends_on)]
-        done_on = Counter(clock.local_day(m) for m in moments)
+        dated = [(m, m.astimezone(zone).date()) for m in heard.get(item.session_id, ())]
+        moments = [m for m, day in dated if starts_on <= day <= until]
+        done_on = Counter(day for _, day in dated if starts_on <= day <= until)
         due, done = credited(item.per_week, starts_on, ends_on, today, done_on)
         results.append(ItemAdherence(item.item_id, item.session_id, item.title, item.per_week, due, done, len(moments)))
         last = max([m for m in (last, *moments) if m is not None], default=None)
