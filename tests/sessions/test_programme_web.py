@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,3 +111,27 @@ def test_changing_a_programme_shows_its_settings_and_keeps_its_session(client: T
     assert changed.status_code == 303
     assert len(client.get("/api/sessions").json()) == 1 and len(no_audio) == 1  # same settings: no new session
     assert "Three a week" in client.get("/programme").text
+
+
+def test_the_clinic_builder_saves_for_the_client_in_its_address_only(
+    app_env: Path, no_audio: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The practitioner's builder, mounted here on a local app as if the caller acted for person 1 (on a clinic
+    server web/clinic_auth.py resolves that caller, from the client's consent)."""
+    from tests.conftest import local_client
+    from unclench.sessions.views import clinic_router
+    from unclench.web import access
+    from unclench.web.app import create_app
+
+    monkeypatch.setitem(access.ROUTES, (access.ANY, "/clinic/clients/{person_id}/programme"), "person")
+    app = create_app()
+    app.include_router(clinic_router)
+    with local_client(app) as client:
+        assert client.get("/clinic/clients/2/programme").status_code == 404  # not the client the caller acts for
+        blank = client.get("/clinic/clients/1/programme")
+        assert "Prescribe a home programme" in blank.text and "The client&#39;s first name" in blank.text
+        saved = client.post("/clinic/clients/1/programme", data=_programme(), follow_redirects=False)
+        assert saved.status_code == 303 and saved.headers["location"] == "/clinic/clients/1/programme?saved=1"
+        again = client.get(saved.headers["location"])
+        assert "Change the home programme" in again.text and "Saved." in again.text and 'value="Anna"' in again.text
+        assert len(no_audio) == 1 and "Jaw weeks" in client.get("/programme").text
