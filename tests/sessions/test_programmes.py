@@ -378,3 +378,16 @@ def test_a_running_programme_keeps_its_past_start_when_changed(db: Session, rend
     with pytest.raises(UserInputError) as caught:
         programmes.save_programme(db, moved, today=today, programme_id=programme.id)
     assert [p.field for p in caught.value.problems] == ["starts_on"]
+
+
+def test_when_two_programmes_overlap_the_batch_and_the_person_agree_on_the_current_one(
+    db: Session, renders: list[tuple[str, Caller]]
+) -> None:
+    today = clock.today()
+    programmes.save_programme(db, _form(today, title="First"), today=today)
+    programmes.save_programme(db, _form(today, title="Second", items=[{**BREATHING, "per_week": "3"}]), today=today)
+    current = programmes.current_programme(db, today=today)
+    assert current is not None
+    [(person, found)] = programmes.adherence_by_person(db, [1], today=today).items()
+    assert person == 1 and found == programmes.adherence(db, current, today=today)
+    assert len(found.items) == 1

@@ -22,7 +22,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import select
@@ -266,7 +266,6 @@ def adherence_by_person(db: Session, person_ids: Iterable[int], *, today: date) 
             p.c.title,
             p.c.starts_on,
             p.c.ends_on,
-            p.c.created_at,
             i.c.id,
             i.c.session_id,
             i.c.per_week,
@@ -279,30 +278,25 @@ def adherence_by_person(db: Session, person_ids: Iterable[int], *, today: date) 
             .outerjoin(li, (li.c.session_id == i.c.session_id) & (li.c.status == LISTEN_LISTENED))
         )
         .where(p.c.person_id.in_(ids), p.c.deleted_at.is_(None), p.c.starts_on <= today, p.c.ends_on >= today)
-        .order_by(p.c.person_id, p.c.created_at, i.c.position)
+        .order_by(p.c.person_id, p.c.created_at, p.c.id, i.c.position)  # as `current_programme`: the last wins
     )
     programmes: dict[int, dict[str, Any]] = {}
     for row in db.execute(query):
-        person_id, programme_id, title, starts_on, ends_on, created_at = row[:6]
+        person_id, programme_id, title, starts_on, ends_on = row[:5]
         current = programmes.get(person_id)
-        if current is None or (current["id"] != programme_id and current["created_at"] <= created_at):
+        if current is None or current["id"] != programme_id:  # rows come programme by programme, the current last
             current = programmes[person_id] = {
                 "id": programme_id,
                 "title": title,
                 "starts_on": starts_on,
                 "ends_on": ends_on,
-                "created_at": created_at,
                 "items": {},
                 "heard": defaultdict(list),
             }
-        elif current["id"] != programme_id:
-            continue  # an older programme overlapping today: the newest one is current
-        item_id, session_id, per_week, session_title, started_at = row[6:]
+        item_id, session_id, per_week, session_title, started_at = row[5:]
         current["items"].setdefault(item_id, _ItemRow(item_id, session_id, session_title, per_week))
-        if started_at is not None:
-            # Core rows bypass the UTC column type's result processing on some drivers: make the instant aware.
-            moment = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
-            current["heard"][session_id].append(moment)
+        if started_at is not None:  # aware UTC: the table's column type reads it, Core or not
+            current["heard"][session_id].append(started_at)
     return {
         person_id: _adherence(
             found["id"],
@@ -335,7 +329,7 @@ def current_programme(db: Session, *, today: date) -> Programme | None:
         db,
         Programme,
         where=(Programme.starts_on <= today, Programme.ends_on >= today),
-        order_by=(Programme.created_at.desc(),),
+        order_by=(Programme.created_at.desc(), Programme.id.desc()),
         limit=1,
     )
     return found[0] if found else None
