@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from bench_login import _medians  # (wall, CPU) medians in ms
 
 from unclench.accounts.people import create_person
 from unclench.core import clock
@@ -30,17 +30,6 @@ from unclench.core.validation import parse_input
 from unclench.sessions import programmes, service
 from unclench.sessions.models import LISTEN_LISTENED, Listen
 from unclench.sessions.schemas import ProgrammeForm
-
-
-def _median_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(wall, CPU) medians in ms: CPU time is what the work costs, wall time adds whatever else the machine runs."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
 def _fill(clients: int) -> list[int]:
@@ -107,8 +96,8 @@ def main() -> None:
             return found
 
         assert batch() == one_by_one(), "the batch and the per-client figures differ"
-        fast, fast_cpu = _median_ms(batch, args.runs)
-        slow, slow_cpu = _median_ms(one_by_one, max(3, args.runs // 3))
+        fast, fast_cpu = _medians(batch, args.runs)
+        slow, slow_cpu = _medians(one_by_one, max(3, args.runs // 3))
         print(f"adherence_by_person ({args.clients} clients, one query): {fast:.1f} ms wall, {fast_cpu:.1f} ms CPU")
         print(f"per client (scoped session + 3 queries each): {slow:.1f} ms wall, {slow_cpu:.1f} ms CPU")
         print(f"ratio per-client / batch (CPU): {slow_cpu / fast_cpu:.1f}x")
