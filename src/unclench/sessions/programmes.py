@@ -557,14 +557,6 @@ def _emg_region(value: str) -> str:
     return f"{region.id}:{side}"
 
 
-def delete_programme(db: Session, programme_id: str) -> Programme:
-    """To the bin: its sessions stay in the library."""
-    programme = get_programme(db, programme_id)
-    programme.soft_delete()
-    db.flush()
-    return programme
-
-
 def form_values(programme: Programme) -> dict[str, Any]:
     """The programme as the form's fields (to change it): `s0_…` for the first session, and so on."""
     values: dict[str, Any] = {
