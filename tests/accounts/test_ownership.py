@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import Table, func, select, update
@@ -33,8 +34,10 @@ from unclench.insights import service as insights
 from unclench.reports import service as reports
 from unclench.screening import service as screening
 from unclench.screening.schemas import DoctorContactIn
+from unclench.sessions import programmes
 from unclench.sessions import service as sessions
 from unclench.sessions.options import SessionOptions
+from unclench.sessions.schemas import ProgrammeForm
 from unclench.stress import service as stress
 
 EMG_FILE = Path(__file__).parents[1] / "emg" / "data" / "emg_bursts.csv"
@@ -111,6 +114,11 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     audio = sessions.create_session(db, SessionOptions(minutes=5, technique="breathing", seed=seed))
     sessions.start_listen(db, audio.id, tension_before=seed)
     sessions.set_practice_preference(db, reminder=f"2{seed}:00")
+    today = clock.today()
+    item = {"minutes": "5", "technique": "breathing", "seed": str(seed), "per_week": "7"}
+    plan = {"starts_on": today.isoformat(), "ends_on": (today + timedelta(weeks=2)).isoformat(), "items": [item]}
+    with patch.object(sessions, "start_render", lambda *args, **kwargs: None):  # the rows, not the audio
+        programmes.save_programme(db, parse_input(ProgrammeForm, plan), today=today)
     insights.set_day_start(db, 4 + seed)
     recording = emg.import_file(db, path=EMG_FILE)
     emg.set_channel_region(db, channel_id=recording.channels[0].id, region="upper_arm", side="left")
@@ -164,7 +172,9 @@ def test_services_list_only_the_callers_data(people: tuple[int, int]) -> None:
         assert [r.answers for r in stress.questionnaire_history(db, "pss10")] == [[1] * 10]
         assert [(r.stressor_id, r.weight) for r in stress.current_ratings(db)] == [("deadlines", 1)]
         assert [n.text for n in stress.list_reflection_notes(db)] == ["person 1"]
-        assert [s.options["seed"] for s in sessions.list_sessions(db)] == [1]
+        assert [s.options["seed"] for s in sessions.list_sessions(db)] == [1, 1]  # their own and their programme's
+        [programme] = programmes.list_programmes(db)
+        assert programme.person_id == person_a and programme.items[0].session.person_id == person_a
         assert [listen.tension_before for listen in sessions.recent_listens(db)] == [1]
         assert sessions.reminder_label(sessions.practice_preference(db)) == "21:00"
         assert insights.get_day_start(db) == 5

@@ -65,6 +65,7 @@ INTENDED_CLINIC_PAGES = {
     "/clinic/clients/{person_id}": "client",
     "/clinic/clients/{person_id}/notes": "client",
     "/clinic/clients/{person_id}/report.pdf": "client",
+    "/clinic/clients/{person_id}/programme": "client",
 }
 
 # caller → the policies it passes

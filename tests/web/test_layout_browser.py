@@ -104,7 +104,17 @@ def test_a_phone_gets_a_bottom_tab_bar_and_a_desktop_the_top_menu(phone: Any) ->
     page.wait_for_url("**/more")
     more = page.get_by_role("navigation", name="More pages")
     names = [a.locator(".more-label").inner_text() for a in more.get_by_role("link").all()]
-    assert names == ["Timeline", "Calendar", "Check-in", "Safety", "Stress", "Biofeedback", "Insights", "Reports"]
+    assert names == [
+        "Timeline",
+        "Calendar",
+        "Check-in",
+        "Safety",
+        "Stress",
+        "Programme",
+        "Biofeedback",
+        "Insights",
+        "Reports",
+    ]
     more.get_by_role("link", name="Calendar").click()
     page.wait_for_url("**/calendar")
     # Pages reached through More keep the More tab lit.

@@ -38,6 +38,7 @@ THEMES = {"light": "light", "night": "dark"}  # our theme name -> the prefers-co
 NOT_PAGES = {
     "/sessions/{session_id}/progress",
     "/sessions/right-now",
+    "/programme/due",
     "/sessions/{session_id}/files/{name}",
     "/emg/{recording_id}/plot.png",
     "/emg/jobs/{job_id}",
@@ -101,6 +102,7 @@ def _fill_demo(days: int) -> dict[str, str]:
         assert triage is not None
         pss = stress_service.questionnaire_history(db, "pss10")
         session = sessions_service.create_session(db, SessionOptions(minutes=10))
+        programme = _demo_programme(db)
         recording = emg_service.import_file(db, path=EMG_FILE)
         listen = _listen_with_a_recording(db)
         # The page a phone opens from the pairing code (walked from this computer, which may open it too).
@@ -114,6 +116,7 @@ def _fill_demo(days: int) -> dict[str, str]:
             "session_id": session.id,
             "recording_id": recording.id,
             "listen_id": listen,
+            "programme_id": programme.id,
         }
 
 
@@ -135,6 +138,31 @@ def _listen_with_a_recording(db: Any) -> str:
     emg_service.import_file(db, path=path, listen_id=listen.id, regions={"jaw": emg_service.RegionChoice("jaw")})
     path.unlink()
     return str(listen.id)
+
+
+def _demo_programme(db: Any) -> Any:
+    """A programme running today (its session is queued, not recorded: no page here plays it)."""
+    from datetime import timedelta
+    from unittest.mock import patch
+
+    from unclench.core.validation import parse_input
+    from unclench.sessions import programmes
+    from unclench.sessions import service as sessions_service
+    from unclench.sessions.schemas import ProgrammeForm
+
+    today = clock.today()
+    form = {
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(weeks=6)).isoformat(),
+        "checkin": "daily",
+        "questionnaire": "pss10",
+        "emg_per_week": "3",
+        "emg_region": "jaw:left",
+        "items": [{"minutes": "5", "technique": "breathing", "per_week": "7"}],
+    }
+    with patch.object(sessions_service, "start_render", lambda *args, **kwargs: None):
+        programme, _ = programmes.save_programme(db, parse_input(ProgrammeForm, form), today=today)
+    return programme
 
 
 @pytest.fixture(scope="module")

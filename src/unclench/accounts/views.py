@@ -74,6 +74,10 @@ ROUTE_POLICIES: dict[tuple[str, str], str] = {
     ("/clinic/clients/{person_id}/report.pdf", "GET"): "client",
     ("/clinic/clients/{person_id}/notes", "GET"): "client",
     ("/clinic/clients/{person_id}/notes", "POST"): "client",
+    # A practitioner's pages about one client (`/clinic/clients/{person_id}/…`): the caller acts for that client
+    # within the client's consent (web/clinic_auth.py).
+    ("/clinic/clients/{person_id}/programme", "GET"): "client",
+    ("/clinic/clients/{person_id}/programme", "POST"): "client",
 }
 
 

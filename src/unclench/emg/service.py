@@ -8,9 +8,10 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -372,6 +373,15 @@ def get_recording(db: Session, *, recording_id: str) -> EmgRecording:
 def list_recordings(db: Session, *, limit: int = 100) -> list[EmgRecording]:
     """Recordings, newest first."""
     return list_live(db, EmgRecording, order_by=(EmgRecording.recorded_at.desc(),), limit=limit)
+
+
+def recording_days(db: Session, first: date, last: date) -> Counter[date]:
+    """How many recordings (not deleted) were made on each local day from `first` to `last` (a programme's EMG)."""
+    start, end = clock.day_bounds(first, last)
+    query = select(EmgRecording.recorded_at).where(
+        EmgRecording.recorded_at >= start, EmgRecording.recorded_at < end, EmgRecording.deleted_at.is_(None)
+    )
+    return Counter(clock.local_day(moment) for moment in db.scalars(query))
 
 
 def recording_path(rec: EmgRecording) -> Path:

@@ -20,6 +20,7 @@ from unclench.diary import service as diary
 from unclench.emg import service as emg
 from unclench.practice.service import Client, practitioner_clients
 from unclench.screening import service as screening
+from unclench.sessions import programmes
 from unclench.sessions import service as sessions
 from unclench.stress import service as stress
 
@@ -55,8 +56,9 @@ class RosterRow:
     tension_drop: tuple[float | None, int] | None = None  # (mean drop, rated listens) over the window
     pss: tuple[int, str, datetime] | None = None
     tone: ToneTrend | None = None
-    # Listening adherence against the prescribed programme: filled once programmes exist (sessions.programmes).
-    adherence: float | None = None
+    # Listening adherence against the programme running today (None: none is), from listens that counted; needs
+    # the "sessions" category (the listening log).
+    adherence: programmes.ProgrammeAdherence | None = None
     consented: bool = field(default=True)
 
     def shares(self, category: str) -> bool:
@@ -109,6 +111,8 @@ def build_roster(
         rows[person_id].tension_drop = (mean, rated)
         if newest is not None:
             activity.setdefault(person_id, []).append(newest)
+    for person_id, kept in programmes.adherence_by_person(db, listen_ids, today=clock.today()).items():
+        rows[person_id].adherence = kept
     for person_id, pss in stress.latest_pss_by_person(db, sharing("stress")).items():
         rows[person_id].pss = pss
         activity.setdefault(person_id, []).append(pss[2])

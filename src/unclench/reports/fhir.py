@@ -1,4 +1,5 @@
-"""FHIR R4 export: a Bundle with episodes as Observations, questionnaires as QuestionnaireResponses, listens as Procedures.
+"""FHIR R4 export: a Bundle with episodes as Observations, questionnaires as QuestionnaireResponses, listens as Procedures,
+home programmes as CarePlans (one activity per session, check-in, questionnaire or EMG schedule).
 
 Episodes follow the shape of the HL7 Symptoms guide where it fits: a patient-reported ("survey") Observation
 whose code is the kind of symptom, ``bodySite`` coded with the body-region id (the side in the text), and
@@ -21,6 +22,7 @@ from unclench.core.errors import UserInputError
 from unclench.diary import service as diary
 from unclench.diary.schemas import KIND_LABELS
 from unclench.reports.service import ReportOptions
+from unclench.sessions import programmes
 from unclench.sessions import service as sessions
 from unclench.stress import service as stress
 
@@ -159,6 +161,61 @@ def listen_procedure(listen: Any, subject: str) -> dict[str, Any]:
     return procedure
 
 
+def _timing(per_week: int) -> dict[str, Any]:
+    return {"repeat": {"frequency": per_week, "period": 1, "periodUnit": "wk"}}
+
+
+def _activity(code: str, text: str, status: str, timing: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        **extra,
+        "detail": {
+            "code": {"coding": [{"system": f"{BASE}/CodeSystem/programme-activity", "code": code}], "text": text},
+            "status": status,
+            "scheduledTiming": timing,
+        },
+    }
+
+
+def care_plan(programme: Any, subject: str, listened: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """A home programme as a FHIR CarePlan (dict); `listened` maps a session id to the ids of its listens'
+    Procedures in the same Bundle, referenced as each session activity's outcome."""
+    today = clock.today()
+    status = "completed" if programme.ends_on < today else "active"
+    activity_status = {"completed": "completed", "active": "in-progress"}[status]
+    if programme.starts_on > today:
+        activity_status = "not-started"
+    activities = []
+    for item in programme.items:
+        outcomes = [{"reference": f"urn:uuid:{_uuid(i)}"} for i in (listened or {}).get(item.session_id, [])]
+        extra = {"outcomeReference": outcomes} if outcomes else {}
+        text = f"Listen to the relaxation session “{item.session.title}”"
+        activities.append(_activity("listen", text, activity_status, _timing(item.per_week), **extra))
+    if programme.checkin_every_days:
+        timing = {"repeat": {"frequency": 1, "period": programme.checkin_every_days, "periodUnit": "d"}}
+        activities.append(_activity("checkin", "Diary check-in", activity_status, timing))
+    if programme.questionnaire and programme.questionnaire_every_days:
+        timing = {"repeat": {"frequency": 1, "period": programme.questionnaire_every_days, "periodUnit": "d"}}
+        activities.append(_activity("questionnaire", programme.questionnaire.upper(), activity_status, timing))
+    if programme.emg_per_week:
+        where = f" ({programme.emg_region})" if programme.emg_region else ""
+        activities.append(
+            _activity("emg", f"Home EMG recording{where}", activity_status, _timing(programme.emg_per_week))
+        )
+    plan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": programme.id,
+        "status": status,
+        "intent": "order" if programme.prescribed_by_account_id is not None else "plan",
+        "title": programme.title,
+        "subject": {"reference": subject},
+        "period": {"start": programme.starts_on.isoformat(), "end": programme.ends_on.isoformat()},
+        "activity": activities,
+    }
+    if programme.note:
+        plan["description"] = programme.note
+    return plan
+
+
 def fhir_bundle(db: Session, options: ReportOptions | None) -> dict[str, Any]:
     """The Bundle for the period (episodes, stress questionnaires, listened sessions), validated.
 
@@ -191,8 +248,16 @@ def fhir_bundle(db: Session, options: ReportOptions | None) -> dict[str, Any]:
     for instrument in ("pss10", "phq4"):
         rows = stress.questionnaire_history(db, instrument)
         resources += [questionnaire_response(r, subject) for r in rows if start <= r.taken_at < end]
-    listens = reversed(sessions.recent_listens(db, limit=100_000))
-    resources += [listen_procedure(x, subject) for x in listens if start <= x.started_at < end]
+    listens = [x for x in reversed(sessions.recent_listens(db, limit=100_000)) if start <= x.started_at < end]
+    resources += [listen_procedure(x, subject) for x in listens]
+    listened: dict[str, list[str]] = {}
+    for listen in listens:
+        listened.setdefault(listen.session_id, []).append(listen.id)
+    resources += [
+        care_plan(p, subject, listened)
+        for p in programmes.list_programmes(db)
+        if options is None or (p.starts_on <= options.last and p.ends_on >= options.first)
+    ]
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",

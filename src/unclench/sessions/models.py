@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from unclench.core import clock
@@ -83,3 +83,55 @@ class PracticePreference(PersonOwned, Base):
     streaks_on: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_minute: Mapped[int | None] = mapped_column(Integer)  # minutes after local midnight; None = off
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+
+class Programme(PersonOwned, SoftDelete, Base):
+    """A home programme: which sessions to listen to how often, and check-ins, questionnaires and EMG recordings.
+
+    `person_id` is the client who follows it; `prescribed_by_account_id` the practitioner's account that made it
+    (None: the person made it themselves). No foreign key: the programme stays with the client when that account
+    goes.
+    """
+
+    __tablename__ = "programme"
+    __table_args__ = (
+        CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        CheckConstraint("checkin_every_days IS NULL OR checkin_every_days IN (1, 7)", name="checkin_every_days"),
+        CheckConstraint("emg_per_week IS NULL OR emg_per_week BETWEEN 1 AND 7", name="emg_per_week_range"),
+    )
+    consent_category: ClassVar[str] = "programme"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    prescribed_by_account_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    checkin_every_days: Mapped[int | None] = mapped_column(Integer)
+    questionnaire: Mapped[str | None] = mapped_column(String(16))
+    questionnaire_every_days: Mapped[int | None] = mapped_column(Integer)
+    emg_per_week: Mapped[int | None] = mapped_column(Integer)
+    emg_region: Mapped[str | None] = mapped_column(String(48))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+    items: Mapped[list[ProgrammeItem]] = relationship(
+        back_populates="programme", cascade="all, delete-orphan", order_by="ProgrammeItem.position"
+    )
+
+
+class ProgrammeItem(PersonOwned, Base):
+    """One session of a programme and how often to listen to it (times a week: 7 is daily, 14 twice a day)."""
+
+    __tablename__ = "programme_item"
+    __table_args__ = (CheckConstraint("per_week BETWEEN 1 AND 14", name="per_week_range"),)
+    consent_category: ClassVar[str] = "programme"
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    programme_id: Mapped[str] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("audio_session.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    per_week: Mapped[int] = mapped_column(Integer)
+
+    programme: Mapped[Programme] = relationship(back_populates="items")
+    session: Mapped[AudioSession] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
@@ -105,3 +106,38 @@ class PracticeForm(BaseModel):
     @classmethod
     def ticked(cls, value: Any) -> bool:
         return _ticked(value)
+
+
+class ProgrammeItemForm(SessionForm):
+    """One session of a programme: the session builder's fields, and how many times a week to listen."""
+
+    per_week: int = 7
+
+    @field_validator("per_week", mode="before")
+    @classmethod
+    def blank_per_week(cls, value: Any) -> Any:
+        return 7 if isinstance(value, str) and not value.strip() else value
+
+
+class ProgrammeForm(BaseModel):
+    """A home programme as typed; `programmes.save_programme` checks what is allowed and says every problem."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    title: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    note: str = ""
+    checkin: str = "none"
+    questionnaire: str = "none"
+    questionnaire_every_weeks: int = 4
+    emg_per_week: int = 0
+    emg_region: str = ""
+    items: list[ProgrammeItemForm] = []
+
+    @field_validator("starts_on", "ends_on", "questionnaire_every_weeks", "emg_per_week", mode="before")
+    @classmethod
+    def blank_is_the_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name or ""].default
+        return value.strip() if isinstance(value, str) else value

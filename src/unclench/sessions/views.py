@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,9 +12,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import all_regions, get_region
-from unclench.core.errors import NotFoundError
+from unclench.core import clock
+from unclench.core.errors import FieldProblem, NotFoundError
+from unclench.core.identity import caller_of
 from unclench.core.web_db import DbSession
-from unclench.sessions import right_now, service
+from unclench.sessions import programmes, right_now, service
 from unclench.sessions.models import AudioSession, Listen
 from unclench.sessions.options import (
     BACKGROUNDS,
@@ -29,12 +32,15 @@ from unclench.sessions.options import (
     CheckedOptions,
     SessionOptions,
 )
-from unclench.sessions.schemas import PracticeForm, SessionForm
+from unclench.sessions.schemas import PracticeForm, ProgrammeForm, SessionForm
+from unclench.stress.questionnaires import INSTRUMENTS, load_instrument
 from unclench.web.forms import Form, form_page, read_form
 from unclench.web.templating import render
 
 router = APIRouter()
 pages = APIRouter(include_in_schema=False)
+# Mounted only on a clinic server (web/app.py): a practitioner's pages about one consenting client.
+clinic_router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 FILES = {
@@ -302,6 +308,160 @@ def api_update_listen(listen_id: str, body: ListenUpdate, db: DbSession) -> dict
         tension_after=body.tension_after,
     )
     return _listen_out(listen)
+
+
+# --- Programmes: the person's own (local app and clinic) and a practitioner's for a client (clinic only) ----------
+
+
+def _programme_form(
+    request: Request,
+    db: Session,
+    form: Form | None = None,
+    *,
+    action: str,
+    own: bool,
+    heading: str,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    today = clock.today()
+    suggested = service.suggest_regions(db)
+    emg_regions = {"": "Choose a region"} | {
+        f"{region.id}:{side}": region.describe(side)
+        for region in all_regions()
+        for side in (("left", "right", "both") if region.lateral else ("centre",))
+    }
+    problems = form.problems if form is not None else []
+    context = {
+        **_choices(),
+        "suggested_labels": [get_region(r.region_id).describe(r.side) for r in suggested],
+        "cramps": service.has_leg_cramps(db),
+        "min_minutes": f"{MIN_MINUTES:g}",
+        "max_minutes": f"{MAX_MINUTES:g}",
+        "max_items": programmes.MAX_ITEMS,
+        "per_week": {str(k): v for k, v in programmes.PER_WEEK.items()},
+        "checkins": programmes.CHECKINS,
+        "questionnaires": {"none": "None"} | {i: load_instrument(i)["name"] for i in INSTRUMENTS},
+        "emg_choices": {"0": "None"} | {str(n): programmes.PER_WEEK[n] for n in range(programmes.EMG_PER_WEEK, 0, -1)},
+        "emg_regions": emg_regions,
+        "open_slots": {int(p.field[1]) for p in problems if p.field[:1] == "s" and p.field[1:2].isdigit()},
+        "today": today.isoformat(),
+        "default_end": (today + timedelta(weeks=6)).isoformat(),
+        "action": action,
+        "heading": heading,
+        "own": own,
+        "whose": "Your" if own else "The client's",
+        "note_label": "A note to yourself" if own else "A note to the client",
+        "intro": "Which sessions to listen to how often, and when to check in. The sessions are recorded for you "
+        "and appear in your library; the home page shows what is due each day."
+        if own
+        else "The sessions are recorded on the clinic's server and appear in the client's library; the client's "
+        "home page shows what is due each day, and adherence comes from their listening log.",
+        "submit": "Save the programme",
+    }
+    if form is None and values:
+        form = Form(values)
+    return form_page(request, "sessions/programme_form.html", context, form, status=200 if form and form.ok else None)
+
+
+async def _save_programme(request: Request, db: Session, *, programme_id: str | None) -> tuple[Form, Any]:
+    """Read the posted programme, save it (all or nothing); problems are shown at the form's fields."""
+    form = await read_form(request, lists=tuple(f"s{slot}_regions" for slot in range(programmes.MAX_ITEMS)))
+    data, slots = programmes.form_data(form.values)
+
+    def save(valid: ProgrammeForm) -> Any:
+        return programmes.save_programme(db, valid, today=clock.today(), programme_id=programme_id)
+
+    saved = form.submit(db, ProgrammeForm, save, data=data)
+    form.problems = [FieldProblem(programmes.slot_field(p.field, slots), p.message) for p in form.problems]
+    return form, saved
+
+
+@pages.get("/programme/new", response_class=HTMLResponse)
+def programme_new(request: Request, db: DbSession) -> Response:
+    return _programme_form(request, db, action="/programme/new", own=True, heading="Make your programme")
+
+
+@pages.post("/programme/new", response_class=HTMLResponse)
+async def programme_create(request: Request, db: DbSession) -> Response:
+    form, saved = await _save_programme(request, db, programme_id=None)
+    if saved is None:
+        return _programme_form(request, db, form, action="/programme/new", own=True, heading="Make your programme")
+    return RedirectResponse("/programme", status_code=303)
+
+
+@pages.get("/programme/{programme_id}/edit", response_class=HTMLResponse)
+def programme_edit(request: Request, programme_id: str, db: DbSession) -> Response:
+    programme = programmes.get_programme(db, programme_id)
+    return _programme_form(
+        request,
+        db,
+        action=f"/programme/{programme.id}/edit",
+        own=True,
+        heading="Change your programme",
+        values=programmes.form_values(programme),
+    )
+
+
+@pages.post("/programme/{programme_id}/edit", response_class=HTMLResponse)
+async def programme_update(request: Request, programme_id: str, db: DbSession) -> Response:
+    programme = programmes.get_programme(db, programme_id)
+    action = f"/programme/{programme.id}/edit"
+    form, saved = await _save_programme(request, db, programme_id=programme.id)
+    if saved is None:
+        return _programme_form(request, db, form, action=action, own=True, heading="Change your programme")
+    return RedirectResponse("/programme", status_code=303)
+
+
+def _client(db: Session, person_id: int) -> int:
+    """The client the caller acts for must be the one in the address (the clinic's sign-in check resolves it)."""
+    if caller_of(db).person_id != person_id:
+        raise NotFoundError(f"No client with id {person_id}.")
+    return person_id
+
+
+def _without_listening_log(request: Request, db: Session) -> Response | None:
+    """A 403 page when the client does not share their sessions and listens: a programme is made of sessions in
+    their library and followed by their listening log, so prescribing one needs that category."""
+    if caller_of(db).may_read("sessions"):
+        return None
+    message = (
+        "This client does not share their sessions and listens with you. A home programme puts sessions in their "
+        "library and follows their listening, so it needs that: they can add it on their sharing page."
+    )
+    return render(request, "error.html", {"message": message, "status": 403}, status_code=403)
+
+
+@clinic_router.get("/clinic/clients/{person_id}/programme", response_class=HTMLResponse)
+def client_programme(request: Request, person_id: int, db: DbSession) -> Response:
+    """A practitioner's programme builder for one consenting client: the current programme to change, or a new one."""
+    _client(db, person_id)
+    if (refused := _without_listening_log(request, db)) is not None:
+        return refused
+    current = programmes.current_programme(db, today=clock.today()) or programmes.next_programme(
+        db, today=clock.today()
+    )
+    return _programme_form(
+        request,
+        db,
+        action=f"/clinic/clients/{person_id}/programme" + (f"?programme_id={current.id}" if current else ""),
+        own=False,
+        heading="Prescribe a home programme" if current is None else "Change the home programme",
+        values=programmes.form_values(current) if current else None,
+    )
+
+
+@clinic_router.post("/clinic/clients/{person_id}/programme", response_class=HTMLResponse)
+async def client_programme_save(
+    request: Request, person_id: int, db: DbSession, programme_id: str | None = None
+) -> Response:
+    _client(db, person_id)
+    if (refused := _without_listening_log(request, db)) is not None:
+        return refused
+    form, saved = await _save_programme(request, db, programme_id=programme_id)
+    if saved is None:
+        action = f"/clinic/clients/{person_id}/programme" + (f"?programme_id={programme_id}" if programme_id else "")
+        return _programme_form(request, db, form, action=action, own=False, heading="Prescribe a home programme")
+    return RedirectResponse(f"/clinic/clients/{person_id}/programme?saved=1", status_code=303)
 
 
 router.include_router(pages)

@@ -129,6 +129,10 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/api/sessions/{session_id}",
             "/api/sessions/{session_id}/listens",
             "/api/sessions/listens/{listen_id}",
+            "/programme",
+            "/programme/due",
+            "/programme/new",
+            "/programme/{programme_id}/edit",
             # emg
             "/emg",
             "/emg/upload",

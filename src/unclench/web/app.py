@@ -18,7 +18,7 @@ from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
 from unclench.core.settings import get_settings
 from unclench.core.validation import friendly_message, refuse_nul
-from unclench.web import home, security, share
+from unclench.web import home, security, share, today
 from unclench.web.access import AccessRefused, access_refused, enforce_access
 from unclench.web.templating import add_page_context, render
 
@@ -112,6 +112,7 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_page_context(app, urgent_notices)
     app.include_router(home.router)
+    app.include_router(today.router)
     if clinic:
         from unclench.accounts.views import clinic_router
         from unclench.web.clinic_auth import SignInNeeded, sign_in_needed
@@ -124,6 +125,9 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
         router = getattr(views, "router", None)
         if router is not None:
             app.include_router(router)
+        clinic_only = getattr(views, "clinic_router", None) if clinic else None
+        if clinic_only is not None and domain != "accounts":  # accounts' is mounted above, before the domains'
+            app.include_router(clinic_only)
 
     @app.exception_handler(UserInputError)
     async def user_input_error(request: Request, exc: UserInputError) -> Response:

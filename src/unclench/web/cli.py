@@ -230,5 +230,71 @@ def _serve_both(
     asyncio.run(both())
 
 
+programme_app = typer.Typer(
+    help="Your home programme: what is due today and how it is going (make or change it on the Programme page).",
+    no_args_is_help=True,
+)
+
+
+@programme_app.command("show")
+def programme_show(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text.")) -> None:
+    """What your programme asks for today (due or done) and your listening adherence so far."""
+    import json
+
+    from unclench.core.cli_db import cli_session
+    from unclench.web.today import today_summary
+
+    with cli_session() as db:
+        summary = today_summary(db)
+        programme, adherence = summary.programme, summary.adherence
+        if as_json:
+            data: dict[str, object] = {"programme": None, "due_today": [], "adherence": None}
+            if programme is not None and adherence is not None:
+                data = {
+                    "programme": {
+                        "id": programme.id,
+                        "title": programme.title,
+                        "starts_on": programme.starts_on.isoformat(),
+                        "ends_on": programme.ends_on.isoformat(),
+                        "prescribed": programme.prescribed_by_account_id is not None,
+                    },
+                    "due_today": [
+                        {"kind": t.kind, "label": t.label, "due": t.due, "detail": t.detail} for t in summary.tasks
+                    ],
+                    "adherence": {
+                        "due": adherence.due,
+                        "done": adherence.done,
+                        "ratio": adherence.ratio,
+                        "listens": adherence.listens,
+                        "last_listen_at": adherence.last_listen_at.isoformat() if adherence.last_listen_at else None,
+                        "items": [
+                            {"title": i.title, "per_week": i.per_week, "due": i.due, "done": i.done}
+                            for i in adherence.items
+                        ],
+                    },
+                }
+            typer.echo(json.dumps(data, indent=2))
+            return
+        if programme is None or adherence is None:
+            upcoming = summary.upcoming
+            if upcoming is not None:
+                console.print(f"No programme today; “{upcoming.title}” starts on {upcoming.starts_on:%A %-d %B}.")
+            else:
+                console.print(
+                    "No programme running. Make one on the Programme page (unclench serve → More → Programme)."
+                )
+            return
+        console.print(f"[bold]{programme.title}[/] ({programme.starts_on:%-d %B} to {programme.ends_on:%-d %B %Y})")
+        console.print("[bold]Due today[/]" if summary.to_do else "[bold]All done for today.[/]")
+        for task in summary.tasks:
+            mark = "[yellow]○ to do[/]" if task.due else "[green]✓ done[/]"
+            console.print(f"  {mark}  {task.label} [dim]({task.detail})[/]")
+        if adherence.ratio is None:
+            console.print("Adherence: nothing was due yet.")
+        else:
+            console.print(f"Adherence: {adherence.done} of {adherence.due} listens due so far ({adherence.ratio:.0%}).")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+    app.add_typer(programme_app, name="programme")

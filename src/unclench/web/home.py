@@ -24,6 +24,7 @@ from unclench.screening import service as screening
 from unclench.sessions import right_now
 from unclench.sessions import service as sessions
 from unclench.web.templating import render
+from unclench.web.today import today_summary
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +57,7 @@ def home(request: Request, db: DbSession, days: int = 30) -> Response:
         checkin=diary.get_checkin(db, today),
         notices=home_notices(db),
         right_now=right_now.cards(db),
+        due=today_summary(db),
         now_local=clock.local_now().strftime("%Y-%m-%dT%H:%M"),
     )
     return render(request, "diary/home.html", context)
