@@ -75,6 +75,8 @@ def describe_person(db: Session, person_id: int) -> dict[str, str]:
             "two_step_sign_in": "true" if account.totp_confirmed else "false",
         }
     return details
+
+
 def account_emails(db: Session, account_ids: Collection[int]) -> dict[int, str]:
     """The email of each of these accounts (how a practitioner is named to a client)."""
     if not account_ids:
