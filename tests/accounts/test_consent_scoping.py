@@ -59,7 +59,8 @@ def test_a_narrowed_caller_sees_only_the_consented_categories(people: tuple[int,
         assert diary.list_episodes(db) == []
         assert [c.stress for c in diary.list_checkins(db)] == [1]
         assert len(stress.questionnaire_history(db, "pss10")) == 1 and screening.latest_triage(db) is not None
-        assert len(sessions.list_sessions(db)) == 1 and len(emg.list_recordings(db)) == 1
+        # the filled person's own session and their programme's one
+        assert len(sessions.list_sessions(db)) == 2 and len(emg.list_recordings(db)) == 1
         assert stress.list_reflection_notes(db) == []  # private: never shown to anyone else
 
 
