@@ -162,8 +162,15 @@ def enqueue(
     return job
 
 
-async def _retry_stalled(app: procrastinate.App, timing: WorkerTiming) -> None:
-    """Put back in the queue the jobs of workers that stopped sending heartbeats (killed mid-job)."""
+KEEP_FINISHED_HOURS = 72
+"""Finished jobs stay in procrastinate's table this long (to see what ran), then the workers delete them."""
+
+
+async def _look_after_the_queue(app: procrastinate.App, timing: WorkerTiming) -> None:
+    """Put back in the queue the jobs of workers that stopped sending heartbeats (killed mid-job); hourly, delete
+    finished jobs older than KEEP_FINISHED_HOURS."""
+    rounds_per_hour = max(1, round(3600 / timing.check_stalled_every_s))
+    done = 0
     while True:
         await asyncio.sleep(timing.check_stalled_every_s)
         try:
@@ -171,8 +178,11 @@ async def _retry_stalled(app: procrastinate.App, timing: WorkerTiming) -> None:
             for job in stalled:
                 log.warning("job %s (%s) was left by a stopped worker: queued again", job.id, job.task_name)
                 await app.job_manager.retry_job(job)
+            if done % rounds_per_hour == 0:
+                await app.job_manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS, queue=QUEUE)
         except Exception:  # the database may be briefly away: the next round tries again
             traceback.print_exc()
+        done += 1
 
 
 def run_worker(*, concurrency: int = 1, timing: WorkerTiming | None = None, queues: Iterable[str] = (QUEUE,)) -> None:
@@ -184,7 +194,7 @@ def run_worker(*, concurrency: int = 1, timing: WorkerTiming | None = None, queu
 
     async def main() -> None:
         async with app.open_async():
-            checker = asyncio.create_task(_retry_stalled(app, timing))
+            checker = asyncio.create_task(_look_after_the_queue(app, timing))
             try:
                 await app.run_worker_async(
                     queues=list(queues),
@@ -192,7 +202,6 @@ def run_worker(*, concurrency: int = 1, timing: WorkerTiming | None = None, queu
                     fetch_job_polling_interval=timing.poll_s,
                     update_heartbeat_interval=timing.heartbeat_s,
                     stalled_worker_timeout=timing.stalled_after_s,
-                    delete_jobs="successful",
                 )
             finally:
                 checker.cancel()
