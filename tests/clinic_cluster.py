@@ -80,8 +80,8 @@ class Clinic:
             UNCLENCH_PREPARE_READY="0",
             UNCLENCH_TIMEZONE="Europe/Berlin",
             **FAST_WORKER,
-            **self.extra_env,
         )
+        env.update(self.extra_env)
         return env
 
     def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
@@ -94,7 +94,7 @@ class Clinic:
         self.processes.append(process)
         return process
 
-    def start_web(self, port: int | None = None, timeout: float = 30.0) -> str:
+    def start_web(self, port: int | None = None, timeout: float = 120.0) -> str:
         """A clinic web process on loopback; its base URL once it answers."""
         port = port or free_port()
         process = self._start("web", "serve", "--clinic", "--port", str(port))

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from unclench.accounts.people import create_person
-from unclench.core import clock
-from unclench.core.db import Base, ForeignRowError, PersonOwned, session_factory
+from unclench.core import clock, job_state
+from unclench.core.db import Base, ForeignRowError, PersonOwned, new_id, session_factory
 from unclench.core.errors import NotFoundError
 from unclench.core.identity import ANONYMOUS, LOCAL_PERSON_ID, Caller, set_caller
 from unclench.core.models_registry import import_all_models
@@ -110,6 +110,7 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     insights.set_day_start(db, 4 + seed)
     recording = emg.import_file(db, path=EMG_FILE)
     emg.set_channel_region(db, channel_id=recording.channels[0].id, region="upper_arm", side="left")
+    job_state.add(db, new_id(), "session-render", f"person {seed}", key=f"session-render:{audio.id}")
 
 
 def test_every_table_has_an_owner_or_a_reason() -> None:
