@@ -42,7 +42,8 @@ def demo_command(
 
 def _prepare_right_now() -> None:
     """Make the home page's two ready-made sessions for the demo person (about a minute; once per settings)."""
-    from unclench.core.jobs import get_runner
+    from unclench.core.identity import LOCAL_CALLER
+    from unclench.core.jobs import wait_job
     from unclench.sessions import right_now
 
     with cli_session() as db:
@@ -51,7 +52,7 @@ def _prepare_right_now() -> None:
         return
     console.print("Making the two ready-made sessions for “Right now” on the home page (about a minute)…")
     for job in jobs:
-        finished = get_runner().wait(job.id)
+        finished = wait_job(job.id, LOCAL_CALLER)
         if finished.status == "failed":
             console.print(f"[yellow]{job.label}: not made ({finished.error}). `unclench serve` tries again.[/]")
 

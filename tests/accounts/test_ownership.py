@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from unclench.accounts.people import create_person
-from unclench.core import clock
-from unclench.core.db import Base, ForeignRowError, PersonOwned, session_factory
+from unclench.core import clock, job_state
+from unclench.core.db import Base, ForeignRowError, PersonOwned, new_id, session_factory
 from unclench.core.errors import NotFoundError
 from unclench.core.identity import ANONYMOUS, LOCAL_PERSON_ID, Caller, set_caller
 from unclench.core.models_registry import import_all_models
@@ -126,6 +126,7 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     from unclench.practice.schemas import NoteIn
 
     practice.write_note(db, NoteIn(text=f"person {seed}", shared=True))
+    job_state.add(db, new_id(), "session-render", f"person {seed}", key=f"session-render:{audio.id}")
 
 
 def test_every_table_has_an_owner_or_a_reason() -> None:

@@ -13,11 +13,17 @@ from unclench.core.db import Base
 from unclench.core.models_registry import import_all_models
 
 
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def test_migrated_schema_matches_models(database_url: str) -> None:
     import_all_models()
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # procrastinate's queue tables (PostgreSQL only) are its own schema, applied whole by the jobs migration.
+        opts = {"compare_type": True, "include_name": ours}
+        context = MigrationContext.configure(conn, opts=opts)
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == [], differences

@@ -1,4 +1,4 @@
-"""Commands that belong to the whole app: migrate. (`serve` belongs to the web package: web/cli.py.)"""
+"""Commands that belong to the whole app: migrate, worker. (`serve` belongs to the web package: web/cli.py.)"""
 
 from __future__ import annotations
 
@@ -22,5 +22,28 @@ def migrate() -> None:
     console.print(f"Database is up to date: {settings.database_url}")
 
 
+def worker(
+    concurrency: int = typer.Option(1, min=1, max=32, help="Jobs run at once (a render uses about two cores)."),
+) -> None:
+    """Run the clinic's background jobs (session rendering, EMG analysis) from the PostgreSQL queue until stopped.
+
+    Start as many as the server's cores allow; `unclench serve --clinic` only queues. Example: unclench worker
+    """
+    from unclench.core.cli_db import ensure_schema
+    from unclench.core.queue import run_worker
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        console.print(
+            "[red]The worker runs a clinic's job queue, which lives in PostgreSQL.[/] The app on your own computer "
+            "runs its jobs itself: `unclench serve` is all it needs."
+        )
+        raise typer.Exit(2)
+    ensure_schema()
+    console.print(f"unclench worker: running jobs (data in {settings.data_dir}); Ctrl+C stops after the running ones.")
+    run_worker(concurrency=concurrency)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(migrate)
+    app.command()(worker)

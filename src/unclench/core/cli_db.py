@@ -16,14 +16,33 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
+MIGRATION_LOCK = 0x756E636C656E6368  # "unclench" in ASCII: the advisory lock migrations hold on PostgreSQL
+
+
 def ensure_schema() -> None:
     """Upgrade the database only when its schema is behind the migrations (a cheap version check otherwise)."""
     from unclench.core.db import get_engine
     from unclench.core.migrate import schema_is_current, upgrade_database
     from unclench.core.settings import get_settings
 
-    if not schema_is_current(get_engine()):
+    engine = get_engine()
+    if schema_is_current(engine):
+        return
+    if engine.dialect.name != "postgresql":
         upgrade_database(get_settings().database_url)
+        return
+    # A clinic starts several web and worker processes at once: one migrates, the others wait for it, then see the
+    # schema current (a session-level advisory lock, released when its connection closes).
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            if not schema_is_current(engine):
+                upgrade_database(get_settings().database_url)
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
 
 
 @contextmanager

@@ -33,5 +33,6 @@ def domain_module(domain: str, name: str) -> object | None:
 
 
 def import_all_models() -> None:
+    importlib.import_module("unclench.core.job_state")  # the queued jobs' progress: the app's own table, no domain's
     for domain in DOMAINS:
         domain_module(domain, "models")

@@ -23,6 +23,9 @@ class Settings:
     # Render the ready-made "Right now" sessions when `serve` starts and after `demo` (UNCLENCH_PREPARE_READY=0: not;
     # the tests set that, so only a test that asks renders them).
     prepare_ready: bool = True
+    # Where long work runs: "thread" (in this process, the local app) or "postgres" (procrastinate's queue, run by
+    # `unclench worker` processes; a clinic's default). UNCLENCH_JOB_QUEUE names it.
+    job_queue: str = "thread"
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,6 +63,9 @@ def get_settings() -> Settings:
     clinic = os.environ.get("UNCLENCH_CLINIC", "").strip().lower() in ("1", "true", "yes", "on")
     clinic_hosts = tuple(h.strip().lower() for h in os.environ.get("UNCLENCH_CLINIC_HOSTS", "").split(",") if h.strip())
     prepare_ready = os.environ.get("UNCLENCH_PREPARE_READY", "1").strip().lower() not in ("0", "false", "no", "off")
+    job_queue = os.environ.get("UNCLENCH_JOB_QUEUE", "").strip().lower() or ("postgres" if clinic else "thread")
+    if job_queue not in ("thread", "postgres"):
+        raise ValueError(f"UNCLENCH_JOB_QUEUE={job_queue!r}: use thread or postgres")
     return Settings(
         data_dir=data_dir,
         database_url=url,
@@ -67,6 +73,7 @@ def get_settings() -> Settings:
         clinic=clinic,
         clinic_hosts=clinic_hosts,
         prepare_ready=prepare_ready,
+        job_queue=job_queue,
     )
 
 

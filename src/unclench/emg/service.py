@@ -61,6 +61,12 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def find_by_sha256(db: Session, digest: str) -> EmgRecording | None:
+    """The person's live recording of the file with this hash, if they stored it before."""
+    found = db.scalar(select(EmgRecording).where(EmgRecording.file_sha256 == digest))
+    return found if found is not None and found.deleted_at is None else None
+
+
 def analyze_recording(
     rec: Recording, *, settings: AnalysisSettings | None = None, progress: Callable[[int, int], None] | None = None
 ) -> list[ChannelAnalysis]:

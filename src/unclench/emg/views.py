@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from unclench.body.taxonomy import all_regions
+from unclench.core import jobs
 from unclench.core.db import get_or_raise, new_id, session_scope
 from unclench.core.errors import UserInputError
-from unclench.core.identity import Caller, caller_of
-from unclench.core.jobs import get_runner
+from unclench.core.identity import caller_of
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
 from unclench.core.web_db import DbSession, IntegerId
@@ -117,40 +116,6 @@ async def _save_upload(request: Request, file: UploadFile, name: str, target: Pa
             out.write(chunk)
 
 
-def _analyse_upload_job(
-    path: Path,
-    name: str,
-    fs: float | None,
-    unit: str | None,
-    regions: dict[str, service.RegionChoice],
-    caller: Caller,
-    listen_id: str | None = None,
-    listen_offset_s: float | None = None,
-) -> Callable[[Callable[[str, float], None]], str]:
-    """The job that analyses and stores an upload off the event loop (as its uploader); the recording id."""
-
-    def work(report: Callable[[str, float], None]) -> str:
-        try:
-            with session_scope(caller) as db:
-                stored = service.import_file(
-                    db,
-                    path=path,
-                    original_name=name,
-                    fs=fs,
-                    unit=unit,
-                    regions=regions,
-                    listen_id=listen_id,
-                    listen_offset_s=listen_offset_s,
-                    progress=lambda done, total: report("analysing", 0.95 * done / max(total, 1)),
-                )
-                report("saving", 0.97)
-                return stored.id
-        finally:
-            path.unlink(missing_ok=True)
-
-    return work
-
-
 def _header(path: Path, fs: float | None, unit: str | None) -> tuple[str, Any, float]:
     """(first channel, header start, length in s) of an uploaded file, read without analysing it."""
     from unclench.emg.readers import open_recording  # here, not at the top: it loads SciPy, which start-up skips
@@ -178,13 +143,26 @@ async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(..
                 service.check_listen_overlap(
                     db, listen_id=upload.listen, header_start=start, duration_s=duration, offset_s=upload.offset_s
                 )
+            digest = await run_in_threadpool(service.file_sha256, path)
             choice = upload.region_choice
-            regions = {first: service.RegionChoice(choice.region, choice.side)} if choice else {}
-            work = _analyse_upload_job(
-                path, name, upload.fs, upload.unit, regions, caller_of(db), upload.listen, upload.offset_s
-            )
-            get_runner().submit("emg-upload", name, work, job_id=job_id)
-            return RedirectResponse(f"/emg/jobs/{job_id}", status_code=303)
+            regions = {first: [choice.region, choice.side]} if choice else {}
+            arguments = {
+                "path": str(path),
+                "name": name,
+                "digest": digest,
+                "fs": upload.fs,
+                "unit": upload.unit,
+                "regions": regions,
+                "caller": jobs.caller_to_dict(caller_of(db)),
+                "listen_id": upload.listen,
+                "listen_offset_s": upload.offset_s,
+            }
+            # Keyed by the recording it makes (the file's hash, per person): the same file twice is one analysis.
+            key = f"emg-analyse:{caller_of(db).person_id}:{digest}"
+            job = jobs.enqueue("emg-analyse", name, arguments, db=db, key=key, lock=key, job_id=job_id)
+            if job.id != job_id:
+                path.unlink(missing_ok=True)  # that file is being analysed already
+            return RedirectResponse(f"/emg/jobs/{job.id}", status_code=303)
         except UserInputError as exc:
             path.unlink(missing_ok=True)
             errors = field_errors(exc.problems, labelled=True)  # the row and column of a bad CSV value
@@ -192,9 +170,9 @@ async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(..
 
 
 @router.get("/emg/jobs/{job_id}", include_in_schema=False)
-def emg_job(request: Request, job_id: str) -> Response:
+def emg_job(request: Request, job_id: str, db: DbSession) -> Response:
     """Progress of an upload's analysis (polled by htmx); the recording's page once it is done."""
-    job = get_runner().get(job_id)
+    job = jobs.get_job(db, job_id)
     if job.status == "done":
         target = f"/emg/{job.result}"
         if request.headers.get("hx-request"):

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -173,13 +176,16 @@ def render_session(
     report("loudness", 0.88)
     mixed, loudness, peak = audio.normalise(mixed, rate)
     lap("loudness")
-    folder.mkdir(parents=True, exist_ok=True)
+    # The files are written to a folder of their own and appear under the key in one rename, complete: a render
+    # stopped midway (a killed worker) leaves no folder that looks finished, and of two renders one folder stays.
+    building = _building_folder(artefact_root, key)
     report("encoding", 0.94)
     # Every format at once: FFmpeg's encoders and libsndfile run without the GIL, so OGG/Opus and MP3
     # (the slow ones, started first) use both cores while the WAV and the WebVTT files are written.
-    files = _export_all(mixed, rate, folder, formats, timings)
-    (folder / "transcript.vtt").write_text(transcript_vtt(timeline), encoding="utf-8")
-    (folder / "chapters.vtt").write_text(chapters_vtt(timeline), encoding="utf-8")
+    written = _export_all(mixed, rate, building, formats, timings)
+    files = {fmt: folder / path.name for fmt, path in written.items()}
+    (building / "transcript.vtt").write_text(transcript_vtt(timeline), encoding="utf-8")
+    (building / "chapters.vtt").write_text(chapters_vtt(timeline), encoding="utf-8")
     lap("export")
     result = RenderResult(
         key=key,
@@ -197,9 +203,39 @@ def render_session(
         "options": options.to_dict(),
         "spoken_text": " ".join(item.text for item in script.items if isinstance(item, Speech)),
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    (building / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    if not _publish(building, folder, replace=force):
+        result = load_result(folder) or result  # another render of the same settings finished first: theirs stays
     report("done", 1.0)
     return result
+
+
+def _building_folder(artefact_root: Path, key: str) -> Path:
+    """A fresh folder beside the key's to write a render into; those left by a stopped render of the key go.
+
+    Only one render of a key runs at a time (the job queue's lock per settings hash, the local app's one job thread),
+    so a leftover is never another render's live folder.
+    """
+    artefact_root.mkdir(parents=True, exist_ok=True)
+    for leftover in artefact_root.glob(f".{key}.*.partial"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    building = artefact_root / f".{key}.{uuid.uuid4().hex}.partial"
+    building.mkdir()
+    return building
+
+
+def _publish(building: Path, folder: Path, *, replace: bool) -> bool:
+    """Move a finished render to its key's folder in one rename; False when a finished one was there (kept)."""
+    if folder.exists():
+        if load_result(folder) is not None and not replace:
+            shutil.rmtree(building, ignore_errors=True)
+            return False
+        # An older, unfinished folder (made before renders were published by rename), or a forced render: set aside.
+        aside = folder.with_name(f".{folder.name}.{uuid.uuid4().hex}.old")
+        os.rename(folder, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+    os.rename(building, folder)
+    return True
 
 
 def _export_all(

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Float, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from unclench.body.taxonomy import get_region
-from unclench.core import clock
+from unclench.core import clock, jobs
 from unclench.core.db import get_live, get_or_raise, list_live, new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.identity import LOCAL_CALLER, Caller, caller_of
-from unclench.core.jobs import Job, Report, get_runner
+from unclench.core.jobs import Job, Report
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
 from unclench.sessions.models import LISTEN_LISTENED, LISTEN_STARTED, AudioSession, Listen, PracticePreference
@@ -214,23 +214,36 @@ def render_now(
 
 
 def start_render(db: Session, session: AudioSession, options: CheckedOptions | None = None) -> Job:
-    """Render in the background; the page polls the job for progress. `options`: as for `render_now`."""
-    session_id = session.id
-    caller = caller_of(db)
+    """Render in the background (the task "session-render"); the page polls the job for progress.
+
+    Keyed by what it makes: while a render of this session's settings hash waits or runs, that job is the one
+    returned, and renders of one hash never run at once (their files are one folder). `options`: the session's own,
+    stored already (the task reads them back).
+    """
+    from unclench.sessions.render import settings_key
+
+    key = settings_key(options or options_of(session))
     job_id = new_id()
     session.job_id = job_id
     session.status = "queued"
-    db.commit()  # the worker reads and updates this row in its own transaction
-    return get_runner().submit(
+    job = jobs.enqueue(
         "session-render",
         session.title,
-        lambda report: render_now(session_id, report, options=options, caller=caller).key,
+        {"session_id": session.id, "caller": jobs.caller_to_dict(caller_of(db))},
+        db=db,
+        key=f"session-render:{session.id}:{key}",
+        lock=f"render:{key}",
         job_id=job_id,
     )
+    if job.id != job_id:  # the same render was on its way already: follow that one
+        session.job_id = job.id
+        db.commit()
+    return job
 
 
 def job_of(session: AudioSession) -> Job | None:
-    return get_runner().find(session.job_id)
+    db = object_session(session)
+    return jobs.find_job(db, session.job_id) if db is not None else None
 
 
 def current_status(session: AudioSession) -> str:

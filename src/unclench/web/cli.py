@@ -16,6 +16,7 @@ console = Console()
 FREE_PORT_SEARCH = 50  # ports after the asked one tried when it is taken
 # The phone's port when sharing over HTTPS; the computer keeps plain HTTP on loopback, as without --share.
 DEFAULT_SHARE_PORT = 8443
+CLINIC_KEEP_ALIVE_S = 75  # longer than the reverse proxy's idle keep-alive to the web processes (docs/DEPLOY.md)
 
 
 def lan_addresses() -> list[str]:
@@ -161,7 +162,13 @@ def serve(
         warm_up_in_background()
         if not share:
             console.print(f"unclench is running at [bold]http://{host}:{port}[/] (data in {settings.data_dir})")
-            server = uvicorn.Server(uvicorn.Config(create_app(), host=host, port=port, log_level="warning"))
+            # Behind a clinic's proxy, connections are kept open longer than the proxy keeps them (nginx 60 s, as
+            # docs/deploy sets Caddy): else uvicorn's 5 s closes one just as the proxy sends on it (a failed request).
+            keep_alive = CLINIC_KEEP_ALIVE_S if settings.clinic else 5
+            config = uvicorn.Config(
+                create_app(), host=host, port=port, log_level="warning", timeout_keep_alive=keep_alive
+            )
+            server = uvicorn.Server(config)
             server.run(sockets=[sock])
             return
         _share(sock, shared_sock, port, share_port)

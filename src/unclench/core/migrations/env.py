@@ -11,6 +11,11 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate compares our tables only: procrastinate's (the clinic's job queue) are its own schema."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def run_with(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
@@ -24,6 +29,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        include_name=ours,
     )
     with context.begin_transaction():
         context.run_migrations()

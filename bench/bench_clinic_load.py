@@ -1,0 +1,344 @@
+"""Clinic load benchmark: N `unclench serve --clinic` processes and M `unclench worker`s on a fresh PostgreSQL database
+(loopback only), 50 practitioners and 500 clients signed in; clients log episodes and check-ins and play sessions
+(listen started, then finished and rated), a few make new sessions (rendered by the workers), practitioners open their
+dashboard. Every request goes to the web processes in turn, as a proxy spreads them.
+
+Run: PYTHONPATH=src .venv/bin/python bench/bench_clinic_load.py [--web 2] [--workers 1] [--clients 500]
+     [--practitioners 50] [--concurrency 32] [--renders 10] [--max-seconds 300]
+Prints throughput, p50/p95/p99 per request kind, errors, and the job queue's wait (queued → started) and run time.
+Targets (this 2-core machine): logging (episode, check-in, listen) p99 ≤ 150 ms, dashboard p99 ≤ 300 ms, no errors.
+Accounts and login sessions are made directly through the services with cheap Argon2 parameters (sign-in is timed by
+bench_login.py); the dashboard URL is DASHBOARD_URL: until that page exists (404) it is reported "not measured yet".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.clinic_cluster starts the processes
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from tests.clinic_cluster import clinic, fresh_database
+
+DASHBOARD_URL = "/clinic"
+"""The practitioner's roster and dashboard (issue 18): measured once it answers."""
+PASSWORD = "a calm blue lake at dawn"
+CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+LOGGING_KINDS = ("episode", "check-in", "listen-start", "listen-finish")
+TARGET_MS = {**dict.fromkeys(LOGGING_KINDS, 150.0), "dashboard": 300.0}
+
+
+@dataclass(frozen=True)
+class User:
+    role: str
+    cookie: str  # the Cookie header: login session and CSRF cookie
+    csrf: str
+    session_id: str | None = None  # a client's session to play
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]]
+    errors: dict[str, list[str]]
+
+
+def seed(clients: int, practitioners: int, data_dir: Path) -> list[User]:
+    """Accounts, login sessions (second factor done) and a CSRF cookie each; every client gets one ready session."""
+    from unclench.accounts import logins
+    from unclench.accounts.views import SESSION_COOKIE
+    from unclench.core.db import session_scope
+    from unclench.core.identity import LOCAL_CALLER, set_caller
+    from unclench.sessions import service
+    from unclench.sessions.composer import compose
+    from unclench.sessions.options import SessionOptions, validate_options
+    from unclench.web.security import CSRF_COOKIE, csrf_token
+
+    logins.use_password_hasher(CHEAP)
+    options = validate_options(compose(validate_options(SessionOptions(minutes=3.0, technique="breathing"))).options)
+    users: list[User] = []
+    with session_scope() as db:  # one transaction; the session's caller changes to each client for their rows
+        for index in range(practitioners + clients):
+            role = "practitioner" if index < practitioners else "person"
+            account = logins.create_account(db, email=f"{role}{index}@clinic.example", password=PASSWORD, role=role)
+            token = logins.start_session(db, account, second_factor_done=True)
+            session_id = None
+            if role == "person":
+                set_caller(db, logins.caller_for(account))
+                row = service.create_session(db, options, title="Bench session")
+                row.status, row.duration_s = "ready", 180.0
+                db.flush()
+                session_id = row.id
+                set_caller(db, LOCAL_CALLER)
+            csrf_cookie = uuid.uuid4().hex
+            users.append(
+                User(
+                    role=role,
+                    cookie=f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={csrf_cookie}",
+                    csrf=csrf_token(csrf_cookie, data_dir),
+                    session_id=session_id,
+                )
+            )
+    return users
+
+
+async def timed(
+    client: httpx.AsyncClient, results: Results, kind: str, user: User, method: str, url: str, expect: int, **kw: object
+) -> httpx.Response | None:
+    headers = {"Cookie": user.cookie, "X-CSRF-Token": user.csrf}
+    started = time.perf_counter()
+    try:
+        response = await client.request(method, url, headers=headers, **kw)  # type: ignore[arg-type]
+    except httpx.HTTPError as exc:
+        results.errors[kind].append(f"{type(exc).__name__}: {exc}")
+        return None
+    results.latencies[kind].append((time.perf_counter() - started) * 1000)
+    if response.status_code != expect:
+        results.errors[kind].append(f"{response.status_code} {url}: {response.text[:200]}")
+        return None
+    return response
+
+
+def client_script(
+    user: User, now: datetime, today: str, yesterday: str, rng: random.Random
+) -> list[tuple[str, dict[str, object]]]:
+    """One client's visits: three episodes, two days' check-ins, one listen (started, then finished and rated)."""
+    steps: list[tuple[str, dict[str, object]]] = []
+    for _ in range(3):
+        body = {
+            "started_at": (now - timedelta(minutes=rng.randrange(5, 600))).isoformat(),
+            "kind": rng.choice(["tension", "twitch", "cramp"]),
+            "intensity": rng.randrange(1, 9),
+            "regions": [{"region": rng.choice(["forehead", "jaw", "scalp"])}],
+        }
+        steps.append(("episode", body))
+    for day in (yesterday, today):
+        steps.append(("check-in", {"day": day, "stress": rng.randrange(11), "sleep_hours": 7.0}))
+    steps.append(("listen", {}))
+    return steps
+
+
+async def run_client(
+    clients: list[httpx.AsyncClient], user: User, results: Results, steps: list[tuple[str, dict[str, object]]]
+) -> None:
+    for kind, body in steps:
+        client = clients[random.randrange(len(clients))]
+        if kind == "episode":
+            await timed(client, results, kind, user, "POST", "/api/episodes", 201, json=body)
+        elif kind == "check-in":
+            await timed(client, results, kind, user, "PUT", "/api/checkins", 200, json=body)
+        else:
+            started = await timed(
+                client,
+                results,
+                "listen-start",
+                user,
+                "POST",
+                f"/api/sessions/{user.session_id}/listens",
+                201,
+                json={"tension_before": 6},
+            )
+            if started is not None:
+                listen_id = started.json()["id"]
+                other = clients[random.randrange(len(clients))]
+                await timed(
+                    other,
+                    results,
+                    "listen-finish",
+                    user,
+                    "PATCH",
+                    f"/api/sessions/listens/{listen_id}",
+                    200,
+                    json={"heard_s": 180, "finished": True, "tension_after": 3},
+                )
+
+
+async def load(
+    bases: list[str],
+    users: list[User],
+    *,
+    concurrency: int,
+    renders: int,
+    dashboards_each: int,
+    measure_dashboard: bool,
+    max_seconds: float,
+) -> tuple[Results, float, int]:
+    from unclench.core import clock
+
+    rng = random.Random(18)
+    today = clock.today()
+    results = Results(defaultdict(list), defaultdict(list))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    clients = [httpx.AsyncClient(base_url=b, timeout=30.0, limits=limits) for b in bases]
+    gate = asyncio.Semaphore(concurrency)
+    work: list[asyncio.Future[None] | object] = []
+    persons = [u for u in users if u.role == "person"]
+    practitioners = [u for u in users if u.role == "practitioner"]
+
+    async def guarded(coro: object) -> None:
+        async with gate:
+            await coro  # type: ignore[misc]
+
+    tasks = []
+    for user in persons:
+        steps = client_script(user, clock.now(), today.isoformat(), (today - timedelta(days=1)).isoformat(), rng)
+        tasks.append(run_client(clients, user, results, steps))
+    for user in rng.sample(persons, min(renders, len(persons))):
+        form = {"title": "Bench render", "minutes": "3", "technique": "breathing", "ending": "wake"}
+        client = clients[rng.randrange(len(clients))]
+        tasks.append(timed(client, results, "session-create", user, "POST", "/sessions", 303, data=form))
+    if measure_dashboard:
+        for user in practitioners:
+            for _ in range(dashboards_each):
+                client = clients[rng.randrange(len(clients))]
+                tasks.append(timed(client, results, "dashboard", user, "GET", DASHBOARD_URL, 200))
+    rng.shuffle(tasks)
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(asyncio.gather(*(guarded(t) for t in tasks)), timeout=max_seconds)
+    except TimeoutError:
+        results.errors["bench"].append(f"did not finish in {max_seconds} s")
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        await client.aclose()
+    del work
+    return results, elapsed, len(tasks)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def queue_figures(max_wait_s: float) -> tuple[list[float], list[float], int]:
+    """Queue wait (queued → started) and run time of the render jobs, in seconds, once they are all done."""
+    from unclench.core.db import session_scope
+    from unclench.core.job_state import JobState
+
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        with session_scope() as db:
+            # A bench reads every person's rows: the owner listeners are bypassed by a Core select on the table.
+            rows = db.execute(select(JobState.__table__)).all()
+        unfinished = [r for r in rows if r.status in ("queued", "running")]
+        if not unfinished or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    waits = [(r.started_at - r.created_at).total_seconds() for r in rows if r.started_at is not None]
+    runs = [(r.finished_at - r.started_at).total_seconds() for r in rows if r.finished_at and r.started_at]
+    return waits, runs, len(unfinished)
+
+
+def report(results: Results, elapsed: float, planned: int, measure_dashboard: bool, queue: tuple) -> None:
+    total = sum(len(v) for v in results.latencies.values())
+    print(f"\n{total} requests ({planned} planned visits) in {elapsed:.1f} s: {total / elapsed:.1f} requests/s")
+    print(f"{'kind':<16}{'count':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  target")
+    kinds = sorted(set(results.latencies) | set(results.errors) - {"bench"})
+    for kind in kinds:
+        values = results.latencies.get(kind, [])
+        target = TARGET_MS.get(kind)
+        p99 = percentile(values, 0.99) if values else float("nan")
+        verdict = "" if target is None else f"p99 ≤ {target:.0f} ms: {'met' if p99 <= target else 'NOT met'}"
+        print(
+            f"{kind:<16}{len(values):>7}{len(values) / elapsed:>8.1f}"
+            f"{percentile(values, 0.5) if values else float('nan'):>9.1f}"
+            f"{percentile(values, 0.95) if values else float('nan'):>9.1f}{p99:>9.1f}"
+            f"{len(results.errors.get(kind, [])):>8}  {verdict}"
+        )
+    if not measure_dashboard:
+        print(
+            f"{'dashboard':<16} not measured yet: {DASHBOARD_URL} answered 404 (the practitioner roster is not built)"
+        )
+    logging = [x for k in LOGGING_KINDS for x in results.latencies.get(k, [])]
+    if logging:
+        print(f"logging, all kinds: p50 {percentile(logging, 0.5):.1f} ms, p99 {percentile(logging, 0.99):.1f} ms")
+    errors = sum(len(v) for v in results.errors.values())
+    print(f"errors: {errors}")
+    for kind, found in results.errors.items():
+        for line in found[:3]:
+            print(f"  {kind}: {line}")
+    waits, runs, unfinished = queue
+    if waits:
+        print(
+            f"job queue: {len(waits)} renders; wait (queued → started) p50 {statistics.median(waits):.2f} s, "
+            f"p95 {percentile(waits, 0.95):.2f} s, max {max(waits):.2f} s; run p50 {statistics.median(runs):.2f} s, "
+            f"max {max(runs):.2f} s; unfinished {unfinished}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--practitioners", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--renders", type=int, default=10, help="clients who make a new session (a render job)")
+    parser.add_argument("--dashboards", type=int, default=5, help="dashboard visits per practitioner")
+    parser.add_argument("--max-seconds", type=float, default=300.0)
+    args = parser.parse_args()
+
+    from unclench.core import db as core_db
+    from unclench.core.settings import reset_settings_cache
+    from unclench.web.security import install_secret
+
+    root = Path(tempfile.mkdtemp(prefix="unclench-clinic-load-"))
+    with fresh_database("load") as url:
+        os.environ.update(
+            UNCLENCH_DATABASE_URL=url,
+            UNCLENCH_DATA_DIR=str(root / "data"),
+            UNCLENCH_CLINIC="1",
+            UNCLENCH_TIMEZONE="UTC",
+        )
+        reset_settings_cache()
+        core_db.dispose_engines()
+        install_secret(root / "data")  # before the web processes start, so all of them and this script share it
+        made = time.perf_counter()
+        users = seed(args.clients, args.practitioners, root / "data")
+        print(
+            f"seeded {args.practitioners} practitioners and {args.clients} clients in {time.perf_counter() - made:.1f} s"
+        )
+        with clinic(url, root, UNCLENCH_TIMEZONE="UTC", UNCLENCH_WORKER_STALLED_AFTER_S="30") as running:
+            bases = [running.start_web() for _ in range(args.web)]
+            for _ in range(args.workers):
+                running.start_worker()
+            probe = httpx.get(bases[0] + DASHBOARD_URL, headers={"Cookie": users[0].cookie}, timeout=30.0)
+            measure_dashboard = probe.status_code != 404
+            print(
+                f"{args.web} web processes, {args.workers} workers, concurrency {args.concurrency}; load starts "
+                f"(load average {os.getloadavg()[0]:.1f}: other programs share these cores)"
+            )
+            results, elapsed, planned = asyncio.run(
+                load(
+                    bases,
+                    users,
+                    concurrency=args.concurrency,
+                    renders=args.renders,
+                    dashboards_each=args.dashboards,
+                    measure_dashboard=measure_dashboard,
+                    max_seconds=args.max_seconds,
+                )
+            )
+            queue = queue_figures(max_wait_s=args.max_seconds)
+        report(results, elapsed, planned, measure_dashboard, queue)
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
+        core_db.dispose_engines()
+
+
+if __name__ == "__main__":
+    main()
