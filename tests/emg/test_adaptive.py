@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -17,7 +19,7 @@ def states(frames: list[ToneFrame], t0: float, t1: float) -> set[str]:
 
 def changes(frames: list[ToneFrame], t0: float) -> int:
     seq = [f.state for f in frames if f.t >= t0]
-    return sum(a != b for a, b in zip(seq, seq[1:], strict=False))
+    return sum(a != b for a, b in itertools.pairwise(seq))
 
 
 def test_the_baseline_is_the_first_minutes_rest_and_ignores_bursts() -> None:
