@@ -11,6 +11,7 @@ then "released" from about ``released_at_s + 2.5`` s (1 s tone window, 1.5 s dwe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -75,8 +76,10 @@ def write_tense_then_released_recording(
     tense_ratio: float = 2.5,
     seed: int = 7,
     fmt: Literal["playback", "edf"] = "playback",
+    start: datetime | None = None,
 ) -> TenseThenReleased:
-    """Write the tense-then-released recording (1000 Hz, one channel) as a BrainFlow playback file or an EDF+."""
+    """Write the tense-then-released recording (1000 Hz, one channel) as a BrainFlow playback file or an EDF+
+    (``start``: the EDF's local wall-clock start, which ties it to a listen in time)."""
     x = tense_then_released_uv(
         rest_s=rest_s, tense_s=tense_s, released_s=released_s, rest_uv=rest_uv, tense_ratio=tense_ratio, seed=seed
     )
@@ -88,5 +91,5 @@ def write_tense_then_released_recording(
     else:
         from unclench.emg.readers import write_edf
 
-        write_edf(p, x[np.newaxis, :], FS, ["emg1"], physical_range_uv=3000.0)
+        write_edf(p, x[np.newaxis, :], FS, ["emg1"], physical_range_uv=3000.0, start=start)
     return TenseThenReleased(p, FS, rest_uv, rest_uv * tense_ratio, rest_s, rest_s + tense_s, x.size / FS)

@@ -38,7 +38,9 @@ class AdaptiveSettings:
     """Every number of the adaptive tone layer, with the reason for its value."""
 
     baseline_s: float = 60.0  # "measured in the first minute" (issue 17)
-    min_clean_windows: int = 10  # at least 10 s of clean rest; if the first minute has fewer, keep collecting
+    # at least half the baseline period's one-second windows must be clean rest (and 3 at the least); if the
+    # first minute has fewer, collecting goes on until it has
+    min_clean_share: float = 0.5
     tone_window_s: float = 1.0  # the median over 1 s ignores a twitch (< 0.5 s) yet follows held tension
     min_good_fraction: float = 0.5  # a tone needs half its window free of artefacts
     # Hysteresis: resting tone wanders by about ±10 % over minutes at rest (the first minute's windows have a
@@ -112,6 +114,7 @@ class ToneTracker:
         self._cur_window: list[float] = []
         self._cur_window_ok = True
         self._cur_window_end: float | None = None
+        self._windows_closed = 0
         self._held: ToneState = "unknown"
         self._wanted: ToneState | None = None
         self._wanted_since = 0.0
@@ -129,18 +132,23 @@ class ToneTracker:
     # -- gating ----------------------------------------------------------------------------
 
     def _raw_bad(self, raw: FloatArray) -> bool:
-        """Electrode off (flat) or clipping in the newest 0.1 s of raw samples."""
-        tail = np.concatenate([self._raw_tail, raw])[-self._block :]
-        self._raw_tail = tail
-        if tail.size < self._block:
+        """Electrode off (flat) or clipping in any 0.1 s of the newest samples (the chunk and the 0.1 s before it)."""
+        buf = np.concatenate([self._raw_tail, raw])
+        self._raw_tail = buf[-self._block :]
+        if buf.size < self._block:
             return False
-        lo, hi = float(tail.min()), float(tail.max())
-        if hi - lo < self.s.flat_uv:
+        # whole blocks ending at the newest sample (a long chunk is checked all through, a short one with its past)
+        blocks = buf[buf.size % self._block :].reshape(-1, self._block)
+        hi, lo = blocks.max(axis=1), blocks.min(axis=1)
+        if bool((hi - lo < self.s.flat_uv).any()):
             return True
         rail = self.s.rail_uv
-        if rail is not None and (hi >= rail or lo <= -rail):
+        if rail is not None and bool(((hi >= rail) | (lo <= -rail)).any()):
             return True
-        return _longest_run_at(tail, hi) >= self.s.clip_run or _longest_run_at(tail, lo) >= self.s.clip_run
+        return any(
+            _longest_run_at(b, float(h)) >= self.s.clip_run or _longest_run_at(b, float(lo_)) >= self.s.clip_run
+            for b, h, lo_ in zip(blocks, hi, lo, strict=True)
+        )
 
     # -- the step --------------------------------------------------------------------------
 
@@ -180,7 +188,8 @@ class ToneTracker:
         s = self.s
         if self._cur_window_end is None:
             self._cur_window_end = tp + s.tone_window_s
-        if tp >= self._cur_window_end:
+        if tp >= self._cur_window_end:  # a window closed: keep its tone if it was clean rest
+            self._windows_closed += 1
             if self._cur_window_ok and self._cur_window:
                 self._clean_windows.append(float(np.median(self._cur_window)))
             self._cur_window, self._cur_window_ok = [], True
@@ -188,7 +197,8 @@ class ToneTracker:
         self._cur_window.append(value)
         if not good or (burst_on_uv is not None and value > burst_on_uv):
             self._cur_window_ok = False  # a burst or an artefact: this window is not rest
-        if tp >= s.baseline_s and len(self._clean_windows) >= s.min_clean_windows:
+        needed = max(3.0, s.min_clean_share * min(self._windows_closed, s.baseline_s / s.tone_window_s))
+        if tp >= s.baseline_s and len(self._clean_windows) >= needed:
             self.baseline_uv = float(np.median(self._clean_windows))
 
     def _decide(self, t: float, env_uv: FloatArray) -> ToneFrame:

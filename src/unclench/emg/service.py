@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from unclench.body.taxonomy import get_region, normalise_side
+from unclench.body.taxonomy import get_region, normalise_side, split_region_side
 from unclench.core import clock
 from unclench.core.db import get_live, get_or_raise, list_live
 from unclench.core.errors import NotFoundError, UserInputError
@@ -195,6 +195,8 @@ def import_file(
         recording.channels.append(ch)
     db.add(recording)
     db.flush()
+    if listen_id is not None and not source.startswith("live:"):  # a live stream filled its own decisions
+        fill_decision_tones(db, recording_id=recording.id)
     return recording
 
 
@@ -283,6 +285,8 @@ def tie_to_listen(db: Session, *, recording_id: str, listen_id: str | None) -> E
         _check_listen(db, listen_id)
     rec.listen_id = listen_id
     db.flush()
+    if listen_id is not None:
+        fill_decision_tones(db, recording_id=rec.id)
     return rec
 
 
@@ -349,3 +353,69 @@ def delete_recording(db: Session, *, recording_id: str) -> EmgRecording:
     rec.soft_delete()
     db.flush()
     return rec
+
+
+def region_baseline_uv(db: Session, *, region: str, exclude_recording: str | None = None) -> float | None:
+    """The person's resting tone (µV) in a region from earlier recordings: the median of their channels' resting
+    tone there (the newest 20 recordings), or None when none was tied to that region."""
+    region_id = get_region(split_region_side(region)[0]).id
+    tones = [
+        ch.resting_tone_uv
+        for rec in list_recordings(db, limit=20)
+        if rec.id != exclude_recording
+        for ch in rec.channels
+        if ch.region_id == region_id and ch.resting_tone_uv
+    ]
+    if not tones:
+        return None
+    tones.sort()
+    mid = len(tones) // 2
+    return float(tones[mid] if len(tones) % 2 else (tones[mid - 1] + tones[mid]) / 2)
+
+
+def fill_decision_tones(db: Session, *, recording_id: str) -> int:
+    """Fill the missing tone before/after of the tied listen's decisions from this recording; how many were filled.
+
+    The recording is aligned by the listen's start (its time = the listen's start − the recording's start +
+    seconds into the listen); each decision is read on the channel tied to its region (else the first), through
+    the same tone layer as the live stream, with the region's earlier baseline or the recording's first minute.
+    """
+    import numpy as np
+
+    from unclench.emg.adaptive import replay
+    from unclench.emg.readers import open_recording
+    from unclench.sessions import decisions as decision_log
+    from unclench.sessions.service import get_listen
+
+    rec = get_recording(db, recording_id=recording_id)
+    if rec.listen_id is None:
+        return 0
+    # a tone before is taken from the recording only when no live stream gave one (a live null means "bad signal")
+    pending = [
+        d
+        for d in decision_log.list_decisions(db, rec.listen_id)
+        if d.tone_after is None or (d.tone_before is None and d.stream_t is None)
+    ]
+    if not pending:
+        return 0
+    offset = (get_listen(db, rec.listen_id).started_at - rec.recorded_at).total_seconds()
+    by_region = {ch.region_id: ch.position for ch in rec.channels if ch.region_id}
+    trackers = {}
+    filled = 0
+    with open_recording(recording_path(rec)) as opened:
+        for d in pending:
+            position = by_region.get(d.region, 0)
+            if position not in trackers:
+                x = np.asarray(opened.read(0, opened.n_samples)[position], dtype=np.float64)
+                base = region_baseline_uv(db, region=d.region, exclude_recording=rec.id)
+                trackers[position] = replay(x, opened.fs, chunk_s=0.5, baseline_uv=base)[0]
+            tracker = trackers[position]
+            at = offset + d.at_s
+            if d.tone_before is None and d.stream_t is None:
+                d.tone_before = tracker.ratio_at(at)
+            after = tracker.ratio_at(at + decision_log.TONE_AFTER_S)
+            if d.tone_after is None and after is not None:
+                decision_log.set_tone_after(db, d.id, after, source="recording")
+                filled += 1
+    db.flush()
+    return filled

@@ -138,6 +138,7 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/emg/channels/{channel_id}/region",
             "/emg/bursts/{burst_id}/episode",
             "/emg/{recording_id}/delete",
+            "/api/listens/{listen_id}/decisions",
             "/api/emg/recordings",
             "/api/emg/recordings/{recording_id}",
             "/api/emg/bursts/{burst_id}/episode",
