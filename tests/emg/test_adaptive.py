@@ -32,7 +32,8 @@ def test_the_baseline_is_the_first_minutes_rest_and_ignores_bursts() -> None:
     assert tracker.baseline_uv is not None and abs(tracker.baseline_uv - 5.0) / 5.0 < 0.06
     assert tracker.baseline_source == "first minute"
     assert not any(f.baseline_ready for f in frames if f.t < 59.9)  # not before the minute is over
-    assert all(f.state == "unknown" and f.ratio is None for f in frames if f.t < 59.9)
+    assert all(f.state == "unknown" and f.ratio is None and f.level == 0.5 for f in frames if f.t < 59.9)
+    assert all(f.quality == "good" for f in frames if f.t < 10.0)  # calibrating is not a bad signal
     late = [f for f in frames if f.t > 65.0]
     assert all(f.baseline_ready for f in late) and abs(np.median([f.ratio for f in late]) - 3.0) < 0.3
 

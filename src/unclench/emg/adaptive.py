@@ -55,6 +55,7 @@ class AdaptiveSettings:
     # (well into "tense"), on a log scale since muscle activity scales multiplicatively.
     level_zero_ratio: float = 0.8
     level_full_ratio: float = 1.6
+    neutral_level: float = 0.5  # the level before the baseline is known
     attack_s: float = 0.04  # tension shows quickly …
     release_s: float = 0.25  # … letting go fades smoothly (no pumping in the background)
     # Gating
@@ -119,9 +120,10 @@ class ToneTracker:
         self._wanted: ToneState | None = None
         self._wanted_since = 0.0
         self._bad_until = -math.inf
-        self.level = 0.0
-        self._level_target = 0.0
-        self.last: ToneFrame = ToneFrame(0.0, None, "unknown", "bad", self.baseline_ready, 0.0)
+        # the continuous layer starts in the middle and stays there until a baseline says where the tone is
+        self.level = self.s.neutral_level
+        self._level_target = self.s.neutral_level
+        self.last: ToneFrame = ToneFrame(0.0, None, "unknown", "good", self.baseline_ready, self.level)
         self._hist_t: list[float] = []  # stream time and good ratio (NaN when none) per update: tone-after look-ups
         self._hist_r: list[float] = []
 
@@ -205,7 +207,8 @@ class ToneTracker:
         s = self.s
         n = len(self._window)
         enough = n > 0 and self._win_sum_good >= s.min_good_fraction * n
-        bad = t < self._bad_until or not enough
+        # no envelope yet (the monitor's calibration) is "unknown", not "bad": the signal may well be fine
+        bad = t < self._bad_until or (n > 0 and not enough)
         tone = float(np.median([v for _, v, g in self._window if g])) if enough else None
         base = self.baseline_uv
         ratio = tone / base if (tone is not None and base) else None
