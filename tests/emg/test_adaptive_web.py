@@ -149,6 +149,11 @@ def test_cue_effects_have_an_interval_once_there_are_enough_and_preferred_cues_r
     assert decisions.preferred_cues(db, "jaw:left") == ["jaw-breath", "jaw-soft"]
     assert decisions.preferred_cues(db, "calf") == ["calf-a"]
     assert decisions.preferred_cues(db, "shin") == []
+    page = client.get("/insights").text
+    assert (
+        "After an extra release cue for the jaw, your tone 10 s later was 39 % lower on average (likely range" in page
+    )
+    assert "1 more choice (by kind and body region)" in page  # the calf's two are not enough yet
 
 
 @pytest.mark.parametrize("fmt", ["edf"])
