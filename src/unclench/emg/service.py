@@ -28,6 +28,7 @@ from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
 # Reading and analysing signals loads SciPy and pandas: the functions that do it import them, so listing
 # recordings (and starting the web app) does not.
 if TYPE_CHECKING:
+    from unclench.emg.adaptive import ToneTracker
     from unclench.emg.dsp import AnalysisSettings, ChannelAnalysis
     from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
@@ -380,9 +381,6 @@ def fill_decision_tones(db: Session, *, recording_id: str) -> int:
     seconds into the listen); each decision is read on the channel tied to its region (else the first), through
     the same tone layer as the live stream, with the region's earlier baseline or the recording's first minute.
     """
-    import numpy as np
-
-    from unclench.emg.adaptive import replay
     from unclench.emg.readers import open_recording
     from unclench.sessions import decisions as decision_log
     from unclench.sessions.service import get_listen
@@ -400,22 +398,40 @@ def fill_decision_tones(db: Session, *, recording_id: str) -> int:
         return 0
     offset = (get_listen(db, rec.listen_id).started_at - rec.recorded_at).total_seconds()
     by_region = {ch.region_id: ch.position for ch in rec.channels if ch.region_id}
-    trackers = {}
     filled = 0
     with open_recording(recording_path(rec)) as opened:
-        for d in pending:
-            position = by_region.get(d.region, 0)
-            if position not in trackers:
-                x = np.asarray(opened.read(0, opened.n_samples)[position], dtype=np.float64)
-                base = region_baseline_uv(db, region=d.region, exclude_recording=rec.id)
-                trackers[position] = replay(x, opened.fs, chunk_s=0.5, baseline_uv=base)[0]
-            tracker = trackers[position]
-            at = offset + d.at_s
-            if d.tone_before is None and d.stream_t is None:
-                d.tone_before = tracker.ratio_at(at)
-            after = tracker.ratio_at(at + decision_log.TONE_AFTER_S)
-            if d.tone_after is None and after is not None:
-                decision_log.set_tone_after(db, d.id, after, source="recording")
-                filled += 1
+        for position in sorted({by_region.get(d.region, 0) for d in pending}):
+            mine = [d for d in pending if by_region.get(d.region, 0) == position]
+            until_s = offset + max(d.at_s for d in mine) + decision_log.TONE_AFTER_S + 1.0
+            tracker = _replay_channel(
+                opened, position, until_s, region_baseline_uv(db, region=mine[0].region, exclude_recording=rec.id)
+            )
+            for d in mine:
+                at = offset + d.at_s
+                if d.tone_before is None and d.stream_t is None:
+                    d.tone_before = tracker.ratio_at(at)
+                after = tracker.ratio_at(at + decision_log.TONE_AFTER_S)
+                if d.tone_after is None and after is not None:
+                    decision_log.set_tone_after(db, d.id, after, source="recording")
+                    filled += 1
     db.flush()
     return filled
+
+
+def _replay_channel(opened: Recording, position: int, until_s: float, baseline_uv: float | None) -> ToneTracker:
+    """One channel of a recording through the live monitor and the tone layer up to ``until_s``, a minute at a time."""
+    import numpy as np
+
+    from unclench.emg.adaptive import ToneTracker
+    from unclench.emg.monitor import Monitor
+
+    monitor = Monitor(opened.fs, ["emg"], keep_raw=False)
+    tracker = ToneTracker(opened.fs, baseline_uv=baseline_uv)
+    stop = min(opened.n_samples, max(0, round(until_s * opened.fs)))
+    step, piece = round(60 * opened.fs), max(1, round(0.5 * opened.fs))
+    for start in range(0, stop, step):
+        block = np.asarray(opened.read(start, min(stop, start + step))[position], dtype=np.float64)
+        for i in range(0, block.size, piece):
+            chunk = block[np.newaxis, i : i + piece]
+            tracker.feed(monitor, chunk, monitor.feed(chunk))
+    return tracker
