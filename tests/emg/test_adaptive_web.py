@@ -179,3 +179,17 @@ def test_a_recording_tied_afterwards_fills_the_tone_before_and_after(
     assert a.tone_before is not None and abs(a.tone_before - 2.5) < 0.3
     assert a.tone_after is not None and abs(a.tone_after - 2.5) < 0.3 and a.tone_after_source == "recording"
     assert b.tone_after is not None and abs(b.tone_after - 1.0) < 0.15
+
+
+def test_the_baseline_from_earlier_recordings_is_the_regions_resting_tone(
+    client: TestClient, db: Session, tmp_path: Path
+) -> None:
+    from unclench.emg import service as emg
+
+    rec = write_tense_then_released_recording(tmp_path / "earlier.edf", rest_s=40.0, fmt="edf")
+    stored = emg.import_file(db, path=rec.path, regions={"emg1": emg.RegionChoice("jaw", "left")})
+    tone = stored.channels[0].resting_tone_uv
+    assert tone is not None and 4.0 < tone < 6.5  # the rest, not the tense stretch
+    assert emg.region_baseline_uv(db, region="jaw:right") == tone
+    assert emg.region_baseline_uv(db, region="jaw", exclude_recording=stored.id) is None
+    assert emg.region_baseline_uv(db, region="calf") is None

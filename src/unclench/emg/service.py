@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import statistics
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -367,11 +368,7 @@ def region_baseline_uv(db: Session, *, region: str, exclude_recording: str | Non
         for ch in rec.channels
         if ch.region_id == region_id and ch.resting_tone_uv
     ]
-    if not tones:
-        return None
-    tones.sort()
-    mid = len(tones) // 2
-    return float(tones[mid] if len(tones) % 2 else (tones[mid - 1] + tones[mid]) / 2)
+    return float(statistics.median(tones)) if tones else None
 
 
 def fill_decision_tones(db: Session, *, recording_id: str) -> int:
