@@ -67,8 +67,9 @@ def feed_latency(x: np.ndarray, *, adaptive: bool) -> tuple[list[float], list[fl
     return proc, lat
 
 
-def playback_latency(seconds: float) -> tuple[list[float], list[float], float]:
-    """Real-time run on BrainFlow's playback board: (per-sample latency s, last-sample latency per poll s, loss)."""
+def playback_latency(seconds: float) -> tuple[list[float], list[float], float, list[float]]:
+    """Real-time run on BrainFlow's playback board: per-sample latency (s), last-sample latency per poll (s), the
+    share of samples delivered, and the intervals between tone frames (s)."""
     from unclench.emg.boards import BoardRequest, open_source, write_playback_file
 
     x = tense_then_released_uv(rest_s=seconds / 3, tense_s=seconds / 3, released_s=seconds / 3)
@@ -79,6 +80,7 @@ def playback_latency(seconds: float) -> tuple[list[float], list[float], float]:
         tracker = ToneTracker(source.fs, AdaptiveSettings(baseline_s=seconds / 3))
         got = 0
         t_first: float | None = None
+        frame_at: list[float] = []
         per_sample: list[float] = []
         last_sample: list[float] = []
         source.start()
@@ -92,6 +94,7 @@ def playback_latency(seconds: float) -> tuple[list[float], list[float], float]:
                     continue
                 tracker.feed(monitor, chunk, monitor.feed(chunk)).to_json()
                 out = time.perf_counter()
+                frame_at.append(out)
                 if t_first is None:  # the first poll fixes when sample 0 was due (its newest sample: just now)
                     t_first = out - (n - 1) / source.fs
                 due = t_first + (got + np.arange(n)) / source.fs
@@ -104,7 +107,8 @@ def playback_latency(seconds: float) -> tuple[list[float], list[float], float]:
     # t_first is an upper bound for the true start, so latencies are lower bounds of BrainFlow's buffering by at
     # most the first poll's wait; the minimum is shifted to ≥ 0 to keep that bias one-sided and visible
     shift = min(0.0, min(per_sample))
-    return [v - shift for v in per_sample], [v - shift for v in last_sample], got / (seconds * FS)
+    gaps = list(np.diff(frame_at))
+    return [v - shift for v in per_sample], [v - shift for v in last_sample], got / (seconds * FS), gaps
 
 
 def level_step_response() -> tuple[float, float]:
@@ -153,10 +157,15 @@ def main() -> None:
         f"  sample in → level out, synthetic feed at the real chunk size: p50 {pct(lat, 50) * 1000:.1f} ms, "
         f"p99 {pct(lat, 99) * 1000:.1f} ms (waiting for the poll + processing)"
     )
-    per_sample, last, got = playback_latency(args.playback_s)
+    per_sample, last, got, gaps = playback_latency(args.playback_s)
     print(
         f"  sample in → level out, BrainFlow playback board in real time ({args.playback_s:g} s, {got:.0%} of the "
         f"samples delivered): p50 {pct(per_sample, 50) * 1000:.1f} ms, p99 {pct(per_sample, 99) * 1000:.1f} ms"
+    )
+    print(
+        f"  tone frame interval (playback): p50 {pct(gaps, 50) * 1000:.1f} ms, p99 {pct(gaps, 99) * 1000:.1f} ms, "
+        f"max {max(gaps) * 1000:.1f} ms (contract: at least every 50 ms; the web loop also repeats the last frame "
+        "after 40 ms without samples)"
     )
     print(
         f"  decision latency, last sample of a poll → state available: p50 {pct(last, 50) * 1000:.1f} ms, "
