@@ -69,7 +69,7 @@ def feed_latency(x: np.ndarray, *, adaptive: bool) -> tuple[list[float], list[fl
 
 def playback_latency(seconds: float) -> tuple[list[float], list[float], float, list[float]]:
     """Real-time run on BrainFlow's playback board: per-sample latency (s), last-sample latency per poll (s), the
-    share of samples delivered, and the intervals between tone frames (s)."""
+    board's clock rate against real time, and the intervals between tone frames (s)."""
     from unclench.emg.boards import BoardRequest, open_source, write_playback_file
 
     x = tense_then_released_uv(rest_s=seconds / 3, tense_s=seconds / 3, released_s=seconds / 3)
@@ -79,10 +79,7 @@ def playback_latency(seconds: float) -> tuple[list[float], list[float], float, l
         monitor = Monitor(source.fs, source.channel_names, calibration_s=3.0, keep_raw=False)
         tracker = ToneTracker(source.fs, AdaptiveSettings(baseline_s=seconds / 3))
         got = 0
-        t_first: float | None = None
-        frame_at: list[float] = []
-        per_sample: list[float] = []
-        last_sample: list[float] = []
+        polls: list[tuple[float, int, int]] = []  # (wall time its tone frame existed, samples before it, chunk size)
         source.start()
         try:
             deadline = time.perf_counter() + seconds
@@ -93,22 +90,25 @@ def playback_latency(seconds: float) -> tuple[list[float], list[float], float, l
                 if n == 0:
                     continue
                 tracker.feed(monitor, chunk, monitor.feed(chunk)).to_json()
-                out = time.perf_counter()
-                frame_at.append(out)
-                if t_first is None:  # the first poll fixes when sample 0 was due (its newest sample: just now)
-                    t_first = out - (n - 1) / source.fs
-                due = t_first + (got + np.arange(n)) / source.fs
+                polls.append((time.perf_counter(), got, n))
                 got += n
-                if got > 5 * source.fs:
-                    per_sample.extend(out - due)
-                    last_sample.append(out - due[-1])
         finally:
             source.stop()
-    # t_first is an upper bound for the true start, so latencies are lower bounds of BrainFlow's buffering by at
-    # most the first poll's wait; the minimum is shifted to ≥ 0 to keep that bias one-sided and visible
-    shift = min(0.0, min(per_sample))
+    # When did sample k arrive? The board's clock runs at its own rate (fitted from the first and last polls), and
+    # no sample can arrive after the poll that returned it: the latest start consistent with every poll is the
+    # one taken (a lower bound: latencies are never overstated by a guess at BrainFlow's buffering).
+    kept = [p for p in polls if p[1] > 5 * FS]
+    rate = (kept[-1][1] + kept[-1][2] - kept[0][1] - kept[0][2]) / (kept[-1][0] - kept[0][0])
+    t0 = min(out - (before + n - 1) / rate for out, before, n in kept)
+    per_sample: list[float] = []
+    last_sample: list[float] = []
+    for out, before, n in kept:
+        due = t0 + (before + np.arange(n)) / rate
+        per_sample.extend(out - due)
+        last_sample.append(out - due[-1])
+    frame_at = [p[0] for p in polls]
     gaps = list(np.diff(frame_at))
-    return [v - shift for v in per_sample], [v - shift for v in last_sample], got / (seconds * FS), gaps
+    return per_sample, last_sample, rate / FS, gaps
 
 
 def level_step_response() -> tuple[float, float]:
@@ -159,8 +159,8 @@ def main() -> None:
     )
     per_sample, last, got, gaps = playback_latency(args.playback_s)
     print(
-        f"  sample in → level out, BrainFlow playback board in real time ({args.playback_s:g} s, {got:.0%} of the "
-        f"samples delivered): p50 {pct(per_sample, 50) * 1000:.1f} ms, p99 {pct(per_sample, 99) * 1000:.1f} ms"
+        f"  sample in → level out, BrainFlow playback board in real time ({args.playback_s:g} s, the board's clock "
+        f"at {got:.4f}× real time): p50 {pct(per_sample, 50) * 1000:.1f} ms, p99 {pct(per_sample, 99) * 1000:.1f} ms"
     )
     print(
         f"  tone frame interval (playback): p50 {pct(gaps, 50) * 1000:.1f} ms, p99 {pct(gaps, 99) * 1000:.1f} ms, "
