@@ -34,10 +34,10 @@ from unclench.insights import service as insights
 from unclench.reports import service as reports
 from unclench.screening import service as screening
 from unclench.screening.schemas import DoctorContactIn
-from unclench.sessions import programmes
+from unclench.sessions import decisions, programmes
 from unclench.sessions import service as sessions
 from unclench.sessions.options import SessionOptions
-from unclench.sessions.schemas import ProgrammeForm
+from unclench.sessions.schemas import DecisionIn, ProgrammeForm
 from unclench.stress import service as stress
 
 EMG_FILE = Path(__file__).parents[1] / "emg" / "data" / "emg_bursts.csv"
@@ -112,7 +112,10 @@ def _fill_every_domain(db: Session, seed: int) -> None:
     stress.save_ratings(db, {"deadlines": {"weight": seed, "leeway": 1}})
     stress.add_reflection_note(db, "jaw_unsaid", f"person {seed}")
     audio = sessions.create_session(db, SessionOptions(minutes=5, technique="breathing", seed=seed))
-    sessions.start_listen(db, audio.id, tension_before=seed)
+    listen = sessions.start_listen(db, audio.id, tension_before=seed)
+    decisions.log_decision(
+        db, listen.id, DecisionIn(point="p1", region="jaw", choice="release_cue", cue_id="c1", at_s=30, tone_before=2)
+    )
     sessions.set_practice_preference(db, reminder=f"2{seed}:00")
     today = clock.today()
     item = {"minutes": "5", "technique": "breathing", "seed": str(seed), "per_week": "7"}

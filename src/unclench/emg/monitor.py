@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from unclench.emg.dsp import Burst, FloatArray
+from unclench.emg.dsp import BoolArray, Burst, FloatArray
 from unclench.emg.live import LiveChannel, LiveEvent
 from unclench.emg.readers import Annotation, write_edf
 
@@ -32,6 +32,7 @@ class Frame:
     events: list[tuple[int, LiveEvent]] = field(default_factory=list)  # (channel index, event)
     target_uv: float | None = None
     calibration_left_s: float = 0.0
+    motion: list[BoolArray] = field(default_factory=list)  # per channel, the new points' motion flags
 
     @property
     def gauge_uv(self) -> float | None:
@@ -125,18 +126,20 @@ class Monitor:
                 # default target: the calibration rest level — "get back to where you started"
                 self.target_uv = round(self.channels[0].baseline.level_uv, 2)
         envs: list[FloatArray] = []
+        motion: list[BoolArray] = []
         times = np.zeros(0)
         events: list[tuple[int, LiveEvent]] = []
         for c, live in enumerate(self.channels):
             upd = live.push(arr[c])
             envs.append(upd.env_uv)
+            motion.append(upd.motion)
             times = upd.times_s
             events.extend((c, ev) for ev in upd.events)
         if envs and envs[0].size and self.target_uv is not None:
             self.below_target_s += float((envs[0] < self.target_uv).sum()) / self.channels[0].env_fs
             self._env_history.append(envs[0])
         self.events.extend(events)
-        return Frame(self.elapsed_s, "live", times, envs, events, self.target_uv)
+        return Frame(self.elapsed_s, "live", times, envs, events, self.target_uv, motion=motion)
 
     @property
     def bursts(self) -> list[list[Burst]]:

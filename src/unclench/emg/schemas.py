@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from unclench.body.taxonomy import get_region, split_region_side
+from unclench.core.errors import UserInputError
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -112,8 +115,35 @@ class LiveOptions(BaseModel):
     minutes: float = Field(default=30.0, description="The session stops by itself after this long.")
     target: float | None = Field(default=None, description="Tone target in µV; a tone sounds above it.")
     channels: list[int] = Field(default=[1], description="Board channels, 1-based, given as '1,2'.")
+    # an adaptive session's player (docs/ADAPTIVE.md): tone frames besides the usual ones
+    adaptive: bool = Field(default=False, description="Send tone frames for an adaptive session.")
+    region: str | None = Field(default=None, description="The sensor's body region, e.g. 'jaw' or 'calf:left'.")
+    listen: str | None = Field(default=None, max_length=64, description="The listen this stream belongs to.")
+    baseline_s: float = Field(default=60.0, ge=5.0, le=600.0, description="Seconds the resting baseline is measured.")
+    baseline: Literal["auto", "measure", "earlier"] = Field(
+        default="auto", description="auto: earlier recordings of the region if any, else measure the first minute."
+    )
 
-    _blank_optional = field_validator("serial_port", "file", "master_board", "target", mode="before")(_blank_is_none)
+    _blank_optional = field_validator(
+        "serial_port", "file", "master_board", "target", "region", "listen", mode="before"
+    )(_blank_is_none)
+
+    @field_validator("region")
+    @classmethod
+    def known_region(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        region_id, _side = split_region_side(value)
+        try:
+            return get_region(region_id).id
+        except UserInputError as exc:
+            raise ValueError(exc.problems[0].message) from None
+
+    @model_validator(mode="after")
+    def adaptive_names_its_region(self) -> LiveOptions:
+        if self.adaptive and self.region is None:
+            raise ValueError("an adaptive session names the sensor's body region (region=jaw, for example)")
+        return self
 
     @field_validator("channels", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import statistics
 import tempfile
 import uuid
 from collections import Counter
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from unclench.body.taxonomy import get_region, normalise_side
+from unclench.body.taxonomy import get_region, normalise_side, split_region_side
 from unclench.core import clock
 from unclench.core.db import get_live, get_or_raise, list_live
 from unclench.core.errors import NotFoundError, UserInputError
@@ -29,6 +30,7 @@ from unclench.emg.models import EmgBurst, EmgChannel, EmgRecording
 # Reading and analysing signals loads SciPy and pandas: the functions that do it import them, so listing
 # recordings (and starting the web app) does not.
 if TYPE_CHECKING:
+    from unclench.emg.adaptive import ToneTracker
     from unclench.emg.dsp import AnalysisSettings, ChannelAnalysis
     from unclench.emg.monitor import Monitor
     from unclench.emg.readers import Recording
@@ -225,6 +227,8 @@ def import_file(
         recording.channels.append(ch)
     db.add(recording)
     db.flush()
+    if listen_id is not None and not source.startswith("live:"):  # a live stream filled its own decisions
+        fill_decision_tones(db, recording_id=recording.id)
     return recording
 
 
@@ -431,6 +435,8 @@ def tie_to_listen(
     rec.summary = {**summary, "session_tone": _session_tone(db, listen.id, results, offset)}
     rec.listen_id, rec.listen_offset_s = listen.id, offset
     db.flush()
+    if listen_id is not None:
+        fill_decision_tones(db, recording_id=rec.id)
     return rec
 
 
@@ -571,3 +577,78 @@ def resting_tone_by_person(db: Session, person_ids: Collection[int]) -> dict[int
     for person_id, recorded_at, tone in rows:
         out.setdefault(person_id, []).append((recorded_at, float(tone)))
     return out
+def region_baseline_uv(db: Session, *, region: str, exclude_recording: str | None = None) -> float | None:
+    """The person's resting tone (µV) in a region from earlier recordings: the median of their channels' resting
+    tone there (the newest 20 recordings), or None when none was tied to that region."""
+    region_id = get_region(split_region_side(region)[0]).id
+    tones = [
+        ch.resting_tone_uv
+        for rec in list_recordings(db, limit=20)
+        if rec.id != exclude_recording
+        for ch in rec.channels
+        if ch.region_id == region_id and ch.resting_tone_uv
+    ]
+    return float(statistics.median(tones)) if tones else None
+
+
+def fill_decision_tones(db: Session, *, recording_id: str) -> int:
+    """Fill the missing tone before/after of the tied listen's decisions from this recording; how many were filled.
+
+    The recording is aligned by the listen's start (its time = the listen's start − the recording's start +
+    seconds into the listen); each decision is read on the channel tied to its region (else the first), through
+    the same tone layer as the live stream, with the region's earlier baseline or the recording's first minute.
+    """
+    from unclench.emg.readers import open_recording
+    from unclench.sessions import decisions as decision_log
+    from unclench.sessions.service import get_listen
+
+    rec = get_recording(db, recording_id=recording_id)
+    if rec.listen_id is None:
+        return 0
+    # a tone before is taken from the recording only when no live stream gave one (a live null means "bad signal")
+    pending = [
+        d
+        for d in decision_log.list_decisions(db, rec.listen_id)
+        if d.tone_after is None or (d.tone_before is None and d.stream_t is None)
+    ]
+    if not pending:
+        return 0
+    offset = (get_listen(db, rec.listen_id).started_at - rec.recorded_at).total_seconds()
+    by_region = {ch.region_id: ch.position for ch in rec.channels if ch.region_id}
+    filled = 0
+    with open_recording(recording_path(rec)) as opened:
+        for position in sorted({by_region.get(d.region, 0) for d in pending}):
+            mine = [d for d in pending if by_region.get(d.region, 0) == position]
+            until_s = offset + max(d.at_s for d in mine) + decision_log.TONE_AFTER_S + 1.0
+            tracker = _replay_channel(
+                opened, position, until_s, region_baseline_uv(db, region=mine[0].region, exclude_recording=rec.id)
+            )
+            for d in mine:
+                at = offset + d.at_s
+                if d.tone_before is None and d.stream_t is None:
+                    d.tone_before = tracker.ratio_at(at)
+                after = tracker.ratio_at(at + decision_log.TONE_AFTER_S)
+                if d.tone_after is None and after is not None:
+                    decision_log.set_tone_after(db, d.id, after, source="recording")
+                    filled += 1
+    db.flush()
+    return filled
+
+
+def _replay_channel(opened: Recording, position: int, until_s: float, baseline_uv: float | None) -> ToneTracker:
+    """One channel of a recording through the live monitor and the tone layer up to ``until_s``, a minute at a time."""
+    import numpy as np
+
+    from unclench.emg.adaptive import ToneTracker
+    from unclench.emg.monitor import Monitor
+
+    monitor = Monitor(opened.fs, ["emg"], keep_raw=False)
+    tracker = ToneTracker(opened.fs, baseline_uv=baseline_uv)
+    stop = min(opened.n_samples, max(0, round(until_s * opened.fs)))
+    step, piece = round(60 * opened.fs), max(1, round(0.5 * opened.fs))
+    for start in range(0, stop, step):
+        block = np.asarray(opened.read(start, min(stop, start + step))[position], dtype=np.float64)
+        for i in range(0, block.size, piece):
+            chunk = block[np.newaxis, i : i + piece]
+            tracker.feed(monitor, chunk, monitor.feed(chunk))
+    return tracker

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -16,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from unclench.body.taxonomy import all_regions
 from unclench.core import jobs
 from unclench.core.db import get_or_raise, new_id, session_scope
-from unclench.core.errors import UserInputError
+from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.identity import caller_of
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
@@ -25,6 +28,8 @@ from unclench.emg import service
 from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, SENSOR_BOARDS
 from unclench.emg.models import EmgRecording
 from unclench.emg.schemas import ListenRecordingForm, ListenTieForm, LiveOptions, RegionChoiceIn, UploadForm
+from unclench.sessions import decisions
+from unclench.sessions.schemas import DecisionIn
 from unclench.web.forms import Form as PostedForm
 from unclench.web.forms import field_errors, form_page, read_form
 from unclench.web.templating import render
@@ -32,8 +37,35 @@ from unclench.web.templating import render
 # Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
 # that use them import them, so the app starts (and its other pages answer) without them.
 
+if TYPE_CHECKING:
+    from unclench.emg.adaptive import ToneTracker
+
 router = APIRouter()
 KINDS = ("tension", "spasm", "cramp", "twitch", "tic")
+
+
+@dataclass
+class AdaptiveStream:
+    """A live stream serving an adaptive listen: its tone layer and the decisions waiting for their tone after."""
+
+    tracker: ToneTracker
+    due: list[tuple[int, float]] = field(default_factory=list)  # (decision id, stream time of its tone after)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def expect(self, decision_id: int, at_t: float) -> None:
+        with self.lock:
+            self.due.append((decision_id, at_t))
+
+    def take_due(self, now_t: float) -> list[tuple[int, float | None]]:
+        """The decisions whose tone-after moment has passed, with the ratio there (None: the signal was bad)."""
+        with self.lock:
+            ready = [(d, t) for d, t in self.due if t <= now_t]
+            self.due = [(d, t) for d, t in self.due if t > now_t]
+        return [(d, self.tracker.ratio_at(t)) for d, t in ready]
+
+
+ADAPTIVE_STREAMS: dict[str, AdaptiveStream] = {}
+"""Live streams by listen id, in this process: the decision endpoint reads the stream's time from here."""
 
 
 def recording_json(rec: EmgRecording, *, bursts: bool = False) -> dict[str, Any]:
@@ -342,19 +374,23 @@ def api_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = "tension")
 @router.websocket("/emg/ws/live")
 async def emg_ws_live(ws: WebSocket) -> None:
     """Stream frames from a BrainFlow board: {"t","env","gauge","target","events","proc_ms"} about every 20 ms;
-    a {"ping": t} from the page is answered with {"pong": t}.
+    a {"ping": t} from the page is answered with {"pong": t}. With ``adaptive=1&region=…&listen=…`` also
+    {"type": "tone", …} frames at least every 50 ms (docs/ADAPTIVE.md).
 
     Client messages: {"target": µV}, {"mark": "text"}, {"stop": true, "save": bool, "listen": id?}. The session
     player marks "session at P" when position P of the session plays, and stops with the listen's id: the recording
     is then tied to that listen, aligned by the first such mark. A demo or synthetic stream
     is never saved, even when asked: it ends with {"done": true, "not_saved": "why"}.
     """
+    from unclench.emg.adaptive import AdaptiveSettings, ToneTracker
     from unclench.emg.boards import BoardRequest, open_source
     from unclench.emg.monitor import Monitor
 
     await ws.accept()
+    caller = getattr(ws.state, "caller", None)  # the request guard's, as for a page
     try:
         live = parse_input(LiveOptions, dict(ws.query_params))
+        earlier_uv = await run_in_threadpool(_adaptive_check, live, caller) if live.adaptive else None
         req = BoardRequest(
             name=live.board, serial_port=live.serial_port, file=live.file, master_board=live.master_board
         )
@@ -369,7 +405,15 @@ async def emg_ws_live(ws: WebSocket) -> None:
     ready = {"ready": True, "fs": source.fs, "channels": source.channel_names, "warnings": source.warnings}
     await ws.send_json(ready | {"demo": source.demo, "savable": savable})
     stop = {"flag": False, "save": False}
-    listen: dict[str, str | None] = {"id": None}  # the session listen this recording was made during, if any
+    # the session listen this recording is made during, if any: an adaptive stream names it as it opens, the
+    # player's EMG panel as it stops
+    listen: dict[str, str | None] = {"id": live.listen if live.adaptive else None}
+    stream: AdaptiveStream | None = None
+    if live.adaptive:
+        tracker = ToneTracker(source.fs, AdaptiveSettings(baseline_s=live.baseline_s), baseline_uv=earlier_uv)
+        stream = AdaptiveStream(tracker)
+        if live.listen is not None:
+            ADAPTIVE_STREAMS[live.listen] = stream
 
     async def receive() -> None:
         try:
@@ -383,22 +427,30 @@ async def emg_ws_live(ws: WebSocket) -> None:
                     monitor.mark(str(msg["mark"])[:80])
                 if msg.get("stop"):
                     stop["flag"], stop["save"] = True, bool(msg.get("save"))
-                    listen["id"] = str(msg["listen"])[:40] if msg.get("listen") else None
+                    listen["id"] = str(msg["listen"])[:40] if msg.get("listen") else listen["id"]
                     return
         except (WebSocketDisconnect, ValueError, KeyError):
             stop["flag"] = True
 
     receiver = asyncio.create_task(receive())
     failed: str | None = None
+    last_sample = last_tone = time.perf_counter()
     try:
         source.start()
         while not stop["flag"] and monitor.elapsed_s < minutes * 60:
             await asyncio.sleep(0.02)
             chunk = source.poll()
             if chunk.shape[1] == 0:
+                if stream is not None and time.perf_counter() - last_tone >= 0.04:
+                    await ws.send_json(_stale_tone(stream, time.perf_counter() - last_sample))
+                    last_tone = time.perf_counter()
                 continue
-            t_poll = time.perf_counter()
+            t_poll = last_sample = time.perf_counter()
             frame = monitor.feed(chunk)
+            if stream is not None:  # the tone first: the player's continuous layer waits on it
+                await ws.send_json(stream.tracker.feed(monitor, chunk, frame).to_json())
+                last_tone = time.perf_counter()
+                await _fill_due(stream, monitor.elapsed_s, caller)
             payload = frame.to_json()
             payload["proc_ms"] = round((time.perf_counter() - t_poll) * 1000, 3)
             await ws.send_json(payload)
@@ -409,6 +461,10 @@ async def emg_ws_live(ws: WebSocket) -> None:
     finally:
         source.stop()
         receiver.cancel()
+        if stream is not None and live.listen is not None:
+            if ADAPTIVE_STREAMS.get(live.listen) is stream:
+                del ADAPTIVE_STREAMS[live.listen]
+            await _fill_due(stream, monitor.elapsed_s, caller)  # what the stream reached; the rest stays open
     if failed is not None:
         await ws.send_json({"error": failed})
         await ws.close()
@@ -416,28 +472,100 @@ async def emg_ws_live(ws: WebSocket) -> None:
     saved_id: str | None = None
     tie_problem: str | None = None
     if stop["save"] and savable:
-        caller = getattr(ws.state, "caller", None)  # the request guard's, as for a page
         marks = [(a.onset_s, a.text) for a in monitor.session_events]
         offset = service.session_offset_from_marks(marks) if listen["id"] else None
+        # an adaptive stream's recording is tied to its region too, so its bursts are offered as episodes
+        regions = {source.channel_names[0]: service.RegionChoice(live.region)} if live.region else None
         try:
             with session_scope(caller) as db:
-                saved = service.save_live_recording(
-                    db, monitor, board=req.name, listen_id=listen["id"], listen_offset_s=offset
-                )
-                saved_id = saved.id
+                saved_id = service.save_live_recording(
+                    db, monitor, board=req.name, regions=regions, listen_id=listen["id"], listen_offset_s=offset
+                ).id
         except UserInputError as exc:  # under 2 s (nothing to keep), or it cannot be tied: saved untied, and why
             if listen["id"] is not None:
                 tie_problem = _plain(exc)
                 with contextlib.suppress(UserInputError), session_scope(caller) as db:
-                    saved_id = service.save_live_recording(db, monitor, board=req.name).id
+                    saved_id = service.save_live_recording(db, monitor, board=req.name, regions=regions).id
     if saved_id is not None:
         extra = {"listen": listen["id"]} if listen["id"] and tie_problem is None else {"tie_problem": tie_problem}
-        await ws.send_json({"saved": saved_id, "summary": monitor.summary()} | extra)
+        bursts = sum(len(b) for b in monitor.bursts)
+        offer = {"episodes_offer": f"/emg/{saved_id}", "bursts": bursts} if live.adaptive and bursts else {}
+        await ws.send_json({"saved": saved_id, "summary": monitor.summary()} | extra | offer)
     elif not savable:  # asked to save or not, say why a demo never is
         await ws.send_json({"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()})
     else:
         await ws.send_json({"done": True, "summary": monitor.summary()})
     await ws.close()
+
+
+def _adaptive_check(live: LiveOptions, caller: Caller | None) -> float | None:
+    """The listen must be the caller's; the region's resting tone from earlier recordings unless told to measure."""
+    from unclench.sessions.service import get_listen
+
+    with session_scope(caller) as db:
+        if live.listen is not None:
+            try:
+                get_listen(db, live.listen)
+            except NotFoundError:
+                raise UserInputError.single("listen", f"no session listen with id {live.listen}") from None
+        if live.baseline == "measure" or live.region is None:
+            return None
+        return service.region_baseline_uv(db, region=live.region)
+
+
+def _stale_tone(stream: AdaptiveStream, silent_s: float) -> dict[str, Any]:
+    """The last tone frame again (frames keep coming every 50 ms); once no sample came for 0.25 s it is bad."""
+    last = stream.tracker.last
+    if silent_s > 0.25:
+        last = dataclasses.replace(last, state="unknown", quality="bad", ratio=None)
+    return last.to_json()
+
+
+async def _fill_due(stream: AdaptiveStream, now_t: float, caller: Caller | None) -> None:
+    """Write the tone 10 s after each decision whose moment the stream has reached."""
+    due = stream.take_due(now_t)
+    if due:
+        await run_in_threadpool(_write_tone_after, due, caller)
+
+
+def _write_tone_after(due: list[tuple[int, float | None]], caller: Caller | None) -> None:
+    with session_scope(caller) as db:
+        for decision_id, ratio in due:
+            with contextlib.suppress(NotFoundError):
+                decisions.set_tone_after(db, decision_id, ratio, source="live")
+
+
+def _decision_json(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "listen_id": d.listen_id,
+        "point": d.point,
+        "region": d.region,
+        "choice": d.choice,
+        "cue_id": d.cue_id,
+        "at_s": d.at_s,
+        "tone_before": d.tone_before,
+        "tone_after": d.tone_after,
+        "tone_after_source": d.tone_after_source,
+    }
+
+
+@router.post("/api/listens/{listen_id}/decisions", status_code=201)
+def api_log_decision(listen_id: str, body: DecisionIn, db: DbSession) -> dict[str, Any]:
+    """Log an adaptive session's decision; its tone 10 s later is filled from the listen's live stream (or from a
+    recording tied to the listen afterwards)."""
+    stream = ADAPTIVE_STREAMS.get(listen_id)
+    stream_t = stream.tracker.last.t if stream is not None else None
+    decision = decisions.log_decision(db, listen_id, body, stream_t=stream_t)
+    if stream is not None and stream_t is not None:  # written 10 s on, long after this request has committed
+        stream.expect(decision.id, stream_t + decisions.TONE_AFTER_S)
+    return _decision_json(decision)
+
+
+@router.get("/api/listens/{listen_id}/decisions")
+def api_list_decisions(listen_id: str, db: DbSession) -> list[dict[str, Any]]:
+    """The listen's decisions, in order, with their tone before and after."""
+    return [_decision_json(d) for d in decisions.list_decisions(db, listen_id)]
 
 
 def _plain(exc: Exception) -> str:

@@ -457,3 +457,40 @@ def region_rates(insights: Insights, days: set[date] | None = None) -> list[dict
         )
     rows.sort(key=lambda r: -(r["with"] or 0))
     return rows
+
+
+CUE_KIND_WORDS = {"release_cue": "an extra release cue", "silence": "a longer silence", "move_on": "moving on"}
+
+
+def cue_sentences(db: Session) -> tuple[list[str], int]:
+    """What the adaptive sessions' choices did to tone 10 s later, per kind and region, once measured often enough
+    (sentences), and how many more kinds-in-a-region are still being measured."""
+    from unclench.sessions.decisions import cue_effects
+
+    sentences, waiting = [], 0
+    for e in cue_effects(db):
+        if not e.enough or e.low is None or e.high is None:
+            waiting += 1
+            continue
+        sentences.append(
+            f"After {CUE_KIND_WORDS.get(e.choice, e.choice)} for the {_region_label(e.region).split(' (')[0].lower()}, "
+            f"your tone 10 s later was {_percent_change(e.change)} on average (likely range "
+            f"{_percent_range(e.low, e.high)}; measured {e.n} times)."
+        )
+    return sentences, waiting
+
+
+def _percent_change(ratio: float) -> str:
+    """0.62 → '38 % lower', 1.1 → '10 % higher'."""
+    change = round((ratio - 1) * 100)
+    return "no different" if change == 0 else f"{abs(change)} % {'higher' if change > 0 else 'lower'}"
+
+
+def _percent_range(low: float, high: float) -> str:
+    """(0.56, 0.64) → '36–44 % lower'; (0.9, 1.2) → 'from 10 % lower to 20 % higher'."""
+    a, b = round((1 - low) * 100), round((1 - high) * 100)
+    if high < 1:
+        return f"{b}–{a} % lower"
+    if low > 1:
+        return f"{-a}–{-b} % higher"
+    return f"from {a} % lower to {-b} % higher"

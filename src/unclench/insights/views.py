@@ -70,9 +70,12 @@ def page_context(db: Session, *, first: str, last: str, kind: str, factor: str, 
     map_label = f"on days with {mark_label}" if factor else "in this period"
     kept = {"first": first, "last": last, "kind": kind, "factor": factor}
     unfiltered = urlencode({k: v for k, v in kept.items() if v})
+    cues, cues_waiting = service.cue_sentences(db)
     return {
         "insights": insights,
         "report": report,
+        "cues": cues,
+        "cues_waiting": cues_waiting,
         "plain": insights.plain,
         "forest": forest_plot_svg(report.findings),
         "calendar": calendar_svg(

@@ -135,3 +135,32 @@ class ProgrammeItem(PersonOwned, Base):
 
     programme: Mapped[Programme] = relationship(back_populates="items")
     session: Mapped[AudioSession] = relationship()
+DECISION_CHOICES = ("release_cue", "silence", "move_on")
+"""What an adaptive session's player did at a decision point (docs/ADAPTIVE.md)."""
+
+
+class SessionDecision(PersonOwned, Base):
+    """One choice an adaptive session's player made at a decision point, with the tone ratio before and 10 s after.
+
+    ``tone_*`` are the live tone / resting baseline ratios (None when the signal was bad or missing);
+    ``stream_t`` is the live stream's time when the decision was logged, so ``tone_after`` is read 10 s later.
+    """
+
+    __tablename__ = "session_decision"
+    __table_args__ = (
+        CheckConstraint("choice IN ('release_cue', 'silence', 'move_on')", name="choice"),
+        CheckConstraint("at_s >= 0", name="at_s_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listen_id: Mapped[str] = mapped_column(ForeignKey("session_listen.id", ondelete="CASCADE"), index=True)
+    point: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(32), index=True)  # taxonomy region id (the side is not kept)
+    choice: Mapped[str] = mapped_column(String(16))
+    cue_id: Mapped[str | None] = mapped_column(String(128))
+    at_s: Mapped[float] = mapped_column(Float)
+    tone_before: Mapped[float | None] = mapped_column(Float)
+    tone_after: Mapped[float | None] = mapped_column(Float)
+    tone_after_source: Mapped[str | None] = mapped_column(String(16))  # "live" or "recording"
+    stream_t: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from unclench.body.taxonomy import get_region
+from unclench.body.taxonomy import get_region, normalise_side, split_region_side
+from unclench.core.errors import UserInputError
+from unclench.core.validation import PlainText
 from unclench.sessions.options import FIRST_VARIATION, SessionOptions, TargetRegion
 
 SEED_RULE = "The seed is a whole number from 0 to 2147483647."
@@ -141,3 +143,38 @@ class ProgrammeForm(BaseModel):
         if isinstance(value, str) and not value.strip():
             return cls.model_fields[info.field_name or ""].default
         return value.strip() if isinstance(value, str) else value
+
+
+class DecisionIn(BaseModel):
+    """What an adaptive session's player logs at a decision point (docs/ADAPTIVE.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    point: PlainText = Field(min_length=1, max_length=64, description="The decision point's id in the graph.")
+    region: PlainText = Field(
+        min_length=1, max_length=40, description="Taxonomy region key, e.g. 'jaw' or 'calf:left'."
+    )
+    choice: Literal["release_cue", "silence", "move_on"]
+    cue_id: PlainText | None = Field(default=None, max_length=128, description="The clip played; null for move_on.")
+    at_s: float = Field(ge=0, le=86_400, allow_inf_nan=False, description="Seconds into the listen.")
+    tone_before: float | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False, description="Tone / resting baseline; null when unknown."
+    )
+
+    @field_validator("region")
+    @classmethod
+    def known_region(cls, value: str) -> str:
+        """A taxonomy region, with an optional side ('calf:left'); kept as the region id."""
+        region_id, side = split_region_side(value)
+        try:
+            region = get_region(region_id)
+            normalise_side(region, side or None)
+        except UserInputError as exc:  # a ValueError, so the other fields' problems are reported alongside
+            raise ValueError(exc.problems[0].message) from None
+        return region.id
+
+    @model_validator(mode="after")
+    def release_cue_names_its_clip(self) -> DecisionIn:
+        if self.choice == "release_cue" and not self.cue_id:
+            raise ValueError("a release cue needs the id of the clip that was played (cue_id)")
+        return self

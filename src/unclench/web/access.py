@@ -148,6 +148,7 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/emg/listens/{listen_id}",
             "/emg/listens/{listen_id}/recording",
             "/emg/sessions/{session_id}/panel",
+            "/api/listens/{listen_id}/decisions",
             "/api/emg/recordings",
             "/api/emg/recordings/{recording_id}",
             "/api/emg/bursts/{burst_id}/episode",
