@@ -577,6 +577,8 @@ def resting_tone_by_person(db: Session, person_ids: Collection[int]) -> dict[int
     for person_id, recorded_at, tone in rows:
         out.setdefault(person_id, []).append((recorded_at, float(tone)))
     return out
+
+
 def region_baseline_uv(db: Session, *, region: str, exclude_recording: str | None = None) -> float | None:
     """The person's resting tone (µV) in a region from earlier recordings: the median of their channels' resting
     tone there (the newest 20 recordings), or None when none was tied to that region."""

@@ -20,7 +20,7 @@ from unclench.body.taxonomy import all_regions
 from unclench.core import jobs
 from unclench.core.db import get_or_raise, new_id, session_scope
 from unclench.core.errors import NotFoundError, UserInputError
-from unclench.core.identity import caller_of
+from unclench.core.identity import Caller, caller_of
 from unclench.core.settings import get_settings
 from unclench.core.validation import parse_input
 from unclench.core.web_db import DbSession, IntegerId

@@ -135,6 +135,8 @@ class ProgrammeItem(PersonOwned, Base):
 
     programme: Mapped[Programme] = relationship(back_populates="items")
     session: Mapped[AudioSession] = relationship()
+
+
 DECISION_CHOICES = ("release_cue", "silence", "move_on")
 """What an adaptive session's player did at a decision point (docs/ADAPTIVE.md)."""
 
