@@ -116,9 +116,11 @@ def robust_baseline(env: npt.ArrayLike, valid: BoolArray | None = None, *, quiet
     >>> 2.0 < base.level_uv < 4.0, base.source  # the simulated rest is 3 µV RMS
     (True, 'quiet segments')
     """
-    e = np.asarray(env, dtype=np.float64)
+    e = np.asarray(env)
+    if e.dtype.kind != "f":
+        e = e.astype(np.float64)
     if valid is not None:
-        e = e[valid]
+        e = e[valid]  # (a float32 envelope, a streamed night's, stays float32: no copy of twice its size)
     if e.size == 0:
         raise UserInputError.single("signal", "no usable signal left after removing flat-line and motion segments")
     cut = np.percentile(e, quiet_percentile)
