@@ -44,7 +44,8 @@ def analyze_stream(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
 ) -> list[ChannelAnalysis]:
-    """Analyse every channel of a recording chunk by chunk; returns one ChannelAnalysis per channel.
+    """Analyse every channel of a recording chunk by chunk; returns one ChannelAnalysis per channel
+    (without ``fine_env``, the short envelope the bursts were timed on: memory).
 
     ``workers`` threads filter the channels of a chunk side by side (default: one per core, at most one
     per channel).
@@ -85,7 +86,12 @@ def analyze_stream(
         env, fine = dsp.envelopes(y, fs, (s.window_s, s.bursts.fine_window_s), hop_s=s.hop_s, start=ext0)
         envs[c][start // hop : start // hop + k1 - k0] = env[k0:k1]
         fines[c][start // hop : start // hop + k1 - k0] = fine[k0:k1]
-        return dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b0 + (stop - start) // block)
+        f = dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b0 + (stop - start) // block)
+        # kept in float32 until the night is read (10 blocks a second, 3 numbers each): the flags are
+        # decided on thresholds these values are nowhere near to seven digits
+        return BlockFeatures(
+            f.spread.astype(np.float32), f.clip_hit, f.low_rms.astype(np.float32), f.ratio.astype(np.float32)
+        )
 
     try:
         for start in range(0, n_samples, chunk):
@@ -106,7 +112,18 @@ def analyze_stream(
 
     results = []
     for c in range(n_ch):
-        flags = dsp.flags_from_features(BlockFeatures.concat(feats[c]), q)
+        f32 = BlockFeatures.concat(feats[c])
+        feats[c] = []
+        flags = dsp.flags_from_features(
+            BlockFeatures(
+                f32.spread.astype(np.float64),
+                f32.clip_hit,
+                f32.low_rms.astype(np.float64),
+                f32.ratio.astype(np.float64),
+            ),
+            q,
+        )
+        del f32
         if flags.flat.size and flags.flat.all():
             raise UserInputError.single(
                 f"channel {channel_names[c]}", "the channel is a flat line (electrode off or disconnected)"
@@ -128,6 +145,9 @@ def analyze_stream(
             for p in exc.problems:
                 p.field = f"channel {channel_names[c]}: {p.field}"
             raise
+        # the short timing envelope has done its work: a night's result keeps the envelope only
+        results[-1].fine_env = None
+        fines[c] = np.empty(0, dtype=np.float32)
     return results
 
 
