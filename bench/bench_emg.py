@@ -185,18 +185,29 @@ def _make_night(path: Path, hours: float, channels: int) -> None:
     write_edf(path, reader, FS, [f"emg{c + 1}" for c in range(channels)], n_samples=n, physical_range_uv=3000.0)
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM, which starts afresh at exec (ru_maxrss keeps the forking parent's peak)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def overnight_child(path: str) -> None:
     from unclench.emg.readers import read_edf
     from unclench.emg.stream import analyze_stream
 
-    imports_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    imports_mb = _peak_rss_mb()
     t0, cpu0 = time.perf_counter(), time.process_time()
     with read_edf(path) as rec:
         results = analyze_stream(
             rec.read, rec.n_samples, rec.fs, channel_names=rec.channel_names, clip_at=rec.clip_at, chunk_s=300
         )
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     print(
         json.dumps(
             {
@@ -243,6 +254,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="2-minute signals, 1-hour night")
     ap.add_argument("--skip-overnight", action="store_true")
+    ap.add_argument("--only-overnight", action="store_true")
     ap.add_argument("--overnight-child")
     ap.add_argument("--night-file", help="keep the simulated night here (made when missing) and reuse it")
     args = ap.parse_args()
@@ -250,9 +262,10 @@ def main() -> None:
         overnight_child(args.overnight_child)
         return
     duration = 120.0 if args.quick else 600.0
-    bench_offline(duration, repeats=3 if args.quick else 7)
-    bench_live(duration)
-    bench_gauge_delay()
+    if not args.only_overnight:
+        bench_offline(duration, repeats=3 if args.quick else 7)
+        bench_live(duration)
+        bench_gauge_delay()
     if not args.skip_overnight:
         bench_overnight(1.0 if args.quick else 8.0, 4, args.night_file)
 
