@@ -212,3 +212,19 @@ def test_filtfilt_sos_equals_scipy_sosfiltfilt() -> None:
     x = np.random.default_rng(7).normal(size=5000).cumsum()
     for sos in (dsp.bandpass_sos(FS), dsp.bandpass_sos(250.0), dsp.notch_sos(FS, [50.0, 150.0])):
         assert np.allclose(dsp.filtfilt_sos(sos, x), sps.sosfiltfilt(sos, x), rtol=0, atol=1e-9 * np.abs(x).max())
+
+
+@pytest.mark.parametrize("fs", [100.0, 250.0, 512.0, 1000.0, 2000.0])
+def test_envelope_points_are_the_rms_of_their_windows(fs: float) -> None:
+    y = np.random.default_rng(8).normal(size=int(7.3 * fs)) * 4.0
+    h = dsp.hop_samples(fs, 0.01)
+    for window_s in (0.1, 0.025):
+        w = max(1, round(window_s * fs))
+        for centered in (True, False):
+            env = dsp.envelope(y, fs, window_s=window_s, centered=centered, start=40 * h)
+            want = []
+            for c in range(0, y.size, h):
+                lo = min(max(c - w // 2, 0), y.size) if centered else max(c + 1 - w, 0)
+                hi = min(lo + w, y.size) if centered else c + 1
+                want.append(np.sqrt(np.mean(y[lo:hi] ** 2)))
+            assert np.allclose(env, want, rtol=1e-12, atol=0)

@@ -6,12 +6,20 @@ time constant Q/(π·f0) ≈ 0.19 s; 5 s is 26 time constants), so the envelope 
 the whole-file ones to ~1e-9 relative (the rest is cumulative-sum rounding). Whole-recording statistics (baseline, motion yardstick,
 thresholds, bursts) are then taken from the small per-chunk results (100 envelope points and 10
 block features per second), exactly as ``dsp.analyze`` does. Tested: streamed == whole-file.
+
+A night is 2.9 million envelope points per channel: the envelopes are kept in float32 (seven significant
+digits of a µV-level value; the bursts are the whole-file ones), written in place chunk by chunk, and the
+channels of a chunk are filtered on parallel threads (SciPy's filter loop and NumPy run without the GIL).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +42,14 @@ def analyze_stream(
     chunk_s: float = 300.0,
     margin_s: float = 5.0,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> list[ChannelAnalysis]:
-    """Analyse every channel of a recording chunk by chunk; returns one ChannelAnalysis per channel."""
+    """Analyse every channel of a recording chunk by chunk; returns one ChannelAnalysis per channel
+    (without ``fine_env``, the short envelope the bursts were timed on: memory).
+
+    ``workers`` threads filter the channels of a chunk side by side (default: one per core, at most one
+    per channel).
+    """
     fs = dsp.check_fs(fs)
     s = settings or AnalysisSettings()
     q = s.quality
@@ -56,54 +70,84 @@ def analyze_stream(
         dsp.plan_clean(head[c], fs, low_hz=s.low_hz, high_hz=s.high_hz, mains=s.mains, notch_mode=s.notch_mode)
         for c in range(n_ch)
     ]
-    envs: list[list[FloatArray]] = [[] for _ in range(n_ch)]
-    fines: list[list[FloatArray]] = [[] for _ in range(n_ch)]
+    n_pts = -(-n_samples // hop)
+    envs = [np.empty(n_pts, dtype=np.float32) for _ in range(n_ch)]
+    fines = [np.empty(n_pts, dtype=np.float32) for _ in range(n_ch)]
     feats: list[list[BlockFeatures]] = [[] for _ in range(n_ch)]
+    n_workers = max(1, min(n_ch, workers if workers is not None else (os.cpu_count() or 1)))
+    pool = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
 
-    for start in range(0, n_samples, chunk):
-        stop = min(n_samples, start + chunk)
-        ext0, ext1 = max(0, start - margin), min(n_samples, stop + margin)
-        data = read(ext0, ext1)
-        _check_finite(data, ext0, channel_names)
+    def one_channel(data: npt.NDArray[np.float64], ext0: int, start: int, stop: int, c: int) -> BlockFeatures:
         k0 = (start - ext0) // hop
         k1 = k0 + -(-(stop - start) // hop)
         b0 = (start - ext0) // block
-        b1 = b0 + (stop - start) // block
-        for c in range(n_ch):
-            raw = np.asarray(data[c], dtype=np.float64)
-            y = dsp.apply_clean(raw, specs[c])
-            env, fine = dsp.envelopes(y, fs, (s.window_s, s.bursts.fine_window_s), hop_s=s.hop_s, start=ext0)
-            envs[c].append(env[k0:k1])
-            fines[c].append(fine[k0:k1])
-            feats[c].append(dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b1))
-        if progress is not None:
-            progress(stop, n_samples)
+        raw = np.asarray(data[c], dtype=np.float64)
+        y = dsp.apply_clean(raw, specs[c])
+        env, fine = dsp.envelopes(y, fs, (s.window_s, s.bursts.fine_window_s), hop_s=s.hop_s, start=ext0)
+        envs[c][start // hop : start // hop + k1 - k0] = env[k0:k1]
+        fines[c][start // hop : start // hop + k1 - k0] = fine[k0:k1]
+        f = dsp.block_features(raw, y, fs, block, clip_at[c]).sliced(b0, b0 + (stop - start) // block)
+        # kept in float32 until the night is read (10 blocks a second, 3 numbers each): the flags are
+        # decided on thresholds these values are nowhere near to seven digits
+        return BlockFeatures(
+            f.spread.astype(np.float32), f.clip_hit, f.low_rms.astype(np.float32), f.ratio.astype(np.float32)
+        )
+
+    try:
+        for start in range(0, n_samples, chunk):
+            stop = min(n_samples, start + chunk)
+            ext0, ext1 = max(0, start - margin), min(n_samples, stop + margin)
+            data = read(ext0, ext1)
+            _check_finite(data, ext0, channel_names)
+            task = functools.partial(one_channel, data, ext0, start, stop)
+            parts = list(pool.map(task, range(n_ch))) if pool is not None else [task(c) for c in range(n_ch)]
+            for c, part in enumerate(parts):
+                feats[c].append(part)
+            del data, task
+            if progress is not None:
+                progress(stop, n_samples)
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
     results = []
     for c in range(n_ch):
-        flags = dsp.flags_from_features(BlockFeatures.concat(feats[c]), q)
+        f32 = BlockFeatures.concat(feats[c])
+        feats[c] = []
+        flags = dsp.flags_from_features(
+            BlockFeatures(
+                f32.spread.astype(np.float64),
+                f32.clip_hit,
+                f32.low_rms.astype(np.float64),
+                f32.ratio.astype(np.float64),
+            ),
+            q,
+        )
+        del f32
         if flags.flat.size and flags.flat.all():
             raise UserInputError.single(
                 f"channel {channel_names[c]}", "the channel is a flat line (electrode off or disconnected)"
             )
-        env = np.concatenate(envs[c])
         try:
             results.append(
                 dsp.analyze_envelope(
-                    env,
+                    cast(FloatArray, envs[c]),  # float32 (see the module's note): every step takes either
                     fs / hop,
                     fs=fs,
                     n_samples=n_samples,
                     spec=specs[c],
                     flags=flags,
                     settings=s,
-                    fine_env=np.concatenate(fines[c]),
+                    fine_env=cast(FloatArray, fines[c]),
                 )
             )
         except UserInputError as exc:
             for p in exc.problems:
                 p.field = f"channel {channel_names[c]}: {p.field}"
             raise
+        # the short timing envelope has done its work: a night's result keeps the envelope only
+        results[-1].fine_env = None
+        fines[c] = np.empty(0, dtype=np.float32)
     return results
 
 

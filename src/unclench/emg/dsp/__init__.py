@@ -34,6 +34,7 @@ from unclench.emg.dsp.ecg import ECG_BPM_RANGE, EcgPlan, detect_ecg, remove_ecg
 from unclench.emg.dsp.filters import (
     MAINS_CANDIDATES_HZ,
     MAINS_PROBE_S,
+    CausalFilter,
     NotchMode,
     band_edges,
     bandpass_sos,
@@ -43,6 +44,7 @@ from unclench.emg.dsp.filters import (
     notch_frequencies,
     notch_sos,
     sos_zi,
+    sosfilt_inplace,
     welch_psd,
 )
 from unclench.emg.dsp.quality import (
@@ -83,6 +85,7 @@ __all__ = [
     "Burst",
     "BurstKind",
     "BurstParams",
+    "CausalFilter",
     "ChannelAnalysis",
     "ChapterSpan",
     "ChapterTone",
@@ -132,6 +135,7 @@ __all__ = [
     "resting_tone",
     "robust_baseline",
     "sos_zi",
+    "sosfilt_inplace",
     "split_runs",
     "tone_by_chapter",
     "welch_psd",

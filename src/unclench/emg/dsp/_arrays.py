@@ -13,10 +13,10 @@ def true_runs(mask: BoolArray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of True runs."""
     if mask.size == 0:
         return []
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    starts = np.flatnonzero(d == 1)
-    stops = np.flatnonzero(d == -1)
-    return list(zip(starts.tolist(), stops.tolist(), strict=True))
+    edges = (mask[1:] != mask[:-1]).nonzero()[0] + 1
+    # runs alternate: the first edge is a start unless the mask starts True
+    bounds = [0, *edges.tolist(), mask.size] if mask[0] else [*edges.tolist(), mask.size]
+    return list(zip(bounds[::2], bounds[1::2], strict=False))  # a last unpaired bound (the end) is dropped
 
 
 def block_view(x: FloatArray, n: int) -> FloatArray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Literal
 
 import numpy as np
@@ -128,41 +127,51 @@ def envelopes(
     arr = np.asarray(y, dtype=np.float64)
     n = arr.size
     h = hop_samples(fs, hop_s)
-    values = arr * arr if kind == "rms" else np.abs(arr)
-    centers = np.arange(0, n, h)
-    spans = []
-    for window_s in windows_s:
-        w = max(1, round(window_s * fs))
-        lo = centers - w // 2 if centered else centers + 1 - w
-        lo = np.clip(lo, 0, n)
-        hi = np.clip(lo + w if centered else centers + 1, 0, n)
-        spans.append((lo, hi, np.maximum(hi - lo, 1)))
-    s0_all = np.minimum.reduce([lo for lo, _, _ in spans])
-    s1_all = np.maximum.reduce([hi for _, hi, _ in spans])
-    # Running sums restart every ~10 s (at global sample indices, via ``start``) so rounding does
-    # not grow with the recording's length and streamed chunks do the same arithmetic as whole files.
-    seg = max(h, (round(10 * fs) // h) * h)
-    sums = [np.empty(centers.size) for _ in spans]
-    first = (-start) % seg  # local index of the first segment boundary
-    bounds = [0, *range(first if first else seg, n, seg), n]
-    csum = np.empty(0)
-    for a, b in itertools.pairwise(bounds):
-        ka, kb = -(-a // h), -(-b // h)
-        if kb <= ka:
-            continue
-        # window edges only grow with the point index: the segment's span is its first start and last end
-        s0, s1 = int(s0_all[ka]), int(s1_all[kb - 1])
-        if csum.size < s1 - s0 + 1:
-            csum = np.empty(s1 - s0 + 1)
-            csum[0] = 0.0
-        np.cumsum(values[s0:s1], out=csum[1 : s1 - s0 + 1])
-        for (lo, hi, _), out in zip(spans, sums, strict=True):
-            out[ka:kb] = csum[hi[ka:kb] - s0] - csum[lo[ka:kb] - s0]
+    n_pts = -(-n // h)
+    widths = [max(1, round(window_s * fs)) for window_s in windows_s]
+    # each point's window [k·h + a, k·h + b), before truncation at the signal's ends
+    spans = [(-(w // 2), w - w // 2) if centered else (1 - w, 1) for w in widths]
+    # The squared (or absolute) signal is laid out in rows of one hop, with zeros around it: a window is
+    # whole rows (their sums, one per hop) plus parts of a row at either end, the same few columns for
+    # every point. So every point's sum is a few vector additions, and it does not depend on where the
+    # signal starts (``start``): a streamed chunk and the whole file add exactly the same numbers.
+    left = -(-max(0, -min(a for a, _ in spans)) // h) * h
+    reach = max(left + n, left + (n_pts - 1) * h + max(b for _, b in spans))
+    padded = np.zeros(-(-reach // h) * h)
+    part = padded[left : left + n]
+    if kind == "rms":
+        np.multiply(arr, arr, out=part)
+    else:
+        np.abs(arr, out=part)
+    rows = padded.reshape(-1, h)
+    row_sums = np.einsum("ij->i", rows)
     result = []
-    for (_, _, count), total in zip(spans, sums, strict=True):
-        total /= count
-        np.maximum(total, 0.0, out=total)
-        result.append(np.sqrt(total, out=total) if kind == "rms" else total)
+    for (a, b), w in zip(spans, widths, strict=True):
+        q0, r0 = divmod(left + a, h)
+        q1, r1 = divmod(left + b, h)
+        total_sum = np.zeros(n_pts)
+        if q1 == q0:
+            for j in range(r0, r1):
+                total_sum += rows[q0 : q0 + n_pts, j]
+        else:
+            for j in range(r0, h) if r0 else ():
+                total_sum += rows[q0 : q0 + n_pts, j]
+            for q in range(q0 + (1 if r0 else 0), q1):
+                total_sum += row_sums[q : q + n_pts]
+            for j in range(r1):
+                total_sum += rows[q1 : q1 + n_pts, j]
+        centers = np.arange(n_pts) * h
+        lo = np.clip(centers + a, 0, n)
+        hi = np.clip(lo + w if centered else centers + 1, 0, n)
+        if centered:
+            # a centred window that would start before the signal starts at sample 0 instead (whole length)
+            for k in range(min(n_pts, -(a // h) + 1)):
+                if centers[k] + a < 0:
+                    total_sum[k] = padded[left : left + int(hi[k])].sum()
+        # windows truncated at the ends average over the samples they hold
+        total_sum /= np.maximum(hi - lo, 1)
+        np.maximum(total_sum, 0.0, out=total_sum)
+        result.append(np.sqrt(total_sum, out=total_sum) if kind == "rms" else total_sum)
     return result
 
 

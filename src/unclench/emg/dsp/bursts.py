@@ -116,14 +116,17 @@ def robust_baseline(env: npt.ArrayLike, valid: BoolArray | None = None, *, quiet
     >>> 2.0 < base.level_uv < 4.0, base.source  # the simulated rest is 3 µV RMS
     (True, 'quiet segments')
     """
-    e = np.asarray(env, dtype=np.float64)
+    e = np.asarray(env)
+    if e.dtype.kind != "f":
+        e = e.astype(np.float64)
     if valid is not None:
-        e = e[valid]
+        e = e[valid]  # (a float32 envelope, a streamed night's, stays float32: no copy of twice its size)
     if e.size == 0:
         raise UserInputError.single("signal", "no usable signal left after removing flat-line and motion segments")
-    cut = np.percentile(e, quiet_percentile)
+    # (sorting in place where ``e`` is already a copy: a night's envelope is 11–23 MB a channel)
+    cut = np.percentile(e, quiet_percentile, overwrite_input=valid is not None)
     quiet = e[e <= cut]
-    level = float(np.median(quiet))
+    level = float(np.median(quiet, overwrite_input=True))
     # spread: from the lower tail below the level (not contaminated by activity above it)
     lower = quiet[quiet <= level]
     spread = float(1.4826 * np.median(level - lower)) * 2.0 if lower.size else 0.0
@@ -210,11 +213,12 @@ def bridge(runs: list[tuple[int, int]], max_gap: int) -> list[tuple[int, int]]:
     return out
 
 
-def _crossing(env2: FloatArray, i0: int, i1: int, level2: float, rising: bool) -> float:
+def _crossing(env: FloatArray, i0: int, i1: int, level2: float, rising: bool) -> float:
     """Fractional index in [i0, i1] where env² crosses ``level2`` (first rising / last falling)."""
-    seg = env2[i0 : i1 + 1]
+    seg = env[i0 : i1 + 1]
+    seg = seg * seg  # squared here, on the span only: squaring the whole envelope per event made a night O(n²)
     if rising:
-        idx = np.flatnonzero(seg >= level2)
+        idx = (seg >= level2).nonzero()[0]
         if idx.size == 0:
             return float(i0)
         j = int(idx[0])
@@ -222,7 +226,7 @@ def _crossing(env2: FloatArray, i0: int, i1: int, level2: float, rising: bool) -
             return float(i0)
         a, b = seg[j - 1], seg[j]
         return i0 + j - 1 + float((level2 - a) / (b - a)) if b != a else float(i0 + j)
-    idx = np.flatnonzero(seg >= level2)
+    idx = (seg >= level2).nonzero()[0]
     if idx.size == 0:
         return float(i1)
     j = int(idx[-1])
@@ -234,7 +238,8 @@ def _crossing(env2: FloatArray, i0: int, i1: int, level2: float, rising: bool) -
 
 def _med(a: FloatArray) -> float:
     """np.median for small 1-D arrays, without its per-call overhead (same value)."""
-    srt = np.sort(a)
+    srt = a.copy()
+    srt.sort()  # (the method: np.sort's wrapper costs as much as sorting a few dozen points)
     m = srt.size // 2
     return float(srt[m]) if srt.size % 2 else float(0.5 * (srt[m - 1] + srt[m]))
 
@@ -302,9 +307,10 @@ def _peak_level(f2: FloatArray, i0: int, i1: int) -> float:
 def _quiet_ends(below: BoolArray, q: int) -> npt.NDArray[np.intp]:
     """Indices of ``below`` points that end a run of at least ``q`` True values (all True points if q ≤ 1)."""
     if q <= 1 or below.size < q:
-        return np.flatnonzero(below)
-    run = np.convolve(below.astype(np.int16), np.ones(q, dtype=np.int16), mode="full")[: below.size]
-    return np.flatnonzero(below & (run >= q))
+        return below.nonzero()[0]
+    run = np.cumsum(below, dtype=np.int32)  # run[i]: how many of the q points ending at i are below
+    run[q:] -= run[:-q].copy()
+    return (below & (run >= q)).nonzero()[0]
 
 
 def _refine(
@@ -330,7 +336,7 @@ def _refine(
     under ``on``.
     """
     n = env.size
-    above = np.flatnonzero(env[a:b] >= on)
+    above = (env[a:b] >= on).nonzero()[0]
     c = a + int(above[0]) if above.size else a
     d = a + int(above[-1]) if above.size else b - 1
     on2 = on * on
@@ -342,15 +348,15 @@ def _refine(
     # (searched up to c + 2w, where the onset level was read, so the walk back never starts from a point
     # still under the crossing level and extrapolates far off)
     near = f2[lo : min(n, c + 2 * w + 1)]
-    reach = np.flatnonzero(near >= lvl_on)
+    reach = (near >= lvl_on).nonzero()[0]
     if not reach.size:
-        reach = np.flatnonzero(near >= level2)
+        reach = (near >= level2).nonzero()[0]
     start = _walk_back(f2, lo, lo + int(reach[0]) if reach.size else c, level2, q)
     # offset of a longer event: where the long envelope's power falls through ``frac`` of the way from rest
     # to the event's median power (robust to slowly fading tails)
     env2_seg = env[c : d + 1] ** 2
     lvl_long = max(_med(env2_seg), on2)
-    stop = _crossing(env * env, c, min(n - 1, max(b - 1, d) + w), base2 + frac * (lvl_long - base2), rising=False)
+    stop = _crossing(env, c, min(n - 1, max(b - 1, d) + w), base2 + frac * (lvl_long - base2), rising=False)
     # a brief event's level is at least the level at its onset: the long window's smear after a twitch (and
     # the notch's ring) would otherwise pull the median down and the offset late
     lvl_brief = max(lvl_off, lvl_on)
@@ -381,7 +387,7 @@ def _brief_stop(
     level2 = base2 + frac * (lvl - base2)
     # (the last point at the level is looked for from c: after a twitch the long envelope, and so d, runs on
     # by half a window or more, and the twitch's strong part can end before d − w)
-    reach = np.flatnonzero(f2[c : hi + 1] >= lvl)
+    reach = (f2[c : hi + 1] >= lvl).nonzero()[0]
     i = c + int(reach[-1]) if reach.size else d
     below = _quiet_ends(f2[i + 1 : hi + 1][::-1] < level2, q)
     if below.size:
@@ -442,7 +448,7 @@ def _change_onset(f2: FloatArray, c: int, base2: float, lo: int, w: int, frac: f
     span = c - k if c - k >= max(3, w // 2) else 2 * w
     lvl = max(_med(f2[k : min(n, k + span)]), base2)
     lo2 = max(lo, k - w)
-    reach = np.flatnonzero(f2[lo2 : min(n, k + 2 * w)] >= lvl)
+    reach = (f2[lo2 : min(n, k + 2 * w)] >= lvl).nonzero()[0]
     return _walk_back(f2, lo2, lo2 + int(reach[0]) if reach.size else k, base2 + frac * (lvl - base2), QUIET_PTS)
 
 
@@ -521,7 +527,7 @@ def detect_bursts_env(
             elif stop - start >= 2 * w:
                 # a longer event: time its onset from where the power changes, not from where it first reaches
                 # on (a weak burst can rise well before it touches on, late in its first second)
-                above = np.flatnonzero(seg >= on)
+                above = (seg >= on).nonzero()[0]
                 c = a + int(above[0]) if above.size else a
                 start = _change_onset(f2, c, base2, max(prev_stop, a - 2 * w), w, p.refine_fraction, start)
         else:
@@ -533,23 +539,25 @@ def detect_bursts_env(
         inside = env[int(np.ceil(start)) : int(np.floor(stop)) + 1]
         if inside.size == 0:
             inside = env[int(np.floor(start)) : int(np.ceil(stop)) + 1]
+        inside_mean = float(inside.sum()) / inside.size if inside.size else 0.0
+        seg_max = float(seg.max())
         # brief events must stand clear of the on-threshold on average (blips that barely touch it do
         # not); a longer one is a weak burst hovering around it when its mean stays above ``off``
         brief = offset - onset < 2 * window_s
         floor = p.min_mean_ratio * on if brief else off
-        if inside.size == 0 or float(inside.mean()) < floor or (brief and float(seg.max()) < p.brief_peak_ratio * on):
+        if inside.size == 0 or inside_mean < floor or (brief and seg_max < p.brief_peak_ratio * on):
             continue
-        if not brief and float(inside.mean()) < on:
+        if not brief and inside_mean < on:
             bg = _background(env, valid, start, stop, round(p.background_s * env_fs), round(0.3 * env_fs))
-            if float(inside.mean()) < p.rise_ratio * bg and float(seg.max()) < p.rise_peak_ratio * bg:
+            if inside_mean < p.rise_ratio * bg and seg_max < p.rise_peak_ratio * bg:
                 continue  # raised tone touching on, not a burst
         prev_stop = int(np.ceil(stop)) + 1
         bursts.append(
             Burst(
                 onset_s=round(onset, 6),
                 offset_s=round(offset, 6),
-                peak_uv=float(seg.max()),
-                mean_uv=float(seg.mean()),
+                peak_uv=seg_max,
+                mean_uv=float(seg.sum()) / seg.size,
                 clipped=bool(clipped[a:b].any()) if clipped is not None else False,
                 kind=p.kind_of(offset - onset),
             )

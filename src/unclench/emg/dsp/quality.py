@@ -287,11 +287,13 @@ def motion_features(raw: FloatArray, cleaned: FloatArray, fs: float, n: int) -> 
     nblocks = raw.size // n
     if nblocks == 0:
         return np.zeros(0), np.zeros(0)
-    coarse = raw[: nblocks * n].reshape(-1, d).mean(axis=1)
+    coarse = np.einsum("ij->i", raw[: nblocks * n].reshape(-1, d)) / d  # block means (einsum: no slow axis-1 mean)
     low_sos = bandpass_sos(fs / d, 4.0, 15.0, order=2)
     low = filtfilt_sos(low_sos, coarse) if coarse.size > 15 else coarse - coarse.mean()
-    low_rms = np.sqrt(np.mean(low.reshape(nblocks, n // d) ** 2, axis=1))
-    high_rms = np.sqrt(np.mean(block_view(cleaned, n) ** 2, axis=1))
+    low_blocks = low.reshape(nblocks, n // d)
+    low_rms = np.sqrt(np.einsum("ij,ij->i", low_blocks, low_blocks) / (n // d))
+    high = block_view(cleaned, n)
+    high_rms = np.sqrt(np.einsum("ij,ij->i", high, high) / n)  # no squared copy of the whole signal
     # against the muscle RMS of the block and its neighbours: the zero-phase 4–15 Hz filter spreads a strong
     # twitch's low-frequency content into the quiet block before it (at 250 Hz a 70 ms twitch of 78 µV was
     # flagged as motion there, and the twitch left out)

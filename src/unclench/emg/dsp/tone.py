@@ -50,7 +50,7 @@ def resting_tone(env: FloatArray, valid: BoolArray, bursts: list[Burst], env_fs:
         quiet = valid.copy()
     if not quiet.any():
         return float("nan")
-    return float(np.median(env[quiet]))
+    return float(np.median(env[quiet], overwrite_input=True))  # a copy already: sorted in place
 
 
 def quiet_mask(n: int, valid: BoolArray, bursts: list[Burst], env_fs: float, *, pad_s: float = 0.5) -> BoolArray:

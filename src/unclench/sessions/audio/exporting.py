@@ -26,8 +26,12 @@ class Encoding:
 # Encoded at the mix rate (24 kHz): the mix holds nothing above 12 kHz, so a higher rate would only
 # cost encoder time. Opus takes 24 kHz natively (players decode at 48 kHz); MP3 at 24 kHz is MPEG-2
 # layer III, which every MP3 decoder plays, and 64 kb/s mono is the usual rate for spoken word.
+# Opus at complexity 3, not 5: a quarter less encoder time (0.15 vs 0.20 CPU-s per minute of audio on
+# this machine) for 1 dB less waveform SNR (24.1 vs 25.1 dB on a voice-and-rain test signal) at the same
+# size; below 3 the encoder also leaves bits unused. LAME's -q 7 is already its fast end (-q 9 measured
+# the same time): MP3 costs ~0.3 CPU-s per minute of audio whatever the setting.
 ENCODINGS: Final[dict[str, Encoding]] = {
-    "ogg": Encoding("ogg", "libopus", {1: 64_000, 2: 96_000}, {"application": "audio", "compression_level": "5"}),
+    "ogg": Encoding("ogg", "libopus", {1: 64_000, 2: 96_000}, {"application": "audio", "compression_level": "3"}),
     "mp3": Encoding("mp3", "libmp3lame", {1: 64_000, 2: 128_000}, {"compression_level": "7"}),
 }
 ENCODE_FRAME: Final = 1 << 16  # samples handed to the encoder at a time (copied; the mix is not)
