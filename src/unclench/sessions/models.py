@@ -149,6 +149,8 @@ class SessionDecision(PersonOwned, Base):
     """
 
     __tablename__ = "session_decision"
+    # The tone before and after are EMG measurements: shared only with the "emg" category.
+    consent_category: ClassVar[str] = "emg"
     __table_args__ = (
         CheckConstraint("choice IN ('release_cue', 'silence', 'move_on')", name="choice"),
         CheckConstraint("at_s >= 0", name="at_s_positive"),
