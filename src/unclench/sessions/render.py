@@ -63,10 +63,13 @@ class RenderResult:
 def settings_key(options: SessionOptions) -> str:
     """Content hash of everything that decides the audio (the options used, after fitting them to the length)."""
     options = fit_to_length(options).options
+    described = options.to_dict()
+    if not described["adaptive"]:
+        del described["adaptive"]  # a plain session keeps the key (and the files) it had before adaptive sessions
     material = {
         "render": RENDER_VERSION,
         "voice": voice_info(options.voice).fingerprint,
-        "options": options.to_dict(),
+        "options": described,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
