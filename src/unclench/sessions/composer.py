@@ -304,13 +304,23 @@ def _pmr_regions(options: SessionOptions) -> list[tuple[tuple[str, ...], str]]:
         def leg(side: str) -> list[tuple[tuple[str, ...], str]]:
             return [(("thigh_front", "thigh_back", "knee"), side), (("calf", "shin"), side), (("foot",), side)]
 
-        face_neck = [(("forehead", "scalp"), "centre"), (("eyelid",), "both"), (("jaw", "face"), "both"), (_NECK, "both")]
+        face_neck = [
+            (("forehead", "scalp"), "centre"),
+            (("eyelid",), "both"),
+            (("jaw", "face"), "both"),
+            (_NECK, "both"),
+        ]
         trunk = [(_UPPER_TRUNK, "both"), (_BELLY, "centre")]
         return [*arm(d), *arm(o), *face_neck, *trunk, *leg(d), *leg(o)]
     if options.pmr_groups == 7:
         whole_trunk = (*_UPPER_TRUNK, "lower_back", *_BELLY)
         return [(_ARM, d), (_ARM, o), (_FACE, "centre"), (_NECK, "both"), (whole_trunk, "both"), (_LEG, d), (_LEG, o)]
-    return [(_ARM, "both"), ((*_FACE, *_NECK), "both"), ((*_UPPER_TRUNK, "lower_back", *_BELLY), "both"), (_LEG, "both")]
+    return [
+        (_ARM, "both"),
+        ((*_FACE, *_NECK), "both"),
+        ((*_UPPER_TRUNK, "lower_back", *_BELLY), "both"),
+        (_LEG, "both"),
+    ]
 
 
 BODY_SCAN_REGIONS: Final[tuple[tuple[str, ...], ...]] = (
