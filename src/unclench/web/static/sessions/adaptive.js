@@ -413,5 +413,9 @@
   window.addEventListener("pagehide", function () { save(); });
 
   // For tests and developers: what played and what was decided; `feed` takes tone frames from another source.
-  window.unclenchAdaptive = { stats: stats, feed: function (f) { stats.mode = "fed"; onFrame(f); } };
+  window.unclenchAdaptive = {
+    stats: stats,
+    feed: function (f) { stats.mode = "fed"; onFrame(f); },
+    layer: function () { return nodes ? { gain: nodes.level.gain.value, cutoff: nodes.tone.frequency.value } : null; },
+  };
 })();
