@@ -10,6 +10,7 @@ while that module is absent.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,7 @@ def _assert_gap_free(stats: dict[str, Any]) -> None:
     """Every clip started exactly where the one before it ended (scheduled ahead, never late)."""
     played = stats["played"]
     assert stats["late"] == 0, played
-    for before, after in zip(played, played[1:], strict=False):
+    for before, after in itertools.pairwise(played):
         assert abs(after["start"] - before["end"]) < 1e-6, (before, after)
     assert all(lead > 0.2 for lead in stats["lead"]), stats["lead"]  # chosen well before each join
 
