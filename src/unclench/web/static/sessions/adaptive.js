@@ -36,6 +36,7 @@
   let frame = null;
   let frameAt = 0;
   let live = false;
+  let sensorWanted = false;
   let ws = null;
   let listenId = null;
   let starting = null;
@@ -118,6 +119,7 @@
     else setStatus(f.state === "tense" ? "Following your muscle: it is still holding on a little." : "Following your muscle: it is letting go.");
     if (usable) $("tone-level").value = f.level;
     follow(usable ? f.level : null);
+    tick(); // frames keep coming in a hidden tab, where timers slow down to once a second
   }
 
   // The continuous layer: softer and darker as the muscle lets go; as recorded (level null) without a usable signal.
@@ -134,6 +136,7 @@
     const board = $("sensor-board").value;
     const page = new URLSearchParams(location.search);
     if (!board && !page.get("sensor_board")) return;
+    sensorWanted = true;
     startListen(null).then(function (id) {
       const q = new URLSearchParams();
       const form = $("sensor");
@@ -250,12 +253,15 @@
     if (ctx.state === "running" && lastTick) heard += Math.max(0, Math.min(1, now - lastTick));
     lastTick = ctx.state === "running" ? now : 0;
     show();
-    if (deciding || tail.done || now < tail.end - DECIDE_AHEAD_S) return;
+    // Without a sensor every point moves on: the next clip is scheduled as soon as it can be, so a hidden tab's
+    // slow timers cannot make a gap. With one, the choice waits for the freshest tone before the join.
+    const ahead = sensorWanted && (live || !document.hidden) ? DECIDE_AHEAD_S : Infinity;
+    if (deciding || tail.done || now < tail.start || now < tail.end - ahead) return; // at most one clip ahead
     const last = tail;
     last.done = true;
     const next = choose(last);
     if (!next) return;
-    stats.lead.push(last.end - now); // how long before the join the choice was made
+    stats.lead.push(Math.min(last.end - now, 3600)); // how long before the join the choice was made
     deciding = true;
     schedule(next, last.end).finally(function () { deciding = false; });
     if (heard - lastSent > 15) save();
@@ -357,8 +363,8 @@
       current = first;
       play.textContent = "Pause";
       play.setAttribute("aria-label", "Pause");
-      setInterval(tick, 100);
       connect();
+      setInterval(tick, 100);
     });
   }
 
@@ -384,11 +390,19 @@
     save({ finished: true });
   }
 
-  $("sensor-board").addEventListener("change", function () {
+  function showSensorFields() {
     const board = $("sensor-board").value;
     $("sensor-port-field").hidden = ["cyton", "ganglion", "gforce", "callibri_emg"].indexOf(board) < 0;
     $("sensor-file-field").hidden = board !== "playback";
-  });
+  }
+  $("sensor-board").addEventListener("change", showSensorFields);
+  (function fromAddress() { // sensor settings given in the page's address are shown as chosen
+    const page = new URLSearchParams(location.search);
+    const board = page.get("sensor_board");
+    if (board && $("sensor-board").querySelector('option[value="' + CSS.escape(board) + '"]')) $("sensor-board").value = board;
+    if (page.get("sensor_file")) $("sensor-file").value = page.get("sensor_file");
+    showSensorFields();
+  })();
   play.addEventListener("click", toggle);
   document.querySelectorAll("[data-before]").forEach(function (button) {
     button.addEventListener("click", function () {
