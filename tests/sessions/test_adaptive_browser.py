@@ -85,13 +85,14 @@ def test_player_takes_the_release_branch_while_tense_and_moves_on_once_let_go(
     session_id = _make_adaptive_session(page, screenshot_dir)
     graph = _api(live_server, f"/sessions/{session_id}/adaptive/graph.json")
     first = graph["points"][0]
+    # Tense (frames fed from the start, as a connected sensor's would be) until the first point has given its cue.
+    page.evaluate(FEED, {"state": "tense", "ratio": 2.4, "quality": "good", "level": 1.0})
     page.locator("#skip-before").click()
     page.wait_for_function("() => window.unclenchAdaptive.stats.played.length >= 1", timeout=20_000)
-    # Tense until the first point has given its first cue.
-    page.evaluate(FEED, {"state": "tense", "ratio": 2.4, "quality": "good", "level": 1.0})
     page.wait_for_timeout(1500)
     tense_layer = page.evaluate(LAYER)
     decisions = _wait_decisions(page, 1, timeout_ms=(first["at_s"] + 20) * 1000)
+    assert 0.2 < _stats(page)["lead"][0] < 2  # chosen just before the join, on the freshest tone
     assert decisions[0] | {"at_s": 0} == {
         "point": first["id"],
         "region": graph["sensor_region"],

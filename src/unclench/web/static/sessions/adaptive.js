@@ -38,8 +38,6 @@
   let live = false;
   let sensorWanted = false;
   let ws = null;
-  let listenId = null;
-  let starting = null;
   let heard = 0;
   let lastTick = 0;
   let lastSent = 0;
@@ -48,16 +46,8 @@
   const scheduled = []; // every clip scheduled so far, in order
 
   // --- the listening log (as the plain player keeps it) ---------------------------------------------------
-  function startListen(before) {
-    if (!starting) {
-      starting = api("POST", "/api/sessions/" + sessionId + "/listens", { tension_before: before }).then(function (l) {
-        listenId = l.id;
-        box.dataset.listen = l.id;
-        return l.id;
-      });
-    }
-    return starting;
-  }
+  const log = window.unclenchListen.listenLog(sessionId, box);
+  const startListen = log.start;
 
   function position() {
     if (!current || !ctx) return 0;
@@ -69,12 +59,8 @@
   }
 
   function save(extra) {
-    if (!starting) return Promise.resolve();
-    return starting.then(function (id) {
-      lastSent = heard;
-      const body = Object.assign({ heard_s: Math.min(heard, total), position_s: position() }, extra || {});
-      return api("PATCH", "/api/sessions/listens/" + id, body);
-    });
+    lastSent = heard;
+    return log.save(Object.assign({ heard_s: Math.min(heard, total), position_s: position() }, extra || {}));
   }
 
   function logDecision(point, choice, cueId, startsAt) {
@@ -429,7 +415,7 @@
   // For tests and developers: what played and what was decided; `feed` takes tone frames from another source.
   window.unclenchAdaptive = {
     stats: stats,
-    feed: function (f) { stats.mode = "fed"; onFrame(f); },
+    feed: function (f) { stats.mode = "fed"; sensorWanted = true; onFrame(f); },
     layer: function () { return nodes ? { gain: nodes.level.gain.value, cutoff: nodes.tone.frequency.value } : null; },
   };
 })();
