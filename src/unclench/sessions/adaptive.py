@@ -9,6 +9,7 @@ raised-cosine fade, so any two clips joined end to start meet without a jump. Th
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
@@ -44,10 +45,20 @@ CLIP_NAME: Final = r"^[a-z0-9-]{1,40}\.wav$"
 
 
 @dataclass(frozen=True)
-class VoiceClips:
-    """The voice cut for an adaptive session, before the loudness gain: clip id → samples, and the graph's skeleton."""
+class ClipPlan:
+    """One clip: its length in samples and where each phrase goes in it (sample offset, text)."""
 
-    clips: dict[str, FloatArray]
+    samples: int
+    placed: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class VoiceClips:
+    """The voice cut for an adaptive session: each clip's plan, the phrases they place (levelled, before the loudness
+    gain), and the graph's skeleton."""
+
+    plans: dict[str, ClipPlan]
+    phrases: dict[str, FloatArray]
     graph: dict[str, Any]
 
 
@@ -66,33 +77,41 @@ def cue_id(text: str) -> str:
 
 
 def cut_voice(
-    script: Script, timeline: Timeline, track: FloatArray, phrases: Mapping[str, FloatArray], rate: int
+    script: Script, timeline: Timeline, phrases: Mapping[str, FloatArray], rate: int, samples: int
 ) -> VoiceClips:
-    """Cut the voice track at every decision point and make each point's cue clips and the silence (copies)."""
+    """Plan the voice track of ``samples`` samples cut at every decision point, each point's cue clips and the silence.
+
+    The phrases are placed as `render` places them on the plain track, so the main clips end to end are that track.
+    """
     cuts = [0]
     for point in script.points:
-        cuts.append(min(max(round(timeline.segments[point.index].start * rate), cuts[-1]), track.size))
-    cuts.append(track.size)
-    clips: dict[str, FloatArray] = {}
+        cuts.append(min(max(round(timeline.segments[point.index].start * rate), cuts[-1]), samples))
+    cuts.append(samples)
+    placed: list[list[tuple[int, str]]] = [[] for _ in cuts[1:]]
+    for segment in timeline.speech():
+        start = min(round(segment.start * rate), max(0, samples - phrases[segment.text].size))
+        number = max(0, bisect.bisect_right(cuts, start) - 1)
+        if number < len(placed):
+            placed[number].append((start - cuts[number], segment.text))
+    plans: dict[str, ClipPlan] = {}
     meta: dict[str, dict[str, Any]] = {}
     main: list[str] = []
     for number, (start, end) in enumerate(itertools.pairwise(cuts)):
         clip_id = f"main-{number}"
-        clips[clip_id] = track[start:end].copy()
+        plans[clip_id] = ClipPlan(end - start, tuple(placed[number]))
         meta[clip_id] = {"kind": "main", "start_s": round(start / rate, 3)}
-        meta[clip_id]["speech"] = _speech_in(timeline, start / rate, end / rate if end < track.size else math.inf)
+        meta[clip_id]["speech"] = _speech_in(timeline, start / rate, end / rate if end < samples else math.inf)
         main.append(clip_id)
-    lead = np.zeros(round(CUE_LEAD_S * rate), dtype=np.float32)
-    rest = np.zeros(round(ADAPTIVE_CUE_PAUSE_S * rate), dtype=np.float32)
+    lead, rest = round(CUE_LEAD_S * rate), round(ADAPTIVE_CUE_PAUSE_S * rate)
     points = []
     for number, point in enumerate(script.points):
         ids = []
         for text in point.cues:
             clip_id = cue_id(text)
-            if clip_id not in clips:
-                phrase = phrases[text]
-                clips[clip_id] = np.concatenate([lead, phrase, rest])
-                spoken_end = CUE_LEAD_S + phrase.size / rate
+            if clip_id not in plans:
+                size = phrases[text].size
+                plans[clip_id] = ClipPlan(lead + size + rest, ((lead, text),))
+                spoken_end = CUE_LEAD_S + size / rate
                 meta[clip_id] = {"kind": "cue", "speech": [[CUE_LEAD_S, round(spoken_end, 3), text]]}
             ids.append(clip_id)
         points.append(
@@ -111,7 +130,7 @@ def cut_voice(
             }
         )
     if points:
-        clips["silence"] = np.zeros(round(ADAPTIVE_SILENCE_S * rate), dtype=np.float32)
+        plans["silence"] = ClipPlan(round(ADAPTIVE_SILENCE_S * rate))
         meta["silence"] = {"kind": "silence", "speech": []}
     first = script.options.regions[0] if script.options.regions else None
     sensor = (
@@ -122,7 +141,7 @@ def cut_voice(
     graph = {
         "version": GRAPH_VERSION,
         "sample_rate": rate,
-        "duration_s": round(track.size / rate, 3),
+        "duration_s": round(samples / rate, 3),
         "max_cues_in_a_row": MAX_CUES_IN_A_ROW,
         "sensor_region": sensor,
         "start": main[0],
@@ -130,7 +149,8 @@ def cut_voice(
         "points": points,
         "clips": meta,
     }
-    return VoiceClips(clips, graph)
+    used = {text for plan in plans.values() for _offset, text in plan.placed}
+    return VoiceClips(plans, {text: phrases[text] for text in used}, graph)
 
 
 def bed_loop(bed: FloatArray, rate: int) -> FloatArray:
@@ -170,16 +190,23 @@ def write(
     ceiling = 10 ** ((audio.TRUE_PEAK_DBTP - 1.0) / 20.0)  # a dB under the mix's ceiling: the bed plays beneath
     graph = dict(voice.graph)
     clips_meta = {key: dict(value) for key, value in graph["clips"].items()}
-    for clip_id, samples in voice.clips.items():
-        clip = samples * np.float32(gain)
-        if clip.size and float(np.max(np.abs(clip))) * 1.12 > ceiling:  # 1 dB for inter-sample peaks
-            clip = audio.limit(clip, rate, ceiling_db=audio.TRUE_PEAK_DBTP - 1.0)
+    ready: dict[str, FloatArray] = {}
+    for text, phrase in voice.phrases.items():  # each phrase once: at the mix's gain, limited only where it must be
+        loud = phrase * np.float32(gain)
+        if loud.size and float(np.max(np.abs(loud))) * 1.12 > ceiling:  # 1 dB for inter-sample peaks
+            loud = audio.limit(loud, rate, ceiling_db=audio.TRUE_PEAK_DBTP - 1.0)
+        ready[text] = loud
+    for clip_id, plan in voice.plans.items():
+        clip = np.zeros(plan.samples, dtype=np.float32)
+        for offset, text in plan.placed:
+            part = ready[text][: max(0, plan.samples - offset)]
+            clip[offset : offset + part.size] = part
         name = f"{clip_id}.wav"
         audio.export(_edges(clip, rate), rate, target / "clips" / name, "wav")
         clips_meta[clip_id] |= {
             "file": f"clips/{name}",
-            "samples": int(clip.size),
-            "seconds": round(clip.size / rate, 3),
+            "samples": plan.samples,
+            "seconds": round(plan.samples / rate, 3),
         }
     graph["clips"] = clips_meta
     level = speech_rms * 10 ** (-audio.BACKGROUND_BELOW_SPEECH_DB / 20.0) * gain

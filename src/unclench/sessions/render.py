@@ -152,7 +152,7 @@ def render_session(
         timeline, track, spans = _assemble_speech(script, phrases, rate)
         voice = None
         if options.adaptive:
-            voice = adaptive.cut_voice(script, timeline, track, phrases, rate)
+            voice = adaptive.cut_voice(script, timeline, phrases, rate, track.size)
         del phrases
         bed = bed_future.result()
     if bed is not None and bed.shape[0] != track.size:  # more speech than the length holds (rare)
