@@ -39,6 +39,8 @@ NOT_PAGES = {
     "/sessions/{session_id}/progress",
     "/sessions/right-now",
     "/sessions/{session_id}/files/{name}",
+    "/sessions/{session_id}/adaptive/{name}",
+    "/sessions/{session_id}/adaptive/clips/{name}",
     "/emg/{recording_id}/plot.png",
     "/emg/jobs/{job_id}",
     "/reports/report.pdf",
