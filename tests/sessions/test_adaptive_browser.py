@@ -130,11 +130,29 @@ def test_player_takes_the_release_branch_while_tense_and_moves_on_once_let_go(
     assert len(listens) == 1 and listens[0]["tension_after"] == 2 and listens[0]["heard_s"] > first["at_s"]
 
 
+def _axe_problems(browser: Any, base: str, path: str) -> list[str]:
+    """Serious or critical axe-core findings and console errors on a page, on a phone at night and a desktop by day."""
+    from tests.web.test_pages_a11y import AXE, _serious
+
+    problems: list[str] = []
+    for viewport, scheme in (({"width": 390, "height": 844}, "dark"), ({"width": 1280, "height": 900}, "light")):
+        context = browser.new_context(base_url=base, viewport=viewport, color_scheme=scheme, bypass_csp=True)
+        page = context.new_page()
+        page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.goto(path, wait_until="load")
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        problems.extend(_serious(page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"])[1])
+        context.close()
+    return problems
+
+
 def test_without_a_sensor_the_linear_path_plays(
-    page: Any, live_server: str, phrase_cache: Path, screenshot_dir: Path
+    browser: Any, page: Any, live_server: str, phrase_cache: Path, screenshot_dir: Path
 ) -> None:
     session_id = _make_adaptive_session(page, screenshot_dir)
     graph = _api(live_server, f"/sessions/{session_id}/adaptive/graph.json")
+    assert _axe_problems(browser, live_server, f"/sessions/{session_id}") == []
     page.locator('[data-before="5"]').click()
     # Without a sensor each next clip is scheduled once the one before it has started: main-2 is scheduled when
     # main-1 plays, after the first join.
