@@ -209,3 +209,6 @@ def test_real_sensor_stream_drives_the_player_end_to_end(
     listen_id = page.locator("#adaptive-player").get_attribute("data-listen")
     logged = _api(live_server, f"/api/listens/{listen_id}/decisions")
     assert [(d["point"], d["choice"]) for d in logged] == [(d["point"], d["choice"]) for d in stats["decisions"]]
+    # Done: the sensor's recording is kept with the listen.
+    page.get_by_role("button", name="I'm done listening").click()
+    page.locator("#adaptive-status").filter(has_text="saved with this listen").wait_for(timeout=30_000)

@@ -143,6 +143,7 @@
       ws.onmessage = function (msg) {
         const f = JSON.parse(msg.data);
         if (f.error) { setStatus(f.error + " The session plays as recorded."); live = false; follow(null); return; }
+        if (f.saved || f.done) { stored(f); return; }
         onFrame(f);
       };
       ws.onclose = function () {
@@ -151,6 +152,23 @@
         follow(null);
       };
     });
+  }
+
+  // At the end the sensor's recording is kept with this listen (a demo never is); bursts in it are offered as
+  // diary episodes on the recording's page, never logged silently.
+  function stopSensor() {
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ stop: true, save: true }));
+  }
+
+  function stored(f) {
+    live = false;
+    setStatus(f.saved ? "The sensor's recording was saved with this listen." : "The sensor stopped.");
+    if (f.episodes_offer) {
+      const link = document.createElement("a");
+      link.href = f.episodes_offer;
+      link.textContent = " See the recording: " + (f.bursts || "its") + " bursts can be added to your diary.";
+      statusLine.appendChild(link);
+    }
   }
 
   // --- the graph and its clips ----------------------------------------------------------------------------
@@ -284,7 +302,6 @@
     finished = true;
     if (nodes.bed) nodes.bed.stop(ctx.currentTime + 0.5);
     (nodes.oscillators || []).forEach(function (o) { o.stop(ctx.currentTime + 0.5); });
-    if (ws && ws.readyState <= 1) ws.close();
     finish();
   }
 
@@ -371,6 +388,7 @@
 
   function finish() {
     if (ctx && ctx.state === "running") ctx.suspend();
+    stopSensor();
     $("after").hidden = false;
     $("done").hidden = true;
     save({ finished: true });
