@@ -113,7 +113,7 @@ def test_adaptive_is_refused_where_there_is_no_point_to_decide(technique: str) -
     with pytest.raises(UserInputError) as caught:
         compose(SessionOptions(technique=technique, adaptive=True))
     assert [p.field for p in caught.value.problems] == ["adaptive"]
-    assert "made for progressive muscle relaxation, body scan, hypnotic relaxation" in str(caught.value)
+    assert "made for progressive muscle relaxation, body scan or hypnotic relaxation" in str(caught.value)
 
 
 @pytest.mark.parametrize("technique", ["pmr", "body_scan", "hypnotic"])
@@ -292,3 +292,16 @@ def test_the_form_refuses_adaptive_breathing_beside_the_field(client: TestClient
     assert "has no points where it could change course" in bad.text
     assert 'name="adaptive" checked' in bad.text  # the input is kept
     assert client.get("/api/sessions").json() == []
+
+
+def test_the_command_line_makes_adaptive_sessions_and_refuses_them_in_words(app_env: Path) -> None:
+    from typer.testing import CliRunner
+
+    from unclench.cli import app
+
+    refused = CliRunner().invoke(
+        app, ["session", "render", "--technique", "autogenic", "--adaptive", "--regions", "none"]
+    )
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "autogenic phrases has no points where it could change course" in said
+    assert "Traceback" not in refused.output

@@ -139,7 +139,8 @@ def _checked_fields(options: SessionOptions) -> tuple[list[FieldProblem], dict[s
     if not isinstance(options.adaptive, bool):
         problems.append(FieldProblem("adaptive", "Adaptive is on or off."))
     elif options.adaptive and options.technique in TECHNIQUES and options.technique not in ADAPTIVE_TECHNIQUES:
-        made_for = ", ".join(TECHNIQUES[t].lower() for t in ADAPTIVE_TECHNIQUES)
+        names = [TECHNIQUES[t].lower() for t in ADAPTIVE_TECHNIQUES]
+        made_for = ", ".join(names[:-1]) + " or " + names[-1]
         problems.append(
             FieldProblem(
                 "adaptive",
