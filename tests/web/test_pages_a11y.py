@@ -40,6 +40,8 @@ NOT_PAGES = {
     "/sessions/right-now",
     "/programme/due",
     "/sessions/{session_id}/files/{name}",
+    "/sessions/{session_id}/adaptive/{name}",
+    "/sessions/{session_id}/adaptive/clips/{name}",
     "/emg/{recording_id}/plot.png",
     "/emg/jobs/{job_id}",
     "/emg/sessions/{session_id}/panel",

@@ -52,6 +52,9 @@ def render(
     voice: str = typer.Option("joe", help="Voice id."),
     name: str = typer.Option("", help="Your first name, spoken in the session (optional)."),
     seed: int | None = typer.Option(None, help="Variation number: same number and settings = same audio. Default: 1."),
+    adaptive: bool = typer.Option(
+        False, "--adaptive", help="Also render the alternatives a sensor can choose between (pmr, body_scan, hypnotic)."
+    ),
     fmt: str = typer.Option(
         "wav", "--format", help="Formats to copy with --out, comma-separated (every one is made): wav, ogg, mp3."
     ),
@@ -78,6 +81,7 @@ def render(
         ending=ending,
         name=name,
         seed=service.FIRST_VARIATION if seed is None else seed,
+        adaptive=adaptive,
     )
     for f in formats:
         if f not in ("wav", "ogg", "mp3"):

@@ -32,6 +32,12 @@ PMR_TENSE_SHORT_S: Final = (5.0, 4.0, 7.0)
 PMR_RELEASE_SHORT_S: Final = (15.0, 10.0, 40.0)
 PMR_PASSIVE_SHORT_S: Final = (12.0, 8.0, 40.0)
 COMPACT_COUNT_FROM: Final = 3
+ADAPTIVE_CUE_PAUSE_S: Final = 10.0
+"""Quiet after an adaptive release cue, before the sensor is read again."""
+ADAPTIVE_SILENCE_S: Final = 20.0
+"""The longer silence (with a softer background) once two cues in a row have been given."""
+DEFAULT_SENSOR_REGION: Final = "forearm"
+"""Where an adaptive session expects the sensor when the person chose no place (the usual forearm placement)."""
 FIT_SHARE: Final = 0.97
 """The content's shortest form (every pause at its minimum) must leave this share of the length for it to fit."""
 
@@ -54,10 +60,35 @@ Item = Speech | Pause
 
 
 @dataclass(frozen=True)
+class DecisionPoint:
+    """A place where an adaptive session may change course, by the live tone of the muscle it names.
+
+    ``index``: the point lies just before ``Script.items[index]`` (inside a pause, so a cut there is silent).
+    ``regions``: the taxonomy regions it is about (a sensor on any of them decides); ``region`` the one it names.
+    ``cues``: two extra release cues in plain words, for "still tense" (at most twice in a row).
+    """
+
+    id: str
+    region: str
+    side: str
+    regions: tuple[str, ...]
+    spoken: str
+    chapter: str
+    cues: tuple[str, str]
+    index: int = -1
+
+
+Mark = DecisionPoint
+"""A decision point while parts are built, before its index in the script is known."""
+
+
+@dataclass(frozen=True)
 class Script:
     options: SessionOptions
     items: tuple[Item, ...]
     chapters: tuple[str, ...]
+    points: tuple[DecisionPoint, ...] = ()
+    """Decision points of an adaptive session, in order (none for a plain session)."""
 
     def texts(self) -> list[str]:
         """Unique spoken texts in order of first appearance."""
@@ -66,6 +97,10 @@ class Script:
             if isinstance(item, Speech):
                 seen.setdefault(item.text, None)
         return list(seen)
+
+    def alternative_texts(self) -> list[str]:
+        """The adaptive release cues, unique, in order (spoken only when the sensor asks for them)."""
+        return list(dict.fromkeys(cue for point in self.points for cue in point.cues))
 
     def spoken_text(self) -> str:
         """All speech in order, as one text (what plain Piper would read in one call)."""
@@ -106,12 +141,12 @@ def estimate_speech_seconds(text: str, length_scale: float) -> float:
     return SENTENCE_OVERHEAD_S + len(text.split()) / WORDS_PER_SECOND * length_scale
 
 
-def estimate_total(items: Sequence[Item], length_scale: float, *, pauses: str = "base") -> float:
+def estimate_total(items: Sequence[Item | Mark], length_scale: float, *, pauses: str = "base") -> float:
     total = 0.0
     for item in items:
         if isinstance(item, Speech):
             total += estimate_speech_seconds(item.text, length_scale)
-        else:
+        elif isinstance(item, Pause):
             total += item.min_s if pauses == "min" else item.seconds
     return total
 
@@ -124,9 +159,9 @@ class _Part:
     """One chapter: core items always used, extras added in order while the session has room."""
 
     title: str
-    core: list[Item] = field(default_factory=list)
-    extras: list[list[Item]] = field(default_factory=list)
-    tail: list[Item] = field(default_factory=list)
+    core: list[Item | Mark] = field(default_factory=list)
+    extras: list[Sequence[Item | Mark]] = field(default_factory=list)
+    tail: list[Item | Mark] = field(default_factory=list)
 
 
 class _Writer:
@@ -164,6 +199,29 @@ class _Writer:
         if items and isinstance(items[-1], Speech):
             items.append(Pause(*SENTENCE_GAP_S, chapter))
         return items
+
+    def point(self, key: str, spoken: str, regions: Sequence[str], side: str, chapter: str) -> list[Item | Mark]:
+        """A decision point naming ``spoken``, in an adaptive session only (else nothing).
+
+        Its two cues come from their own seeded stream, so an adaptive session keeps every wording of the plain one
+        (and its phrases in the cache); only the cues are new.
+        """
+        if not self.options.adaptive:
+            return []
+        first, second = random.Random(f"unclench-session:{self.options.seed}:point:{key}").sample(
+            w.ADAPTIVE_RELEASE_CUE, 2
+        )
+        cues = (first.format(target=spoken), second.format(target=spoken))
+        return [DecisionPoint("", regions[0], side, tuple(regions), spoken, chapter, cues)]
+
+    def sensor_point(self, key: str, chapter: str) -> list[Item | Mark]:
+        """A point about the place the sensor is expected on: the first chosen place, else the forearm."""
+        if self.options.regions:
+            target = self.options.regions[0]
+            region_id, side = target.region_id, target.side
+        else:
+            region_id, side = DEFAULT_SENSOR_REGION, self.options.dominant_side
+        return self.point(key, get_region(region_id).spoken, (region_id,), side, chapter)
 
     def shuffled(self, choices: Sequence[w.Wording], count: int) -> list[w.Wording]:
         """``count`` wordings, cycling through a seeded shuffle so neighbours differ."""
@@ -226,6 +284,76 @@ def _pmr_groups(options: SessionOptions) -> list[tuple[str, str]]:
     ]
 
 
+_NECK: Final = ("neck_back", "neck_side", "suboccipitals", "throat")
+_UPPER_TRUNK: Final = ("shoulder", "shoulder_blade", "upper_back", "upper_chest", "chest_centre")
+_BELLY: Final = ("stomach", "navel")
+_ARM: Final = ("forearm", "hand", "upper_arm")
+_LEG: Final = ("thigh_front", "thigh_back", "knee", "calf", "shin", "foot")
+_FACE: Final = ("forehead", "scalp", "eyelid", "jaw", "face")
+
+
+def _pmr_regions(options: SessionOptions) -> list[tuple[tuple[str, ...], str]]:
+    """The body taxonomy's regions (and side) each of `_pmr_groups` works, in the same order."""
+    d = options.dominant_side
+    o = "left" if d == "right" else "right"
+    if options.pmr_groups == 16:
+
+        def arm(side: str) -> list[tuple[tuple[str, ...], str]]:
+            return [(("forearm", "hand"), side), (("upper_arm",), side)]
+
+        def leg(side: str) -> list[tuple[tuple[str, ...], str]]:
+            return [(("thigh_front", "thigh_back", "knee"), side), (("calf", "shin"), side), (("foot",), side)]
+
+        face_neck = [
+            (("forehead", "scalp"), "centre"),
+            (("eyelid",), "both"),
+            (("jaw", "face"), "both"),
+            (_NECK, "both"),
+        ]
+        trunk = [(_UPPER_TRUNK, "both"), (_BELLY, "centre")]
+        return [*arm(d), *arm(o), *face_neck, *trunk, *leg(d), *leg(o)]
+    if options.pmr_groups == 7:
+        whole_trunk = (*_UPPER_TRUNK, "lower_back", *_BELLY)
+        return [(_ARM, d), (_ARM, o), (_FACE, "centre"), (_NECK, "both"), (whole_trunk, "both"), (_LEG, d), (_LEG, o)]
+    return [
+        (_ARM, "both"),
+        ((*_FACE, *_NECK), "both"),
+        ((*_UPPER_TRUNK, "lower_back", *_BELLY), "both"),
+        (_LEG, "both"),
+    ]
+
+
+BODY_SCAN_REGIONS: Final[tuple[tuple[str, ...], ...]] = (
+    ("scalp",),
+    ("forehead",),
+    ("eyelid",),
+    ("jaw", "face"),
+    _NECK,
+    ("shoulder", "shoulder_blade"),
+    _ARM,
+    ("upper_chest", "chest_centre"),
+    _BELLY,
+    ("upper_back", "lower_back", "shoulder_blade"),
+    ("pelvis",),
+    ("thigh_front", "thigh_back"),
+    ("knee", "calf", "shin"),
+    ("foot",),
+)
+"""The body taxonomy's regions each place of `wordings.BODY_SCAN_PARTS` visits, in the same order."""
+
+
+def _scan_point(wr: _Writer, place: int, title: str) -> list[Item | Mark]:
+    """A point at a body-scan place that holds one of the chosen places (every place when none was chosen)."""
+    regions = BODY_SCAN_REGIONS[place]
+    chosen = [t for t in wr.options.regions if t.region_id in regions]
+    if wr.options.regions and not chosen:
+        return []
+    region_id, side = (chosen[0].region_id, chosen[0].side) if chosen else (regions[0], "both")
+    region = get_region(region_id)
+    side = side if region.lateral else "centre"
+    return wr.point(f"scan:{place}", region.spoken, (region_id, *[r for r in regions if r != region_id]), side, title)
+
+
 def _induction(wr: _Writer, title: str) -> _Part:
     o = wr.options
     part = _Part(title)
@@ -247,11 +375,14 @@ def _induction(wr: _Writer, title: str) -> _Part:
             part.core += wr.steps(wr.pick(w.PMR_INTRO), title)
             if o.cramp_prone:
                 part.core += wr.steps(wr.pick(w.PMR_GENTLE_NOTE), title)
-        for target, action in _pmr_groups(o):
+        group_regions = _pmr_regions(o)
+        for number, (target, action) in enumerate(_pmr_groups(o)):
+            regions, side = group_regions[number]
             if o.pmr_style == "release_only":
                 part.core += [
                     Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title),
                     Pause(*passive_s, title),
+                    *wr.point(f"pmr:{number}", target, regions, side, title),
                 ]
                 continue
             cue = wr.pick_str(w.PMR_GENTLE_CUE if o.cramp_prone else w.PMR_TENSE_CUE)
@@ -263,11 +394,17 @@ def _induction(wr: _Writer, title: str) -> _Part:
                 Pause(*SENTENCE_GAP_S, title),
                 Speech(wr.pick_str(w.PMR_RELEASE_FOLLOW), title),
                 Pause(*release_s, title),
+                *wr.point(f"pmr:{number}", target, regions, side, title),
             ]
-        second = [wr.steps(wr.pick(w.PMR_SECOND_PASS), title)]
-        for target, _action in _pmr_groups(o):
+        second: list[list[Item | Mark]] = [[*wr.steps(wr.pick(w.PMR_SECOND_PASS), title)]]
+        for number, (target, _action) in enumerate(_pmr_groups(o)):
+            regions, side = group_regions[number]
             second.append(
-                [Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title), Pause(*passive_s, title)]
+                [
+                    Speech(wr.pick_str(w.PMR_PASSIVE_CUE).format(target=target), title),
+                    Pause(*passive_s, title),
+                    *wr.point(f"pmr:{number}", target, regions, side, title),  # the same cues as the first pass
+                ]
             )
         second[1] = second[0] + second[1]
         part.extras += second[1:]
@@ -275,14 +412,16 @@ def _induction(wr: _Writer, title: str) -> _Part:
     elif o.technique == "body_scan":
         part.core += wr.steps(wr.pick(w.BODY_SCAN_INTRO), title)
         # A short session visits every other place on the way down, and the feet.
-        places = w.BODY_SCAN_PARTS[::2] + w.BODY_SCAN_PARTS[-1:] if wr.compact else w.BODY_SCAN_PARTS
-        for body_part in places:
-            place_cue = Speech(wr.pick_str(w.BODY_SCAN_CUE).format(part=body_part), title)
+        every = range(len(w.BODY_SCAN_PARTS))
+        places = [*every[::2], every[-1]] if wr.compact else list(every)
+        for place in places:
+            place_cue = Speech(wr.pick_str(w.BODY_SCAN_CUE).format(part=w.BODY_SCAN_PARTS[place]), title)
             follow = wr.pick_str(w.BODY_SCAN_FOLLOW)  # picked either way, so the later wordings stay the same
             if wr.compact:
-                part.core += [place_cue, Pause(4.0, 2.0, 18.0, title)]
+                part.core += [place_cue, Pause(4.0, 2.0, 18.0, title), *_scan_point(wr, place, title)]
                 continue
             part.core += [place_cue, Pause(*SENTENCE_GAP_S, title), Speech(follow, title), Pause(6.0, 2.0, 18.0, title)]
+            part.core += _scan_point(wr, place, title)
         back_up = [wr.steps(wr.pick(w.BODY_SCAN_RETURN), title)]
         for body_part in reversed(w.BODY_SCAN_PARTS):
             back_up.append(
@@ -312,9 +451,14 @@ def _deepener(wr: _Writer, title: str) -> _Part:
     part = _Part(title)
     start = COMPACT_COUNT_FROM if wr.compact else 10 if wr.options.minutes >= 10 else 5
     part.core += wr.steps(wr.pick(w.DEEPENER_INTRO), title, count_from=_number_word(start))
+    # A hypnotic induction's deepener is where an adaptive session checks the muscle: halfway down and at the bottom.
+    checks = {1, (start + 1) // 2} if start > COMPACT_COUNT_FROM else {1}
+    hypnotic = wr.options.technique == "hypnotic"
     for count in range(start, 0, -1):
         step = wr.pick_str(w.DEEPENER_STEP).format(count=_number_word(count).capitalize())
         part.core += [Speech(step, title), Pause(3.0, 1.5, 8.0, title)]
+        if hypnotic and count in checks:
+            part.core += wr.sensor_point(f"deepener:{count}", title)
     part.extras += [wr.steps(x, title) for x in wr.shuffled(w.DEEPENER_EXTRA, 4)]
     part.extras += [wr.steps(x, title) for x in wr.shuffled(w.QUIET_REST, 14)]
     part.tail.append(Pause(6.0, 2.0, math.inf, title))
@@ -392,6 +536,8 @@ def _parts(options: CheckedOptions, *, compact: bool, brief: bool = False, place
     parts = [opening, _induction(base.block(f"induction:{options.technique}"), titles["induction"])]
     if not brief:
         parts.append(_deepener(base.block("deepener"), titles["deepener"]))
+    elif options.technique == "hypnotic":  # no deepener in a brief session: check once where it would begin
+        parts[-1].core += base.block("deepener").sensor_point("deepener:1", parts[-1].title)
     if options.regions[:places]:
         parts.append(_targeted(base.block("targeted"), titles["targeted"], places))
     sleep = options.ending == "sleep"
@@ -516,7 +662,7 @@ def _compose(options: CheckedOptions) -> Script:
     length_scale = options.length_scale
     target = options.seconds
     estimate = sum(estimate_total([*p.core, *p.tail], length_scale) for p in parts)
-    chosen: list[list[list[Item]]] = [[] for _ in parts]
+    chosen: list[list[Sequence[Item | Mark]]] = [[] for _ in parts]
     # Round-robin over chapters (targeted and deepening first), adding extras while they fit.
     rank = {titles["targeted"]: 0, titles["deepener"]: 1, titles["induction"]: 2}
     priority = sorted(range(len(parts)), key=lambda i: rank.get(parts[i].title, 3))
@@ -534,12 +680,14 @@ def _compose(options: CheckedOptions) -> Script:
                 estimate += cost
                 progress = True
     items: list[Item] = []
+    points: list[DecisionPoint] = []
     for part, extras in zip(parts, chosen, strict=True):
-        items += part.core
-        for extra in extras:
-            items += extra
-        items += part.tail
-    return Script(options=options, items=tuple(items), chapters=tuple(p.title for p in parts))
+        for item in [*part.core, *(x for extra in extras for x in extra), *part.tail]:
+            if isinstance(item, DecisionPoint):
+                points.append(replace(item, id=f"p{len(points) + 1}", index=len(items)))
+            else:
+                items.append(item)
+    return Script(options=options, items=tuple(items), chapters=tuple(p.title for p in parts), points=tuple(points))
 
 
 def _solve_scale(pauses: Sequence[Pause], budget: float) -> list[float]:

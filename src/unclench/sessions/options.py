@@ -33,6 +33,8 @@ ENDINGS: Final[dict[str, str]] = {"wake": "Wake up refreshed", "sleep": "Drift o
 PACES: Final[dict[str, float]] = {"slow": 1.3, "calm": 1.15, "natural": 1.0}
 VOICES: Final[dict[str, str]] = {"joe": "Joe (US English, Piper medium)"}
 BINAURAL_BEATS: Final[dict[str, float]] = {"none": 0.0, "theta": 6.0, "alpha": 10.0, "delta": 2.5}
+ADAPTIVE_TECHNIQUES: Final[tuple[str, ...]] = ("pmr", "body_scan", "hypnotic")
+"""Techniques an adaptive session (one that follows a live EMG sensor) is made for: they have points to decide at."""
 MIN_MINUTES: Final = 3.0
 MAX_MINUTES: Final = 45.0
 MAX_TARGET_REGIONS: Final = 4
@@ -65,6 +67,8 @@ class SessionOptions:
     ending: str = "wake"
     name: str = ""
     seed: int = 1
+    adaptive: bool = False
+    """Render alternatives at decision points, for the player to follow a live EMG sensor (see docs/ADAPTIVE.md)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -131,6 +135,18 @@ def _checked_fields(options: SessionOptions) -> tuple[list[FieldProblem], dict[s
     if name and (len(name) > 40 or not _NAME_RE.match(name)):
         problems.append(
             FieldProblem("name", "A spoken name is up to 40 letters (spaces, hyphens and apostrophes allowed).")
+        )
+    if not isinstance(options.adaptive, bool):
+        problems.append(FieldProblem("adaptive", "Adaptive is on or off."))
+    elif options.adaptive and options.technique in TECHNIQUES and options.technique not in ADAPTIVE_TECHNIQUES:
+        names = [TECHNIQUES[t].lower() for t in ADAPTIVE_TECHNIQUES]
+        made_for = ", ".join(names[:-1]) + " or " + names[-1]
+        problems.append(
+            FieldProblem(
+                "adaptive",
+                f"A session that follows your muscle is made for {made_for}; "
+                f"{TECHNIQUES[options.technique].lower()} has no points where it could change course.",
+            )
         )
     if not isinstance(options.seed, int) or isinstance(options.seed, bool) or not (0 <= options.seed < 2**31):
         problems.append(FieldProblem("seed", "The seed is a whole number from 0 to 2147483647."))

@@ -22,7 +22,7 @@ from typing import Any, Final
 import numpy as np
 
 from unclench.core.errors import UserInputError
-from unclench.sessions import audio
+from unclench.sessions import adaptive, audio
 from unclench.sessions.composer import Script, Speech, Timeline, compose, fit_timeline, fit_to_length
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, validate_options
 from unclench.sessions.transcript import chapters_vtt, transcript_vtt
@@ -66,10 +66,13 @@ class RenderResult:
 def settings_key(options: SessionOptions) -> str:
     """Content hash of everything that decides the audio (the options used, after fitting them to the length)."""
     options = fit_to_length(options).options
+    described = options.to_dict()
+    if not described["adaptive"]:
+        del described["adaptive"]  # a plain session keeps the key (and the files) it had before adaptive sessions
     material = {
         "render": RENDER_VERSION,
         "voice": voice_info(options.voice).fingerprint,
-        "options": options.to_dict(),
+        "options": described,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -120,7 +123,10 @@ def render_session(
     folder = artefact_root / key
     report = progress or (lambda _stage, _fraction: None)
     existing = load_result(folder)
-    if existing is not None and not force and "wav" in existing.files:
+    complete = existing is not None and "wav" in existing.files
+    if complete and options.adaptive:
+        complete = adaptive.load_graph(folder) is not None
+    if existing is not None and complete and not force:
         # Rendered before: a format an older render did not make is encoded from its WAV.
         for fmt in formats:
             if fmt not in existing.files:
@@ -142,7 +148,7 @@ def render_session(
     engine = get_engine(options.voice)
     lap("compose_and_load")
     cache = PhraseCache(cache_dir) if cache_dir else None
-    texts = script.texts()
+    texts = script.texts() + script.alternative_texts()  # an adaptive session's cues: same voice, same cache
     rate = audio.MIX_RATE
     with ThreadPoolExecutor(max_workers=1) as side:
         # The background depends only on the length, which the timeline fills exactly, so it is
@@ -158,31 +164,49 @@ def render_session(
         )
         lap("speech")
         timeline, track, spans = _assemble_speech(script, phrases, rate)
+        voice = None
+        if options.adaptive:
+            voice = adaptive.cut_voice(script, timeline, phrases, rate, track.size)
         del phrases
         bed = bed_future.result()
     if bed is not None and bed.shape[0] != track.size:  # more speech than the length holds (rare)
         bed = audio.background(options.background, track.size, rate, options.seed)
+    speech_rms = audio.voiced_rms(track)
+    loop_source = adaptive.bed_loop(bed, rate) if voice is not None and bed is not None else None
     report("mixing", 0.82)
+    fade_out_s = 20.0 if options.ending == "sleep" else 3.0
     mixed = audio.mix_session(
         track,
         spans,
         rate,
         bed=bed,
         binaural_hz=BINAURAL_BEATS[options.binaural],
-        fade_out_s=20.0 if options.ending == "sleep" else 3.0,
+        fade_out_s=fade_out_s,
     )
     del bed
     lap("mix")
     report("loudness", 0.88)
-    mixed, loudness, peak = audio.normalise(mixed, rate)
+    mixed, loudness, peak, gain = audio.normalise_with_gain(mixed, rate)
     lap("loudness")
     # The files are written to a folder of their own and appear under the key in one rename, complete: a render
     # stopped midway (a killed worker) leaves no folder that looks finished, and of two renders one folder stays.
     building = _building_folder(artefact_root, key)
     report("encoding", 0.94)
     # Every format at once: FFmpeg's encoders and libsndfile run without the GIL, so OGG/Opus and MP3
-    # (the slow ones, started first) use both cores while the WAV and the WebVTT files are written.
-    written = _export_all(mixed, rate, building, formats, timings)
+    # (the slow ones, started first) use both cores while the WAV, the adaptive clips and WebVTT files are written.
+    adaptive_job = None
+    if voice is not None:
+        adaptive_job = lambda: adaptive.write(  # noqa: E731
+            building,
+            voice,
+            rate=rate,
+            gain=gain,
+            speech_rms=speech_rms,
+            loop=loop_source,
+            binaural=options.binaural,
+            fade_out_s=fade_out_s,
+        )
+    written = _export_all(mixed, rate, building, formats, timings, also=adaptive_job)
     files = {fmt: folder / path.name for fmt, path in written.items()}
     (building / "transcript.vtt").write_text(transcript_vtt(timeline), encoding="utf-8")
     (building / "chapters.vtt").write_text(chapters_vtt(timeline), encoding="utf-8")
@@ -239,9 +263,18 @@ def _publish(building: Path, folder: Path, *, replace: bool) -> bool:
 
 
 def _export_all(
-    mixed: np.ndarray, rate: int, folder: Path, formats: Sequence[str], timings: dict[str, float]
+    mixed: np.ndarray,
+    rate: int,
+    folder: Path,
+    formats: Sequence[str],
+    timings: dict[str, float],
+    *,
+    also: Callable[[], object] | None = None,
 ) -> dict[str, Path]:
-    """Write every format concurrently; ``timings`` gets each one's seconds as ``encode_<fmt>``."""
+    """Write every format concurrently; ``timings`` gets each one's seconds as ``encode_<fmt>``.
+
+    ``also``: more writing to do meanwhile (an adaptive session's clips), timed as ``adaptive_files``.
+    """
 
     def write(fmt: str) -> tuple[str, Path]:
         started, cpu = time.perf_counter(), time.thread_time()
@@ -251,9 +284,18 @@ def _export_all(
         timings[f"encode_{fmt}_cpu"] = round(time.thread_time() - cpu, 3)
         return fmt, path
 
+    def write_also() -> None:
+        started = time.perf_counter()
+        if also is not None:
+            also()
+        timings["adaptive_files"] = round(time.perf_counter() - started, 3)
+
     slow_first = sorted(formats, key=lambda fmt: fmt == "wav")
-    with ThreadPoolExecutor(max_workers=max(1, len(formats))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(formats)) + (also is not None)) as pool:
+        extra = pool.submit(write_also) if also is not None else None
         written = dict(pool.map(write, slow_first))
+        if extra is not None:
+            extra.result()
     return {fmt: written[fmt] for fmt in formats}
 
 

@@ -44,6 +44,7 @@ class SessionForm(BaseModel):
     ending: str = "wake"
     name: str = ""
     seed: int = FIRST_VARIATION
+    adaptive: bool = False
 
     @field_validator("minutes", "pmr_groups", "seed", mode="before")
     @classmethod
@@ -62,7 +63,7 @@ class SessionForm(BaseModel):
                 raise ValueError(SEED_RULE) from None
         return value
 
-    @field_validator("cramp_prone", mode="before")
+    @field_validator("cramp_prone", "adaptive", mode="before")
     @classmethod
     def ticked(cls, value: Any) -> bool:
         return _ticked(value)
@@ -93,6 +94,7 @@ class SessionForm(BaseModel):
             ending=self.ending,
             name=self.name,
             seed=self.seed,
+            adaptive=self.adaptive,
         )
 
 

@@ -176,6 +176,15 @@ def result_of(session: AudioSession) -> RenderResult | None:
     return load_result(audio_root() / session.artefact_key)
 
 
+def adaptive_graph(session: AudioSession) -> dict[str, Any] | None:
+    """An adaptive session's decision graph (docs/ADAPTIVE.md), or None before it is rendered."""
+    from unclench.sessions.adaptive import load_graph
+
+    if not session.artefact_key:
+        return None
+    return load_graph(audio_root() / session.artefact_key)
+
+
 def render_now(
     session_id: str,
     report: Report | None = None,

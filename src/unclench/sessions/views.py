@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -66,10 +67,23 @@ def _choices() -> dict[str, Any]:
     }
 
 
+def _sensor_places(graph: dict[str, Any]) -> list[tuple[str, str]]:
+    """(region key, label) of the places an adaptive session's points are about, the expected one first."""
+    keys = [graph["sensor_region"], *(f"{p['region']}:{p['side']}" for p in graph["points"])]
+    places = []
+    for key in dict.fromkeys(k for k in keys if k):
+        region_id, _, side = key.partition(":")
+        places.append((key, get_region(region_id).describe(side or "both")))
+    return places
+
+
 def _session_view(session: AudioSession) -> dict[str, Any]:
     options = service.options_of(session)
     result = service.result_of(session) if session.status == "ready" else None
+    graph = service.adaptive_graph(session) if result is not None and options.adaptive else None
     return {
+        "graph": graph,
+        "sensor_places": _sensor_places(graph) if graph else [],
         "session": session,
         "options": options,
         "status": service.current_status(session),
@@ -222,6 +236,31 @@ def session_file(session_id: str, name: str, db: DbSession) -> Response:
     download = name.startswith("session.") and name != "session.wav"
     filename = f"unclench-{session.id[:8]}.{name.split('.')[1]}" if download else None
     return FileResponse(path, media_type=FILES[name], filename=filename)
+
+
+@pages.get("/sessions/{session_id}/adaptive/{name}")
+def adaptive_file(session_id: str, name: str, db: DbSession) -> Response:
+    """An adaptive session's decision graph (graph.json) or its background bed (bed.wav)."""
+    return _adaptive_file(session_id, name, db, clip=False)
+
+
+@pages.get("/sessions/{session_id}/adaptive/clips/{name}")
+def adaptive_clip(session_id: str, name: str, db: DbSession) -> Response:
+    """One clip of an adaptive session (WAV), as its decision graph names it."""
+    return _adaptive_file(session_id, name, db, clip=True)
+
+
+def _adaptive_file(session_id: str, name: str, db: Session, *, clip: bool) -> Response:
+    from unclench.sessions.adaptive import CLIP_NAME, FOLDER
+
+    session = service.get_session(db, session_id)
+    result = service.result_of(session)
+    allowed = re.fullmatch(CLIP_NAME, name) if clip else name in ("graph.json", "bed.wav")
+    path = (result.folder / FOLDER / ("clips" if clip else "") / name) if result is not None and allowed else None
+    if path is None or not path.exists():
+        raise NotFoundError(f"No adaptive file {name} for this session")
+    media = "application/json" if name.endswith(".json") else "audio/wav"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
 
 
 # --- JSON API ----------------------------------------------------------------------------------

@@ -353,3 +353,14 @@ BODY_SCAN_RETURN: Final[list[Wording]] = [
     ["Now let your attention travel slowly back up through your body, from your feet to the top of your head."],
     ["Once more, let your attention move through your body, this time from your feet upward."],
 ]
+
+# --- Adaptive sessions: an extra release cue where the sensor finds the muscle still holding on -------------------
+# Gentle and permissive: the cue invites, never insists, and says nothing about what the muscle "should" do.
+# ``{target}`` is the muscle in plain words (a PMR group's own words, else the body taxonomy's ``spoken``).
+
+ADAPTIVE_RELEASE_CUE: Final[list[str]] = [
+    "There may still be a little holding on in {target}. That is all right. See if you can let go a little more.",
+    "If there is still some tightness in {target}, you can let it go now, a little at a time, with each breath out.",
+    "Once more, notice {target}. Perhaps the muscles there can grow a little heavier and looser, with no effort at all.",
+    "There is no hurry. With each slow breath out, let a little more softness come into {target}.",
+]

@@ -124,6 +124,8 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/sessions/{session_id}/render",
             "/sessions/{session_id}/variation",
             "/sessions/{session_id}/files/{name}",
+            "/sessions/{session_id}/adaptive/{name}",
+            "/sessions/{session_id}/adaptive/clips/{name}",
             "/api/sessions",
             "/api/sessions/listens",
             "/api/sessions/{session_id}",

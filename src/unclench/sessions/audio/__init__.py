@@ -31,6 +31,7 @@ from unclench.sessions.audio.loudness import (
     limit,
     limiter_runs,
     normalise,
+    normalise_with_gain,
     true_level,
     true_peak_dbtp,
 )
@@ -44,6 +45,7 @@ from unclench.sessions.audio.mix import (
     mix_session,
     resample_speech,
     speech_gate,
+    voiced_rms,
 )
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "limiter_runs",
     "mix_session",
     "normalise",
+    "normalise_with_gain",
     "ocean_noise",
     "pink_noise",
     "rain_noise",
@@ -82,4 +85,5 @@ __all__ = [
     "speech_gate",
     "true_level",
     "true_peak_dbtp",
+    "voiced_rms",
 ]

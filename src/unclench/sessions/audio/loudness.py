@@ -443,6 +443,23 @@ def _true_peak_after(x: FloatArray, level: FloatArray, runs: list[tuple[int, Flo
 def normalise(
     x: FloatArray, rate: int, *, target_lufs: float = TARGET_LUFS, peak_dbtp: float = TRUE_PEAK_DBTP
 ) -> tuple[FloatArray, float, float]:
+    """`normalise_with_gain` without the gain: (signal, LUFS, true peak dBTP); see there.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
+    >>> y, lufs, peak = normalise(tone * np.float32(0.01), 24_000)
+    >>> round(lufs, 1), peak <= -1.0
+    (-16.0, True)
+    """
+    y, loudness, peak, _gain = normalise_with_gain(x, rate, target_lufs=target_lufs, peak_dbtp=peak_dbtp)
+    return y, loudness, peak
+
+
+def normalise_with_gain(
+    x: FloatArray, rate: int, *, target_lufs: float = TARGET_LUFS, peak_dbtp: float = TRUE_PEAK_DBTP
+) -> tuple[FloatArray, float, float, float]:
     """Gain to ``target_lufs`` integrated, limiting so the true peak stays ≤ ``peak_dbtp``, in place.
 
     Limiting lowers loudness a little, so the gain is raised until gain + limiting meet the target.
@@ -463,23 +480,24 @@ def normalise(
 
     Returns
     -------
-    tuple of (numpy.ndarray, float, float)
-        ``x`` after gain and limiting, its integrated loudness in LUFS and its true peak in dBTP.
-        A silent or too-short signal comes back unchanged with -inf for both.
+    tuple of (numpy.ndarray, float, float, float)
+        ``x`` after gain and limiting, its integrated loudness in LUFS, its true peak in dBTP and the linear
+        gain applied outside the limiter's runs (an adaptive session's clips get the same gain).
+        A silent or too-short signal comes back unchanged with -inf for both and a gain of 1.
 
     Examples
     --------
     >>> import numpy as np
     >>> tone = np.sin(2 * np.pi * 997 * np.arange(24_000) / 24_000).astype(np.float32)  # 1 s, 0 dBFS peak
-    >>> y, lufs, peak = normalise(tone * np.float32(0.01), 24_000)
-    >>> round(lufs, 1), peak <= -1.0
-    (-16.0, True)
+    >>> y, lufs, peak, gain = normalise_with_gain(tone * np.float32(0.01), 24_000)
+    >>> round(lufs, 1), peak <= -1.0, bool(np.allclose(y, tone * np.float32(0.01) * gain, atol=1e-6))
+    (-16.0, True, True)
     """
     step = round(0.1 * rate)
     base = _k_weighted_powers(x, rate, step)
     loudness = _gated_loudness(base, step)
     if not math.isfinite(loudness):
-        return x, loudness, float("-inf")
+        return x, loudness, float("-inf"), 1.0
     ceiling = 10 ** ((peak_dbtp - 0.3) / 20.0)
     gain_db = target_lufs - loudness
     # Limiting may call for more gain than the plain loudness difference, up to MAX_EXTRA_GAIN_DB;
@@ -519,8 +537,11 @@ def normalise(
     else:  # all of it far under the ceiling, where ``level`` was not oversampled: measure afresh
         peak = true_peak_dbtp(x, rate)
     del level
+    applied = float(gain)
     if peak > peak_dbtp:  # a last safety margin; costs at most a fraction of a dB
-        x *= np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
+        margin = np.float32(10 ** ((peak_dbtp - peak - 0.05) / 20.0))
+        x *= margin
+        applied *= float(margin)
         peak = true_peak_dbtp(x, rate)
         measured = integrated_loudness(x, rate)
-    return x, measured, peak
+    return x, measured, peak, applied

@@ -173,6 +173,24 @@ def fade(x: FloatArray, rate: int, *, in_s: float, out_s: float) -> FloatArray:
     return x
 
 
+def voiced_rms(speech: FloatArray) -> float:
+    """RMS of the samples where the voice track is not silent (0.1 for a silent track): the mix's reference level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(voiced_rms(np.concatenate([np.zeros(100), np.full(100, 0.5)]).astype(np.float32)), 3)
+    0.5
+    """
+    energy, count = 0.0, 0
+    for start in range(0, speech.size, CHUNK):
+        part = speech[start : start + CHUNK]
+        voiced = part[np.abs(part) > 1e-4]
+        energy += float(np.dot(voiced, voiced))
+        count += voiced.size
+    return math.sqrt(energy / count) if count else 0.1
+
+
 def mix_session(
     speech: FloatArray,
     speech_spans: Sequence[tuple[float, float]],
@@ -227,13 +245,7 @@ def mix_session(
     (24000, 2)
     """
     n = speech.size
-    energy, count = 0.0, 0
-    for start in range(0, n, CHUNK):
-        part = speech[start : start + CHUNK]
-        voiced = part[np.abs(part) > 1e-4]
-        energy += float(np.dot(voiced, voiced))
-        count += voiced.size
-    speech_rms = math.sqrt(energy / count) if count else 0.1
+    speech_rms = voiced_rms(speech)
     out = speech  # mixed in place: the speech track is not needed afterwards
     if bed is not None:
         if bed.shape[0] != n:

@@ -17,5 +17,26 @@
     return response.json();
   }
 
-  window.unclenchListen = { fmt: fmt, api: api };
+  // One listen per page: started once (with the tension before, when given), then updated; its id lands in
+  // box.dataset.listen.
+  function listenLog(sessionId, box) {
+    let starting = null;
+    return {
+      start: function (before) {
+        if (!starting) {
+          starting = api("POST", "/api/sessions/" + sessionId + "/listens", { tension_before: before }).then(function (l) {
+            box.dataset.listen = l.id;
+            return l.id;
+          });
+        }
+        return starting;
+      },
+      save: function (body) {
+        if (!starting) return Promise.resolve();
+        return starting.then(function (id) { return api("PATCH", "/api/sessions/listens/" + id, body); });
+      },
+    };
+  }
+
+  window.unclenchListen = { fmt: fmt, api: api, listenLog: listenLog };
 })();

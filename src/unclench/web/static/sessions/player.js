@@ -10,33 +10,19 @@
   const clock = document.getElementById("clock");
   const cues = Array.from(document.querySelectorAll("#transcript li"));
   const total = parseFloat(box.dataset.duration);
-  let listenId = null;
-  let starting = null;
   let heard = 0;
   let lastTime = 0;
   let lastSent = 0;
   let current = null;
 
   const fmt = window.unclenchListen.fmt;
-  const api = window.unclenchListen.api;
 
-  function startListen(before) {
-    if (!starting) {
-      starting = api("POST", "/api/sessions/" + sessionId + "/listens", { tension_before: before }).then(function (l) {
-        listenId = l.id;
-        box.dataset.listen = l.id;
-        return l.id;
-      });
-    }
-    return starting;
-  }
+  const log = window.unclenchListen.listenLog(sessionId, box);
+  const startListen = log.start;
 
   function save(extra) {
-    if (!starting) return Promise.resolve();
-    return starting.then(function (id) {
-      lastSent = heard;
-      return api("PATCH", "/api/sessions/listens/" + id, Object.assign({ heard_s: Math.min(heard, total), position_s: audio.currentTime }, extra || {}));
-    });
+    lastSent = heard;
+    return log.save(Object.assign({ heard_s: Math.min(heard, total), position_s: audio.currentTime }, extra || {}));
   }
 
   function begin(before) {
