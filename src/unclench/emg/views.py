@@ -490,12 +490,16 @@ async def emg_ws_live(ws: WebSocket) -> None:
         extra = {"listen": listen["id"]} if listen["id"] and tie_problem is None else {"tie_problem": tie_problem}
         bursts = sum(len(b) for b in monitor.bursts)
         offer = {"episodes_offer": f"/emg/{saved_id}", "bursts": bursts} if live.adaptive and bursts else {}
-        await ws.send_json({"saved": saved_id, "summary": monitor.summary()} | extra | offer)
+        last = {"saved": saved_id, "summary": monitor.summary()} | extra | offer
     elif not savable:  # asked to save or not, say why a demo never is
-        await ws.send_json({"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()})
+        last = {"done": True, "not_saved": service.NOT_SAVED_REASON, "summary": monitor.summary()}
     else:
-        await ws.send_json({"done": True, "summary": monitor.summary()})
-    await ws.close()
+        last = {"done": True, "summary": monitor.summary()}
+    # The page may have gone already (a player closed at the end of its session): what was saved stays saved, and
+    # there is no one left to tell.
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await ws.send_json(last)
+        await ws.close()
 
 
 def _adaptive_check(live: LiveOptions, caller: Caller | None) -> float | None:
