@@ -303,12 +303,18 @@ def resolve_session(db: Session, token: str | None) -> tuple[LoginSession, Accou
     """The live session a cookie names, and its account; None once idle or absolute time has run out."""
     if not token:
         return None
-    login = db.get(LoginSession, token_hash(token))
-    if login is None:
+    # One query for both rows (every request of a clinic asks): the foreign key cascades, so a session's account
+    # exists while the session does.
+    found = db.execute(
+        select(LoginSession, Account)
+        .join(Account, Account.id == LoginSession.account_id)
+        .where(LoginSession.id_hash == token_hash(token))
+    ).first()
+    if found is None:
         return None
+    login, account = found.tuple()
     now = clock.now()
-    account = db.get(Account, login.account_id)
-    if account is None or account.disabled_at is not None or now >= login.expires_at:
+    if account.disabled_at is not None or now >= login.expires_at:
         db.delete(login)
         return None
     if now - login.last_seen_at >= IDLE_TIMEOUT:
