@@ -278,6 +278,12 @@ async def load(
     return results, elapsed, len(tasks)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
@@ -397,6 +403,8 @@ def main() -> None:
                 f"{args.web} web processes, {args.workers} workers, concurrency {args.concurrency}; load starts "
                 f"(load average {os.getloadavg()[0]:.1f}: other programs share these cores)"
             )
+            web_pids = [p.pid for p in running.processes[: args.web]]
+            cpu_before = sum(cpu_seconds(pid) for pid in web_pids)
             results, elapsed, planned = asyncio.run(
                 load(
                     bases,
@@ -409,8 +417,14 @@ def main() -> None:
                     max_seconds=args.max_seconds,
                 )
             )
+            web_cpu = sum(cpu_seconds(pid) for pid in web_pids) - cpu_before
             queue = queue_figures(max_wait_s=args.max_seconds)
         report(results, elapsed, planned, measure_dashboard, queue)
+        served = sum(len(v) for v in results.latencies.values())
+        print(
+            f"web processes' CPU: {web_cpu:.1f} s over {elapsed:.1f} s ({web_cpu / elapsed:.2f} cores), "
+            f"{1000 * web_cpu / max(served, 1):.1f} ms per request (independent of the other programs' load)"
+        )
         print(f"load average at the end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
         core_db.dispose_engines()
 
