@@ -312,7 +312,7 @@ def resolve_session(db: Session, token: str | None) -> tuple[LoginSession, Accou
     ).first()
     if found is None:
         return None
-    login, account = found.tuple()
+    login, account = found
     now = clock.now()
     if account.disabled_at is not None or now >= login.expires_at:
         db.delete(login)
