@@ -1,14 +1,18 @@
 """Clinic load benchmark: N `unclench serve --clinic` processes and M `unclench worker`s on a fresh PostgreSQL database
 (loopback only), 50 practitioners and 500 clients signed in; clients log episodes and check-ins and play sessions
 (listen started, then finished and rated), a few make new sessions (rendered by the workers), practitioners open their
-dashboard. Every request goes to the web processes in turn, as a proxy spreads them.
+dashboard (the roster /clinic): 50 practitioners with 10 clients each, and one with 200 (reported apart). Every client
+has twelve weeks of diary (bench_roster.history), consents to every category, and a few follow a home programme
+(the roster's adherence column; they open /programme). Every request goes to the web processes in turn, as a proxy spreads them.
 
 Run: PYTHONPATH=src .venv/bin/python bench/bench_clinic_load.py [--web 2] [--workers 1] [--clients 500]
-     [--practitioners 50] [--concurrency 32] [--renders 10] [--max-seconds 300]
+     [--practitioners 50] [--concurrency 32] [--renders 10] [--big-roster 200] [--big-dashboards 50]
+     [--programmes 20] [--max-seconds 300]
 Prints throughput, p50/p95/p99 per request kind, errors, and the job queue's wait (queued → started) and run time.
-Targets (this 2-core machine): logging (episode, check-in, listen) p99 ≤ 150 ms, dashboard p99 ≤ 300 ms, no errors.
+Targets (this 2-core machine): logging (episode, check-in, listen) p99 ≤ 150 ms, dashboard of 200 clients p99 ≤ 300 ms,
+no errors. The load average is sampled during the run (other programs share the cores).
 Accounts and login sessions are made directly through the services with cheap Argon2 parameters (sign-in is timed by
-bench_login.py); the dashboard URL is DASHBOARD_URL: until that page exists (404) it is reported "not measured yet".
+bench_login.py), links and consents through the practice service, diaries by Core inserts: set-up is direct, not HTTP.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -41,7 +45,7 @@ DASHBOARD_URL = "/clinic"
 PASSWORD = "a calm blue lake at dawn"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 LOGGING_KINDS = ("episode", "check-in", "listen-start", "listen-finish")
-TARGET_MS = {**dict.fromkeys(LOGGING_KINDS, 150.0), "dashboard": 300.0}
+TARGET_MS = {**dict.fromkeys(LOGGING_KINDS, 150.0), "dashboard-200": 300.0, "dashboard-10": 300.0}
 
 
 @dataclass(frozen=True)
@@ -50,40 +54,74 @@ class User:
     cookie: str  # the Cookie header: login session and CSRF cookie
     csrf: str
     session_id: str | None = None  # a client's session to play
+    programme: bool = False  # the client follows a programme of that session (and opens /programme)
 
 
 @dataclass
 class Results:
     latencies: dict[str, list[float]]
     errors: dict[str, list[str]]
+    load_averages: list[float] = field(default_factory=list)
 
 
-def seed(clients: int, practitioners: int, data_dir: Path) -> list[User]:
-    """Accounts, login sessions (second factor done) and a CSRF cookie each; every client gets one ready session."""
+def seed(clients: int, practitioners: int, big_roster: int, programmes: int, data_dir: Path) -> list[User]:
+    """Accounts, login sessions (second factor done) and a CSRF cookie each; every client gets one ready session and
+    twelve weeks of diary (bench_roster.history), is linked to one of the practitioners (they share the clients
+    evenly) and consents to every category; one more practitioner ("big") has the first `big_roster` clients too;
+    the first `programmes` clients follow a home programme of their session (the roster's adherence column)."""
+    from sqlalchemy import insert
+
+    from bench.bench_roster import history
     from unclench.accounts import logins
     from unclench.accounts.views import SESSION_COOKIE
+    from unclench.core import clock
     from unclench.core.db import session_scope
     from unclench.core.identity import LOCAL_CALLER, set_caller
+    from unclench.practice import service as practice
+    from unclench.practice.schemas import SHAREABLE, ConsentIn
     from unclench.sessions import service
     from unclench.sessions.composer import compose
+    from unclench.sessions.models import Programme, ProgrammeItem
     from unclench.sessions.options import SessionOptions, validate_options
     from unclench.web.security import CSRF_COOKIE, csrf_token
 
     logins.use_password_hasher(CHEAP)
     options = validate_options(compose(validate_options(SessionOptions(minutes=3.0, technique="breathing"))).options)
+    everything = ConsentIn(categories=list(SHAREABLE))
+    today = clock.today()
     users: list[User] = []
+    accounts = []
+    sessions: dict[int, str] = {}
     with session_scope() as db:  # one transaction; the session's caller changes to each client for their rows
-        for index in range(practitioners + clients):
-            role = "practitioner" if index < practitioners else "person"
-            account = logins.create_account(db, email=f"{role}{index}@clinic.example", password=PASSWORD, role=role)
+        roles = ["practitioner"] * practitioners + ["big"] * (big_roster > 0) + ["person"] * clients
+        for index, role in enumerate(roles):
+            account = logins.create_account(
+                db, email=f"{role}{index}@clinic.example", password=PASSWORD, role=role.replace("big", "practitioner")
+            )
+            accounts.append(account)
             token = logins.start_session(db, account, second_factor_done=True)
             session_id = None
             if role == "person":
+                number = len([u for u in users if u.role == "person"])
                 set_caller(db, logins.caller_for(account))
                 row = service.create_session(db, options, title="Bench session")
                 row.status, row.duration_s = "ready", 180.0
                 db.flush()
-                session_id = row.id
+                session_id = sessions[int(account.person_id)] = row.id
+                carers = [accounts[number % practitioners]] + ([accounts[practitioners]] if number < big_roster else [])
+                for carer in carers:  # the client consents to everything, as on the consent page
+                    practice.give_consent(
+                        db, account.person_id, practice.link_client(db, carer.id, account.person_id).id, everything
+                    )
+                if number < programmes:
+                    plan = Programme(
+                        title="Bench programme",
+                        starts_on=today - timedelta(days=10),
+                        ends_on=today + timedelta(days=60),
+                    )
+                    plan.items = [ProgrammeItem(session=row, position=0, per_week=5)]
+                    db.add(plan)
+                    db.flush()
                 set_caller(db, LOCAL_CALLER)
             csrf_cookie = uuid.uuid4().hex
             users.append(
@@ -92,8 +130,12 @@ def seed(clients: int, practitioners: int, data_dir: Path) -> list[User]:
                     cookie=f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={csrf_cookie}",
                     csrf=csrf_token(csrf_cookie, data_dir),
                     session_id=session_id,
+                    programme=number < programmes if role == "person" else False,
                 )
             )
+        for model, rows in history(list(sessions), random.Random(7), clock.now(), sessions):
+            if rows:
+                db.execute(insert(model.__table__), rows)
     return users
 
 
@@ -130,6 +172,8 @@ def client_script(
     for day in (yesterday, today):
         steps.append(("check-in", {"day": day, "stress": rng.randrange(11), "sleep_hours": 7.0}))
     steps.append(("listen", {}))
+    if user.programme:
+        steps.append(("programme", {}))
     return steps
 
 
@@ -138,7 +182,9 @@ async def run_client(
 ) -> None:
     for kind, body in steps:
         client = clients[random.randrange(len(clients))]
-        if kind == "episode":
+        if kind == "programme":
+            await timed(client, results, "programme-page", user, "GET", "/programme", 200)
+        elif kind == "episode":
             await timed(client, results, kind, user, "POST", "/api/episodes", 201, json=body)
         elif kind == "check-in":
             await timed(client, results, kind, user, "PUT", "/api/checkins", 200, json=body)
@@ -175,6 +221,7 @@ async def load(
     concurrency: int,
     renders: int,
     dashboards_each: int,
+    big_dashboards: int,
     measure_dashboard: bool,
     max_seconds: float,
 ) -> tuple[Results, float, int]:
@@ -188,7 +235,7 @@ async def load(
     gate = asyncio.Semaphore(concurrency)
     work: list[asyncio.Future[None] | object] = []
     persons = [u for u in users if u.role == "person"]
-    practitioners = [u for u in users if u.role == "practitioner"]
+    practitioners = [u for u in users if u.role in ("practitioner", "big")]
 
     async def guarded(coro: object) -> None:
         async with gate:
@@ -204,20 +251,37 @@ async def load(
         tasks.append(timed(client, results, "session-create", user, "POST", "/sessions", 303, data=form))
     if measure_dashboard:
         for user in practitioners:
-            for _ in range(dashboards_each):
+            kind, visits = (
+                ("dashboard-200", big_dashboards) if user.role == "big" else ("dashboard-10", dashboards_each)
+            )
+            for _ in range(visits):
                 client = clients[rng.randrange(len(clients))]
-                tasks.append(timed(client, results, "dashboard", user, "GET", DASHBOARD_URL, 200))
+                tasks.append(timed(client, results, kind, user, "GET", DASHBOARD_URL, 200))
     rng.shuffle(tasks)
+
+    async def sample_load() -> None:  # other programs share these cores: the load average says how much
+        while True:
+            results.load_averages.append(os.getloadavg()[0])
+            await asyncio.sleep(2.0)
+
+    sampler = asyncio.create_task(sample_load())
     started = time.perf_counter()
     try:
         await asyncio.wait_for(asyncio.gather(*(guarded(t) for t in tasks)), timeout=max_seconds)
     except TimeoutError:
         results.errors["bench"].append(f"did not finish in {max_seconds} s")
     elapsed = time.perf_counter() - started
+    sampler.cancel()
     for client in clients:
         await client.aclose()
     del work
     return results, elapsed, len(tasks)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -269,6 +333,11 @@ def report(results: Results, elapsed: float, planned: int, measure_dashboard: bo
         print(f"logging, all kinds: p50 {percentile(logging, 0.5):.1f} ms, p99 {percentile(logging, 0.99):.1f} ms")
     errors = sum(len(v) for v in results.errors.values())
     print(f"errors: {errors}")
+    if results.load_averages:
+        print(
+            f"load average (1 min) during the run: mean {statistics.mean(results.load_averages):.1f}, "
+            f"max {max(results.load_averages):.1f} (cores: {os.cpu_count()})"
+        )
     for kind, found in results.errors.items():
         for line in found[:3]:
             print(f"  {kind}: {line}")
@@ -289,7 +358,10 @@ def main() -> None:
     parser.add_argument("--practitioners", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--renders", type=int, default=10, help="clients who make a new session (a render job)")
-    parser.add_argument("--dashboards", type=int, default=5, help="dashboard visits per practitioner")
+    parser.add_argument("--dashboards", type=int, default=5, help="dashboard visits per practitioner (10 clients)")
+    parser.add_argument("--big-roster", type=int, default=200, help="clients of the one practitioner with many")
+    parser.add_argument("--big-dashboards", type=int, default=50, help="dashboard visits of that practitioner")
+    parser.add_argument("--programmes", type=int, default=20, help="clients following a home programme")
     parser.add_argument("--max-seconds", type=float, default=300.0)
     args = parser.parse_args()
 
@@ -309,9 +381,10 @@ def main() -> None:
         core_db.dispose_engines()
         install_secret(root / "data")  # before the web processes start, so all of them and this script share it
         made = time.perf_counter()
-        users = seed(args.clients, args.practitioners, root / "data")
+        users = seed(args.clients, args.practitioners, args.big_roster, args.programmes, root / "data")
         print(
-            f"seeded {args.practitioners} practitioners and {args.clients} clients in {time.perf_counter() - made:.1f} s"
+            f"seeded {args.practitioners} practitioners (+1 with {args.big_roster} clients), {args.clients} clients "
+            f"(12 weeks of diary each, {args.programmes} with a programme), links and consents in {time.perf_counter() - made:.1f} s"
         )
         with clinic(url, root, UNCLENCH_TIMEZONE="UTC", UNCLENCH_WORKER_STALLED_AFTER_S="30") as running:
             bases = [running.start_web() for _ in range(args.web)]
@@ -319,10 +392,19 @@ def main() -> None:
                 running.start_worker()
             probe = httpx.get(bases[0] + DASHBOARD_URL, headers={"Cookie": users[0].cookie}, timeout=30.0)
             measure_dashboard = probe.status_code != 404
+            # Each process loads a page's modules (SciPy for the roster's tone trend) at its first request of a
+            # kind: one of each before the clock starts, so the figures are the steady state a clinic runs in.
+            warm = [*[u for u in users if u.role == "big" or u.programme][:2], users[0]]
+            for base in bases:
+                for user in warm:
+                    url = DASHBOARD_URL if user.role != "person" else "/programme"
+                    httpx.get(base + url, headers={"Cookie": user.cookie}, timeout=60.0)
             print(
                 f"{args.web} web processes, {args.workers} workers, concurrency {args.concurrency}; load starts "
                 f"(load average {os.getloadavg()[0]:.1f}: other programs share these cores)"
             )
+            web_pids = [p.pid for p in running.processes[: args.web]]
+            cpu_before = sum(cpu_seconds(pid) for pid in web_pids)
             results, elapsed, planned = asyncio.run(
                 load(
                     bases,
@@ -330,12 +412,19 @@ def main() -> None:
                     concurrency=args.concurrency,
                     renders=args.renders,
                     dashboards_each=args.dashboards,
+                    big_dashboards=args.big_dashboards,
                     measure_dashboard=measure_dashboard,
                     max_seconds=args.max_seconds,
                 )
             )
+            web_cpu = sum(cpu_seconds(pid) for pid in web_pids) - cpu_before
             queue = queue_figures(max_wait_s=args.max_seconds)
         report(results, elapsed, planned, measure_dashboard, queue)
+        served = sum(len(v) for v in results.latencies.values())
+        print(
+            f"web processes' CPU: {web_cpu:.1f} s over {elapsed:.1f} s ({web_cpu / elapsed:.2f} cores), "
+            f"{1000 * web_cpu / max(served, 1):.1f} ms per request (independent of the other programs' load)"
+        )
         print(f"load average at the end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
         core_db.dispose_engines()
 

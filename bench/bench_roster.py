@@ -22,9 +22,89 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 TARGET_MS = 300.0
+
+
+def history(
+    person_ids: list[int], rng: random.Random, now: datetime, session_ids: dict[int, str] | None = None
+) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Twelve weeks of a realistic diary per person, as rows for Core inserts: (model, rows) in insert order.
+
+    About 3 episodes a week, daily check-ins, 20 rated listens of one session (`session_ids[person]`, else a new
+    session each), a PSS-10 a month.
+    """
+    from unclench.diary.models import CheckIn, Episode
+    from unclench.sessions.models import AudioSession, Listen
+    from unclench.stress.models import QuestionnaireResponse
+
+    episodes, checkins, sessions, listens, pss = [], [], [], [], []
+    for pid in person_ids:
+        for _ in range(36):
+            episodes.append(
+                {
+                    "id": os.urandom(16).hex(),
+                    "person_id": pid,
+                    "started_at": now - timedelta(hours=rng.uniform(1, 84 * 24)),
+                    "timezone": "Europe/Berlin",
+                    "kind": "cramp",
+                    "intensity": rng.randint(1, 9),
+                    "notes": "",
+                }
+            )
+        for day in range(84):
+            checkins.append(
+                {
+                    "id": os.urandom(16).hex(),
+                    "person_id": pid,
+                    "day": (now - timedelta(days=day)).date(),
+                    "stress": rng.randint(0, 10),
+                    "medications": [],
+                    "exercise_type": "",
+                    "notes": "",
+                }
+            )
+        session_id = (session_ids or {}).get(pid)
+        if session_id is None:
+            session_id = os.urandom(16).hex()
+            sessions.append(
+                {"id": session_id, "person_id": pid, "title": "bench", "options": {"technique": "breathing"}}
+            )
+        for _ in range(20):
+            before = rng.randint(3, 9)
+            listens.append(
+                {
+                    "id": os.urandom(16).hex(),
+                    "person_id": pid,
+                    "session_id": session_id,
+                    "started_at": now - timedelta(hours=rng.uniform(1, 40 * 24)),
+                    "status": "listened",
+                    "heard_s": 600.0,
+                    "tension_before": before,
+                    "tension_after": max(0, before - rng.randint(0, 4)),
+                }
+            )
+        for month in range(3):
+            pss.append(
+                {
+                    "id": os.urandom(16).hex(),
+                    "person_id": pid,
+                    "instrument": "pss10",
+                    "taken_at": now - timedelta(days=30 * month + 1),
+                    "answers": [2] * 10,
+                    "total": 20,
+                    "band": "moderate",
+                }
+            )
+    return [
+        (Episode, episodes),
+        (CheckIn, checkins),
+        (AudioSession, sessions),
+        (Listen, listens),
+        (QuestionnaireResponse, pss),
+    ]
 
 
 def _setup(url: str, clients: int) -> int:
@@ -35,11 +115,8 @@ def _setup(url: str, clients: int) -> int:
     from unclench.core import clock
     from unclench.core.db import Base, get_engine, session_scope
     from unclench.core.models_registry import import_all_models
-    from unclench.diary.models import CheckIn, Episode
     from unclench.practice import service as practice
     from unclench.practice.schemas import SHAREABLE, ConsentIn
-    from unclench.sessions.models import AudioSession, Listen
-    from unclench.stress.models import QuestionnaireResponse
 
     import_all_models()
     Base.metadata.create_all(get_engine())
@@ -51,69 +128,7 @@ def _setup(url: str, clients: int) -> int:
         everything = ConsentIn(categories=list(SHAREABLE))
         for pid in person_ids:
             practice.give_consent(db, pid, practice.link_client(db, practitioner.id, pid).id, everything)
-        episodes, checkins, sessions, listens, pss = [], [], [], [], []
-        for pid in person_ids:
-            for _ in range(36):
-                episodes.append(
-                    {
-                        "id": os.urandom(16).hex(),
-                        "person_id": pid,
-                        "started_at": now - timedelta(hours=rng.uniform(1, 84 * 24)),
-                        "timezone": "Europe/Berlin",
-                        "kind": "cramp",
-                        "intensity": rng.randint(1, 9),
-                        "notes": "",
-                    }
-                )
-            for day in range(84):
-                checkins.append(
-                    {
-                        "id": os.urandom(16).hex(),
-                        "person_id": pid,
-                        "day": (now - timedelta(days=day)).date(),
-                        "stress": rng.randint(0, 10),
-                        "medications": [],
-                        "exercise_type": "",
-                        "notes": "",
-                    }
-                )
-            session_id = os.urandom(16).hex()
-            sessions.append(
-                {"id": session_id, "person_id": pid, "title": "bench", "options": {"technique": "breathing"}}
-            )
-            for _ in range(20):
-                before = rng.randint(3, 9)
-                listens.append(
-                    {
-                        "id": os.urandom(16).hex(),
-                        "person_id": pid,
-                        "session_id": session_id,
-                        "started_at": now - timedelta(hours=rng.uniform(1, 40 * 24)),
-                        "status": "listened",
-                        "heard_s": 600.0,
-                        "tension_before": before,
-                        "tension_after": max(0, before - rng.randint(0, 4)),
-                    }
-                )
-            for month in range(3):
-                pss.append(
-                    {
-                        "id": os.urandom(16).hex(),
-                        "person_id": pid,
-                        "instrument": "pss10",
-                        "taken_at": now - timedelta(days=30 * month + 1),
-                        "answers": [2] * 10,
-                        "total": 20,
-                        "band": "moderate",
-                    }
-                )
-        for model, rows in (
-            (Episode, episodes),
-            (CheckIn, checkins),
-            (AudioSession, sessions),
-            (Listen, listens),
-            (QuestionnaireResponse, pss),
-        ):
+        for model, rows in history(person_ids, rng, now):
             db.execute(insert(model.__table__), rows)
         return practitioner.id
 

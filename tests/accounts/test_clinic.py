@@ -317,6 +317,15 @@ def test_idle_and_absolute_time_outs(clinic: str, frozen_clock: FrozenClock) -> 
     frozen_clock.shift(logins.IDLE_TIMEOUT + timedelta(seconds=1))
     assert client.get("/").headers["location"] == "/login"
 
+    steady = _browser()  # requests within a minute of the last written use do not write it again
+    _login(steady, "client@example.org")
+    frozen_clock.shift(logins.IDLE_TIMEOUT - logins.SEEN_EVERY / 2)
+    assert steady.get("/").status_code == 200  # written: older than SEEN_EVERY
+    frozen_clock.shift(logins.SEEN_EVERY / 4)
+    assert steady.get("/").status_code == 200  # not written: the idle clock still runs from the request before
+    frozen_clock.shift(logins.IDLE_TIMEOUT - logins.SEEN_EVERY / 8)
+    assert steady.get("/").headers["location"] == "/login"
+
     busy = _browser()
     _login(busy, "client@example.org")
     for _ in range(int(logins.ABSOLUTE_TIMEOUT / timedelta(minutes=20))):

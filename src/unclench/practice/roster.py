@@ -127,9 +127,16 @@ def build_roster(
     for person_id, moments in activity.items():
         rows[person_id].last_activity = max(moments)
 
+    ordered = sorted(rows.values(), key=lambda r: (not r.red_flag, r.client.name.lower()))
     if audit_reads:
-        shown = [r for r in rows.values() if r.consented]
-        audit.record_reads(
-            db, [(r.client.person_id, audit.What("roster", ", ".join(sorted(r.client.categories)))) for r in shown]
-        )
-    return sorted(rows.values(), key=lambda r: (not r.red_flag, r.client.name.lower()))
+        record_roster_reads(db, ordered)
+    return ordered
+
+
+def record_roster_reads(db: Session, rows: list[RosterRow]) -> int:
+    """One "data_read" audit entry per consenting client shown. The chain's head stays locked from here until the
+    request commits and every practitioner's roster appends to it, so a page calls this after rendering."""
+    shown = [r for r in rows if r.consented]
+    return audit.record_reads(
+        db, [(r.client.person_id, audit.What("roster", ", ".join(sorted(r.client.categories)))) for r in shown]
+    )

@@ -95,8 +95,12 @@ def shared_notes(request: Request, db: DbSession) -> Response:
 @clinic_router.get("/clinic")
 def roster_page(request: Request, db: DbSession) -> Response:
     account_id = caller_of(db).account_id
-    rows = roster_service.build_roster(db, account_id) if account_id is not None else []
-    return render(request, "practice/roster.html", {"rows": rows})
+    rows = roster_service.build_roster(db, account_id, audit_reads=False) if account_id is not None else []
+    page = render(request, "practice/roster.html", {"rows": rows})
+    # Audited last: the entries lock the audit chain's head until the commit, which FastAPI makes right after this
+    # returns; rendering while holding it made every other practitioner's roster wait for this page's template.
+    roster_service.record_roster_reads(db, rows)
+    return page
 
 
 @clinic_router.get("/clinic/clients/{person_id}")

@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection
 
 from unclench.accounts import logins
 from unclench.accounts.views import ROUTE_POLICIES, SESSION_COOKIE, address_of
-from unclench.core.db import session_scope
+from unclench.core.db import lookup_scope
 from unclench.core.identity import Caller
 from unclench.web.templating import render
 
@@ -55,7 +55,9 @@ def require_clinic_login(connection: HTTPConnection) -> None:
     if policy == "public":
         connection.state.caller = Caller(kind="anonymous", person_id=None, address=address_of(connection))
         return
-    with session_scope() as db:
+    # Its own statements, each committing at once, not a transaction: this runs before every route, and the look-up
+    # reads the session and the consent (each row consistent on its own) and writes at most the session's last use.
+    with lookup_scope() as db:
         found = logins.resolve_session(db, connection.cookies.get(SESSION_COOKIE))
         if found is None:
             raise SignInNeeded("/login", 401)
