@@ -221,3 +221,16 @@ def test_consents_command_exports_the_fhir_history(clinic: str, tmp_path: Path) 
     assert [e["resource"]["status"] for e in bundle["entry"]] == ["active"]
     unknown = CliRunner().invoke(app, ["consents", "nobody@example.org"])
     assert unknown.exit_code == 2 and "no client account" in unknown.output
+
+
+def test_a_practitioners_menu_is_their_clients_and_a_clients_footer_names_the_clinic(clinic: str) -> None:  # noqa: F811
+    practitioner = _practitioner()
+    client, _ = _invited_client(practitioner, "menu@example.org")
+    roster = practitioner.get("/clinic").text
+    menu = re.search(r'<nav class="topnav" aria-label="Main">(.*?)</nav>', roster, re.S)
+    assert menu is not None and re.findall(r">([^<]+)</a>", menu[1]) == ["Clients", "Invite a client", "Account"]
+    assert 'class="tabbar"' not in roster  # no Today · Log · Relax tabs for someone who keeps no diary
+    assert "Your diary stays on this computer" not in roster and "Your data: download or delete it" not in roster
+    own = client.get("/sharing").text
+    assert "Your diary is kept on your clinic's server" in own and "Your diary stays on this computer" not in own
+    assert 'class="tabbar"' in own and ">Timeline</a>" in own
