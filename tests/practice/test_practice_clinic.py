@@ -96,6 +96,7 @@ def test_consent_is_versioned_and_revoking_holds_from_the_very_next_request(clin
     page = practitioner.get(f"/clinic/clients/{person_id}")
     assert page.status_code == 200 and "episode 1" not in page.text and "not shared" in page.text
     assert "Episodes per day" not in page.text  # no calendar without the diary
+    assert "home programme: needs their sessions and listens" in page.text  # no way into a builder that refuses
     no_report = practitioner.get(f"/clinic/clients/{person_id}/report.pdf")
     assert no_report.status_code == 403 and "does not share reports" in no_report.text
     client.post("/sharing/consent", data={"link_id": link_id, "categories": ["diary", "stress"]})
