@@ -5,6 +5,7 @@ one fresh PostgreSQL database and one data folder (the tests of several processe
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,9 +16,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pyotp
 from sqlalchemy import create_engine, text
 
 import unclench
@@ -69,6 +72,16 @@ class Clinic:
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
+    began: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        """The processes' "now" (their `UNCLENCH_NOW` clock runs on from its start), for a second factor's code.
+
+        Each process starts its clock when it first reads it, a little after this clinic began, so this runs a few
+        seconds ahead of theirs at most: well within the one step either side a code may be off.
+        """
+        start = datetime.fromisoformat(self.extra_env["UNCLENCH_NOW"].replace("Z", "+00:00"))
+        return start.astimezone(UTC) + timedelta(seconds=time.monotonic() - self.began)
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("UNCLENCH_", "PYTEST_"))}
@@ -148,23 +161,50 @@ def browser(base: str) -> httpx.Client:
 
 
 def csrf_from_page(page: str) -> str:
-    import re
-
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found is not None, "no CSRF field on the page"
     return found[1]
 
 
-def sign_in(client: httpx.Client, email: str, password: str) -> None:
-    """Sign in with the password (a person account needs no second factor) and keep the CSRF token as a header."""
+def sign_in(client: httpx.Client, email: str, password: str) -> str:
+    """Sign in with the password and keep the CSRF token as a header; where the server sends the browser next (a
+    person account needs no second factor; a practitioner's first sign-in goes on with `enrol_second_factor`)."""
     login = client.get("/login")
     response = client.post(
         "/login", data={"csrf_token": csrf_from_page(login.text), "email": email, "password": password}
     )
     assert response.status_code == 303, response.text
+    where = str(response.headers["location"])
+    if "second-factor" not in where:
+        _keep_csrf_token(client)
+    return where
+
+
+def _keep_csrf_token(client: httpx.Client) -> None:
     token = client.get("/api/csrf")
     assert token.status_code == 200, token.text
     client.headers["X-CSRF-Token"] = token.json()["token"]
+
+
+def enrol_second_factor(client: httpx.Client, at: datetime) -> None:
+    """Set up the authenticator on the enrolment page (a practitioner's first sign-in) with the code for `at`."""
+    page = client.get("/account/second-factor")
+    secret = re.search(r"<code>([A-Z2-7]{32})</code>", page.text)
+    assert page.status_code == 200 and secret is not None, page.text
+    code = pyotp.TOTP(secret[1]).at(at)
+    done = client.post("/account/second-factor", data={"csrf_token": csrf_from_page(page.text), "code": code})
+    assert done.status_code == 200 and "recovery" in done.text.lower(), done.text
+    _keep_csrf_token(client)
+
+
+def accept_invitation(base: str, link: str, email: str, password: str) -> None:
+    """Sign up through an invitation link's page in a fresh browser."""
+    with browser(base) as fresh:
+        page = fresh.get(link)
+        assert page.status_code == 200, page.text
+        data = {"csrf_token": csrf_from_page(page.text), "email": email, "password": password}
+        accepted = fresh.post(link, data=data | {"password_again": password})
+        assert accepted.status_code == 303, accepted.text
 
 
 def use_cookies_on(client: httpx.Client, base: str) -> httpx.Client:

@@ -8,8 +8,10 @@ Monday and a Sunday, the zones at UTC+14 and UTC-11).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -118,6 +120,28 @@ class FrozenClock:
 
     def shift(self, delta: timedelta) -> None:
         self.traveller.shift(delta)
+
+
+@pytest.fixture(autouse=True)
+def one_group_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests of one `xdist_group` never run beside each other (they start processes or a browser of their own).
+
+    pytest-xdist's loadgroup sends a group to one worker by a suffix on each test's node id, which pytest 9 no longer
+    reads (`Node.nodeid` comes from its own id), so the marks alone do nothing: each group holds a lock file, shared
+    by this run's workers only, for the test's whole duration.
+    """
+    mark = request.node.get_closest_marker("xdist_group")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if mark is None or run is None:
+        yield
+        return
+    name = mark.args[0] if mark.args else mark.kwargs.get("name", "default")
+    with (Path(tempfile.gettempdir()) / f"unclench-tests-{run}-{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,31 @@ def test_a_clinic_queues_for_its_workers_and_the_same_render_twice_is_one_job(cl
         assert jobs.get_job(db, first.id).label == session.title
 
 
+def test_a_practitioner_acting_for_a_client_queues_a_render_that_carries_their_narrowing(
+    clinic_queue: str,
+) -> None:
+    """A prescribed programme's render is queued by a practitioner narrowed to the client's consent: the job's JSON
+    holds the narrowing, and the worker carries on as that same caller (no wider)."""
+    client = _person("Client")
+    acting = Caller(
+        kind="account",
+        person_id=client.person_id,
+        role="practitioner",
+        account_id=7,
+        categories=frozenset({"sessions", "diary"}),
+        writes=frozenset({"sessions"}),
+    )
+    with core_db.session_scope(acting) as db:
+        session = service.create_session(db, SessionOptions(minutes=3.0, technique="breathing"))
+        job = service.start_render(db, session)
+        assert (job.status, session.status) == ("queued", "queued")
+    with core_db.session_scope() as db:
+        [args] = db.execute(text("SELECT args FROM procrastinate_jobs")).scalars().all()
+    assert args["caller"]["categories"] == ["diary", "sessions"] and args["caller"]["writes"] == ["sessions"]
+    assert jobs.caller_from_dict(args["caller"]) == acting == jobs.caller_from_dict(args["arguments"]["caller"])
+    assert jobs.caller_from_dict(jobs.caller_to_dict(client)) == client  # a person's own: not narrowed
+
+
 def test_the_local_app_runs_jobs_in_process(app_env: Path) -> None:
     assert not jobs.uses_queue()
     assert {"session-render", "emg-analyse"} <= set(jobs.import_all_tasks())

@@ -1,5 +1,7 @@
-"""The clinic's job queue with real processes on PostgreSQL: `unclench worker` killed mid-render, and a whole flow
-across two web processes and two workers (no process keeps state of its own).
+"""The clinic's job queue with real processes on PostgreSQL: `unclench worker` killed mid-render, and whole flows
+across two web processes and two workers (no process keeps state of its own): a person's own session, and issue 18's
+loop (a practitioner invites a client, who consents; the practitioner prescribes a programme; a worker renders it;
+the client listens and rates; the practitioner's roster shows the adherence and the tension drop).
 
 The renders are real (a 3-minute breathing session); the voice's phrases are cached between runs
 (`clinic_cluster.PHRASE_CACHE`), so a render takes seconds once the cache is warm (the first run ever waits for the
@@ -10,16 +12,26 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
-from tests.clinic_cluster import browser, clinic, fresh_database, sign_in, use_cookies_on
+from tests.clinic_cluster import (
+    accept_invitation,
+    browser,
+    clinic,
+    enrol_second_factor,
+    fresh_database,
+    sign_in,
+    use_cookies_on,
+)
 from tests.conftest import FrozenClock
 from unclench.accounts import logins
 from unclench.core import db as core_db
@@ -63,6 +75,13 @@ def _person(email: str) -> Caller:
     with core_db.session_scope() as db:
         account = logins.create_account(db, email=email, password=PASSWORD, role="person")
         return logins.caller_for(account)
+
+
+def _practitioner(email: str) -> None:
+    """A practitioner account, brought in as on a clinic: the admin invites, the practitioner accepts."""
+    with core_db.session_scope() as db:
+        admin = logins.create_admin(db, "admin@clinic.example", PASSWORD)
+        logins.accept_invitation(db, logins.invite(db, admin, "practitioner"), email, PASSWORD)
 
 
 def _job_state(caller: Caller, job_id: str) -> jobs.Job:
@@ -182,3 +201,91 @@ def test_a_whole_flow_across_two_web_processes_and_two_workers(
         assert "1 day in a row" in one.get("/sessions").text
         audio = one.get(f"/sessions/{session_id}/files/session.ogg")  # written by a worker, served by web-1
         assert audio.status_code == 200 and audio.content[:4] == b"OggS"
+
+
+def _roster_cell(page: str, label: str) -> str:
+    """The text of the roster's one client's cell under `label`, its tags stripped."""
+    found = re.search(rf'<td data-label="{re.escape(label)}">(.*?)</td>', page, re.S)
+    assert found is not None, page
+    return " ".join(re.sub(r"<[^>]+>", " ", found[1]).split())
+
+
+def test_a_prescribed_programme_across_two_web_processes_and_two_workers(
+    clinic_database: str, tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    """Issue 18's flow: invited and consented via HTTP, prescribed via web-1, rendered by a worker, played and rated
+    via web-2, the adherence and the tension drop on the roster via web-1."""
+    _practitioner("carer@clinic.example")
+    today = frozen_clock.moment.instant.date()
+    with clinic(clinic_database, tmp_path, UNCLENCH_NOW=frozen_clock.moment.instant.isoformat()) as running:
+        web_1, web_2 = running.start_web(), running.start_web()
+        running.start_worker()
+        running.start_worker()
+        carer = browser(web_1)
+        assert sign_in(carer, "carer@clinic.example", PASSWORD) == "/account/second-factor"
+        enrol_second_factor(carer, running.now())
+        invited = carer.post("/clients/invite", data={"role": "person"})
+        link = re.search(r'class="invite-link">[^<]*(/invite/[^<]+)</code>', invited.text)
+        assert invited.status_code == 200 and link is not None, invited.text
+
+        # The client signs up on web-2 and is taken to the consent page, where nothing is shared yet.
+        accept_invitation(web_2, link[1], "client@clinic.example", PASSWORD)
+        client = browser(web_2)
+        assert sign_in(client, "client@clinic.example", PASSWORD) == "/sharing/consent"
+        roster = carer.get("/clinic").text
+        assert "has not shared anything yet" in roster
+        consent = client.get("/sharing/consent").text
+        link_id = re.search(r'name="link_id" value="(\d+)"', consent)
+        assert link_id is not None and "carer@clinic.example" in consent
+        given = client.post("/sharing/consent", data={"link_id": link_id[1], "categories": ["diary", "sessions"]})
+        assert given.status_code == 303, given.text
+
+        roster = carer.get("/clinic").text
+        person = re.search(r'href="/clinic/clients/(\d+)"', roster)
+        assert person is not None, roster
+        assert _roster_cell(roster, "Listening adherence against the programme") == "no programme"
+        assert _roster_cell(roster, "Tension drop per listen") == "no rated listens in 4 weeks"
+        programme = {
+            "title": "Breathing weeks",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(weeks=4)).isoformat(),
+            "checkin": "none",
+            "questionnaire": "none",
+            "emg_per_week": "0",
+            "s0_per_week": "7",
+            "s0_minutes": "3",
+            "s0_technique": "breathing",
+            "s0_region_mode": "chosen",
+            "s0_ending": "wake",
+        }
+        prescribed = carer.post(f"/clinic/clients/{person[1]}/programme", data=programme)
+        assert prescribed.status_code == 303, (prescribed.text, running.log_tail())
+        assert "Saved." in carer.get(prescribed.headers["location"]).text
+        roster = carer.get("/clinic").text
+        assert _roster_cell(roster, "Listening adherence against the programme") == "nothing due yet"
+
+        # The session is in the client's library (seen on web-2) and a worker renders it.
+        [session] = client.get("/api/sessions").json()
+        deadline = time.monotonic() + RENDER_TIMEOUT_S
+        while (shown := client.get(f"/api/sessions/{session['id']}").json())["status"] != "ready":
+            assert shown["status"] in ("queued", "rendering"), (shown, running.log_tail())
+            assert time.monotonic() < deadline, running.log_tail()
+            time.sleep(0.1)
+        due = client.get("/programme/due").text
+        assert f'href="/sessions/{session["id"]}"' in due and due.count('class="due-task is-due"') == 1
+
+        # Played on web-2: a 3-minute session counts once 60 % of it was heard (the rule, not the player, decides).
+        listen = client.post(f"/api/sessions/{session['id']}/listens", json={"tension_before": 7})
+        assert listen.status_code == 201, listen.text
+        heard = 0.6 * shown["duration_s"] + 1.0
+        rated = client.patch(
+            f"/api/sessions/listens/{listen.json()['id']}",
+            json={"heard_s": heard, "finished": True, "tension_after": 3},
+        )
+        assert rated.status_code == 200 and rated.json()["status"] == "listened", rated.text
+        assert 'class="due-task is-due"' not in client.get("/programme/due").text
+
+        roster = carer.get("/clinic").text  # on web-1, from the database the other processes wrote
+        assert _roster_cell(roster, "Listening adherence against the programme") == "100 % (1 of 1 listens)"
+        assert _roster_cell(roster, "Tension drop per listen") == "4.0 points (0–10) over 1 rated listen"
+        assert _roster_cell(roster, "Last activity") == f"{today:%d %b %Y}"

@@ -168,13 +168,22 @@ def import_all_tasks() -> dict[str, Task]:
     return TASKS
 
 
+# The caller's narrowing sets (a practitioner acting for a consenting client), which JSON holds as lists.
+_CATEGORY_SETS = ("categories", "writes")
+
+
 def caller_to_dict(caller: Caller) -> dict[str, Any]:
-    """The requester as JSON, for a task's arguments (the worker carries on as them)."""
-    return asdict(caller)
+    """The requester as JSON, for a task's arguments (the worker carries on as them, narrowed as they were)."""
+    data = asdict(caller)
+    for name in _CATEGORY_SETS:
+        if data[name] is not None:
+            data[name] = sorted(data[name])
+    return data
 
 
 def caller_from_dict(data: dict[str, Any]) -> Caller:
-    return Caller(**data)
+    sets = {name: frozenset(data[name]) for name in _CATEGORY_SETS if data.get(name) is not None}
+    return Caller(**(data | sets))
 
 
 def uses_queue() -> bool:

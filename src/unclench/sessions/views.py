@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from unclench.accounts.people import person_names
 from unclench.body.taxonomy import all_regions, get_region
 from unclench.core import clock
 from unclench.core.errors import FieldProblem, NotFoundError
@@ -361,6 +362,7 @@ def _programme_form(
     own: bool,
     heading: str,
     values: dict[str, Any] | None = None,
+    back: tuple[str, str] | None = None,
 ) -> Response:
     today = clock.today()
     suggested = service.suggest_regions(db)
@@ -387,6 +389,7 @@ def _programme_form(
         "default_end": (today + timedelta(weeks=6)).isoformat(),
         "action": action,
         "heading": heading,
+        "back": back,
         "own": own,
         "whose": "Your" if own else "The client's",
         "note_label": "A note to yourself" if own else "A note to the client",
@@ -484,9 +487,16 @@ def client_programme(request: Request, person_id: int, db: DbSession) -> Respons
         db,
         action=f"/clinic/clients/{person_id}/programme" + (f"?programme_id={current.id}" if current else ""),
         own=False,
-        heading="Prescribe a home programme" if current is None else "Change the home programme",
         values=programmes.form_values(current) if current else None,
+        **_for_client(db, person_id, changing=current is not None),
     )
+
+
+def _for_client(db: Session, person_id: int, *, changing: bool) -> dict[str, Any]:
+    """The builder's heading and way back, naming the client (a practitioner may have many open)."""
+    name = person_names(db, {person_id}).get(person_id, f"client {person_id}")
+    heading = f"Change the home programme for {name}" if changing else f"Prescribe a home programme for {name}"
+    return {"heading": heading, "back": (f"/clinic/clients/{person_id}", name)}
 
 
 @clinic_router.post("/clinic/clients/{person_id}/programme", response_class=HTMLResponse)
@@ -499,7 +509,9 @@ async def client_programme_save(
     form, saved = await _save_programme(request, db, programme_id=programme_id)
     if saved is None:
         action = f"/clinic/clients/{person_id}/programme" + (f"?programme_id={programme_id}" if programme_id else "")
-        return _programme_form(request, db, form, action=action, own=False, heading="Prescribe a home programme")
+        return _programme_form(
+            request, db, form, action=action, own=False, **_for_client(db, person_id, changing=bool(programme_id))
+        )
     return RedirectResponse(f"/clinic/clients/{person_id}/programme?saved=1", status_code=303)
 
 
