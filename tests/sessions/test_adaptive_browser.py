@@ -217,3 +217,9 @@ def test_real_sensor_stream_drives_the_player_end_to_end(
     # Done: the sensor's recording is kept with the listen.
     page.get_by_role("button", name="I'm done listening").click()
     page.locator("#adaptive-status").filter(has_text="saved with this listen").wait_for(timeout=30_000)
+    # The listen's page shows the tone per chapter from that recording (tense at first, let go later).
+    page.goto(f"/emg/listens/{listen_id}")
+    table = page.locator("table.tone-table").first
+    table.wait_for(timeout=30_000)
+    assert table.locator("tbody tr").count() >= 2
+    assert page.locator(".chart-scroll svg").count() >= 1

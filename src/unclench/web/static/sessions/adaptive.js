@@ -139,6 +139,7 @@
       q.set("csrf_token", form.elements.csrf_token.value);
       const proto = location.protocol === "https:" ? "wss" : "ws";
       ws = new WebSocket(proto + "://" + location.host + "/emg/ws/live?" + q);
+      ws.onopen = markSession;
       setStatus("Connecting to the sensor…");
       ws.onmessage = function (msg) {
         const f = JSON.parse(msg.data);
@@ -154,6 +155,15 @@
     });
   }
 
+  // The recording is aligned with the listen by one mark: "session at P" at the moment position P of the listen
+  // plays (negative just before the first clip starts), sent once both the stream and the audio are under way.
+  let marked = false;
+  function markSession() {
+    if (marked || !ws || ws.readyState !== 1 || !ctx || !graph) return;
+    ws.send(JSON.stringify({ mark: "session at " + (ctx.currentTime - t0).toFixed(3) }));
+    marked = true;
+  }
+
   // At the end the sensor's recording is kept with this listen (a demo never is); bursts in it are offered as
   // diary episodes on the recording's page, never logged silently.
   function stopSensor() {
@@ -162,7 +172,9 @@
 
   function stored(f) {
     live = false;
-    setStatus(f.saved ? "The sensor's recording was saved with this listen." : "The sensor stopped.");
+    if (!f.saved) setStatus("The sensor stopped.");
+    else if (f.tie_problem) setStatus("The sensor's recording was saved, but not with this listen: " + f.tie_problem);
+    else setStatus("The sensor's recording was saved with this listen.");
     if (f.episodes_offer) {
       const link = document.createElement("a");
       link.href = f.episodes_offer;
@@ -364,6 +376,7 @@
       return schedule({ id: graph.start, kind: "main", main: 0 }, t0);
     }).then(function (first) {
       current = first;
+      markSession();
       play.textContent = "Pause";
       play.setAttribute("aria-label", "Pause");
       connect();
