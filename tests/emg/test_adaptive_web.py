@@ -17,7 +17,7 @@ from unclench.core.db import session_factory
 from unclench.core.identity import Caller, set_caller
 from unclench.sessions import decisions
 from unclench.sessions import service as sessions
-from unclench.sessions.options import SessionOptions
+from unclench.sessions.options import CuePreference, SessionOptions
 from unclench.sessions.schemas import DecisionIn
 
 
@@ -132,23 +132,24 @@ def test_cue_effects_have_an_interval_once_there_are_enough_and_preferred_cues_r
 ) -> None:
     listen = new_listen(client)
     for before, after in ((2.0, 1.2), (1.8, 1.0), (2.2, 1.4), (1.9, 1.1), (2.1, 1.3)):
-        _decide(db, listen, "jaw-breath", before, after)  # tone falls to ~60 %
+        _decide(db, listen, "no-hurry", before, after)  # tone falls to ~60 %
     for before, after in ((2.0, 1.9), (1.8, 1.8)):
-        _decide(db, listen, "jaw-soft", before, after)  # barely changes
-    _decide(db, listen, "jaw-lucky", 2.0, 0.5)  # once: not ranked yet
-    _decide(db, listen, "calf-a", 2.0, 1.0, region="calf")
-    _decide(db, listen, "calf-a", 2.0, 1.0, region="calf")
+        _decide(db, listen, "notice-again", before, after)  # barely changes
+    _decide(db, listen, "still-holding", 2.0, 0.5)  # once: not ranked yet
+    _decide(db, listen, "some-tightness", 2.0, 1.0, region="calf")
+    _decide(db, listen, "some-tightness", 2.0, 1.0, region="calf")
     db.commit()
     by_cue = {e.cue_id: e for e in decisions.cue_effects(db, by_cue=True)}
-    breath = by_cue["jaw-breath"]
+    breath = by_cue["no-hurry"]
     assert breath.n == 5 and breath.enough and breath.low is not None and breath.high is not None
     assert breath.low < breath.change < breath.high < 0.75
-    assert not by_cue["jaw-soft"].enough and by_cue["jaw-soft"].low is None
+    assert not by_cue["notice-again"].enough and by_cue["notice-again"].low is None
     kinds = {(e.choice, e.region): e for e in decisions.cue_effects(db)}
     assert kinds["release_cue", "jaw"].n == 8 and kinds["release_cue", "calf"].n == 2
-    assert decisions.preferred_cues(db, "jaw:left") == ["jaw-breath", "jaw-soft"]
-    assert decisions.preferred_cues(db, "calf") == ["calf-a"]
-    assert decisions.preferred_cues(db, "shin") == []
+    # The player may name a cue by its wording key (as here) or by its clip id (tests/sessions/test_service.py).
+    assert decisions.preferred_cues(db, "jaw:left") == CuePreference("jaw", ("no-hurry", "notice-again"))
+    assert decisions.preferred_cues(db, "calf") == CuePreference("calf", ("some-tightness",))
+    assert decisions.preferred_cues(db, "shin") == CuePreference("shin")
     page = client.get("/insights").text
     assert (
         "After an extra release cue for the jaw, your tone 10 s later was 39 % lower on average (likely range" in page

@@ -25,7 +25,7 @@ from unclench.sessions.composer import (
     _pmr_regions,
     compose,
 )
-from unclench.sessions.options import PMR_GROUPS, SessionOptions, TargetRegion
+from unclench.sessions.options import PMR_GROUPS, CuePreference, SessionOptions, TargetRegion, validate_options
 from unclench.sessions.render import RenderResult, render_session, settings_key
 
 PMR = SessionOptions(minutes=20, technique="pmr", pmr_groups=7, adaptive=True)
@@ -132,7 +132,7 @@ def test_a_plain_sessions_key_is_the_one_it_had_before_adaptive_sessions() -> No
     from unclench.sessions.voice import voice_info
 
     options = compose(SessionOptions(minutes=5, technique="breathing")).options
-    described = {k: v for k, v in options.to_dict().items() if k != "adaptive"}
+    described = {k: v for k, v in options.to_dict().items() if k not in ("adaptive", "cue_preferences")}
     material = {"render": RENDER_VERSION, "voice": voice_info("joe").fingerprint, "options": described}
     assert settings_key(options) == hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -144,6 +144,81 @@ def test_cue_wording_is_gentle_and_makes_no_claims() -> None:
         assert not re.search(rf"\b{banned}\b", words), banned
     for cue in wordings.ADAPTIVE_RELEASE_CUE:
         assert cue.count("{target}") == 1
+
+
+# --- The person's cue preferences (their decisions, ranked by `sessions.decisions.cue_preferences`) --------------
+
+
+def _arm_point(options: SessionOptions) -> Any:
+    return next(p for p in compose(options).points if p.region == "forearm")
+
+
+def test_without_preferences_each_point_offers_its_seeded_pair_as_before() -> None:
+    """The cues are the two wordings the point's own seeded stream picks, as before preferences existed."""
+    import random
+
+    script = compose(PMR)
+    for point in script.points:
+        assert point.cues == tuple(
+            wordings.ADAPTIVE_RELEASE_CUES[k].format(target=point.spoken) for k in point.cue_keys
+        )
+    point = _arm_point(PMR)
+    # Before cue keys existed the composer sampled the list of wordings itself; the same stream gives the same pair.
+    picked = random.Random(f"unclench-session:{PMR.seed}:point:pmr:0").sample(wordings.ADAPTIVE_RELEASE_CUE, 2)
+    assert point.cues == tuple(text.format(target=point.spoken) for text in picked)
+    assert compose(replace(PMR, cue_preferences=())) == script
+
+
+def test_a_preferred_cue_is_offered_first_and_an_unhelpful_one_left_out() -> None:
+    seeded = _arm_point(PMR).cue_keys
+    others = [k for k in wordings.ADAPTIVE_RELEASE_CUES if k not in seeded]
+    best = others[0]
+    liked = replace(PMR, cue_preferences=(CuePreference("hand", prefer=(best,), avoid=(seeded[0],)),))
+    point = _arm_point(liked)
+    assert point.cue_keys == (best, seeded[1])  # the best first; the seeded cue that did not help is left out
+    assert point.cues[0] == wordings.ADAPTIVE_RELEASE_CUES[best].format(target=point.spoken)
+    plain_points = compose(PMR).points
+    for before, after in zip(plain_points, compose(liked).points, strict=True):
+        if "hand" not in after.regions:  # other regions' points keep their cues
+            assert after.cues == before.cues
+    assert compose(liked).items == compose(PMR).items
+    assert settings_key(liked) != settings_key(PMR)
+    all_avoided = replace(PMR, cue_preferences=(CuePreference("forearm", avoid=tuple(wordings.ADAPTIVE_RELEASE_CUES)),))
+    assert len(set(_arm_point(all_avoided).cue_keys)) == 2  # no alternative left: still two cues, the avoided last
+
+
+def test_cue_preferences_are_checked_in_words_and_kept_in_the_stored_settings() -> None:
+    bad = replace(
+        PMR,
+        cue_preferences=(
+            CuePreference("elbowish", prefer=("no-hurry",)),
+            CuePreference("jaw", prefer=("shout",)),
+            CuePreference("calf", prefer=("no-hurry",), avoid=("no-hurry",)),
+        ),
+    )
+    with pytest.raises(UserInputError) as caught:
+        validate_options(bad)
+    messages = " ".join(p.message for p in caught.value.problems)
+    assert "'shout' is not a known release cue. Known cues: still-holding, some-tightness" in messages
+    assert "not a known body region" in messages and "preferred or avoided once for calf" in messages
+    assert {p.field for p in caught.value.problems} == {"cue_preferences"}
+    twice = replace(PMR, cue_preferences=(CuePreference("jaw"), CuePreference("jaw")))
+    with pytest.raises(UserInputError, match="name jaw twice"):
+        validate_options(twice)
+    with pytest.raises(UserInputError, match="list of regions"):
+        validate_options(replace(PMR, cue_preferences=("jaw",)))  # type: ignore[arg-type]
+    liked = validate_options(replace(PMR, cue_preferences=(CuePreference("hand", prefer=("no-hurry",)),)))
+    assert SessionOptions.from_dict(liked.to_dict()) == SessionOptions(
+        **liked.to_dict()
+        | {
+            "regions": (),
+            "cue_preferences": (CuePreference("hand", ("no-hurry",)),),
+        }
+    )
+    assert validate_options(SessionOptions.from_dict(liked.to_dict())) == liked
+    # A plain session has no cues: preferences are dropped, and its settings hash stays the plain one.
+    plain = validate_options(replace(liked, adaptive=False))
+    assert plain.cue_preferences == () and settings_key(plain) == settings_key(replace(PMR, adaptive=False))
 
 
 # --- Render: clips, graph and joins (the real voice, the shortest settings) -------------------------------------

@@ -5,20 +5,27 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import FrozenClock
+from unclench.accounts.people import create_person
 from unclench.core import clock
+from unclench.core.db import session_factory
 from unclench.core.errors import UserInputError
+from unclench.core.identity import Caller, set_caller
 from unclench.core.settings import get_settings
 from unclench.diary import service as diary
 from unclench.diary.schemas import EpisodeIn, RegionIn
-from unclench.sessions import service
+from unclench.sessions import adaptive, decisions, service, wordings
+from unclench.sessions.composer import compose
 from unclench.sessions.models import AudioSession, Listen
-from unclench.sessions.options import SessionOptions, TargetRegion
+from unclench.sessions.options import CuePreference, SessionOptions, TargetRegion, validate_options
+from unclench.sessions.render import settings_key
+from unclench.sessions.schemas import DecisionIn
 
 SHORT = SessionOptions(minutes=5, technique="breathing", background="pink", seed=5)
 
@@ -221,3 +228,66 @@ def test_reminder_time_must_be_a_time_of_day(db: Session, text: str) -> None:
         service.set_practice_preference(db, reminder=text)
     assert "hours:minutes like 20:30" in str(caught.value)
     assert service.practice_preference(db).reminder_minute is None
+
+
+# --- Adaptive sessions: the cues that lowered this person's tone come first next time ---------------------------
+
+ADAPTIVE = SessionOptions(minutes=10, technique="pmr", pmr_groups=7, adaptive=True, seed=4)
+
+
+def _log_cue(db: Session, listen_id: str, clip: str, before: float, after: float | None, region: str) -> None:
+    choice = DecisionIn(point="p1", region=region, choice="release_cue", cue_id=clip, at_s=60, tone_before=before)
+    decision = decisions.log_decision(db, listen_id, choice)
+    decisions.set_tone_after(db, decision.id, after, source="live")
+
+
+def _arm(options: SessionOptions) -> Any:
+    return next(point for point in compose(options).points if point.region == "forearm")
+
+
+def test_without_measured_cues_an_adaptive_session_is_the_one_it_was(db: Session) -> None:
+    made = service.create_session(db, service.personal_options(db, ADAPTIVE, auto_regions=False))
+    listen = service.start_listen(db, made.id).id
+    clip = adaptive.cue_id(_arm(ADAPTIVE).cues[0])
+    _log_cue(db, listen, clip, 2.0, None, "forearm")  # no tone after: not measured
+    _log_cue(db, listen, clip, 2.0, 1.0, "forearm")  # measured once: not ranked yet
+    moved_on = DecisionIn(point="p2", region="forearm", choice="move_on", at_s=90, tone_before=2.0)
+    decisions.set_tone_after(db, decisions.log_decision(db, listen, moved_on).id, 1.0, source="live")
+    db.flush()
+    options = service.personal_options(db, ADAPTIVE, auto_regions=False)
+    assert options == validate_options(ADAPTIVE) and options.cue_preferences == ()
+    assert compose(options) == compose(ADAPTIVE)  # the same script, word for word
+    assert settings_key(options) == settings_key(ADAPTIVE) == settings_key(compose(ADAPTIVE).options)
+
+
+def test_the_next_adaptive_session_offers_first_the_cue_that_lowered_this_persons_tone(db: Session) -> None:
+    """Ground truth: at the arm points the second cue offered (A) lowered the tone to about 60 % every time, the first
+    (B) left it as it was. The next session (another variation, with a spoken name: other words, other clip ids)
+    offers A first and leaves B out; another person, with no decisions, gets the session as it always was."""
+    first = service.personal_options(db, ADAPTIVE, auto_regions=False)
+    listen = service.start_listen(db, service.create_session(db, first).id).id
+    point = _arm(first)
+    did_not, worked = point.cue_keys
+    for before, after in ((2.0, 1.2), (1.9, 1.1), (2.1, 1.3)):
+        _log_cue(db, listen, adaptive.cue_id(point.cues[1]), before, after, "forearm:right")
+    for before, after in ((2.0, 2.1), (1.8, 1.9)):
+        _log_cue(db, listen, adaptive.cue_id(point.cues[0]), before, after, "forearm:right")
+    db.flush()
+    assert decisions.preferred_cues(db, "forearm:left") == CuePreference("forearm", (worked,), (did_not,))
+
+    asked = replace(ADAPTIVE, name="Anna", seed=9)
+    later = service.personal_options(db, asked, auto_regions=False)
+    assert later.cue_preferences == (CuePreference("forearm", (worked,), (did_not,)),)
+    arm = _arm(later)
+    assert arm.cue_keys[0] == worked and did_not not in arm.cue_keys
+    assert arm.cues[0] == wordings.ADAPTIVE_RELEASE_CUES[worked].format(target=arm.spoken)
+    assert compose(later).items == compose(asked).items  # only the cues change
+    assert settings_key(later) != settings_key(asked)  # and so does the audio's hash
+    assert service.with_cue_preferences(db, replace(later, adaptive=False)).cue_preferences == ()
+
+    person_b = create_person(db, "B").id
+    db.commit()
+    with session_factory()() as other:
+        set_caller(other, Caller(kind="account", person_id=person_b, role="person"))
+        theirs = service.personal_options(other, asked, auto_regions=False)
+    assert theirs.cue_preferences == () and settings_key(theirs) == settings_key(asked)

@@ -17,7 +17,14 @@ from typing import Final, Literal
 
 from unclench.body.taxonomy import get_region
 from unclench.sessions import wordings as w
-from unclench.sessions.options import PMR_GROUPS, TECHNIQUES, CheckedOptions, SessionOptions, validate_options
+from unclench.sessions.options import (
+    PMR_GROUPS,
+    TECHNIQUES,
+    CheckedOptions,
+    CuePreference,
+    SessionOptions,
+    validate_options,
+)
 
 # Calibrated on the Joe voice at length scale 1.0 (about 187 words a minute, sentence onset ~0.3 s).
 WORDS_PER_SECOND: Final = 187.0 / 60.0
@@ -65,7 +72,8 @@ class DecisionPoint:
 
     ``index``: the point lies just before ``Script.items[index]`` (inside a pause, so a cut there is silent).
     ``regions``: the taxonomy regions it is about (a sensor on any of them decides); ``region`` the one it names.
-    ``cues``: two extra release cues in plain words, for "still tense" (at most twice in a row).
+    ``cues``: two extra release cues in plain words, for "still tense" (at most twice in a row), in the order offered;
+    ``cue_keys``: their wordings' keys in `wordings.ADAPTIVE_RELEASE_CUES` (what a person's decisions rank).
     """
 
     id: str
@@ -75,6 +83,7 @@ class DecisionPoint:
     spoken: str
     chapter: str
     cues: tuple[str, str]
+    cue_keys: tuple[str, str] = ("", "")
     index: int = -1
 
 
@@ -208,11 +217,20 @@ class _Writer:
         """
         if not self.options.adaptive:
             return []
-        first, second = random.Random(f"unclench-session:{self.options.seed}:point:{key}").sample(
-            w.ADAPTIVE_RELEASE_CUE, 2
+        seeded = random.Random(f"unclench-session:{self.options.seed}:point:{key}").sample(
+            list(w.ADAPTIVE_RELEASE_CUES), 2
         )
-        cues = (first.format(target=spoken), second.format(target=spoken))
-        return [DecisionPoint("", regions[0], side, tuple(regions), spoken, chapter, cues)]
+        first, second = _ordered_cues(seeded, self.cue_preference(regions))
+        cues = (
+            w.ADAPTIVE_RELEASE_CUES[first].format(target=spoken),
+            w.ADAPTIVE_RELEASE_CUES[second].format(target=spoken),
+        )
+        return [DecisionPoint("", regions[0], side, tuple(regions), spoken, chapter, cues, (first, second))]
+
+    def cue_preference(self, regions: Sequence[str]) -> CuePreference | None:
+        """The person's cue preference for the first of a point's regions that has one."""
+        by_region = {p.region_id: p for p in self.options.cue_preferences}
+        return next((by_region[r] for r in regions if r in by_region), None)
 
     def sensor_point(self, key: str, chapter: str) -> list[Item | Mark]:
         """A point about the place the sensor is expected on: the first chosen place, else the forearm."""
@@ -228,6 +246,17 @@ class _Writer:
         order = list(choices)
         self.rng.shuffle(order)
         return [order[i % len(order)] for i in range(count)]
+
+
+def _ordered_cues(seeded: Sequence[str], preference: CuePreference | None) -> tuple[str, str]:
+    """A point's two release cues (wording keys): the ones that lowered this person's tone, best first, then the
+    seeded pair, then the other wordings; a cue that measurably did not help is left out while there are others."""
+    if preference is None:
+        return seeded[0], seeded[1]
+    order = list(dict.fromkeys([*preference.prefer, *seeded, *w.ADAPTIVE_RELEASE_CUES]))
+    avoided = set(preference.avoid)
+    order = [k for k in order if k not in avoided] + [k for k in order if k in avoided]
+    return order[0], order[1]
 
 
 def _pmr_groups(options: SessionOptions) -> list[tuple[str, str]]:

@@ -2,12 +2,15 @@
 
 The player logs a decision (docs/ADAPTIVE.md); the EMG layer, which holds the live stream or a recording tied
 to the listen, fills ``tone_after`` through ``set_tone_after``. ``cue_effects`` and ``preferred_cues`` read the
-decisions back for the insights and for the composer (the ordinary owner scoping keeps them the person's own).
+decisions back for the insights and, through the session service, for the composer (the ordinary owner scoping keeps
+them the person's own).
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,9 +19,12 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, split_region_side
 from unclench.core.db import get_or_raise
-from unclench.sessions.models import SessionDecision
+from unclench.core.errors import UserInputError
+from unclench.sessions.models import AudioSession, Listen, SessionDecision
+from unclench.sessions.options import CuePreference, SessionOptions
 from unclench.sessions.schemas import DecisionIn
 from unclench.sessions.service import get_listen
+from unclench.sessions.wordings import ADAPTIVE_RELEASE_CUES
 
 TONE_AFTER_S = 10.0
 """The tone after a decision is read this long after it (the issue's "10 s after")."""
@@ -118,15 +124,65 @@ def cue_effects(db: Session, *, by_cue: bool = False) -> list[CueEffect]:
     return sorted(effects, key=lambda e: (e.region, e.choice, e.change))
 
 
-def preferred_cues(db: Session, region: str) -> list[str]:
-    """Release cues for ``region`` ('jaw' or 'jaw:left') that this person has measured at least twice, the most
-    tone-lowering first. The rank is the mean log change shrunk toward none (sum / (n + 1)), so one lucky drop
-    does not outrank a cue that worked again and again; cues not listed keep the composer's own order."""
+def _cue_keys_by_listen(db: Session, listen_ids: set[str]) -> dict[str, dict[str, str]]:
+    """Per listen: its adaptive session's cue clip ids → the wordings' keys, by composing the session's stored options
+    again (pure and cached); a listen whose session is not visible, or is not adaptive, maps nothing."""
+    from unclench.sessions.adaptive import cue_id
+    from unclench.sessions.composer import compose
+
+    query = select(Listen.id, AudioSession.options).join(AudioSession, Listen.session_id == AudioSession.id)
+    by_options: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, str]] = {}
+    for listen_id, options in db.execute(query.where(Listen.id.in_(listen_ids))):
+        text = json.dumps(options, sort_keys=True)
+        if text not in by_options:
+            try:
+                script = compose(SessionOptions.from_dict(options))
+            except (UserInputError, TypeError, KeyError):  # settings an older version stored differently
+                script = None
+            by_options[text] = {
+                cue_id(cue): key
+                for point in (script.points if script else ())
+                for cue, key in zip(point.cues, point.cue_keys, strict=True)
+            }
+        found[listen_id] = by_options[text]
+    return found
+
+
+def cue_preferences(db: Session, regions: Iterable[str] | None = None) -> tuple[CuePreference, ...]:
+    """Per region (all, or those given): the release cues, as wording keys of `wordings.ADAPTIVE_RELEASE_CUES`, that
+    this person measured at least MIN_DECISIONS_TO_PREFER times: ``prefer`` those that lowered their tone, most first;
+    ``avoid`` those whose tone was not lower 10 s later on average. The rank is the mean log change shrunk toward
+    none (sum / (n + 1)), so one lucky drop does not outrank a cue that worked again and again.
+
+    A decision names its cue by the clip id the player played (a hash of the words, which differ with the muscle and
+    the name) or by the wording key itself; clip ids are mapped to keys through the listen's session.
+    """
+    wanted = None if regions is None else {get_region(split_region_side(r)[0]).id for r in regions}
+    measured = [
+        d for d in _measured(db) if d.choice == "release_cue" and d.cue_id and (wanted is None or d.region in wanted)
+    ]
+    keys_of = _cue_keys_by_listen(db, {d.listen_id for d in measured if d.cue_id not in ADAPTIVE_RELEASE_CUES})
+    logs: dict[str, dict[str, list[float]]] = {}
+    for d in measured:
+        assert d.tone_before is not None and d.tone_after is not None and d.cue_id is not None
+        key = d.cue_id if d.cue_id in ADAPTIVE_RELEASE_CUES else keys_of.get(d.listen_id, {}).get(d.cue_id)
+        if key is not None:
+            logs.setdefault(d.region, {}).setdefault(key, []).append(math.log(d.tone_after / d.tone_before))
+    preferences = []
+    for region, by_key in sorted(logs.items()):
+        ranked = sorted(
+            (sum(v) / (len(v) + 1), -len(v), key) for key, v in by_key.items() if len(v) >= MIN_DECISIONS_TO_PREFER
+        )
+        prefer = tuple(key for score, _, key in ranked if score < 0)
+        avoid = tuple(key for score, _, key in ranked if score >= 0)
+        if prefer or avoid:
+            preferences.append(CuePreference(region, prefer, avoid))
+    return tuple(preferences)
+
+
+def preferred_cues(db: Session, region: str) -> CuePreference:
+    """The person's cue preference for ``region`` ('jaw' or 'jaw:left'); empty lists while nothing is measured."""
     region_id = get_region(split_region_side(region)[0]).id
-    logs: dict[str, list[float]] = {}
-    for d in _measured(db):
-        if d.region == region_id and d.choice == "release_cue" and d.cue_id:
-            assert d.tone_before is not None and d.tone_after is not None
-            logs.setdefault(d.cue_id, []).append(math.log(d.tone_after / d.tone_before))
-    ranked = [(sum(v) / (len(v) + 1), -len(v), cue) for cue, v in logs.items() if len(v) >= MIN_DECISIONS_TO_PREFER]
-    return [cue for _, _, cue in sorted(ranked)]
+    found = cue_preferences(db, [region_id])
+    return found[0] if found else CuePreference(region_id)

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from unclench.body.taxonomy import get_region, normalise_side
 from unclench.core.errors import FieldProblem, UserInputError
+from unclench.sessions.wordings import ADAPTIVE_RELEASE_CUES
 
 TECHNIQUES: Final[dict[str, str]] = {
     "pmr": "Progressive muscle relaxation",
@@ -50,6 +51,16 @@ class TargetRegion:
 
 
 @dataclass(frozen=True)
+class CuePreference:
+    """What this person's decisions said about the release cues in one region (wording keys of
+    `wordings.ADAPTIVE_RELEASE_CUES`): ``prefer`` lowered their tone, best first; ``avoid`` measurably did not."""
+
+    region_id: str
+    prefer: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SessionOptions:
     """Everything that decides a session's script and sound. Same options + seed = same audio."""
 
@@ -69,10 +80,16 @@ class SessionOptions:
     seed: int = 1
     adaptive: bool = False
     """Render alternatives at decision points, for the player to follow a live EMG sensor (see docs/ADAPTIVE.md)."""
+    cue_preferences: tuple[CuePreference, ...] = field(default_factory=tuple)
+    """An adaptive session's release cues per region, as this person's decisions ranked them
+    (`sessions.decisions.cue_preferences`); none keeps the composer's own order (and the plain settings hash)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["regions"] = [{"region_id": r.region_id, "side": r.side} for r in self.regions]
+        data["cue_preferences"] = [
+            {"region_id": p.region_id, "prefer": list(p.prefer), "avoid": list(p.avoid)} for p in self.cue_preferences
+        ]
         return data
 
     @classmethod
@@ -81,6 +98,12 @@ class SessionOptions:
         values["regions"] = tuple(
             TargetRegion(r["region_id"], r.get("side", "both")) if isinstance(r, dict) else TargetRegion(*r)
             for r in values.get("regions", ())
+        )
+        values["cue_preferences"] = tuple(
+            CuePreference(p["region_id"], tuple(p.get("prefer", ())), tuple(p.get("avoid", ())))
+            if isinstance(p, dict)
+            else CuePreference(p[0], tuple(p[1]), tuple(p[2]))
+            for p in values.get("cue_preferences", ())
         )
         return cls(**values)
 
@@ -164,13 +187,54 @@ def _checked_fields(options: SessionOptions) -> tuple[list[FieldProblem], dict[s
         if region.id not in seen:
             seen.add(region.id)
             regions.append(TargetRegion(region.id, side))
+    preferences = _checked_cue_preferences(problems, options.cue_preferences)
     if problems:
         return problems, {}
     return [], {f.name: getattr(options, f.name) for f in fields(SessionOptions)} | {
         "name": name,
         "regions": tuple(regions),
         "minutes": float(options.minutes),
+        # A plain session has no cues: preferences would change its settings hash for nothing.
+        "cue_preferences": preferences if options.adaptive is True else (),
     }
+
+
+MAX_CUE_PREFERENCES: Final = 64
+"""More regions than any session's decision points name (16 PMR groups of a few regions each)."""
+
+
+def _checked_cue_preferences(problems: list[FieldProblem], given: object) -> tuple[CuePreference, ...]:
+    """The cue preferences, each region once and known, each wording key known and in one list only."""
+    field_name = "cue_preferences"
+    if not isinstance(given, tuple | list) or not all(isinstance(p, CuePreference) for p in given):
+        problems.append(FieldProblem(field_name, "Cue preferences are a list of regions with their cues."))
+        return ()
+    if len(given) > MAX_CUE_PREFERENCES:
+        problems.append(FieldProblem(field_name, f"Cue preferences name at most {MAX_CUE_PREFERENCES} regions."))
+        return ()
+    known = ", ".join(ADAPTIVE_RELEASE_CUES)
+    checked: list[CuePreference] = []
+    seen: set[str] = set()
+    for preference in given:
+        try:
+            region_id = get_region(str(preference.region_id), field=field_name).id
+        except UserInputError as exc:
+            problems.extend(exc.problems)
+            continue
+        keys = [*preference.prefer, *preference.avoid]
+        unknown = [str(k) for k in keys if k not in ADAPTIVE_RELEASE_CUES]
+        if unknown:
+            problems.append(
+                FieldProblem(field_name, f"'{unknown[0]}' is not a known release cue. Known cues: {known}.")
+            )
+        elif len(set(keys)) < len(keys):
+            problems.append(FieldProblem(field_name, f"Each cue is preferred or avoided once for {region_id}."))
+        elif region_id in seen:
+            problems.append(FieldProblem(field_name, f"The cue preferences name {region_id} twice."))
+        else:
+            seen.add(region_id)
+            checked.append(CuePreference(region_id, tuple(preference.prefer), tuple(preference.avoid)))
+    return tuple(checked)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,8 @@ def settings_key(options: SessionOptions) -> str:
     described = options.to_dict()
     if not described["adaptive"]:
         del described["adaptive"]  # a plain session keeps the key (and the files) it had before adaptive sessions
+    if not described["cue_preferences"]:
+        del described["cue_preferences"]  # no measured cues: the key (and the files) adaptive sessions had before
     material = {
         "render": RENDER_VERSION,
         "voice": voice_info(options.voice).fingerprint,

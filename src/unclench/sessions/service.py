@@ -114,7 +114,20 @@ def personal_options(db: Session, options: SessionOptions, *, auto_regions: bool
         options = replace(options, regions=tuple(suggest_regions(db)))
     if has_leg_cramps(db):
         options = replace(options, cramp_prone=True)
-    return validate_options(options)
+    return with_cue_preferences(db, options)
+
+
+def with_cue_preferences(db: Session, options: SessionOptions) -> CheckedOptions:
+    """An adaptive session's options with this person's cue preferences, as their logged decisions rank them today,
+    for the regions its decision points name (a plain session, or one with nothing measured, is left as it is)."""
+    from unclench.sessions.composer import compose
+    from unclench.sessions.decisions import cue_preferences
+
+    checked = validate_options(replace(options, cue_preferences=()))
+    if not checked.adaptive:
+        return checked
+    regions = {region for point in compose(checked).points for region in point.regions}
+    return replace(checked, cue_preferences=cue_preferences(db, regions))
 
 
 def describe(options: SessionOptions) -> str:

@@ -217,7 +217,7 @@ def rerender(session_id: str, db: DbSession) -> Response:
 def variation(session_id: str, db: DbSession) -> Response:
     """Same settings, a new seed: different wordings and background."""
     session = service.get_session(db, session_id)
-    options = service.options_of(session)
+    options = service.with_cue_preferences(db, service.options_of(session))  # as the person's decisions rank them now
     copy = service.create_session(db, replace(options, seed=service.next_variation(db, options)), title=session.title)
     service.start_render(db, copy)
     return RedirectResponse(f"/sessions/{copy.id}", status_code=303)

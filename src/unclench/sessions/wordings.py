@@ -358,9 +358,15 @@ BODY_SCAN_RETURN: Final[list[Wording]] = [
 # Gentle and permissive: the cue invites, never insists, and says nothing about what the muscle "should" do.
 # ``{target}`` is the muscle in plain words (a PMR group's own words, else the body taxonomy's ``spoken``).
 
-ADAPTIVE_RELEASE_CUE: Final[list[str]] = [
-    "There may still be a little holding on in {target}. That is all right. See if you can let go a little more.",
-    "If there is still some tightness in {target}, you can let it go now, a little at a time, with each breath out.",
-    "Once more, notice {target}. Perhaps the muscles there can grow a little heavier and looser, with no effort at all.",
-    "There is no hurry. With each slow breath out, let a little more softness come into {target}.",
-]
+ADAPTIVE_RELEASE_CUES: Final[dict[str, str]] = {
+    "still-holding": "There may still be a little holding on in {target}. That is all right. "
+    "See if you can let go a little more.",
+    "some-tightness": "If there is still some tightness in {target}, you can let it go now, a little at a time, "
+    "with each breath out.",
+    "notice-again": "Once more, notice {target}. Perhaps the muscles there can grow a little heavier and looser, "
+    "with no effort at all.",
+    "no-hurry": "There is no hurry. With each slow breath out, let a little more softness come into {target}.",
+}
+"""The release cues by a key that names the wording, not the muscle: what a person's decisions rank across sessions
+(``SessionOptions.cue_preferences``). A key is never renamed or reused for other words (logged decisions map to it)."""
+ADAPTIVE_RELEASE_CUE: Final[list[str]] = list(ADAPTIVE_RELEASE_CUES.values())
