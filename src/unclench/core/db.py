@@ -252,7 +252,9 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits this long for another's write to finish rather than failing "database is locked": on a busy
+    # laptop a live recording being saved and the player's listen update can meet, and neither should be lost.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
