@@ -8,6 +8,7 @@ Monday and a Sunday, the zones at UTC+14 and UTC-11).
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import socket
@@ -27,7 +28,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
@@ -37,6 +39,26 @@ from unclench.core.identity import LOCAL_PERSON_ID
 from unclench.core.migrate import upgrade_database
 from unclench.core.models_registry import import_all_models
 from unclench.core.settings import reset_settings_cache
+
+
+def _refuse_statements_on_the_event_loop(*_args: Any) -> None:
+    """No database statement runs on the server's event loop: every route that touches the database is a plain
+    `def` (FastAPI runs it in a worker thread) or hands that work to one.
+
+    A statement on the loop blocks every other request while it waits. On SQLite it can wait for a write lock held by
+    a request whose commit needs that same loop to be scheduled: each waits on the other until "database is locked",
+    and both writes are lost (how the end of a recorded session once lost its recording).
+    """
+    if threading.current_thread() is threading.main_thread():
+        return  # the test itself (Playwright's sync API keeps an event loop there), never the server
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # a worker thread
+    raise AssertionError("a database statement ran on the event loop; run it in a worker thread (a plain `def` route)")
+
+
+event.listen(Engine, "before_cursor_execute", _refuse_statements_on_the_event_loop)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from unclench.accounts.schemas import (
 from unclench.core.errors import FieldProblem, NotFoundError
 from unclench.core.identity import caller_of
 from unclench.core.web_db import DbSession
-from unclench.web.forms import Form, form_page, read_form
+from unclench.web.forms import Form, PostedForm, form_page
 from unclench.web.templating import render
 
 # Not named `router`: the app mounts these only on a clinic server (web/clinic_auth.py), never on a person's own.
@@ -118,8 +118,7 @@ def login_page(request: Request) -> Response:
 
 
 @clinic_router.post("/login")
-async def login(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def login(request: Request, db: DbSession, form: PostedForm) -> Response:
     outcome = form.submit(
         db, LoginIn, lambda valid: logins.authenticate(db, valid.email, valid.password, address=address_of(request))
     )
@@ -149,9 +148,8 @@ def second_factor_page(request: Request, db: DbSession) -> Response:
 
 
 @clinic_router.post("/login/second-factor")
-async def second_factor(request: Request, db: DbSession) -> Response:
+def second_factor(request: Request, db: DbSession, form: PostedForm) -> Response:
     _, account = current_login(request, db)
-    form = await read_form(request)
     ok = form.submit(
         db, CodeIn, lambda valid: logins.verify_second_factor(db, account, valid.code, address=address_of(request))
     )
@@ -201,11 +199,10 @@ def _enrolment(account: Account, uri: str) -> dict[str, Any]:
 
 
 @clinic_router.post("/account/second-factor")
-async def enrol(request: Request, db: DbSession) -> Response:
+def enrol(request: Request, db: DbSession, form: PostedForm) -> Response:
     login_session, account = current_login(request, db)
     if account.totp_confirmed:
         return _go("/account")
-    form = await read_form(request)
     codes = form.submit(
         db, CodeIn, lambda valid: logins.confirm_totp(db, account, valid.code, address=address_of(request))
     )
@@ -228,9 +225,8 @@ def password_page(request: Request) -> Response:
 
 
 @clinic_router.post("/account/password")
-async def change_password(request: Request, db: DbSession) -> Response:
+def change_password(request: Request, db: DbSession, form: PostedForm) -> Response:
     _, account = current_login(request, db)
-    form = await read_form(request)
     done = form.submit(
         db,
         PasswordChangeIn,
@@ -254,8 +250,7 @@ def invitation_page(request: Request, token: str, db: DbSession) -> Response:
 
 
 @clinic_router.post("/invite/{token}")
-async def accept(request: Request, token: str, db: DbSession) -> Response:
-    form = await read_form(request)
+def accept(request: Request, token: str, db: DbSession, form: PostedForm) -> Response:
     role = logins.invitation_role(db, token)
     account = form.submit(
         db,
@@ -275,8 +270,7 @@ def reset_page(request: Request, token: str, db: DbSession) -> Response:
 
 
 @clinic_router.post("/reset/{token}")
-async def reset(request: Request, token: str, db: DbSession) -> Response:
-    form = await read_form(request)
+def reset(request: Request, token: str, db: DbSession, form: PostedForm) -> Response:
     account = form.submit(
         db, NewPasswordIn, lambda valid: logins.reset_password(db, token, valid.password, address=address_of(request))
     )
@@ -296,8 +290,8 @@ def admin_invite_page(request: Request) -> Response:
 
 
 @clinic_router.post("/admin/invite")
-async def admin_invite(request: Request, db: DbSession) -> Response:
-    return await _invite(request, db, "/admin/invite")
+def admin_invite(request: Request, db: DbSession, form: PostedForm) -> Response:
+    return _invite(request, db, form, "/admin/invite")
 
 
 @clinic_router.get("/clients/invite")
@@ -307,13 +301,12 @@ def client_invite_page(request: Request) -> Response:
 
 
 @clinic_router.post("/clients/invite")
-async def client_invite(request: Request, db: DbSession) -> Response:
-    return await _invite(request, db, "/clients/invite")
+def client_invite(request: Request, db: DbSession, form: PostedForm) -> Response:
+    return _invite(request, db, form, "/clients/invite")
 
 
-async def _invite(request: Request, db: Session, action: str) -> Response:
+def _invite(request: Request, db: Session, form: Form, action: str) -> Response:
     _, account = current_login(request, db)
-    form = await read_form(request)
     token = form.submit(db, InviteIn, lambda valid: logins.invite(db, account, valid.role, address=address_of(request)))
     context: dict[str, Any] = {"roles": logins.MAY_INVITE.get(account.role, ()), "action": action}
     if token is not None:
@@ -327,9 +320,8 @@ def admin_reset_page(request: Request) -> Response:
 
 
 @clinic_router.post("/admin/reset")
-async def admin_reset(request: Request, db: DbSession) -> Response:
+def admin_reset(request: Request, db: DbSession, form: PostedForm) -> Response:
     _, admin = current_login(request, db)
-    form = await read_form(request)
     token = form.submit(
         db, ResetIssueIn, lambda valid: logins.issue_reset(db, admin, valid.email, address=address_of(request))
     )

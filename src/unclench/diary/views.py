@@ -22,7 +22,7 @@ from unclench.diary.api import router as api_router
 from unclench.diary.schemas import KIND_LABELS, STRESS_SOURCE_LABELS, CheckInIn, EpisodeIn, FactorIn
 from unclench.screening import service as screening_service
 from unclench.screening.knowledge import load_red_flags
-from unclench.web.forms import Form, read_form
+from unclench.web.forms import Form, PostedForm
 from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -114,8 +114,8 @@ def _store_episode(db: Session, episode_id: str | None, data: EpisodeIn, flags: 
     return episode, screening_service.triage_from_episode_flags(db, flags)
 
 
-async def _save_episode(request: Request, db: Session, episode_id: str | None) -> Response:
-    form = await read_form(request, lists=("regions", "red_flags"))
+def _save_episode(request: Request, db: Session, form: Form, episode_id: str | None) -> Response:
+    form.with_lists("regions", "red_flags")
     flags = form.values["red_flags"]
     saved = form.submit(
         db,
@@ -138,8 +138,8 @@ async def _save_episode(request: Request, db: Session, episode_id: str | None) -
 
 
 @pages.post("/episodes/new")
-async def create_episode(request: Request, db: DbSession) -> Response:
-    return await _save_episode(request, db, None)
+def create_episode(request: Request, db: DbSession, form: PostedForm) -> Response:
+    return _save_episode(request, db, form, None)
 
 
 @pages.get("/episodes/{episode_id}/edit")
@@ -161,9 +161,9 @@ def edit_episode(request: Request, db: DbSession, episode_id: str) -> Response:
 
 
 @pages.post("/episodes/{episode_id}/edit")
-async def update_episode(request: Request, db: DbSession, episode_id: str) -> Response:
+def update_episode(request: Request, db: DbSession, episode_id: str, form: PostedForm) -> Response:
     service.get_episode(db, episode_id)
-    return await _save_episode(request, db, episode_id)
+    return _save_episode(request, db, form, episode_id)
 
 
 def _back_to(next_path: str, **query: str) -> RedirectResponse:
@@ -352,8 +352,7 @@ def _checkin_data(form: Form, factors: list[Any]) -> dict[str, Any]:
 
 
 @pages.post("/checkin")
-async def save_checkin(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def save_checkin(request: Request, db: DbSession, form: PostedForm) -> Response:
     data = _checkin_data(form, service.list_factors(db))
     checkin = form.submit(db, CheckInIn, lambda valid: service.upsert_checkin(db, valid), data=data)
     if checkin is None:
@@ -368,8 +367,7 @@ async def save_checkin(request: Request, db: DbSession) -> Response:
 
 
 @pages.post("/factors")
-async def add_factor(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def add_factor(request: Request, db: DbSession, form: PostedForm) -> Response:
     data = {"name": form.text("name"), "kind": form.text("kind"), "unit": form.text("unit")}
     factor = form.submit(db, FactorIn, lambda valid: service.create_factor(db, valid), data=data)
     if factor is None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, File, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import Form as FormField
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -30,8 +31,7 @@ from unclench.emg.models import EmgRecording
 from unclench.emg.schemas import ListenRecordingForm, ListenTieForm, LiveOptions, RegionChoiceIn, UploadForm
 from unclench.sessions import decisions
 from unclench.sessions.schemas import DecisionIn
-from unclench.web.forms import Form as PostedForm
-from unclench.web.forms import field_errors, form_page, read_form
+from unclench.web.forms import Form, PostedForm, field_errors, form_page
 from unclench.web.templating import render
 
 # Readers, boards, the live monitor and the plot load NumPy, SciPy, pandas, matplotlib and BrainFlow: the routes
@@ -39,6 +39,7 @@ from unclench.web.templating import render
 
 if TYPE_CHECKING:
     from unclench.emg.adaptive import ToneTracker
+    from unclench.emg.monitor import Monitor
 
 router = APIRouter()
 KINDS = ("tension", "spasm", "cramp", "twitch", "tic")
@@ -134,14 +135,14 @@ def _too_big(name: str) -> UserInputError:
     )
 
 
-async def _save_upload(request: Request, file: UploadFile, name: str, target: Path) -> None:
+def _save_upload(request: Request, file: UploadFile, name: str, target: Path) -> None:
     """Copy the upload to `target` a chunk at a time, refusing it once it passes MAX_UPLOAD_BYTES."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + UPLOAD_CHUNK:  # the form around the file is small
         raise _too_big(name)
     written = 0
     with target.open("wb") as out:
-        while chunk := await file.read(UPLOAD_CHUNK):
+        while chunk := file.file.read(UPLOAD_CHUNK):  # the form parser has spooled it to a temporary file
             written += len(chunk)
             if written > MAX_UPLOAD_BYTES:
                 raise _too_big(name)
@@ -157,10 +158,8 @@ def _header(path: Path, fs: float | None, unit: str | None) -> tuple[str, Any, f
 
 
 @router.post("/emg/upload", include_in_schema=False)
-async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(...)) -> Response:
+def emg_upload(request: Request, db: DbSession, form: PostedForm, file: UploadFile = File(...)) -> Response:
     """Check the upload (size, header, sample rate) at once, then analyse it as a job: the server keeps answering."""
-
-    form = await read_form(request)
     name = Path(file.filename or "upload.csv").name
     job_id = new_id()
     path = get_settings().artefact_dir("emg-uploads") / f"{job_id}{Path(name).suffix.lower()}"
@@ -168,14 +167,14 @@ async def emg_upload(request: Request, db: DbSession, file: UploadFile = File(..
     errors = form.errors
     if upload is not None:
         try:
-            await _save_upload(request, file, name, path)
-            # Opening reads the header (or the whole CSV): a bad file is answered here, on a worker thread.
-            first, start, duration = await run_in_threadpool(_header, path, upload.fs, upload.unit)
+            _save_upload(request, file, name, path)
+            # Opening reads the header (or the whole CSV): a bad file is answered here.
+            first, start, duration = _header(path, upload.fs, upload.unit)
             if upload.listen is not None:  # refused here, beside the field, before any analysis
                 service.check_listen_overlap(
                     db, listen_id=upload.listen, header_start=start, duration_s=duration, offset_s=upload.offset_s
                 )
-            digest = await run_in_threadpool(service.file_sha256, path)
+            digest = service.file_sha256(path)
             choice = upload.region_choice
             regions = {first: [choice.region, choice.side]} if choice else {}
             arguments = {
@@ -218,7 +217,7 @@ def emg_live_page(request: Request) -> Response:
     return render(request, "emg/live.html", {"boards": SENSOR_BOARDS})
 
 
-def _detail(request: Request, db: DbSession, recording_id: str, form: PostedForm | None = None) -> Response:
+def _detail(request: Request, db: DbSession, recording_id: str, form: Form | None = None) -> Response:
     rec = service.get_recording(db, recording_id=recording_id)
     context = {
         "rec": rec,
@@ -236,9 +235,8 @@ def emg_detail(request: Request, recording_id: str, db: DbSession) -> Response:
 
 
 @router.post("/emg/{recording_id}/listen", include_in_schema=False)
-async def emg_tie_listen(request: Request, recording_id: str, db: DbSession) -> Response:
+def emg_tie_listen(request: Request, recording_id: str, db: DbSession, form: PostedForm) -> Response:
     """Tie a recording to the listen it was made during (aligned, tone per chapter measured), or untie it."""
-    form = await read_form(request)
     tied = form.submit(
         db,
         ListenTieForm,
@@ -252,7 +250,7 @@ async def emg_tie_listen(request: Request, recording_id: str, db: DbSession) -> 
     return RedirectResponse(target, status_code=303)
 
 
-def _listen_page(request: Request, db: DbSession, listen_id: str, form: PostedForm | None = None) -> Response:
+def _listen_page(request: Request, db: DbSession, listen_id: str, form: Form | None = None) -> Response:
     from unclench.sessions import service as sessions
 
     listen = sessions.get_listen(db, listen_id)
@@ -281,9 +279,8 @@ def emg_listen(request: Request, listen_id: str, db: DbSession) -> Response:
 
 
 @router.post("/emg/listens/{listen_id}/recording", include_in_schema=False)
-async def emg_listen_recording(request: Request, listen_id: str, db: DbSession) -> Response:
+def emg_listen_recording(request: Request, listen_id: str, db: DbSession, form: PostedForm) -> Response:
     """Tie one of the person's recordings to this listen (from the listen's page)."""
-    form = await read_form(request)
     tied = form.submit(
         db,
         ListenRecordingForm,
@@ -326,15 +323,14 @@ def emg_plot(recording_id: str, db: DbSession, theme: str = "light") -> Response
 
 
 @router.post("/emg/channels/{channel_id}/region", include_in_schema=False)
-async def emg_channel_region(request: Request, channel_id: IntegerId, db: DbSession) -> Response:
-    form = await read_form(request)
+def emg_channel_region(request: Request, channel_id: IntegerId, db: DbSession, form: PostedForm) -> Response:
     choice = parse_input(RegionChoiceIn, form.values)
     ch = service.set_channel_region(db, channel_id=channel_id, region=choice.region, side=choice.side)
     return RedirectResponse(f"/emg/{ch.recording_id}", status_code=303)
 
 
 @router.post("/emg/bursts/{burst_id}/episode", include_in_schema=False)
-def emg_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = Form("tension")) -> Response:
+def emg_burst_episode(burst_id: IntegerId, db: DbSession, kind: str = FormField("tension")) -> Response:
     episode = service.burst_to_episode(db, burst_id=burst_id, kind=kind)
     from unclench.emg.models import EmgBurst
 
@@ -472,20 +468,13 @@ async def emg_ws_live(ws: WebSocket) -> None:
     saved_id: str | None = None
     tie_problem: str | None = None
     if stop["save"] and savable:
-        marks = [(a.onset_s, a.text) for a in monitor.session_events]
-        offset = service.session_offset_from_marks(marks) if listen["id"] else None
         # an adaptive stream's recording is tied to its region too, so its bursts are offered as episodes
         regions = {source.channel_names[0]: service.RegionChoice(live.region)} if live.region else None
-        try:
-            with session_scope(caller) as db:
-                saved_id = service.save_live_recording(
-                    db, monitor, board=req.name, regions=regions, listen_id=listen["id"], listen_offset_s=offset
-                ).id
-        except UserInputError as exc:  # under 2 s (nothing to keep), or it cannot be tied: saved untied, and why
-            if listen["id"] is not None:
-                tie_problem = _plain(exc)
-                with contextlib.suppress(UserInputError), session_scope(caller) as db:
-                    saved_id = service.save_live_recording(db, monitor, board=req.name, regions=regions).id
+        # Analysing and storing take seconds: on a worker thread, so the server goes on answering meanwhile (the
+        # player saving its listen among them) and waits for no database on its event loop.
+        saved_id, tie_problem = await run_in_threadpool(
+            _save_live, monitor, caller, board=req.name, regions=regions, listen_id=listen["id"]
+        )
     if saved_id is not None:
         extra = {"listen": listen["id"]} if listen["id"] and tie_problem is None else {"tie_problem": tie_problem}
         bursts = sum(len(b) for b in monitor.bursts)
@@ -500,6 +489,32 @@ async def emg_ws_live(ws: WebSocket) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await ws.send_json(last)
         await ws.close()
+
+
+def _save_live(
+    monitor: Monitor,
+    caller: Caller | None,
+    *,
+    board: str,
+    regions: dict[str, service.RegionChoice] | None,
+    listen_id: str | None,
+) -> tuple[str | None, str | None]:
+    """(the saved recording's id, why it could not be tied to the listen): tied to `listen_id` if it can be, aligned
+    by the player's first "session at" mark; else saved untied. Nothing is saved under 2 s."""
+    marks = [(a.onset_s, a.text) for a in monitor.session_events]
+    offset = service.session_offset_from_marks(marks) if listen_id else None
+    try:
+        with session_scope(caller) as db:
+            recording = service.save_live_recording(
+                db, monitor, board=board, regions=regions, listen_id=listen_id, listen_offset_s=offset
+            )
+            return recording.id, None
+    except UserInputError as exc:  # under 2 s (nothing to keep), or it cannot be tied: saved untied, and why
+        if listen_id is None:
+            return None, None
+        with contextlib.suppress(UserInputError), session_scope(caller) as db:
+            return service.save_live_recording(db, monitor, board=board, regions=regions).id, _plain(exc)
+        return None, _plain(exc)
 
 
 def _adaptive_check(live: LiveOptions, caller: Caller | None) -> float | None:

@@ -23,7 +23,7 @@ from unclench.practice import roster as roster_service
 from unclench.practice import service
 from unclench.practice.fhir import consent_bundle
 from unclench.practice.schemas import SHAREABLE, ConsentIn, NoteIn
-from unclench.web.forms import form_page, read_form
+from unclench.web.forms import PostedForm, form_page
 from unclench.web.templating import render
 
 # Not named `router`: the app mounts these only on a clinic server (web/app.py).
@@ -53,9 +53,9 @@ def consent_page(request: Request, db: DbSession) -> Response:
 
 
 @clinic_router.post("/sharing/consent")
-async def give_consent(request: Request, db: DbSession) -> Response:
+def give_consent(request: Request, db: DbSession, form: PostedForm) -> Response:
     person_id = _own_person(db)
-    form = await read_form(request, lists=("categories",))
+    form.with_lists("categories")
     try:
         link_id = int(form.text("link_id"))
     except ValueError:
@@ -170,8 +170,7 @@ def notes_page(request: Request, person_id: IntegerId, db: DbSession) -> Respons
 
 
 @clinic_router.post("/clinic/clients/{person_id}/notes")
-async def write_note(request: Request, person_id: IntegerId, db: DbSession) -> Response:
-    form = await read_form(request)
+def write_note(request: Request, person_id: IntegerId, db: DbSession, form: PostedForm) -> Response:
     note = form.submit(db, NoteIn, lambda valid: service.write_note(db, valid))
     if note is None:
         context = {"person_id": person_id, "name": service.client_name(db, person_id), "notes": service.my_notes(db)}

@@ -11,7 +11,7 @@ from unclench.core.identity import caller_of
 from unclench.core.web_db import DbSession
 from unclench.privacy import service
 from unclench.privacy.schemas import CONFIRM_WORD
-from unclench.web.forms import Form, form_page, read_form
+from unclench.web.forms import Form, PostedForm, form_page
 from unclench.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,8 +48,7 @@ def export(db: DbSession) -> Response:
 
 
 @router.post("/privacy/data/delete")
-async def delete(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def delete(request: Request, db: DbSession, form: PostedForm) -> Response:
     deletion = form.save(db, lambda: service.delete_everything(db, form.values))
     form.values.pop("password", None)
     if deletion is None:

@@ -20,7 +20,7 @@ from unclench.screening.meds import match_medication
 from unclench.screening.models import TriageResult
 from unclench.screening.schemas import AllClearIn, DoctorContactIn, MedicationIn
 from unclench.screening.triage import emergency_answers, rules_for_features
-from unclench.web.forms import read_form
+from unclench.web.forms import PostedForm
 from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -91,8 +91,8 @@ def triage_form(request: Request, db: DbSession, yes: Annotated[list[str] | None
 
 
 @pages.post("/safety/triage")
-async def triage_submit(request: Request, db: DbSession) -> Response:
-    form = await read_form(request, lists=("yes",))
+def triage_submit(request: Request, db: DbSession, form: PostedForm) -> Response:
+    form.with_lists("yes")
     result, _ = service.record_triage(db, form.values["yes"])
     return RedirectResponse(f"/safety/triage/{result.id}", status_code=303)
 
@@ -106,8 +106,7 @@ def triage_result(request: Request, result_id: str, db: DbSession) -> Response:
 
 
 @pages.post("/safety/all-clear")
-async def all_clear(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def all_clear(request: Request, db: DbSession, form: PostedForm) -> Response:
     data = {"checked_on": form.text("checked_on"), "note": form.text("note")}
     saved = form.submit(
         db, AllClearIn, lambda valid: service.record_all_clear(db, valid.checked_on, valid.note), data=data
@@ -118,9 +117,8 @@ async def all_clear(request: Request, db: DbSession) -> Response:
 
 
 @pages.post("/safety/doctor")
-async def doctor_phone(request: Request, db: DbSession) -> Response:
+def doctor_phone(request: Request, db: DbSession, form: PostedForm) -> Response:
     """The person's own doctor's number (empty removes it), offered on the 'see a doctor today' outcome."""
-    form = await read_form(request)
     data = {"phone": form.text("phone"), "name": form.text("name")}
     if form.submit(db, DoctorContactIn, lambda valid: service.set_doctor_contact(db, valid), data=data) is None:
         return _overview(request, db, doctor_values=form.values, doctor_errors=form.errors, status=422)
@@ -161,8 +159,7 @@ def medicines(request: Request, db: DbSession, check: str = "") -> Response:
 
 
 @pages.post("/safety/medicines")
-async def add_medicine(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def add_medicine(request: Request, db: DbSession, form: PostedForm) -> Response:
     data = {
         "name": form.text("name"),
         "note": form.text("note"),
@@ -203,8 +200,8 @@ def episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
 
 
 @pages.post("/safety/episodes/{episode_id}/flags")
-async def save_episode_flags(request: Request, episode_id: str, db: DbSession) -> Response:
-    form = await read_form(request, lists=("feature",))
+def save_episode_flags(request: Request, episode_id: str, db: DbSession, form: PostedForm) -> Response:
+    form.with_lists("feature")
     chosen = service.set_episode_red_flags(db, episode_id, form.values["feature"])
     emergency = service.triage_from_episode_flags(db, chosen)
     if emergency is not None:

@@ -36,7 +36,7 @@ from unclench.sessions.options import (
 )
 from unclench.sessions.schemas import PracticeForm, ProgrammeForm, SessionForm
 from unclench.stress.questionnaires import INSTRUMENTS, load_instrument
-from unclench.web.forms import Form, form_page, read_form
+from unclench.web.forms import Form, PostedForm, form_page
 from unclench.web.templating import render
 
 router = APIRouter()
@@ -119,9 +119,8 @@ def _library(request: Request, db: Session, *, errors: dict[str, str] | None = N
 
 
 @pages.post("/sessions/practice")
-async def practice_settings(request: Request, db: DbSession) -> Response:
+def practice_settings(request: Request, db: DbSession, form: PostedForm) -> Response:
     """Streak on/off and the daily reminder time (empty = no reminder)."""
-    form = await read_form(request)
 
     def save(valid: PracticeForm) -> Any:
         return service.set_practice_preference(db, streaks_on=valid.streaks, reminder=valid.reminder)
@@ -160,8 +159,8 @@ def _checked_options(db: Session, form: SessionForm) -> CheckedOptions:
 
 
 @pages.post("/sessions", response_class=HTMLResponse)
-async def create(request: Request, db: DbSession) -> Response:
-    form = await read_form(request, lists=("regions",))
+def create(request: Request, db: DbSession, form: PostedForm) -> Response:
+    form.with_lists("regions")
 
     def save(valid: SessionForm) -> tuple[Any, CheckedOptions]:
         options = _checked_options(db, valid)
@@ -405,9 +404,9 @@ def _programme_form(
     return form_page(request, "sessions/programme_form.html", context, form, status=200 if form and form.ok else None)
 
 
-async def _save_programme(request: Request, db: Session, *, programme_id: str | None) -> tuple[Form, Any]:
-    """Read the posted programme, save it (all or nothing); problems are shown at the form's fields."""
-    form = await read_form(request, lists=tuple(f"s{slot}_regions" for slot in range(programmes.MAX_ITEMS)))
+def _save_programme(db: Session, form: Form, *, programme_id: str | None) -> tuple[Form, Any]:
+    """Save the posted programme (all or nothing); problems are shown at the form's fields."""
+    form.with_lists(*(f"s{slot}_regions" for slot in range(programmes.MAX_ITEMS)))
     data, slots = programmes.form_data(form.values)
 
     def save(valid: ProgrammeForm) -> Any:
@@ -424,8 +423,8 @@ def programme_new(request: Request, db: DbSession) -> Response:
 
 
 @pages.post("/programme/new", response_class=HTMLResponse)
-async def programme_create(request: Request, db: DbSession) -> Response:
-    form, saved = await _save_programme(request, db, programme_id=None)
+def programme_create(request: Request, db: DbSession, form: PostedForm) -> Response:
+    form, saved = _save_programme(db, form, programme_id=None)
     if saved is None:
         return _programme_form(request, db, form, action="/programme/new", own=True, heading="Make your programme")
     return RedirectResponse("/programme", status_code=303)
@@ -445,10 +444,10 @@ def programme_edit(request: Request, programme_id: str, db: DbSession) -> Respon
 
 
 @pages.post("/programme/{programme_id}/edit", response_class=HTMLResponse)
-async def programme_update(request: Request, programme_id: str, db: DbSession) -> Response:
+def programme_update(request: Request, programme_id: str, db: DbSession, form: PostedForm) -> Response:
     programme = programmes.get_programme(db, programme_id)
     action = f"/programme/{programme.id}/edit"
-    form, saved = await _save_programme(request, db, programme_id=programme.id)
+    form, saved = _save_programme(db, form, programme_id=programme.id)
     if saved is None:
         return _programme_form(request, db, form, action=action, own=True, heading="Change your programme")
     return RedirectResponse("/programme", status_code=303)
@@ -500,13 +499,13 @@ def _for_client(db: Session, person_id: int, *, changing: bool) -> dict[str, Any
 
 
 @clinic_router.post("/clinic/clients/{person_id}/programme", response_class=HTMLResponse)
-async def client_programme_save(
-    request: Request, person_id: int, db: DbSession, programme_id: str | None = None
+def client_programme_save(
+    request: Request, person_id: int, db: DbSession, form: PostedForm, programme_id: str | None = None
 ) -> Response:
     _client(db, person_id)
     if (refused := _without_listening_log(request, db)) is not None:
         return refused
-    form, saved = await _save_programme(request, db, programme_id=programme_id)
+    form, saved = _save_programme(db, form, programme_id=programme_id)
     if saved is None:
         action = f"/clinic/clients/{person_id}/programme" + (f"?programme_id={programme_id}" if programme_id else "")
         return _programme_form(

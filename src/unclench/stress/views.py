@@ -21,7 +21,7 @@ from unclench.stress.models import QuestionnaireResponse
 from unclench.stress.questionnaires import load_instrument
 from unclench.stress.reflection import load_reflection_data, prompts_for_region
 from unclench.stress.schemas import AnswersIn
-from unclench.web.forms import Form, read_form
+from unclench.web.forms import Form, PostedForm
 from unclench.web.templating import render
 
 pages = APIRouter(include_in_schema=False)
@@ -133,8 +133,7 @@ def _ratings_as_typed(form: Form) -> dict[str, dict[str, str]]:
 
 
 @pages.post("/stress/inventory")
-async def inventory_submit(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def inventory_submit(request: Request, db: DbSession, form: PostedForm) -> Response:
     values = _ratings_as_typed(form)
     if form.save(db, lambda: service.save_ratings(db, values)) is None:
         return _inventory_page(request, db, values=values, errors=form.errors, status=422)
@@ -165,8 +164,7 @@ def reflect(request: Request, db: DbSession, region: str = "") -> Response:
 
 
 @pages.post("/stress/reflect")
-async def reflect_submit(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def reflect_submit(request: Request, db: DbSession, form: PostedForm) -> Response:
     service.add_reflection_note(db, form.text("prompt_id"), form.text("text"))
     region = form.text("region")
     return RedirectResponse(
@@ -187,11 +185,10 @@ def questionnaire_form(request: Request, slug: str) -> Response:
 
 
 @pages.post("/stress/{slug}")
-async def questionnaire_submit(request: Request, slug: str, db: DbSession) -> Response:
+def questionnaire_submit(request: Request, slug: str, db: DbSession, form: PostedForm) -> Response:
     instrument = SLUGS.get(slug)
     if instrument is None:
         raise NotFoundError(f"No questionnaire called {slug}.")
-    form = await read_form(request)
     numbers = [item["number"] for item in load_instrument(instrument)["items"]]
     values = {n: form.text(f"item{n}") for n in numbers}
     answers = {"answers": [values[n] or None for n in numbers]}

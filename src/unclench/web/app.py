@@ -135,7 +135,7 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
             app.include_router(clinic_only)
 
     @app.exception_handler(UserInputError)
-    async def user_input_error(request: Request, exc: UserInputError) -> Response:
+    def user_input_error(request: Request, exc: UserInputError) -> Response:
         def where(field: str) -> str:
             if field in request.path_params:
                 return "path"
@@ -163,7 +163,7 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(ForeignRowError)
-    async def foreign_row(request: Request, exc: ForeignRowError) -> Response:
+    def foreign_row(request: Request, exc: ForeignRowError) -> Response:
         # Only a caller who owns no data (a practitioner's or admin's account) gets here by trying to write.
         message = "This account keeps no diary of its own, so there is nothing to save here."
         if getattr(getattr(request.state, "caller", None), "writes", None) is not None:
@@ -174,7 +174,7 @@ def create_app(sharing: share.Sharing | None = None) -> FastAPI:
         return render(request, "error.html", {"message": message, "status": 403}, status_code=403)
 
     @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> Response:
+    def not_found(request: Request, exc: NotFoundError) -> Response:
         if request.url.path.startswith("/api"):
             return JSONResponse({"detail": str(exc)}, status_code=404)
         return render(request, "error.html", {"message": str(exc), "status": 404}, status_code=404)

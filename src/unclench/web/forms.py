@@ -1,6 +1,7 @@
 """One path for posted input on pages: read it, validate it with `parse_input`, keep what was typed, errors per field.
 
-A view reads the body with `read_form`, then runs its service calls through `Form.submit` (schema + action) or
+A view takes the body as its `PostedForm` parameter (read on the event loop before the view runs, so the view itself
+is a plain `def` that FastAPI runs in a worker thread: no database statement ever waits on the loop), then runs its service calls through `Form.submit` (schema + action) or
 `Form.save` (action only). A `UserInputError` from validation or from a service undoes everything the attempt wrote
 and becomes the form's problems, so the view re-renders the page with the input kept and status 422
 (`form_page`). Views never roll back themselves.
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -46,6 +47,15 @@ class Form:
 
     values: dict[str, Any]
     problems: list[FieldProblem] = field(default_factory=list)
+    # every posted value per name, for `with_lists`; None for a JSON body, whose lists are in `values` already
+    posted_lists: dict[str, list[str]] | None = None
+
+    def with_lists(self, *names: str) -> Form:
+        """Each name in `names` as the list of its posted values (a checkbox group), even when one or none was sent."""
+        if self.posted_lists is not None:
+            for name in names:
+                self.values[name] = list(self.posted_lists.get(name, []))
+        return self
 
     @property
     def ok(self) -> bool:
@@ -91,9 +101,20 @@ async def read_form(request: Request, *, lists: Collection[str] = ()) -> Form:
     values: dict[str, Any] = {
         key: value for key, value in posted.items() if isinstance(value, str) and key != CSRF_FIELD
     }
-    for name in lists:
-        values[name] = [value for value in posted.getlist(name) if isinstance(value, str)]
-    return Form(values)
+    every: dict[str, list[str]] = {}
+    for key, value in posted.multi_items():
+        if isinstance(value, str) and key != CSRF_FIELD:
+            every.setdefault(key, []).append(value)
+    return Form(values, posted_lists=every).with_lists(*lists)
+
+
+async def posted_form(request: Request) -> Form:
+    """FastAPI dependency: the posted form; a route that takes a checkbox group calls `form.with_lists(name)`."""
+    return await read_form(request)
+
+
+# Use this in routes that take a form: `form: PostedForm`, with the route a plain `def`.
+PostedForm = Annotated[Form, Depends(posted_form)]
 
 
 def form_page(

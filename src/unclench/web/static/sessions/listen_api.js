@@ -1,4 +1,5 @@
-// Shared by the session player and "Right now" on home: the listening log's API and the m:ss clock.
+// Shared by the session player and "Right now" on home: the listening log's API, the m:ss clock and the count of
+// seconds actually heard.
 (function () {
   "use strict";
   function fmt(s) {
@@ -38,5 +39,26 @@
     };
   }
 
-  window.unclenchListen = { fmt: fmt, api: api, listenLog: listenLog };
+  // Seconds of the audio actually played. Each time update adds how far playback moved on, but never more than the
+  // time that really passed (and a little): a seek forward is not listening, while a busy page whose time updates
+  // come seconds apart still counts all it played. `mark()` after a seek or a fresh start.
+  function heardCounter(audio) {
+    let heard = 0;
+    let lastTime = audio.currentTime;
+    let lastWall = performance.now();
+    return {
+      heard: function () { return heard; },
+      mark: function () { lastTime = audio.currentTime; lastWall = performance.now(); },
+      tick: function () {
+        const now = performance.now();
+        const moved = audio.currentTime - lastTime;
+        const passed = ((now - lastWall) / 1000) * (audio.playbackRate || 1) + 0.25;
+        if (moved > 0) heard += Math.min(moved, passed);
+        lastTime = audio.currentTime;
+        lastWall = now;
+      },
+    };
+  }
+
+  window.unclenchListen = { fmt: fmt, api: api, listenLog: listenLog, heardCounter: heardCounter };
 })();

@@ -10,8 +10,7 @@
   const clock = document.getElementById("clock");
   const cues = Array.from(document.querySelectorAll("#transcript li"));
   const total = parseFloat(box.dataset.duration);
-  let heard = 0;
-  let lastTime = 0;
+  const counter = window.unclenchListen.heardCounter(audio);
   let lastSent = 0;
   let current = null;
 
@@ -21,8 +20,8 @@
   const startListen = log.start;
 
   function save(extra) {
-    lastSent = heard;
-    return log.save(Object.assign({ heard_s: Math.min(heard, total), position_s: audio.currentTime }, extra || {}));
+    lastSent = counter.heard();
+    return log.save(Object.assign({ heard_s: Math.min(counter.heard(), total), position_s: audio.currentTime }, extra || {}));
   }
 
   function begin(before) {
@@ -47,23 +46,22 @@
       audio.pause();
     }
   });
-  audio.addEventListener("play", function () { play.textContent = "Pause"; play.setAttribute("aria-label", "Pause"); lastTime = audio.currentTime; });
+  audio.addEventListener("play", function () { play.textContent = "Pause"; play.setAttribute("aria-label", "Pause"); });
   audio.addEventListener("pause", function () { play.textContent = "Play"; play.setAttribute("aria-label", "Play"); save(); });
+  audio.addEventListener("seeking", counter.mark); // a jump is not listening
 
-  seek.addEventListener("input", function () { audio.currentTime = parseFloat(seek.value); lastTime = audio.currentTime; });
+  seek.addEventListener("input", function () { audio.currentTime = parseFloat(seek.value); counter.mark(); });
   document.querySelectorAll("[data-seek]").forEach(function (button) {
     button.addEventListener("click", function () {
       audio.currentTime = parseFloat(button.dataset.seek);
-      lastTime = audio.currentTime;
+      counter.mark();
       if (audio.paused) { startListen(null); audio.play(); }
     });
   });
 
   audio.addEventListener("timeupdate", function () {
     const t = audio.currentTime;
-    const step = t - lastTime;
-    if (!audio.paused && step > 0 && step < 1.5) heard += step; // only time actually played counts
-    lastTime = t;
+    counter.tick(); // only time actually played counts
     seek.value = t;
     clock.textContent = fmt(t) + " / " + fmt(total);
     let active = null;
@@ -80,7 +78,7 @@
       }
       current = active;
     }
-    if (heard - lastSent > 15) save();
+    if (counter.heard() - lastSent > 15) save();
   });
 
   function finish() {

@@ -2,7 +2,7 @@
 // Delegated from the document, so buttons that htmx swaps in later (once the sessions are made) work as well.
 (function () {
   "use strict";
-  let playing = null; // { button, audio, sessionId, total, heard, lastTime, lastSent, listen }
+  let playing = null; // { button, audio, label, total, counter, lastSent, listen }
 
   const fmt = window.unclenchListen.fmt;
   const api = window.unclenchListen.api;
@@ -15,14 +15,16 @@
   function save(extra) {
     const p = playing;
     if (!p || !p.listen) return Promise.resolve();
-    p.lastSent = p.heard;
-    const body = Object.assign({ heard_s: Math.min(p.heard, p.total || p.heard), position_s: p.audio.currentTime }, extra || {});
+    const heard = p.counter.heard();
+    p.lastSent = heard;
+    const body = Object.assign({ heard_s: Math.min(heard, p.total || heard), position_s: p.audio.currentTime }, extra || {});
     return p.listen.then(function (id) { return api("PATCH", "/api/sessions/listens/" + id, body); }).catch(function () {});
   }
 
   function stop(finished) {
     const p = playing;
     if (!p) return;
+    p.counter.tick(); // up to the moment it stops
     p.audio.pause();
     save(finished ? { finished: true } : undefined);
     p.button.setAttribute("aria-pressed", "false");
@@ -39,13 +41,13 @@
       audio: audio,
       label: button.textContent,
       total: parseFloat(button.dataset.duration) || 0,
-      heard: 0,
-      lastTime: 0,
+      counter: window.unclenchListen.heardCounter(audio),
       lastSent: 0,
       listen: null,
     };
     playing = p;
     audio.currentTime = 0;
+    p.counter.mark();
     // Play first: the sound must not wait for the log.
     audio.play().catch(function () { say("Press the button again to play."); });
     p.listen = api("POST", "/api/sessions/" + button.dataset.session + "/listens", {}).then(function (l) { return l.id; });
@@ -67,11 +69,13 @@
     const p = playing;
     if (!p || event.target !== p.audio) return;
     const t = p.audio.currentTime;
-    const step = t - p.lastTime;
-    if (!p.audio.paused && step > 0 && step < 1.5) p.heard += step; // only time actually played counts
-    p.lastTime = t;
+    p.counter.tick(); // only time actually played counts
     say(p.label + ": " + fmt(t) + " / " + fmt(p.total || p.audio.duration || 0));
-    if (p.heard - p.lastSent > 15) save();
+    if (p.counter.heard() - p.lastSent > 15) save();
+  }, true);
+
+  document.addEventListener("seeking", function (event) {
+    if (playing && event.target === playing.audio) playing.counter.mark(); // a jump is not listening
   }, true);
 
   document.addEventListener("ended", function (event) {
