@@ -6,11 +6,19 @@ has twelve weeks of diary (bench_roster.history), consents to every category, an
 (the roster's adherence column; they open /programme). Every request goes to the web processes in turn, as a proxy spreads them.
 
 Run: PYTHONPATH=src .venv/bin/python bench/bench_clinic_load.py [--web 2] [--workers 1] [--clients 500]
-     [--practitioners 50] [--concurrency 32] [--renders 10] [--big-roster 200] [--big-dashboards 50]
+     [--practitioners 50] [--rate 5] [--concurrency 8] [--renders 10] [--big-roster 200] [--big-dashboards 50]
      [--programmes 20] [--max-seconds 300]
+Two runs on the same clinic, each with every visit once:
+- **offered load** (`--rate` visits per second, Poisson arrivals, open loop): a visit starts when it is due, whether or
+  not others are still waiting, as people do. At 5 visits/s the whole clinic's day (every client's episodes, check-ins
+  and listen, every practitioner's dashboards, ten new sessions) arrives in under three minutes: far above a real
+  clinic's busiest hour. The latency targets apply to this run.
+- **saturation** (`--concurrency` visits at once, each starting as another ends, closed loop): the most this machine
+  serves. Here a request's latency is only the in-flight count over the throughput (Little's law), so it says how much
+  headroom there is, not how long a person waits.
 Prints throughput, p50/p95/p99 per request kind, errors, and the job queue's wait (queued → started) and run time.
 Targets (this 2-core machine): logging (episode, check-in, listen) p99 ≤ 150 ms, dashboard of 200 clients p99 ≤ 300 ms,
-no errors. The load average is sampled during the run (other programs share the cores).
+no errors, the job queue keeps up. The load average is sampled during the run (other programs share the cores).
 Accounts and login sessions are made directly through the services with cheap Argon2 parameters (sign-in is timed by
 bench_login.py), links and consents through the practice service, diaries by Core inserts: set-up is direct, not HTTP.
 """
@@ -28,7 +36,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -218,8 +226,10 @@ async def load(
     bases: list[str],
     users: list[User],
     *,
+    rate: float,
     concurrency: int,
     renders: int,
+    render_seed: int,
     dashboards_each: int,
     big_dashboards: int,
     measure_dashboard: bool,
@@ -230,7 +240,9 @@ async def load(
     rng = random.Random(18)
     today = clock.today()
     results = Results(defaultdict(list), defaultdict(list))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Open loop: enough connections that no request waits in this client for one (it would be counted as latency).
+    connections = concurrency if rate <= 0 else 200
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     clients = [httpx.AsyncClient(base_url=b, timeout=30.0, limits=limits) for b in bases]
     gate = asyncio.Semaphore(concurrency)
     work: list[asyncio.Future[None] | object] = []
@@ -241,12 +253,18 @@ async def load(
         async with gate:
             await coro  # type: ignore[misc]
 
+    async def when_due(delay: float, coro: object) -> None:
+        await asyncio.sleep(delay)
+        await coro  # type: ignore[misc]
+
     tasks = []
     for user in persons:
         steps = client_script(user, clock.now(), today.isoformat(), (today - timedelta(days=1)).isoformat(), rng)
         tasks.append(run_client(clients, user, results, steps))
     for user in rng.sample(persons, min(renders, len(persons))):
+        # a new seed per run: the same settings again would be the render already made, not a job
         form = {"title": "Bench render", "minutes": "3", "technique": "breathing", "ending": "wake"}
+        form["seed"] = str(render_seed * 10_000 + len(tasks))
         client = clients[rng.randrange(len(clients))]
         tasks.append(timed(client, results, "session-create", user, "POST", "/sessions", 303, data=form))
     if measure_dashboard:
@@ -264,10 +282,18 @@ async def load(
             results.load_averages.append(os.getloadavg()[0])
             await asyncio.sleep(2.0)
 
+    if rate > 0:  # Poisson arrivals: each visit starts when it is due
+        due, at = [], 0.0
+        for task in tasks:
+            at += rng.expovariate(rate)
+            due.append(when_due(at, task))
+        running = due
+    else:
+        running = [guarded(t) for t in tasks]
     sampler = asyncio.create_task(sample_load())
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(asyncio.gather(*(guarded(t) for t in tasks)), timeout=max_seconds)
+        await asyncio.wait_for(asyncio.gather(*running), timeout=max_seconds)
     except TimeoutError:
         results.errors["bench"].append(f"did not finish in {max_seconds} s")
     elapsed = time.perf_counter() - started
@@ -289,8 +315,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def queue_figures(max_wait_s: float) -> tuple[list[float], list[float], int]:
-    """Queue wait (queued → started) and run time of the render jobs, in seconds, once they are all done."""
+def queue_figures(since: datetime, max_wait_s: float) -> tuple[list[float], list[float], int]:
+    """Queue wait (queued → started) and run time of the render jobs queued since `since`, in seconds, once they are
+    all done."""
     from unclench.core.db import session_scope
     from unclench.core.job_state import JobState
 
@@ -298,7 +325,7 @@ def queue_figures(max_wait_s: float) -> tuple[list[float], list[float], int]:
     while True:
         with session_scope() as db:
             # A bench reads every person's rows: the owner listeners are bypassed by a Core select on the table.
-            rows = db.execute(select(JobState.__table__)).all()
+            rows = db.execute(select(JobState.__table__).where(JobState.__table__.c.created_at >= since)).all()
         unfinished = [r for r in rows if r.status in ("queued", "running")]
         if not unfinished or time.monotonic() > deadline:
             break
@@ -356,7 +383,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--practitioners", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=5.0, help="visits per second offered (open loop; 0: skip)")
+    parser.add_argument("--concurrency", type=int, default=8, help="visits at once at saturation (0: skip)")
     parser.add_argument("--renders", type=int, default=10, help="clients who make a new session (a render job)")
     parser.add_argument("--dashboards", type=int, default=5, help="dashboard visits per practitioner (10 clients)")
     parser.add_argument("--big-roster", type=int, default=200, help="clients of the one practitioner with many")
@@ -399,33 +427,41 @@ def main() -> None:
                 for user in warm:
                     url = DASHBOARD_URL if user.role != "person" else "/programme"
                     httpx.get(base + url, headers={"Cookie": user.cookie}, timeout=60.0)
-            print(
-                f"{args.web} web processes, {args.workers} workers, concurrency {args.concurrency}; load starts "
-                f"(load average {os.getloadavg()[0]:.1f}: other programs share these cores)"
-            )
             web_pids = [p.pid for p in running.processes[: args.web]]
-            cpu_before = sum(cpu_seconds(pid) for pid in web_pids)
-            results, elapsed, planned = asyncio.run(
-                load(
-                    bases,
-                    users,
-                    concurrency=args.concurrency,
-                    renders=args.renders,
-                    dashboards_each=args.dashboards,
-                    big_dashboards=args.big_dashboards,
-                    measure_dashboard=measure_dashboard,
-                    max_seconds=args.max_seconds,
+            phases = [
+                (f"offered load: {args.rate:g} visits/s, Poisson arrivals", args.rate, 0),
+                (f"saturation: {args.concurrency} visits at once", 0.0, args.concurrency),
+            ]
+            for number, (title, rate, concurrency) in enumerate(p for p in phases if p[1] > 0 or p[2] > 0):
+                print(
+                    f"\n== {title} ({args.web} web processes, {args.workers} workers; load average "
+                    f"{os.getloadavg()[0]:.1f} at the start: other programs share these cores)"
                 )
-            )
-            web_cpu = sum(cpu_seconds(pid) for pid in web_pids) - cpu_before
-            queue = queue_figures(max_wait_s=args.max_seconds)
-        report(results, elapsed, planned, measure_dashboard, queue)
-        served = sum(len(v) for v in results.latencies.values())
-        print(
-            f"web processes' CPU: {web_cpu:.1f} s over {elapsed:.1f} s ({web_cpu / elapsed:.2f} cores), "
-            f"{1000 * web_cpu / max(served, 1):.1f} ms per request (independent of the other programs' load)"
-        )
-        print(f"load average at the end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
+                cpu_before = sum(cpu_seconds(pid) for pid in web_pids)
+                since = datetime.now(UTC)
+                results, elapsed, planned = asyncio.run(
+                    load(
+                        bases,
+                        users,
+                        rate=rate,
+                        concurrency=concurrency,
+                        renders=args.renders,
+                        render_seed=number,
+                        dashboards_each=args.dashboards,
+                        big_dashboards=args.big_dashboards,
+                        measure_dashboard=measure_dashboard,
+                        max_seconds=args.max_seconds,
+                    )
+                )
+                web_cpu = sum(cpu_seconds(pid) for pid in web_pids) - cpu_before
+                queue = queue_figures(since, max_wait_s=args.max_seconds)
+                report(results, elapsed, planned, measure_dashboard, queue)
+                served = sum(len(v) for v in results.latencies.values())
+                print(
+                    f"web processes' CPU: {web_cpu:.1f} s over {elapsed:.1f} s ({web_cpu / elapsed:.2f} cores), "
+                    f"{1000 * web_cpu / max(served, 1):.1f} ms per request (independent of the other programs' load)"
+                )
+                print(f"load average at the end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
         core_db.dispose_engines()
 
 

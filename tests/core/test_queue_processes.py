@@ -164,8 +164,7 @@ def test_a_whole_flow_across_two_web_processes_and_two_workers(
     _person("flow@clinic.example")
     with clinic(clinic_database, tmp_path, UNCLENCH_NOW=frozen_clock.moment.instant.isoformat()) as running:
         web_1, web_2 = running.start_web(), running.start_web()
-        running.start_worker()
-        running.start_worker()
+        workers = [running.start_worker(), running.start_worker()]
         one = browser(web_1)
         sign_in(one, "flow@clinic.example", PASSWORD)  # signed in on web-1; the login session is a database row
         made = one.post(
@@ -184,6 +183,10 @@ def test_a_whole_flow_across_two_web_processes_and_two_workers(
             seen_progress.add(shown["stage"])
             time.sleep(0.1)
         assert shown["progress"] == 1.0 and seen_progress  # web-2 followed the worker's progress from the database
+        # the workers yield the cores to the web processes (niceness 10 more than ours), the web processes do not
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert [os.getpriority(os.PRIO_PROCESS, w.pid) for w in workers] == [min(ours + 10, 19)] * 2
+        assert {os.getpriority(os.PRIO_PROCESS, p.pid) for p in running.processes if p not in workers} == {ours}
 
         listen = two.post(f"/api/sessions/{session_id}/listens", json={"tension_before": 6})
         assert listen.status_code == 201, listen.text

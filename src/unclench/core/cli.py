@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.console import Console
 
@@ -24,6 +26,12 @@ def migrate() -> None:
 
 def worker(
     concurrency: int = typer.Option(1, min=1, max=32, help="Jobs run at once (a render uses about two cores)."),
+    nice: int = typer.Option(
+        10,
+        min=0,
+        max=19,
+        help="How far this worker yields the cores to the web processes (Unix niceness, 0 = not at all).",
+    ),
 ) -> None:
     """Run the clinic's background jobs (session rendering, EMG analysis) from the PostgreSQL queue until stopped.
 
@@ -40,6 +48,10 @@ def worker(
         )
         raise typer.Exit(2)
     ensure_schema()
+    # A person waits for a page; nobody waits on a render's every second. On a server where web processes and workers
+    # share the cores, the renders take what the pages leave (the threads the render starts inherit this).
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     console.print(f"unclench worker: running jobs (data in {settings.data_dir}); Ctrl+C stops after the running ones.")
     run_worker(concurrency=concurrency)
 
