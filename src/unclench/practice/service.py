@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from unclench.accounts import audit
 from unclench.accounts.people import account_emails, person_names
 from unclench.core import clock
+from unclench.core.db import among
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.identity import Caller, caller_of
 from unclench.practice.models import CareLink, Consent, PractitionerNote
@@ -98,7 +99,7 @@ def client_links(db: Session, client_person_id: int, *, include_ended: bool = Fa
         return []
     emails = account_emails(db, {link.practitioner_account_id for link in links})
     versions: dict[int, list[Consent]] = {}
-    consents = select(Consent).where(Consent.link_id.in_([link.id for link in links])).order_by(Consent.version)
+    consents = select(Consent).where(among(db, Consent.link_id, [link.id for link in links])).order_by(Consent.version)
     for consent in db.scalars(consents):
         versions.setdefault(consent.link_id, []).append(consent)
     out = []

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.db import get_or_raise
+from unclench.core.db import among, get_or_raise
 from unclench.core.errors import UserInputError
 from unclench.screening.knowledge import load_medications, load_triage, red_flag
 from unclench.screening.meds import MedicationMatch, match_medication, normalise_name
@@ -331,7 +331,7 @@ def open_red_flags_by_person(db: Session, person_ids: Collection[int]) -> dict[i
     triage = TriageResult.__table__.c
     latest = (
         select(triage.person_id, func.max(triage.taken_at).label("taken_at"))
-        .where(triage.person_id.in_(person_ids))
+        .where(among(db, triage.person_id, person_ids))
         .group_by(triage.person_id)
         .subquery()
     )
@@ -345,7 +345,10 @@ def open_red_flags_by_person(db: Session, person_ids: Collection[int]) -> dict[i
     ticked = db.execute(
         select(flags.person_id, func.count())
         .outerjoin(latest, latest.c.person_id == flags.person_id)
-        .where(flags.person_id.in_(person_ids), (latest.c.taken_at.is_(None)) | (flags.created_at > latest.c.taken_at))
+        .where(
+            among(db, flags.person_id, person_ids),
+            (latest.c.taken_at.is_(None)) | (flags.created_at > latest.c.taken_at),
+        )
         .group_by(flags.person_id)
     )
     for person_id, count in ticked:

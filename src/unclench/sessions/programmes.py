@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from unclench.body.taxonomy import get_region, normalise_side, split_region_side
 from unclench.core import clock
-from unclench.core.db import get_live, list_live
+from unclench.core.db import among, get_live, list_live
 from unclench.core.errors import FieldProblem, UserInputError
 from unclench.core.identity import caller_of
 from unclench.diary import service as diary
@@ -277,7 +277,7 @@ def adherence_by_person(db: Session, person_ids: Iterable[int], *, today: date) 
             .join(s, s.c.id == i.c.session_id)
             .outerjoin(li, (li.c.session_id == i.c.session_id) & (li.c.status == LISTEN_LISTENED))
         )
-        .where(p.c.person_id.in_(ids), p.c.deleted_at.is_(None), p.c.starts_on <= today, p.c.ends_on >= today)
+        .where(among(db, p.c.person_id, ids), p.c.deleted_at.is_(None), p.c.starts_on <= today, p.c.ends_on >= today)
         .order_by(p.c.person_id, p.c.created_at, p.c.id, i.c.position)  # as `current_programme`: the last wins
     )
     programmes: dict[int, dict[str, Any]] = {}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, object_session
 
 from unclench.body.taxonomy import get_region
 from unclench.core import clock, jobs
-from unclench.core.db import get_live, get_or_raise, list_live, new_id, session_scope
+from unclench.core.db import among, get_live, get_or_raise, list_live, new_id, session_scope
 from unclench.core.errors import UserInputError
 from unclench.core.identity import LOCAL_CALLER, Caller, caller_of
 from unclench.core.jobs import Job, Report
@@ -511,7 +511,7 @@ def tension_drop_by_person(
     drop = (table.tension_before - table.tension_after).cast(Float)
     rows = db.execute(
         select(table.person_id, func.avg(drop).filter(rated), func.count().filter(rated), func.max(table.started_at))
-        .where(table.person_id.in_(person_ids))
+        .where(among(db, table.person_id, person_ids))
         .group_by(table.person_id)
     )
     return {row[0]: (None if row[1] is None else float(row[1]), int(row[2]), row[3]) for row in rows}

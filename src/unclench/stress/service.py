@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from unclench.core import clock
-from unclench.core.db import get_or_raise
+from unclench.core.db import among, get_or_raise
 from unclench.core.errors import UserInputError
 from unclench.stress.inventory import Plan, Rating, make_plan, validate_ratings
 from unclench.stress.models import QuestionnaireResponse, ReflectionNote, StressorRating
@@ -183,7 +183,7 @@ def latest_pss_by_person(db: Session, person_ids: Collection[int]) -> dict[int, 
     # few rows, and PostgreSQL plans this far faster than a "latest per person" self-join.
     rows = db.execute(
         select(table.person_id, table.total, table.band, table.taken_at)
-        .where(table.person_id.in_(person_ids), table.instrument == "pss10")
+        .where(among(db, table.person_id, person_ids), table.instrument == "pss10")
         .order_by(table.taken_at)
     )
     return {row.person_id: (row.total, row.band, row.taken_at) for row in rows}
