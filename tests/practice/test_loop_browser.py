@@ -166,3 +166,9 @@ def _loop(running: Any, browser: Any, base: str, carer: Any, client: Any, screen
     assert _roster_cell(carer, "Listening adherence against the programme") == "100 % (1 of 1 listens)"
     assert _roster_cell(carer, "Tension drop per listen") == "4.0 points (0–10) over 1 rated listen"
     _shots(browser, base, carer, "/clinic", "roster", screenshot_dir)
+    # The client page: diary and listens shared, check-ins not, so no word on what goes with more episodes
+    carer.locator("table a[href^='/clinic/clients/']").first.click()
+    carer.wait_for_url(re.compile(r".*/clinic/clients/\d+$"))
+    insights = carer.locator("section", has=carer.get_by_role("heading", name="What goes with more episodes"))
+    assert "not shared: this needs their diary and their check-ins" in insights.inner_text()
+    _shots(browser, base, carer, carer.url.split(base, 1)[1], "client", screenshot_dir)

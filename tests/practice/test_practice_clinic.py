@@ -207,6 +207,29 @@ def test_roster_figures_on_a_known_diary(clinic: str) -> None:  # noqa: F811
     assert "on their list of clients" in client.get("/privacy/access-log").text
 
 
+def test_the_client_page_says_what_goes_with_more_episodes_only_with_diary_and_check_ins(clinic: str) -> None:  # noqa: F811
+    """The client's own insights in plain words, on their practitioner's page: the planted "late screen" link
+    (episodes triple the day after) leads; without their check-ins there is nothing to compare, so it says so."""
+    from tests.insights.insights_seed import seed_diary
+    from unclench.core.identity import Caller
+
+    practitioner = _practitioner()
+    client, person_id = _invited_client(practitioner, "client@example.org")
+    with core_db.session_scope(Caller(kind="account", person_id=person_id, role="person")) as db:
+        seed_diary(db)
+    link_id = _link_id(client)
+    client.post("/sharing/consent", data={"link_id": link_id, "categories": ["diary", "checkins"]})
+    page = practitioner.get(f"/clinic/clients/{person_id}").text
+    finding = "On days after a day with “late screen” you logged about"
+    assert "What goes with more episodes" in page and finding in page
+    assert page.index("What goes with more episodes") < page.index(finding) < page.index("Calendar: the last four")
+    assert "When you practised" not in page  # their listens are not shared: no word on practice
+
+    client.post("/sharing/consent", data={"link_id": link_id, "categories": ["diary"]})
+    page = practitioner.get(f"/clinic/clients/{person_id}").text
+    assert finding not in page and "this needs their diary and their check-ins" in page
+
+
 def test_consents_command_exports_the_fhir_history(clinic: str, tmp_path: Path) -> None:  # noqa: F811
     from typer.testing import CliRunner
 

@@ -120,9 +120,21 @@ def client_page(request: Request, person_id: IntegerId, db: DbSession) -> Respon
         "body_map": _body_map(diary.region_side_counts(db), person_id) if caller.may_read("diary") else None,
         "pss": stress.pss_history(db) if caller.may_read("stress") else None,
         "calendar": _four_weeks(db) if caller.may_read("diary") else None,
+        "insights": _insights_in_plain_words(db, practice=caller.may_read("sessions"))
+        if caller.may_read("diary") and caller.may_read("checkins")
+        else None,
         "reports": caller.may_read("reports"),
     }
     return render(request, "practice/client.html", context)
+
+
+def _insights_in_plain_words(db: Any, *, practice: bool) -> dict[str, Any]:
+    """What goes with more episodes, as the client's own insights page says it to them (their whole diary); what
+    practice did only when their listens are shared (else it would read as "no practice")."""
+    from unclench.insights import service as insights
+
+    plain = insights.compute_insights(db).plain
+    return {"sentences": plain.sentences, "practice": plain.practice if practice else "", "needs": plain.needs}
 
 
 def _four_weeks(db: Any) -> list[list[tuple[date, int]]]:
