@@ -1,10 +1,10 @@
 """One path for posted input on pages: read it, validate it with `parse_input`, keep what was typed, errors per field.
 
 A view takes the body as its `PostedForm` parameter (read on the event loop before the view runs, so the view itself
-is a plain `def` that FastAPI runs in a worker thread: no database statement ever waits on the loop), then runs its service calls through `Form.submit` (schema + action) or
-`Form.save` (action only). A `UserInputError` from validation or from a service undoes everything the attempt wrote
-and becomes the form's problems, so the view re-renders the page with the input kept and status 422
-(`form_page`). Views never roll back themselves.
+is a plain `def` that FastAPI runs in a worker thread: no database statement ever waits on the loop), then runs its
+service calls through `Form.submit` (schema + action) or `Form.save` (action only). A `UserInputError` from validation
+or from a service undoes everything the attempt wrote and becomes the form's problems, so the view re-renders the
+page with the input kept and status 422 (`form_page`). Views never roll back themselves.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ class Form:
         return self.save(db, lambda: action(parse_input(schema, source)))
 
 
-async def read_form(request: Request, *, lists: Collection[str] = ()) -> Form:
-    """The posted form (or JSON object) as {name: text}; each name in `lists` as the list of its values."""
+async def read_form(request: Request) -> Form:
+    """The posted form (or JSON object) as {name: text}; a checkbox group's values by `Form.with_lists`."""
     if request.headers.get("content-type", "").startswith("application/json"):
         body = await request.json()
         if not isinstance(body, dict):
@@ -105,16 +105,11 @@ async def read_form(request: Request, *, lists: Collection[str] = ()) -> Form:
     for key, value in posted.multi_items():
         if isinstance(value, str) and key != CSRF_FIELD:
             every.setdefault(key, []).append(value)
-    return Form(values, posted_lists=every).with_lists(*lists)
-
-
-async def posted_form(request: Request) -> Form:
-    """FastAPI dependency: the posted form; a route that takes a checkbox group calls `form.with_lists(name)`."""
-    return await read_form(request)
+    return Form(values, posted_lists=every)
 
 
 # Use this in routes that take a form: `form: PostedForm`, with the route a plain `def`.
-PostedForm = Annotated[Form, Depends(posted_form)]
+PostedForm = Annotated[Form, Depends(read_form)]
 
 
 def form_page(
