@@ -82,3 +82,10 @@ def test_schema_problems_come_back_per_field_without_calling_the_action(db: Sess
     form = Form({"name": "", "kind": "colour"})
     assert form.submit(db, FactorIn, lambda valid: service.create_factor(db, valid)) is None
     assert set(form.errors) == {"name", "kind"} and not form.ok
+
+
+def test_a_form_route_given_a_body_that_is_not_json_says_so_and_saves_nothing(client: TestClient, db: Session) -> None:
+    for body in (b"{broken", b"\xff\xfe"):
+        answer = client.post("/factors", content=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422 and "not valid JSON" in answer.text, answer.text
+    assert service.list_factors(db) == []

@@ -92,7 +92,10 @@ class Form:
 async def read_form(request: Request) -> Form:
     """The posted form (or JSON object) as {name: text}; a checkbox group's values by `Form.with_lists`."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:  # not JSON at all (or not UTF-8): said in words, never a server error
+            raise UserInputError.single("input", "the body is not valid JSON: send one JSON object") from None
         if not isinstance(body, dict):
             raise UserInputError.single("input", "send a JSON object with one key per field")
         return Form({key: value for key, value in body.items() if key != CSRF_FIELD})
