@@ -9,6 +9,7 @@ from typing import Any
 from urllib.request import urlopen
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -123,7 +124,7 @@ def test_right_now_is_made_on_request_then_three_minutes_plays_at_once(
     card = page.locator("#right-now")
     assert "not made yet" in card.inner_text() and "Breathe in slowly" in card.inner_text()
     page.get_by_role("button", name="Make them now (about a minute)").click()
-    assert "Getting ready — about a minute." in card.inner_text()
+    expect(card).to_contain_text("Getting ready — about a minute.", timeout=15_000)  # after the form's post and reload
     # htmx polls the card; the buttons come by themselves (both, so no render runs on after the test)
     page.get_by_role("button", name="5 minutes").wait_for(timeout=240_000)
     page.screenshot(path=str(screenshot_dir / "home-right-now.png"))

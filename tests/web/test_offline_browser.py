@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import FrozenClock
 
@@ -61,7 +62,8 @@ def test_offline_the_quick_log_queues_and_sends_once_back_online(
     page.locator('.bodymap [data-region="calf"][data-side="left"]').first.click()
     page.get_by_role("radio", name="Cramp").check(force=True)
     page.get_by_role("button", name="Save").click()
-    assert "Saved on this phone" in page.locator("#quick-queue").inner_text()
+    # The entry is stored in IndexedDB first, then the page says so: wait for the words, do not read at once.
+    expect(page.locator("#quick-queue")).to_contain_text("Saved on this phone", timeout=15_000)
     assert page.url.rstrip("/") == live_server  # no navigation: nothing was sent
     assert page.request.get("/api/episodes").json() == []  # (the test's own request, outside the page's offline)
 
