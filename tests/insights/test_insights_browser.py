@@ -36,6 +36,7 @@ def test_insights_and_report_builder_in_the_browser(page: Any, screenshot_dir: P
     page.goto("/reports")
     page.get_by_label("Calendar").uncheck(force=True)
     page.get_by_role("button", name="Update preview").click()
+    page.wait_for_url("**/reports?*")  # the form is a GET of this page: wait for the new page, not the old frame
     frame = page.frame_locator("iframe.report-preview")
     assert "self-reported" in frame.locator("body").inner_text()
     assert frame.locator("text=Summary numbers").count() == 1
