@@ -14,9 +14,12 @@ channels of a chunk are filtered on parallel threads (SciPy's filter loop and Nu
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import cast
@@ -110,7 +113,10 @@ def analyze_stream(
         if pool is not None:
             pool.shutdown()
 
-    results = []
+    # Every channel's quality flags first, so the per-chunk block features (a night: ~15 MB) are gone before the
+    # first channel's baseline and bursts take their working memory: that moment is the analysis's peak.
+    release_free_memory()
+    channel_flags = []
     for c in range(n_ch):
         f32 = BlockFeatures.concat(feats[c])
         feats[c] = []
@@ -128,6 +134,11 @@ def analyze_stream(
             raise UserInputError.single(
                 f"channel {channel_names[c]}", "the channel is a flat line (electrode off or disconnected)"
             )
+        channel_flags.append(flags)
+    release_free_memory()
+
+    results = []
+    for c, flags in enumerate(channel_flags):
         try:
             results.append(
                 dsp.analyze_envelope(
@@ -149,6 +160,31 @@ def analyze_stream(
         results[-1].fine_env = None
         fines[c] = np.empty(0, dtype=np.float32)
     return results
+
+
+def release_free_memory() -> None:
+    """Hand the memory the chunks freed back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    The chunks' arrays are freed into each filter thread's malloc arena, which keeps them; the baseline and bursts
+    that follow allocate afresh on the main thread, so without this a night's peak was ~16 MB higher (262 → 246 MB
+    for 8 h × 4 channels). One call takes about a millisecond.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _glibc() -> ctypes.CDLL | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018  (musl has no malloc_trim: nothing to call there)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _glibc()
 
 
 def _check_finite(data: npt.NDArray[np.float64], offset: int, names: Sequence[str]) -> None:
