@@ -192,7 +192,8 @@ def test_psd_equals_scipy_welch_with_median_averaging() -> None:
     from scipy import signal as sps
 
     rng = np.random.default_rng(5)
-    for fs, n in ((1000.0, 60000), (250.0, 15000), (512.0, 30001), (1000.0, 1999)):
+    # 59, 59, 57, 60 and 1 segments: odd and even counts for the median
+    for fs, n in ((1000.0, 60000), (250.0, 15000), (512.0, 30001), (1000.0, 61000), (1000.0, 1999)):
         x = rng.normal(size=n).cumsum() * 0.01 + rng.normal(size=n)
         freqs, pxx = dsp.welch_psd(x, fs)
         ref_f, ref_p = sps.welch(x, fs=fs, nperseg=min(n, round(2 * fs)), detrend="constant", average="median")

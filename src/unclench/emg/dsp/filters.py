@@ -152,7 +152,12 @@ def welch_psd(x: FloatArray, fs: float) -> tuple[FloatArray, FloatArray]:
     # the median of exponentially distributed periodogram values is biased low: scipy's correction
     half = 2.0 * np.arange(1.0, (segs.shape[0] - 1) // 2 + 1)
     bias = 1.0 + float(np.sum(1.0 / (half + 1.0) - 1.0 / half))
-    pxx = np.median(power, axis=0) / (fs * float(win @ win) * bias)
+    # the median over segments by a sort along them: np.median's partition along the short axis cost as much
+    # as the FFTs (same values, tested against scipy)
+    ordered = np.sort(power, axis=0)
+    m = ordered.shape[0]
+    middle = ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
+    pxx = middle / (fs * float(win @ win) * bias)
     pxx[1 : None if nper % 2 else -1] *= 2.0  # one-sided: all but DC (and Nyquist) count twice
     return np.fft.rfftfreq(nper, 1.0 / fs).astype(np.float64), pxx
 

@@ -152,14 +152,17 @@ def block_features(
     200
     """
     blocks = block_view(raw, block_n)
-    spread = blocks.max(axis=1) - blocks.min(axis=1) if blocks.shape[0] else np.zeros(0)
+    lowest = blocks.min(axis=1) if blocks.shape[0] else np.zeros(0)
+    highest = blocks.max(axis=1) if blocks.shape[0] else np.zeros(0)
+    spread = highest - lowest
     clip_hit = np.zeros(blocks.shape[0], dtype=bool)
     lo, hi = clip_at
-    # a hair of tolerance: an EDF's physical extreme comes back through a float scale factor
+    # a hair of tolerance: an EDF's physical extreme comes back through a float scale factor. A block touches a
+    # level exactly when its extreme does, so the extremes already taken answer it without another pass.
     if lo is not None:
-        clip_hit |= (blocks <= lo + 1e-7 * abs(lo) + 1e-9).any(axis=1)
+        clip_hit |= lowest <= lo + 1e-7 * abs(lo) + 1e-9
     if hi is not None:
-        clip_hit |= (blocks >= hi - 1e-7 * abs(hi) - 1e-9).any(axis=1)
+        clip_hit |= highest >= hi - 1e-7 * abs(hi) - 1e-9
     low_rms, ratio = motion_features(raw, cleaned, fs, block_n)
     return BlockFeatures(spread, clip_hit, low_rms, ratio)
 
