@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.scoring import onset_f1
 from unclench.core.errors import UserInputError
@@ -229,3 +231,15 @@ def test_envelope_points_are_the_rms_of_their_windows(fs: float) -> None:
                 hi = min(lo + w, y.size) if centered else c + 1
                 want.append(np.sqrt(np.mean(y[lo:hi] ** 2)))
             assert np.allclose(env, want, rtol=1e-12, atol=0)
+
+
+@given(flags=st.lists(st.booleans(), max_size=80), q=st.integers(min_value=0, max_value=6))
+def test_last_quiet_end_is_the_last_point_that_ends_a_long_enough_quiet_run(flags: list[bool], q: int) -> None:
+    from unclench.emg.dsp.bursts import _last_quiet_end
+
+    below = np.array(flags, dtype=bool)
+    if q <= 1 or len(flags) < q:
+        wanted = [i for i, f in enumerate(flags) if f]
+    else:  # the rule spelled out: the q points ending at i are all quiet
+        wanted = [i for i in range(q - 1, len(flags)) if all(flags[i - q + 1 : i + 1])]
+    assert _last_quiet_end(below, q) == (wanted[-1] if wanted else None)

@@ -304,13 +304,29 @@ def _peak_level(f2: FloatArray, i0: int, i1: int) -> float:
     return _med(seg[seg >= 0.25 * float(seg.max())])
 
 
-def _quiet_ends(below: BoolArray, q: int) -> npt.NDArray[np.intp]:
-    """Indices of ``below`` points that end a run of at least ``q`` True values (all True points if q ≤ 1)."""
+def _last_quiet_end(below: BoolArray, q: int) -> int | None:
+    """Index of the last ``below`` point that ends a run of at least ``q`` True values (the last True point if
+    q ≤ 1, or if there are fewer than ``q`` points); None when there is none.
+
+    Scanned from the end in plain Python: the runs looked at are tens to hundreds of points and the answer is
+    usually near the end, where five NumPy calls per look cost several times more (this runs twice per burst).
+    """
     if q <= 1 or below.size < q:
-        return below.nonzero()[0]
-    run = np.cumsum(below, dtype=np.int32)  # run[i]: how many of the q points ending at i are below
-    run[q:] -= run[:-q].copy()
-    return (below & (run >= q)).nonzero()[0]
+        idx = below.nonzero()[0]
+        return int(idx[-1]) if idx.size else None
+    run = 0
+    end = 0
+    flags = below.tolist()
+    for i in range(len(flags) - 1, -1, -1):
+        if flags[i]:
+            if run == 0:
+                end = i
+            run += 1
+            if run >= q:
+                return end  # the last run of at least q ends at its last point
+        else:
+            run = 0
+    return None
 
 
 def _refine(
@@ -389,9 +405,9 @@ def _brief_stop(
     # by half a window or more, and the twitch's strong part can end before d − w)
     reach = (f2[c : hi + 1] >= lvl).nonzero()[0]
     i = c + int(reach[-1]) if reach.size else d
-    below = _quiet_ends(f2[i + 1 : hi + 1][::-1] < level2, q)
-    if below.size:
-        j = hi - int(below[-1])
+    last = _last_quiet_end(f2[i + 1 : hi + 1][::-1] < level2, q)
+    if last is not None:
+        j = hi - last
         y0, y1 = f2[j - 1], f2[j]
         return j - 1 + min(1.0, max(0.0, float((y0 - level2) / (y0 - y1)))) if y0 > y1 else float(j - 1)
     return float(hi)
@@ -400,10 +416,10 @@ def _brief_stop(
 def _walk_back(f2: FloatArray, lo: int, i: int, level2: float, q: int) -> float:
     """Fractional index where the power ``f2`` last rises through ``level2`` before point ``i``, after at
     least ``q`` points under it (``lo`` when there is no such quiet stretch in [lo, i))."""
-    below = _quiet_ends(f2[lo:i] < level2, q)
-    if not below.size:
+    last = _last_quiet_end(f2[lo:i] < level2, q)
+    if last is None:
         return float(lo)
-    j = lo + int(below[-1])
+    j = lo + last
     y0, y1 = f2[j], f2[j + 1]
     return j + min(1.0, float((level2 - y0) / (y1 - y0))) if y1 > y0 else float(j + 1)
 
