@@ -15,7 +15,6 @@ channels of a chunk are filtered on parallel threads (SciPy's filter loop and Nu
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import math
 import os
@@ -113,8 +112,9 @@ def analyze_stream(
         if pool is not None:
             pool.shutdown()
 
-    # Every channel's quality flags first, so the per-chunk block features (a night: ~15 MB) are gone before the
-    # first channel's baseline and bursts take their working memory: that moment is the analysis's peak.
+    # The chunks' freed arrays go back to the system, then every channel's quality flags are made first, so the
+    # per-chunk block features (a night: ~15 MB) are gone too before the first channel's baseline and bursts take
+    # their working memory: that moment is the analysis's peak.
     release_free_memory()
     channel_flags = []
     for c in range(n_ch):
@@ -169,22 +169,21 @@ def release_free_memory() -> None:
     that follow allocate afresh on the main thread, so without this a night's peak was ~16 MB higher (262 → 246 MB
     for 8 h × 4 channels). One call takes about a millisecond.
     """
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-def _glibc() -> ctypes.CDLL | None:
-    if sys.platform != "linux":
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` from the running process's own symbols; None on other C libraries and systems."""
+    if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim  # noqa: B018  (musl has no malloc_trim: nothing to call there)
-    except (OSError, AttributeError):
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # musl has no malloc_trim: nothing to call there
         return None
-    return libc
-
-
-_LIBC = _glibc()
+    return trim
 
 
 def _check_finite(data: npt.NDArray[np.float64], offset: int, names: Sequence[str]) -> None:
