@@ -62,3 +62,44 @@ def test_a_programme_made_on_its_page_shows_due_today_on_home_and_relax(
                     shot.wait_for_function("() => document.querySelector('#due-today h2') !== null")
                 shot.screenshot(path=str(screenshot_dir / f"programme-{name}-{size}-{theme}.png"), full_page=True)
             context.close()
+
+
+def test_a_programme_is_deleted_after_a_question_and_comes_back_with_undo(
+    page: Any, browser: Any, live_server: str, screenshot_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "start_render", lambda *args, **kwargs: None)
+    page.goto("/programme/new")
+    page.locator("#title").fill("Calf nights")
+    page.get_by_role("button", name="Save the programme").click()
+    page.wait_for_url("**/programme")
+    page.get_by_role("link", name="Change this programme").click()
+    page.wait_for_url("**/programme/*/edit")
+    edit_url = page.url
+    _screenshots(browser, live_server, screenshot_dir, "programme-edit", edit_url)
+
+    questions: list[str] = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Delete this programme").click()
+    assert questions and "you can undo it" in questions[0] and page.url == edit_url  # said no: nothing happened
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete this programme").click()
+    page.wait_for_url("**/programme?deleted=*")
+    flash = page.get_by_role("status").filter(has_text="deleted")
+    assert "Programme “Calf nights” deleted." in flash.inner_text()
+    assert page.locator("#programmes").count() == 0
+    _screenshots(browser, live_server, screenshot_dir, "programme-deleted", page.url)
+
+    flash.get_by_role("button", name="Undo").click()
+    page.wait_for_url(lambda url: url.endswith("/programme"))
+    assert "Calf nights" in page.locator("#programmes").inner_text()
+
+
+def _screenshots(browser: Any, live_server: str, screenshot_dir: Path, name: str, url: str) -> None:
+    for size, viewport in SIZES.items():
+        for theme in ("light", "dark"):
+            context = browser.new_context(base_url=live_server, viewport=viewport, color_scheme=theme)
+            shot = context.new_page()
+            shot.goto(url)
+            shot.screenshot(path=str(screenshot_dir / f"{name}-{size}-{theme}.png"), full_page=True)
+            context.close()

@@ -113,6 +113,33 @@ def test_changing_a_programme_shows_its_settings_and_keeps_its_session(client: T
     assert "Three a week" in client.get("/programme").text
 
 
+def test_deleting_a_programme_takes_it_off_the_pages_keeps_its_sessions_and_can_be_undone(
+    client: TestClient,
+) -> None:
+    client.post("/programme/new", data=_programme(), follow_redirects=False)
+    page = client.get("/programme").text
+    link = next(part for part in page.split('"') if part.startswith("/programme/") and part.endswith("/edit"))
+    programme_id = link.split("/")[2]
+    [session] = client.get("/api/sessions").json()
+    edit = client.get(f"/programme/{programme_id}/edit").text
+    assert f'action="/programme/{programme_id}/delete"' in edit
+
+    gone = client.post(f"/programme/{programme_id}/delete", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == f"/programme?deleted={programme_id}"
+    page = client.get(gone.headers["location"]).text
+    assert "Programme “Jaw weeks” deleted." in page and f'action="/programme/{programme_id}/restore"' in page
+    assert 'id="programmes"' not in page and 'id="due-today"' not in client.get("/").text
+    assert [s["id"] for s in client.get("/api/sessions").json()] == [session["id"]]  # the session stays
+    assert client.get(f"/programme/{programme_id}/edit").status_code == 404
+    assert client.post(f"/programme/{programme_id}/delete").status_code == 404  # already in the bin
+    assert "deleted." not in client.get("/programme?deleted=not-a-programme").text  # a stray id shows nothing
+
+    back = client.post(f"/programme/{programme_id}/restore", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/programme"
+    assert "Jaw weeks" in client.get("/programme").text and 'id="due-today"' in client.get("/").text
+    assert client.post("/programme/not-a-programme/restore").status_code == 404
+
+
 def test_the_clinic_builder_saves_for_the_client_in_its_address_only(
     app_env: Path, no_audio: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

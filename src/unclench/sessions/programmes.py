@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from unclench.body.taxonomy import get_region, normalise_side, split_region_side
 from unclench.core import clock
 from unclench.core.db import among, get_live, list_live
-from unclench.core.errors import FieldProblem, UserInputError
+from unclench.core.errors import FieldProblem, NotFoundError, UserInputError
 from unclench.core.identity import caller_of
 from unclench.diary import service as diary
 from unclench.sessions import service
@@ -321,6 +321,30 @@ def list_programmes(db: Session) -> list[Programme]:
 
 def get_programme(db: Session, programme_id: str) -> Programme:
     return get_live(db, Programme, programme_id, "programme")
+
+
+def delete_programme(db: Session, programme_id: str) -> Programme:
+    """Move a programme to the bin (its sessions and their listens stay in the library); `restore_programme` undoes it."""
+    programme = get_programme(db, programme_id)
+    programme.soft_delete()
+    db.flush()
+    return programme
+
+
+def deleted_programme(db: Session, programme_id: str) -> Programme | None:
+    """The caller's programme with this id if it is in the bin (a page offers to undo the delete), else None."""
+    try:
+        found = get_live(db, Programme, programme_id, "programme", include_deleted=True)
+    except NotFoundError:
+        return None
+    return found if found.deleted_at is not None else None
+
+
+def restore_programme(db: Session, programme_id: str) -> Programme:
+    programme = get_live(db, Programme, programme_id, "programme", include_deleted=True)
+    programme.restore()
+    db.flush()
+    return programme
 
 
 def current_programme(db: Session, *, today: date) -> Programme | None:

@@ -362,6 +362,7 @@ def _programme_form(
     heading: str,
     values: dict[str, Any] | None = None,
     back: tuple[str, str] | None = None,
+    delete_action: str | None = None,
 ) -> Response:
     today = clock.today()
     suggested = service.suggest_regions(db)
@@ -389,6 +390,7 @@ def _programme_form(
         "action": action,
         "heading": heading,
         "back": back,
+        "delete_action": delete_action,
         "own": own,
         "whose": "Your" if own else "The client's",
         "note_label": "A note to yourself" if own else "A note to the client",
@@ -440,6 +442,7 @@ def programme_edit(request: Request, programme_id: str, db: DbSession) -> Respon
         own=True,
         heading="Change your programme",
         values=programmes.form_values(programme),
+        delete_action=f"/programme/{programme.id}/delete",
     )
 
 
@@ -449,7 +452,27 @@ def programme_update(request: Request, programme_id: str, db: DbSession, form: P
     action = f"/programme/{programme.id}/edit"
     form, saved = _save_programme(db, form, programme_id=programme.id)
     if saved is None:
-        return _programme_form(request, db, form, action=action, own=True, heading="Change your programme")
+        return _programme_form(
+            request,
+            db,
+            form,
+            action=action,
+            own=True,
+            heading="Change your programme",
+            delete_action=f"/programme/{programme.id}/delete",
+        )
+    return RedirectResponse("/programme", status_code=303)
+
+
+@pages.post("/programme/{programme_id}/delete")
+def programme_delete(programme_id: str, db: DbSession) -> Response:
+    programmes.delete_programme(db, programme_id)
+    return RedirectResponse(f"/programme?deleted={programme_id}", status_code=303)
+
+
+@pages.post("/programme/{programme_id}/restore")
+def programme_restore(programme_id: str, db: DbSession) -> Response:
+    programmes.restore_programme(db, programme_id)
     return RedirectResponse("/programme", status_code=303)
 
 

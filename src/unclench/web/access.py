@@ -135,6 +135,8 @@ ROUTES: dict[tuple[str, str], Policy] = {
             "/programme/due",
             "/programme/new",
             "/programme/{programme_id}/edit",
+            "/programme/{programme_id}/delete",
+            "/programme/{programme_id}/restore",
             # emg
             "/emg",
             "/emg/upload",

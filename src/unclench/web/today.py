@@ -65,10 +65,16 @@ def due_card(request: Request, db: DbSession) -> Response:
 
 
 @router.get("/programme")
-def programme_page(request: Request, db: DbSession) -> Response:
-    """The person's programme: due today, how it is going, every programme (their own or prescribed)."""
+def programme_page(request: Request, db: DbSession, deleted: str = "") -> Response:
+    """The person's programme: due today, how it is going, every programme (their own or prescribed); after a
+    delete, the programme just moved to the bin with a way to undo it."""
     return render(
         request,
         "sessions/programme.html",
-        {**due_context(db), "programmes": programmes.list_programmes(db), "per_week": programmes.PER_WEEK},
+        {
+            **due_context(db),
+            "programmes": programmes.list_programmes(db),
+            "per_week": programmes.PER_WEEK,
+            "deleted": programmes.deleted_programme(db, deleted) if deleted else None,
+        },
     )
