@@ -72,9 +72,10 @@ def test_build_render_in_background_play_and_log(
 
     # OGG/Opus and MP3 were made by the render: a download serves them as they are, encoding nothing.
     encodes: list[str] = []
-    real_encode = exporting.encode
+    real_encode, real_encode_mp3 = exporting.encode, exporting.encode_mp3
     monkeypatch.setattr(exporting, "encode", lambda x, rate, path, encoding: encodes.append(path.name))
-    for fmt, media_type, magic in (("ogg", "audio/ogg", b"OggS"), ("mp3", "audio/mpeg", b"ID3")):
+    monkeypatch.setattr(exporting, "encode_mp3", lambda x, rate, path: encodes.append(path.name))
+    for fmt, media_type, magic in (("ogg", "audio/ogg", b"OggS"), ("mp3", "audio/mpeg", b"\xff")):
         download = client.get(f"/sessions/{session_id}/files/session.{fmt}")
         assert download.status_code == 200 and download.headers["content-type"] == media_type
         assert download.content[:4].startswith(magic) and len(download.content) > 100_000
@@ -82,10 +83,12 @@ def test_build_render_in_background_play_and_log(
     assert encodes == []
     # A folder from before (no MP3) is still served: encoded from its WAV on first download.
     monkeypatch.setattr(exporting, "encode", real_encode)
+    monkeypatch.setattr(exporting, "encode_mp3", real_encode_mp3)
     folder = get_settings().artefact_dir("audio") / str(data["artefact_key"])
     (folder / "session.mp3").unlink()
     old = client.get(f"/sessions/{session_id}/files/session.mp3")
-    assert old.status_code == 200 and old.content[:3] == b"ID3" and (folder / "session.mp3").exists()
+    assert old.status_code == 200 and (folder / "session.mp3").exists()
+    assert old.content[0] == 0xFF and old.content[1] >> 5 == 0b111  # an MPEG audio frame's sync word
 
     listen = client.post(f"/api/sessions/{session_id}/listens", json={"tension_before": 7})
     assert listen.status_code == 201

@@ -20,7 +20,15 @@ from unclench.sessions.audio.backgrounds import (
     pink_noise,
     rain_noise,
 )
-from unclench.sessions.audio.exporting import ENCODE_FRAME, ENCODINGS, EXPORT_FORMATS, Encoding, encode, export
+from unclench.sessions.audio.exporting import (
+    ENCODE_FRAME,
+    ENCODINGS,
+    EXPORT_FORMATS,
+    Encoding,
+    encode,
+    encode_mp3,
+    export,
+)
 from unclench.sessions.audio.loudness import (
     CHANNEL_WEIGHTS,
     MAX_EXTRA_GAIN_DB,
@@ -68,6 +76,7 @@ __all__ = [
     "binaural_beat",
     "brown_noise",
     "encode",
+    "encode_mp3",
     "export",
     "fade",
     "integrated_loudness",
