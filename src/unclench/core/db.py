@@ -306,16 +306,23 @@ def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any) -> None:
 
 @lru_cache(maxsize=4)
 def _engine_for(url: str) -> Engine:
-    # Every domain's tables must be known before the first flush: a foreign key names another domain's table
-    # (an EMG recording's listen), and a command that imports only its own domain would otherwise fail to map it.
-    # Here, once per engine, rather than on every session.
-    from unclench.core.models_registry import import_all_models
-
-    import_all_models()
     return make_engine(url)
 
 
-def get_engine() -> Engine:
+def get_engine(*, models_through: str | None = None) -> Engine:
+    """The engine for the configured database, with the models a flush needs imported first.
+
+    Every table a foreign key names must be known before the first flush: an EMG recording names a listen, another
+    domain's table, and a process that imported only the EMG models would fail to map it. By default every domain's
+    models are imported; ``models_through`` (a domain) imports that domain's and the earlier domains' only, all its
+    rows' foreign keys can name (`import_models_through`), for a command that must start quickly.
+    """
+    from unclench.core.models_registry import import_all_models, import_models_through
+
+    if models_through is None:
+        import_all_models()
+    else:
+        import_models_through(models_through)
     return _engine_for(get_settings().database_url)
 
 
@@ -332,18 +339,18 @@ def _cached_engines() -> Iterator[Engine]:
         yield _engine_for(get_settings().database_url)
 
 
-def session_factory() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+def session_factory(*, models_through: str | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(models_through=models_through), expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(caller: Caller | None = None) -> Iterator[Session]:
+def session_scope(caller: Caller | None = None, *, models_through: str | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error, so nothing is half-written.
 
     `caller`: whose data it reads and writes (a job carries on as the request that started it); none: the local
-    person (a command).
+    person (a command). `models_through`: see `get_engine`.
     """
-    session = session_factory()()
+    session = session_factory(models_through=models_through)()
     if caller is not None:
         set_caller(session, caller)
     try:

@@ -94,7 +94,7 @@ def log(
             "notes": notes,
         },
     )
-    with cli_session() as db:
+    with cli_session("diary") as db:
         episode = service.create_episode(db, data)
         console.print(
             f"[green]Logged[/] {KIND_LABELS[episode.kind].lower()} ({episode.intensity}/10) — id {episode.id}"
@@ -154,7 +154,7 @@ def checkin(
             "factors": factors,
         },
     )
-    with cli_session() as db:
+    with cli_session("diary") as db:
         saved = service.upsert_checkin(db, data)
         console.print(f"[green]Check-in saved[/] for {saved.day.isoformat()}")
 
@@ -178,7 +178,7 @@ def episodes(
 
         get_region(region, field="--region")
     labels = load_taxonomy().by_id()
-    with cli_session() as db:
+    with cli_session("diary") as db:
         found = service.list_episodes(db, start=clock.now() - timedelta(days=days), region=region, kind=kind)
         table = Table(title=f"{len(found)} episode(s) in the last {days} days")
         for column in ("When", "Kind", "Where", "Intensity", "Pain", "Duration", "Id"):
@@ -229,7 +229,7 @@ def factors_add(
     from unclench.diary import service
     from unclench.diary.schemas import FactorIn
 
-    with cli_session() as db:
+    with cli_session("diary") as db:
         factor = service.create_factor(db, parse_input(FactorIn, {"name": name, "kind": kind, "unit": unit}))
         console.print(f"[green]Now tracking[/] {factor.name} ({factor.kind})")
 
@@ -242,7 +242,7 @@ def factors_list() -> None:
     """
     from unclench.diary import service
 
-    with cli_session() as db:
+    with cli_session("diary") as db:
         table = Table(title="Your factors")
         table.add_column("Name")
         table.add_column("Kind")
@@ -262,7 +262,7 @@ def export(
     from unclench.accounts import audit
     from unclench.diary import csvio
 
-    with cli_session() as db:
+    with cli_session("diary") as db:
         summary = csvio.export_diary(db, folder)
         audit.record_export(db, audit.What("diary-csv"))
     console.print(
@@ -277,7 +277,7 @@ def import_(folder: Path = typer.Argument(..., help="Folder written by `unclench
     """
     from unclench.diary import csvio
 
-    with cli_session() as db:
+    with cli_session("diary") as db:
         summary = csvio.import_diary(db, folder)
     console.print(
         f"[green]Imported[/] {summary.episodes} episodes, {summary.checkins} check-ins and {summary.factors} new factors"
