@@ -146,17 +146,17 @@ def render_session(
         clock = now
 
     report("composing", 0.0)
-    script = compose(options)
-    engine = get_engine(options.voice)
-    lap("compose_and_load")
-    cache = PhraseCache(cache_dir) if cache_dir else None
-    texts = script.texts() + script.alternative_texts()  # an adaptive session's cues: same voice, same cache
     rate = audio.MIX_RATE
     with ThreadPoolExecutor(max_workers=1) as side:
-        # The background depends only on the length, which the timeline fills exactly, so it is
-        # generated while the voice speaks (NumPy and SciPy's filters release the GIL).
+        # The background depends only on the length, which the timeline fills exactly, so it is generated while
+        # the voice model loads (one core) and the voice speaks (NumPy and SciPy's filters release the GIL).
         planned = round(options.seconds * rate)
         bed_future = side.submit(audio.background, options.background, planned, rate, options.seed)
+        script = compose(options)
+        engine = get_engine(options.voice)
+        lap("compose_and_load")
+        cache = PhraseCache(cache_dir) if cache_dir else None
+        texts = script.texts() + script.alternative_texts()  # an adaptive session's cues: same voice, same cache
         phrases = engine.render_phrases(
             texts,
             options.length_scale,
@@ -264,6 +264,9 @@ def _publish(building: Path, folder: Path, *, replace: bool) -> bool:
     return True
 
 
+SLOWNESS: dict[str, int] = {"ogg": 2, "mp3": 1, "wav": 0}  # encode time order, measured in bench/bench_sessions.py
+
+
 def _export_all(
     mixed: np.ndarray,
     rate: int,
@@ -292,10 +295,14 @@ def _export_all(
             also()
         timings["adaptive_files"] = round(time.perf_counter() - started, 3)
 
-    slow_first = sorted(formats, key=lambda fmt: fmt == "wav")
-    with ThreadPoolExecutor(max_workers=max(1, len(formats)) + (also is not None)) as pool:
+    # The slowest first (OGG/Opus, then MP3), one thread per core: the slowest keeps a core to itself while the
+    # others follow one another on the rest, so the stage lasts about as long as the slowest encode alone.
+    slow_first = sorted(formats, key=lambda fmt: SLOWNESS.get(fmt, 0), reverse=True)
+    jobs = len(formats) + (also is not None)
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, os.cpu_count() or 1))) as pool:
+        pending = [pool.submit(write, fmt) for fmt in slow_first]
         extra = pool.submit(write_also) if also is not None else None
-        written = dict(pool.map(write, slow_first))
+        written = dict(future.result() for future in pending)
         if extra is not None:
             extra.result()
     return {fmt: written[fmt] for fmt in formats}
