@@ -160,6 +160,19 @@ def test_nans_flat_and_short_signals_are_clear_errors() -> None:
         dsp.analyze(np.ones(100), FS)
 
 
+def test_check_signal_names_every_nan_and_infinity_and_accepts_huge_finite_samples() -> None:
+    x = np.zeros(20)
+    x[[3, 7]] = [np.inf, np.nan]
+    with pytest.raises(UserInputError, match=r"2 sample\(s\) are NaN or infinite \(first at sample 3\)"):
+        dsp.check_signal(x, field_name="chunk")
+    x = np.full(4, -np.inf)
+    with pytest.raises(UserInputError, match="4 sample"):
+        dsp.check_signal(x)
+    # Finite samples whose sum overflows to infinity are still finite samples.
+    huge = np.full(4, 1e308)
+    assert np.array_equal(dsp.check_signal(huge), huge)
+
+
 def test_250hz_still_works_but_band_is_narrower() -> None:
     sim = simulate_emg(120, 250.0, seed=3)
     result = dsp.analyze(sim.signal, 250.0)

@@ -89,14 +89,16 @@ class LiveChannel:
         self.env_fs = self.fs / self.h
         self.on, self.off = baseline.thresholds(self.params)
         self.debounce_pts = max(1, round(debounce_s * self.env_fs))
-        self._bp = spec.bandpass
-        self._bp_zi = np.zeros((self._bp.shape[0], 2))
-        self._notch = spec.notch if spec.notch_hz else None
-        self._notch_zi = np.zeros((self._notch.shape[0], 2)) if self._notch is not None else None
+        # Band-pass then notch as one cascade of sections: the same arithmetic sample by sample (each section
+        # filters the previous one's output), in one call per chunk instead of two.
+        notch = spec.notch if spec.notch_hz else None
+        sections = spec.bandpass if notch is None else np.concatenate([spec.bandpass, notch])
+        self._clean = np.ascontiguousarray(sections, dtype=np.float64)
+        self._clean_zi = np.zeros((1, self._clean.shape[0], 2))  # one row's state, as sosfilt_inplace takes it
         self._tail = np.zeros((2, 0))  # last (w − 1) cleaned and motion-band samples
         # motion-artefact check, causal: 4–15 Hz vs cleaned (muscle) power over the same trailing window
-        self._mlow = sps.butter(2, [4.0, 15.0], btype="bandpass", fs=self.fs, output="sos")
-        self._mlow_zi = np.zeros((self._mlow.shape[0], 2))
+        self._mlow = np.ascontiguousarray(sps.butter(2, [4.0, 15.0], btype="bandpass", fs=self.fs, output="sos"))
+        self._mlow_zi = np.zeros((1, self._mlow.shape[0], 2))
         self.motion_reference_uv: float | None = None
         self.motion_factor = 12.0
         self._hist_motion = np.zeros(0, dtype=bool)
@@ -144,7 +146,7 @@ class LiveChannel:
         base = Baseline(base.level_uv, base.spread_uv, "calibration rest")
         live = cls(fs, spec, base, params=params, window_s=window_s, hop_s=hop_s, debounce_s=debounce_s)
         # carry the probe's filter state and position so the stream continues seamlessly
-        live._bp_zi, live._notch_zi, live._tail = probe._bp_zi, probe._notch_zi, probe._tail
+        live._clean_zi, live._tail = probe._clean_zi, probe._tail
         live._mlow_zi = probe._mlow_zi
         live.motion_reference_uv = float(max(np.median(upd.low_rms[skip:]), 1e-9))
         live._n, live._k = probe._n, probe._k
@@ -154,32 +156,51 @@ class LiveChannel:
     # -- streaming -------------------------------------------------------------------------
 
     def _filter_and_envelope(self, chunk: FloatArray) -> LiveUpdate:
+        # A 20 ms chunk yields two envelope points: NumPy's per-call cost, not the arithmetic, sets the pace here,
+        # so the index work is done on Python ints and every window sum is read in one gather.
         # row 0 = cleaned (muscle), row 1 = 4–15 Hz (motion), filtered in place with the carried state:
         # sosfilt's own copies and argument checks cost more than the filtering of a 20 ms chunk
         rows = np.array([chunk, chunk], dtype=np.float64)
-        sosfilt_inplace(self._bp, rows[:1], self._bp_zi[None])
-        if self._notch is not None and self._notch_zi is not None:
-            sosfilt_inplace(self._notch, rows[:1], self._notch_zi[None])
-        sosfilt_inplace(self._mlow, rows[1:], self._mlow_zi[None])
-        # one buffer, one running sum
+        sosfilt_inplace(self._clean, rows[:1], self._clean_zi)
+        sosfilt_inplace(self._mlow, rows[1:], self._mlow_zi)
+        # one buffer, one running sum (with a leading zero) per row, each row accumulated on its own (a 2-row
+        # cumsum along the rows costs NumPy's general strided loop)
         buf = np.concatenate([self._tail, rows], axis=1)
+        width = buf.shape[1] + 1
         offset = self._n - self._tail.shape[1]  # global index of buf[:, 0]
-        csum = np.concatenate([np.zeros((2, 1)), np.cumsum(buf * buf, axis=1)], axis=1)
+        csum = np.zeros((2, width))
+        np.multiply(buf, buf, out=csum[:, 1:])
+        np.add.accumulate(csum[0], out=csum[0])
+        np.add.accumulate(csum[1], out=csum[1])
+        w, wf, fs = self.w, self.wf, self.fs
         first = -(-self._n // self.h) * self.h  # first hop position ≥ _n
-        positions = np.arange(first, self._n + chunk.size, self.h)
-        hi = positions + 1 - offset
-        lo = np.maximum(hi - self.w, 0)
-        count = np.minimum(positions + 1, self.w)  # truncated window at the very start
-        rms = np.sqrt(np.maximum((csum[:, hi] - csum[:, lo]) / count, 0.0))
-        # the short (timing) window, centred on the instant the trailing long window describes
-        lo_f = np.maximum(hi - self.w + self.w // 2 - self.wf // 2, 0)
-        hi_f = np.maximum(lo_f + self.wf, lo_f + 1)
-        fine = np.sqrt(np.maximum((csum[0, hi_f] - csum[0, lo_f]) / (hi_f - lo_f), 0.0))
+        positions = range(first, self._n + chunk.size, self.h)
+        # Per hop position: (top, bottom) of the muscle row's trailing window, of the motion row's (one row further
+        # on in the flat running sums) and of the short timing window, centred on the instant the long one describes.
+        bounds: list[tuple[int, int]] = []
+        sizes: list[int] = []
+        times: list[float] = []
+        for position in positions:
+            end = position + 1 - offset  # one past the window's last sample, in buf
+            start = max(end - w, 0)
+            count = min(position + 1, w)  # a truncated window at the very start
+            fine_start = max(end - w + w // 2 - wf // 2, 0)
+            fine_end = max(fine_start + wf, fine_start + 1)
+            bounds += ((end, start), (width + end, width + start), (fine_end, fine_start))
+            sizes += (count, count, fine_end - fine_start)
+            times.append((position - w / 2) / fs)
+        k = len(times)
+        sums = csum.ravel()[np.array(bounds, dtype=np.intp).reshape(-1, 2)]
+        envelopes = np.sqrt(np.maximum((sums[:, 0] - sums[:, 1]) / np.array(sizes, dtype=np.float64), 0.0))
+        muscle, low, fine = envelopes.reshape(k, 3).T.copy()
         self._n += chunk.size
-        self._k += positions.size
-        self._tail = buf[:, -(self.w - 1) :] if self.w > 1 else np.zeros((2, 0))
-        times = (positions - self.w / 2) / self.fs
-        return LiveUpdate(np.asarray(times, dtype=np.float64), rms[0], low_rms=rms[1], high_rms=rms[0], fine=fine)
+        self._k += k
+        self._tail = buf[:, -(w - 1) :] if w > 1 else np.zeros((2, 0))
+        ref = self.motion_reference_uv  # None while calibrating: no motion yet
+        motion = (low > self.motion_factor * ref) & (low > muscle) if ref is not None else np.zeros(k, dtype=bool)
+        return LiveUpdate(
+            np.array(times, dtype=np.float64), muscle, low_rms=low, high_rms=muscle, motion=motion, fine=fine
+        )
 
     def push(self, chunk: npt.ArrayLike) -> LiveUpdate:
         """Feed new raw samples (µV); get the new envelope points and any burst events."""
@@ -188,15 +209,10 @@ class LiveChannel:
         arr = check_signal(chunk, field_name="chunk")
         k0 = self._k
         upd = self._filter_and_envelope(arr)
-        ref = self.motion_reference_uv
-        if ref is not None:
-            upd.motion = (upd.low_rms > self.motion_factor * ref) & (upd.low_rms > upd.high_rms)
-        else:
-            upd.motion = np.zeros(upd.env_uv.size, dtype=bool)
         self._hist_parts.append(upd.env_uv)
         self._fine_parts.append(upd.fine)
         self._motion_parts.append(upd.motion)
-        if self._active_from is not None or bool((upd.env_uv > self.off).any()):
+        if self._active_from is not None or (upd.env_uv.size and np.maximum.reduce(upd.env_uv) > self.off):
             for i, value in enumerate(upd.env_uv.tolist()):
                 ev = self._step(k0 + i, value)
                 if ev is not None:

@@ -364,7 +364,11 @@ def sosfilt_inplace(sos: FloatArray, rows: FloatArray, zi: FloatArray) -> None:
     True
     """
     if _SOSFILT_INPLACE is not None:
-        _SOSFILT_INPLACE(np.ascontiguousarray(sos, dtype=np.float64), rows, zi)
+        _SOSFILT_INPLACE(
+            sos if sos.dtype == np.float64 and sos.flags.c_contiguous else np.ascontiguousarray(sos, np.float64),
+            rows,
+            zi,
+        )
         return
     for r in range(rows.shape[0]):
         rows[r], zi[r] = sps.sosfilt(sos, rows[r], zi=zi[r])
