@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.console import Console
 from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 
 from unclench import demo
+from unclench.core.console import lazy_console
 from unclench.core.errors import NotFoundError, UserInputError
 from unclench.core.models_registry import DOMAINS, domain_module
 
-err_console = Console(stderr=True)
+err_console = lazy_console(stderr=True)
 
 
 class FriendlyGroup(TyperGroup):
@@ -37,7 +37,7 @@ app = typer.Typer(
     help="unclench — see the pattern of your muscle tension, learn to let go, and see what changes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 
 # Each cli module imports only Typer and light helpers at its top; a command loads its services when it runs,

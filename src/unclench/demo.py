@@ -6,12 +6,12 @@ It spans several domains, so, like the web app, it sits above them; the command 
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.settings import get_settings
 
-console = Console()
+console = lazy_console()
 
 
 def demo_command(

@@ -52,6 +52,7 @@ def test_help_loads_no_service_view_or_heavy_library() -> None:
     assert "log" in output and "serve" in output and "episodes" in output
     assert heavy_libraries(modules) == set()
     assert "sqlalchemy" not in modules
+    assert "rich" not in {name.split(".")[0] for name in modules}  # the console is made when a command first prints
     assert sorted(m for m in modules if m.startswith("unclench.") and m.endswith((".views", ".service"))) == []
 
 

@@ -7,16 +7,15 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
 
 # The audit service (and SQLAlchemy, fhir.resources) loads inside each command, so `--help` stays fast.
 
-console = Console()
+console = lazy_console()
 audit_app = typer.Typer(help="The audit log: who did what to whose data, when and from where.", no_args_is_help=True)
 
 
@@ -60,6 +59,8 @@ def list_entries(
 
     Example: unclench audit list -n 50
     """
+    from rich.table import Table
+
     from unclench.accounts import audit
 
     with cli_session() as db:

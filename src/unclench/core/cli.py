@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 import typer
-from rich.console import Console
 
+from unclench.core.console import lazy_console
 from unclench.core.settings import get_settings
 
-console = Console()
+console = lazy_console()
 
 
 def migrate() -> None:

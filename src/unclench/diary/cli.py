@@ -8,19 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from unclench.body.taxonomy import load_taxonomy, split_region_side
 from unclench.core import clock
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import duration_words, local_time
 
 # Services, schemas and the database are imported inside each command: `--help` and the other domains' commands
 # then never load them, and `log` loads only the diary's part.
 
-console = Console()
+console = lazy_console()
 
 DURATION_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$", re.IGNORECASE)
 
@@ -168,6 +167,8 @@ def episodes(
 
     Example: unclench episodes --days 14 --region jaw
     """
+    from rich.table import Table
+
     from unclench.diary import service
     from unclench.diary.schemas import KIND_LABELS
 
@@ -204,6 +205,8 @@ def regions() -> None:
 
     Example: unclench regions
     """
+    from rich.table import Table
+
     table = Table(title="Body regions")
     for column in ("Id", "Region", "Sides", "Muscles"):
         table.add_column(column)
@@ -240,6 +243,8 @@ def factors_list() -> None:
 
     Example: unclench factors list
     """
+    from rich.table import Table
+
     from unclench.diary import service
 
     with cli_session("diary") as db:

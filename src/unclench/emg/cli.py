@@ -9,14 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console, Group
-from rich.live import Live
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 
 from unclench.body.taxonomy import split_region_side
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.core.formatting import local_time
 from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, OFFERED_BOARDS
@@ -24,12 +20,15 @@ from unclench.emg.board_names import NOT_A_RECORDING_BOARDS, OFFERED_BOARDS
 # The EMG modules load NumPy, SciPy, pandas, matplotlib and BrainFlow: each command imports what it uses when it
 # runs, so the rest of the CLI (and `--help`) never loads them.
 if TYPE_CHECKING:
+    from rich.console import Group
+    from rich.table import Table
+
     from unclench.emg import service
     from unclench.emg.boards import BoardRequest
     from unclench.emg.dsp import ChannelAnalysis
     from unclench.emg.monitor import Frame, Monitor
 
-console = Console()
+console = lazy_console()
 emg_app = typer.Typer(help="Surface-EMG biofeedback: analyse recordings, live feedback, record.", no_args_is_help=True)
 
 
@@ -48,6 +47,8 @@ def parse_regions(items: list[str]) -> dict[str, service.RegionChoice]:
 
 
 def summary_table(results: list[ChannelAnalysis], names: list[str], title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     for col in ("channel", "resting tone µV", "bursts", "per min", "mains", "flat s", "clipped s", "motion s"):
         table.add_column(col, justify="right" if col != "channel" else "left")
@@ -135,6 +136,8 @@ def _print_analysis(
     bursts: bool,
     plot: Path | None,
 ) -> None:
+    from rich.table import Table
+
     console.print(summary_table(results, names, f"{file.name}: {info}"))
     r0 = results[0]
     console.print(
@@ -194,6 +197,10 @@ def _board_request(
 
 
 def _gauge(frame: Frame, monitor: Monitor, started: float) -> Group:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
     elapsed = time.monotonic() - started
     if frame.phase == "calibrating":
         body = Text(f"Calibrating — sit still and let go… {frame.calibration_left_s:4.1f} s", style="bold cyan")
@@ -217,6 +224,8 @@ def _gauge(frame: Frame, monitor: Monitor, started: float) -> Group:
 def _run_live(
     req: BoardRequest, minutes: float, calibration: float, target: float | None, channel: list[int]
 ) -> Monitor:
+    from rich.live import Live
+
     from unclench.emg.boards import open_source
     from unclench.emg.monitor import Monitor, run_source
 
@@ -306,6 +315,8 @@ def list_cmd() -> None:
 
     Example: unclench emg list
     """
+    from rich.table import Table
+
     from unclench.emg import service
 
     with cli_session() as db:
@@ -355,6 +366,8 @@ def tie_cmd(
 
     Example: unclench emg tie 3f9a1c2e 7b21c0d4e5f6a7b8c9d0e1f2a3b4c5d6 --offset 60
     """
+    from rich.table import Table
+
     from unclench.emg import service
     from unclench.emg.dsp.session_tone import describe_chapter
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 
-console = Console()
+console = lazy_console()
 
 
 def insights(
@@ -30,6 +29,8 @@ def insights(
 
     Example: unclench insights --from 2026-01-01 --kind cramp --day-starts 6
     """
+    from rich.table import Table
+
     from unclench.insights import service  # pandas and statsmodels: only for this command
 
     start, end = service.parse_period(first, last)

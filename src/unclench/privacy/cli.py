@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 
-console = Console()
+console = lazy_console()
 data_app = typer.Typer(help="Your data: export all of it, or delete all of it.", no_args_is_help=True)
 
 

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.reports.sections import SECTIONS
 
-console = Console()
+console = lazy_console()
 
 
 def report(

@@ -6,11 +6,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.panel import Panel
-from rich.table import Table
 
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.screening.knowledge import load_medications, load_physical_causes, load_red_flags, load_triage
 
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
     from unclench.screening.meds import MedicationMatch
     from unclench.screening.triage import TriageOutcome
 
-console = Console()
+console = lazy_console()
 
 TONE_STYLE = {"urgent": "bold white on red", "warn": "bold black on yellow", "calm": "bold green"}
 
@@ -34,6 +32,8 @@ meds_app = typer.Typer(
 
 
 def print_outcome(outcome: TriageOutcome) -> None:
+    from rich.panel import Panel
+
     level = outcome.level
     style = TONE_STYLE.get(level.tone, "bold")
     body = f"[{style}] {level.title.upper()} [/]\n\n{level.action}\n\n[bold]Why:[/]\n" + "\n".join(
@@ -80,6 +80,8 @@ def rules() -> None:
 
     Example: unclench screen rules
     """
+    from rich.table import Table
+
     table = Table(title="Safety check questions", show_lines=True)
     table.add_column("Id", style="cyan", no_wrap=True)
     table.add_column("Outcome if yes")
@@ -97,6 +99,8 @@ def causes() -> None:
 
     Example: unclench screen causes
     """
+    from rich.panel import Panel
+
     checklist = load_physical_causes()
     console.print(checklist.intro + "\n")
     for item in checklist.items:
@@ -228,6 +232,8 @@ def list_() -> None:
 
     Example: unclench meds list
     """
+    from rich.table import Table
+
     from unclench.screening import service
 
     with cli_session() as db:

@@ -6,19 +6,17 @@ import shutil
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from unclench.body.taxonomy import get_region, split_region_side
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.sessions.options import BINAURAL_BEATS, SessionOptions, TargetRegion
 
 # The service and the renderer (NumPy, SciPy, the Piper voice) load inside the commands that use them,
 # so `--help` and other commands do not.
 
-console = Console()
+console = lazy_console()
 session_app = typer.Typer(
     help="Guided relaxation sessions: render personalised audio, list your sessions.", no_args_is_help=True
 )
@@ -64,6 +62,8 @@ def render(
 
     Example: unclench session render --minutes 10 --technique pmr --groups 7 --regions auto --background rain
     """
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     from unclench.sessions import service
 
     targets, auto = parse_regions(regions)
@@ -125,6 +125,8 @@ def list_sessions() -> None:
 
     Example: unclench session list
     """
+    from rich.table import Table
+
     from unclench.sessions import service
 
     with cli_session() as db:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from unclench.body.taxonomy import get_region
 from unclench.core.cli_db import cli_session
+from unclench.core.console import lazy_console
 from unclench.core.errors import UserInputError
 from unclench.stress.inventory import Plan, load_inventory_data, stressors
 from unclench.stress.questionnaires import Score, load_instrument
@@ -18,7 +17,7 @@ from unclench.stress.reflection import load_reflection_data, prompts_for_region
 # The service (and the database behind it) loads inside the commands that use it, so `--help` and other commands
 # do not.
 
-console = Console()
+console = lazy_console()
 
 stress_app = typer.Typer(
     help="Stress: the Perceived Stress Scale, a brief anxiety and mood screen, your stressors and a plan.",
@@ -114,6 +113,8 @@ def history() -> None:
 
     Example: unclench stress history
     """
+    from rich.table import Table
+
     from unclench.stress import service
 
     with cli_session() as db:

@@ -9,9 +9,10 @@ import socket
 import threading
 
 import typer
-from rich.console import Console
 
-console = Console()
+from unclench.core.console import lazy_console
+
+console = lazy_console()
 
 FREE_PORT_SEARCH = 50  # ports after the asked one tried when it is taken
 # The phone's port when sharing over HTTPS; the computer keeps plain HTTP on loopback, as without --share.
